@@ -1,0 +1,33 @@
+"""Our own model of one feed entry.
+
+feedparser's dictionaries never leave ``bot.parse``; everything downstream sees ``Item`` only.
+Identity precedence (documented, Miniflux-style): guid, then canonical link, then a hash of
+title + content. ``identity`` is unique per feed in storage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    feed_id: str
+    identity: str  # dedup key within the feed (see module docstring)
+    guid: str | None
+    url: str | None  # absolute link as published (relative links already resolved)
+    title: str  # plain text, markup stripped, entities decoded
+    summary: str  # plain text
+    content: str  # plain text of the longest content block ('' when none)
+    language: str  # "ar" | "en"
+    published: datetime  # aware, UTC; the fetch time when missing or absurd
+    fetched: datetime  # aware, UTC
+    content_hash: str  # sha256 of normalized title + summary + content
+    source_url: str | None = None  # publisher URL when an aggregator entry carries it
+    authors: tuple[str, ...] = field(default=())
+
+    @property
+    def text(self) -> str:
+        """Body text for matching: content when present, else summary."""
+        return self.content or self.summary
