@@ -1,2 +1,209 @@
-def main() -> None:
-    pass
+"""The ``raqib`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Env, FeedsFile, config_path, load_config
+from bot.log import REDACT, setup_logging
+
+
+def _config(args: argparse.Namespace, env: Env) -> FeedsFile:
+    return load_config(config_path(args.config, env))
+
+
+def _progress(total: int, enabled: bool):  # type: ignore[no-untyped-def]
+    done = 0
+
+    def tick(result: object) -> None:
+        nonlocal done
+        done += 1
+        if enabled:
+            r = result
+            print(f"\r[{done}/{total}] {r.feed_id[:40]:<40} {r.status:<12}", end="", file=sys.stderr)  # type: ignore[attr-defined]
+            if done == total:
+                print(file=sys.stderr)
+
+    return tick
+
+
+def cmd_poll(args: argparse.Namespace, env: Env) -> int:
+    from bot.app import services
+    from bot.deliver.console import ConsoleSink
+
+    config = _config(args, env)
+
+    async def go() -> list:  # type: ignore[type-arg]
+        sink = None if args.json else ConsoleSink()
+        async with services(config, env, sink=sink) as svc:
+            ids = [f.id for f in config.feeds if f.enabled]
+            return await svc.pipeline.poll_once(
+                ids, _progress(len(ids), sys.stderr.isatty() and not args.json)
+            )
+
+    results = asyncio.run(go())
+    for r in results:
+        if args.json:
+            print(json.dumps(r.as_dict(), ensure_ascii=False))
+        elif r.status == "failed":
+            print(f"{r.feed_id}: failed — {r.error} [{r.error_code}]")
+        else:
+            print(f"{r.feed_id}: {r.status} ({r.new} new, {r.updated} updated, {r.relevant} relevant)")
+    if not args.json:
+        failed = sum(r.status == "failed" for r in results)
+        print(
+            f"cycle complete: {len(results)} feeds, {failed} failed, {sum(r.new for r in results)} new items"
+        )
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, env: Env) -> int:
+    from bot.app import run_service
+
+    asyncio.run(run_service(_config(args, env), env))
+    return 0
+
+
+def cmd_items(args: argparse.Namespace, env: Env) -> int:
+    from bot.app import open_database
+    from storage import repositories as repo
+    from storage.db import session
+
+    engine = open_database(_config(args, env), env)
+    with session(engine) as s:
+        rows = repo.recent_items(s, feed_id=args.feed, limit=args.limit)
+    for r in rows:
+        if args.json:
+            obj = {
+                "id": r.id,
+                "feed": r.feed_id,
+                "guid": r.guid,
+                "url": r.url,
+                "title": r.title,
+                "language": r.language,
+                "published": r.published.isoformat(),
+            }
+            print(json.dumps(obj, ensure_ascii=False))
+        else:
+            print(f"{r.published:%Y-%m-%d %H:%M} [{r.feed_id}] {r.title}\n    {r.url or ''}")
+    return 0
+
+
+def cmd_db(args: argparse.Namespace, env: Env) -> int:
+    from bot.app import database_url
+    from storage.db import make_engine, upgrade
+
+    url = database_url(_config(args, env), env)
+    upgrade(make_engine(url))
+    print(f"database is up to date ({REDACT(url)})")
+    return 0
+
+
+def cmd_feeds(args: argparse.Namespace, env: Env) -> int:
+    from bot import feedtools
+
+    if args.action == "import":
+        return feedtools.import_opml(
+            Path(args.file), config_path(args.config, env), args.language, args.write
+        )
+    config = _config(args, env)
+    if args.action == "export":
+        sys.stdout.write(feedtools.export_opml(config))
+        return 0
+    return feedtools.check(config, env, as_json=args.json)
+
+
+def cmd_demo(args: argparse.Namespace, env: Env) -> int:
+    from bot.demo.run import run_demo
+
+    return run_demo(keep=args.keep)
+
+
+def cmd_classify(args: argparse.Namespace, env: Env) -> int:
+    from bot.match import classify_json_lines
+
+    classify_json_lines(sys.stdin, sys.stdout)
+    return 0
+
+
+def cmd_match(args: argparse.Namespace, env: Env) -> int:
+    from bot.match import explain
+
+    text = " ".join(args.text) if args.text else sys.stdin.read()
+    print(explain(text))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="raqib", description="Watch Arabic and English chip-policy news.")
+    p.add_argument("--config", help="feeds file (default: $RAQIB_CONFIG or ./feeds.yaml)")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    p.add_argument("--log-json", action="store_true", help="log one JSON object per line")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("demo", help="offline demo on bundled sample feeds")
+    d.add_argument("--keep", action="store_true", help="keep the demo database")
+    d.set_defaults(func=cmd_demo)
+
+    poll = sub.add_parser("poll", help="poll every feed")
+    poll.add_argument("--once", action="store_true", required=True, help="one cycle, then exit")
+    poll.add_argument("--json", action="store_true", help="one JSON object per feed")
+    poll.set_defaults(func=cmd_poll)
+
+    sub.add_parser("run", help="run the service").set_defaults(func=cmd_run)
+
+    items = sub.add_parser("items", help="list stored items, newest first")
+    items.add_argument("--feed")
+    items.add_argument("--limit", type=int, default=20)
+    items.add_argument("--json", action="store_true")
+    items.set_defaults(func=cmd_items)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+    db.set_defaults(func=cmd_db)
+
+    feeds = sub.add_parser("feeds", help="check, import or export feeds")
+    fsub = feeds.add_subparsers(dest="action", required=True)
+    check = fsub.add_parser("check", help="fetch each feed once and report its health")
+    check.add_argument("--json", action="store_true")
+    imp = fsub.add_parser("import", help="add the feeds of an OPML file")
+    imp.add_argument("file")
+    imp.add_argument("--language", choices=["ar", "en"], help="language of feeds whose script is unclear")
+    imp.add_argument("--write", action="store_true", help="append to the feeds file (default: print YAML)")
+    fsub.add_parser("export", help="print the feeds as OPML")
+    feeds.set_defaults(func=cmd_feeds)
+
+    sub.add_parser("classify", help="classify JSON lines from stdin").set_defaults(func=cmd_classify)
+    m = sub.add_parser("match", help="explain what the matcher sees in a text")
+    m.add_argument("text", nargs="*")
+    m.set_defaults(func=cmd_match)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging("DEBUG" if args.verbose else "INFO", as_json=args.log_json)
+    try:
+        env = Env()
+    except Exception as exc:  # pydantic-settings: a malformed environment variable
+        print(f"raqib: bad environment: {REDACT(str(exc))}", file=sys.stderr)
+        return 2
+    for secret in (env.telegram_bot_token, env.discord_bot_token, env.database_url):
+        if secret is not None:
+            REDACT.add(secret.get_secret_value())
+    try:
+        return int(args.func(args, env))
+    except ConfigError as exc:
+        print(f"raqib: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Normalize stage: ``RawEntry`` → our frozen ``Item``."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from bot.normalize.html_text import html_to_text, one_line
+from bot.normalize.item import Item
+from bot.parse import RawEntry
+
+__all__ = ["Item", "normalize_entries", "script_language"]
+
+# Dates further in the future than this are clock errors or typos: we use the fetch time instead.
+_FUTURE_SLACK = timedelta(days=1)
+_EARLIEST = datetime(1995, 1, 1).astimezone()
+_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def script_language(text: str, default: str) -> str:
+    """'ar' or 'en' by the script most letters are written in; ``default`` when unclear."""
+    ar = len(_ARABIC.findall(text))
+    la = len(_LATIN.findall(text))
+    if ar + la < 12:
+        return default
+    if ar >= 0.6 * (ar + la):
+        return "ar"
+    if la >= 0.8 * (ar + la):
+        return "en"
+    return default
+
+
+def _absolute(link: str | None, base: str) -> str | None:
+    if not link:
+        return None
+    link = link.strip()
+    try:
+        absolute = urljoin(base, link) if base.startswith(("http://", "https://")) else link
+        parts = urlsplit(absolute)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return urlunsplit(parts)
+
+
+def _hash(*texts: str) -> str:
+    norm = unicodedata.normalize("NFKC", "\n".join(one_line(t).casefold() for t in texts))
+    return hashlib.sha256(norm.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def normalize_entries(
+    entries: Iterable[RawEntry], *, feed_id: str, feed_url: str, language: str, fetched: datetime
+) -> list[Item]:
+    """Build Items; identity is guid, then guid+link on a collision in this feed, then link, then a hash.
+
+    Two entries with the same identity inside one document are one item (the first wins).
+    """
+    items: list[Item] = []
+    seen: set[str] = set()
+    for raw in entries:
+        title = one_line(html_to_text(raw.title_html))
+        summary = html_to_text(raw.summary_html)
+        content = html_to_text(raw.content_html)
+        if content == summary:
+            content = ""
+        url = _absolute(raw.link, feed_url)
+        content_hash = _hash(title, summary, content)
+        if not (title or summary or content or url):
+            continue  # nothing a person could read: not an item
+        if raw.guid:
+            identity = "guid:" + raw.guid.strip()[:400]
+            if identity in seen and url:
+                identity = f"guid:{raw.guid.strip()[:200]}|{url[:200]}"
+        elif url:
+            identity = "url:" + url[:500]
+        else:
+            identity = "hash:" + content_hash
+        if identity in seen:
+            continue
+        seen.add(identity)
+        published = raw.published
+        if published is None or published > fetched + _FUTURE_SLACK or published < _EARLIEST:
+            published = fetched
+        lang = script_language(f"{title} {summary[:400]}", language)
+        items.append(
+            Item(
+                feed_id=feed_id,
+                identity=identity,
+                guid=raw.guid,
+                url=url,
+                title=title,
+                summary=summary,
+                content=content,
+                language=lang,
+                published=published,
+                fetched=fetched,
+                content_hash=content_hash,
+                source_url=_absolute(raw.source_href, feed_url),
+                authors=raw.authors,
+            )
+        )
+    return items

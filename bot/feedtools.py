@@ -1,0 +1,139 @@
+"""`raqib feeds …`: health check, and OPML (the RSS world's exchange format) import and export."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+import yaml
+
+from bot.config import ConfigError, Env, FeedsFile, load_config, parse_config
+from bot.normalize import script_language
+
+
+def export_opml(config: FeedsFile) -> str:
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<opml version="2.0">',
+        "  <head><title>Raqib feeds</title></head>",
+        "  <body>",
+    ]
+    for f in config.feeds:
+        title = quoteattr(f.title or f.id)
+        lines.append(
+            f'    <outline type="rss" text={title} title={title} xmlUrl={quoteattr(f.url)}'
+            f" language={quoteattr(f.language)} category={quoteattr(','.join(f.tags))}/>"
+        )
+    lines += ["  </body>", "</opml>", ""]
+    return "\n".join(lines)
+
+
+def _slug(text: str, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "feed"
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    taken.add(slug)
+    return slug
+
+
+def import_opml(opml: Path, config_file: Path, language: str | None, write: bool) -> int:
+    """Feeds of ``opml`` not yet configured (by URL) are printed as YAML, or appended with ``write``."""
+    try:
+        root = ET.parse(opml).getroot()  # noqa: S314 - expat refuses entity expansion bombs since 2.4.1
+    except (OSError, ET.ParseError) as exc:
+        print(f"raqib: {opml}: not a readable OPML file: {exc}", file=sys.stderr)
+        return 2
+    config = load_config(config_file) if config_file.exists() else FeedsFile()
+    known = {f.url for f in config.feeds}
+    taken = {f.id for f in config.feeds}
+    new: list[dict[str, object]] = []
+    for outline in root.iter("outline"):
+        url = (outline.get("xmlUrl") or "").strip()
+        if not url or url in known:
+            continue
+        known.add(url)
+        title = outline.get("title") or outline.get("text") or url
+        lang = outline.get("language", "")[:2].lower()
+        if lang not in ("ar", "en"):
+            lang = script_language(title * 3, language or "")
+        if lang not in ("ar", "en"):
+            print(f"raqib: skipped {url}: language unclear (use --language ar|en)", file=sys.stderr)
+            continue
+        new.append(
+            {
+                "id": _slug(title if title.isascii() else url.split("//")[-1], taken),
+                "url": url,
+                "language": lang,
+                "title": title,
+            }
+        )
+    snippet = yaml.safe_dump(new, allow_unicode=True, sort_keys=False)
+    if not new:
+        print("nothing to import: every feed is already configured")
+        return 0
+    if not write:
+        print("# add under feeds: in your feeds file (or rerun with --write)")
+        print(snippet, end="")
+        return 0
+    text = config_file.read_text(encoding="utf-8") if config_file.exists() else "feeds:\n"
+    indented = "".join(f"  {line}\n" for line in snippet.splitlines())
+    candidate = text.rstrip("\n") + "\n" + indented
+    try:
+        merged = parse_config(candidate, str(config_file))
+        if len(merged.feeds) != len(config.feeds) + len(new):
+            raise ConfigError("feeds: must be the last top-level key of the file to append to it")
+    except ConfigError as exc:
+        print(f"raqib: not written: {exc}", file=sys.stderr)
+        return 2
+    config_file.write_text(candidate, encoding="utf-8")
+    print(f"added {len(new)} feeds to {config_file}")
+    return 0
+
+
+def check(config: FeedsFile, env: Env, *, as_json: bool) -> int:
+    """Fetch each feed once (no storing) and report what a poll would see."""
+    from bot.app import fetch_settings
+    from bot.fetch import Fetcher, FetchError
+    from bot.parse import NotAFeedError, parse_feed
+
+    async def one(fetcher: Fetcher, feed_id: str, url: str) -> dict[str, object]:
+        try:
+            r = await fetcher.fetch(url)
+            parsed = parse_feed(r.body, url=r.final_url, headers=r.headers)
+        except FetchError as exc:
+            return {"feed": feed_id, "ok": False, "error_code": exc.code, "error": str(exc)}
+        except NotAFeedError as exc:
+            return {"feed": feed_id, "ok": False, "error_code": "not_a_feed", "error": str(exc)}
+        out: dict[str, object] = {
+            "feed": feed_id,
+            "ok": True,
+            "entries": len(parsed.entries),
+            "status": r.status,
+            "seconds": round(r.elapsed, 2),
+        }
+        if r.permanent_url:
+            out["moved_to"] = r.permanent_url
+        if parsed.bozo:
+            out["warning"] = parsed.bozo_reason
+        return out
+
+    async def go() -> list[dict[str, object]]:
+        async with Fetcher(fetch_settings(config, env)) as fetcher:
+            return list(await asyncio.gather(*(one(fetcher, f.id, f.url) for f in config.feeds)))
+
+    results = asyncio.run(go())
+    for r in results:
+        if as_json:
+            print(json.dumps(r, ensure_ascii=False))
+        elif r["ok"]:
+            extra = f" (moved to {r['moved_to']})" if "moved_to" in r else ""
+            print(f"ok      {r['feed']}: {r['entries']} entries in {r['seconds']} s{extra}")
+        else:
+            print(f"FAILED  {r['feed']}: {r['error']} [{r['error_code']}]")
+    return 0

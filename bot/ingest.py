@@ -1,0 +1,127 @@
+"""Store what a poll found, match what is new, and pick what deserves an alert.
+
+Synchronous on purpose: the pipeline runs it in a worker thread, so one transaction's worth of SQL never
+blocks the event loop.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete
+from sqlalchemy.engine import Engine
+
+from bot.config import FeedsFile
+from bot.normalize import Item
+from storage import repositories as repo
+from storage.db import session
+from storage.tables import ItemRow, Match, MatchEntity, MatchTopic
+
+if TYPE_CHECKING:
+    from bot.match import Classification
+    from bot.pipeline import Alertable
+
+
+@dataclass
+class StoredBatch:
+    new: int = 0
+    updated: int = 0
+    relevant: int = 0
+    alerts: list[Alertable] = field(default_factory=list)
+
+
+def _canonical(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        from bot.stories.urls import canonical_url
+    except ImportError:  # pragma: no cover - stories stage not installed
+        return url
+    return canonical_url(url)
+
+
+def to_row(item: Item) -> ItemRow:
+    return ItemRow(
+        feed_id=item.feed_id,
+        identity=item.identity,
+        guid=item.guid,
+        url=item.url,
+        canonical_url=_canonical(item.source_url or item.url),
+        source_url=item.source_url,
+        title=item.title,
+        summary=item.summary,
+        content=item.content,
+        language=item.language,
+        published=item.published,
+        fetched=item.fetched,
+        content_hash=item.content_hash,
+    )
+
+
+def classify_item(item: Item | ItemRow) -> Classification:
+    from bot.match import classify
+
+    text = item.content or item.summary
+    return classify(item.title, text, item.language)
+
+
+def save_match(s: object, row: ItemRow, c: Classification, now: datetime) -> None:
+    """Replace the stored verdict on ``row`` (a correction re-matches)."""
+    assert row.id is not None
+    for table in (MatchTopic, MatchEntity):
+        s.exec(delete(table).where(table.item_id == row.id))  # type: ignore[attr-defined]
+    old = s.get(Match, row.id)  # type: ignore[attr-defined]
+    if old is not None:
+        s.delete(old)  # type: ignore[attr-defined]
+        s.flush()  # type: ignore[attr-defined]
+    entities = [
+        {"id": e.id, "kind": e.kind, "text": e.text, "start": e.start, "end": e.end, "field": e.field}
+        for e in c.entities
+    ]
+    s.add(  # type: ignore[attr-defined]
+        Match(
+            item_id=row.id,
+            relevant=c.relevant,
+            score=round(float(c.score), 4),
+            severity=c.severity,
+            topics=" ".join(c.topics),
+            entities=json.dumps(entities, ensure_ascii=False),
+            reasons=json.dumps(list(c.reasons), ensure_ascii=False),
+            matched_at=now,
+        )
+    )
+    if c.relevant:
+        for topic in dict.fromkeys(c.topics):
+            s.add(MatchTopic(item_id=row.id, topic=topic, published=row.published))  # type: ignore[attr-defined]
+        for entity in dict.fromkeys(e.id for e in c.entities):
+            s.add(MatchEntity(item_id=row.id, entity=entity, published=row.published))  # type: ignore[attr-defined]
+
+
+def store_new_items(
+    engine: Engine, feed_id: str, items: Sequence[Item], *, first_poll: bool, now: datetime, config: FeedsFile
+) -> StoredBatch:
+    from bot.pipeline import Alertable
+
+    batch = StoredBatch()
+    by_identity = {i.identity: i for i in items}
+    oldest_alert = now - timedelta(seconds=config.settings.max_item_age)
+    with session(engine) as s:
+        result = repo.store_items(s, feed_id, (to_row(i) for i in items))
+        batch.new, batch.updated = len(result.new), len(result.updated)
+        for row in [*result.new, *result.updated]:
+            c = classify_item(row)
+            save_match(s, row, c, now)
+            if not c.relevant:
+                continue
+            batch.relevant += 1
+            is_new = row in result.new
+            # A feed's first poll is its backlog, and old news is not news: store, never alert.
+            if is_new and not first_poll and row.published >= oldest_alert:
+                assert row.id is not None
+                batch.alerts.append(Alertable(row.id, by_identity[row.identity], c))
+        s.commit()
+    return batch

@@ -1,0 +1,106 @@
+"""Parse stage: bytes we fetched → feedparser → ``RawEntry``.
+
+feedparser only ever sees bytes (a string argument could make it open files or URLs itself), and its
+dictionaries never leave this package: ``RawEntry`` carries the few fields the normalize stage needs.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+
+
+@dataclass(frozen=True, slots=True)
+class RawEntry:
+    guid: str | None
+    link: str | None
+    title_html: str
+    summary_html: str
+    content_html: str  # the longest content block
+    published: datetime | None  # UTC, as the feed says (may be absurd; normalize decides)
+    source_href: str | None  # aggregators (Google News) name the publisher here
+    authors: tuple[str, ...] = ()
+    language: str | None = None  # xml:lang of the entry, when declared
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    title: str | None
+    link: str | None
+    entries: tuple[RawEntry, ...]
+    encoding: str | None
+    bozo: bool
+    bozo_reason: str | None = None
+    version: str | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+
+class NotAFeedError(ValueError):
+    """The body holds no feed at all (an HTML page, an empty or broken document)."""
+
+
+def _when(struct: time.struct_time | None) -> datetime | None:
+    if not struct:
+        return None
+    try:
+        return datetime(*struct[:6], tzinfo=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _text(entry: Any, key: str) -> str:
+    value = entry.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _entry(e: Any) -> RawEntry:
+    contents = [c.get("value", "") for c in e.get("content", []) if isinstance(c, Mapping)]
+    source = e.get("source") if isinstance(e.get("source"), Mapping) else {}
+    authors = tuple(
+        a["name"] for a in e.get("authors", []) if isinstance(a, Mapping) and isinstance(a.get("name"), str)
+    )
+    detail = e.get("title_detail") if isinstance(e.get("title_detail"), Mapping) else {}
+    return RawEntry(
+        guid=(_text(e, "id") or None),
+        link=(_text(e, "link") or None),
+        title_html=_text(e, "title"),
+        summary_html=_text(e, "summary"),
+        content_html=max(contents, key=len, default=""),
+        published=_when(e.get("published_parsed") or e.get("updated_parsed")),
+        source_href=(source.get("href") or None) if isinstance(source.get("href"), str) else None,
+        authors=authors,
+        language=detail.get("language") if isinstance(detail.get("language"), str) else None,
+    )
+
+
+def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = None) -> ParsedFeed:
+    """Parse ``body`` fetched from ``url``. Entries feedparser could read from ill-formed XML are kept.
+
+    Raises ``NotAFeedError`` when nothing feed-like is found.
+    """
+    response_headers = {k.lower(): v for k, v in (headers or {}).items()}
+    response_headers.setdefault("content-location", url)
+    # file:// and some servers send no type; the XML declaration then decides the encoding.
+    response_headers.setdefault("content-type", "application/xml")
+    parsed = feedparser.parse(
+        io.BytesIO(body), response_headers=response_headers, sanitize_html=True, resolve_relative_uris=True
+    )
+    entries = tuple(_entry(e) for e in parsed.entries)
+    reason = str(parsed.get("bozo_exception")) if parsed.bozo else None
+    if not entries and not parsed.get("version") and not parsed.feed.get("title"):
+        raise NotAFeedError(f"no feed found in the response ({reason or 'unknown format'})")
+    return ParsedFeed(
+        title=parsed.feed.get("title") or None,
+        link=parsed.feed.get("link") or None,
+        entries=entries,
+        encoding=parsed.get("encoding"),
+        bozo=bool(parsed.bozo),
+        bozo_reason=reason,
+        version=parsed.get("version") or None,
+    )

@@ -1,0 +1,241 @@
+"""``refresh_feed()``: one feed, top to bottom.
+
+fetch → not modified? → parse → normalize → match → store (what is new) → stories → alerts → feed state.
+
+Every failure is classified once (``bot.fetch.FetchError`` codes, ``not_a_feed``, ``storage``) and written
+on the feed row; one feed's failure never reaches another feed or the cycle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+
+from bot.config import FeedsFile
+from bot.fetch import Fetcher, FetchError
+from bot.ingest import store_new_items
+from bot.normalize import Item, normalize_entries
+from bot.parse import NotAFeedError, parse_feed
+from storage import repositories as repo
+from storage.db import session
+
+log = logging.getLogger("raqib.pipeline")
+
+Clock = Callable[[], datetime]
+AlertHook = Callable[[Sequence["Alertable"]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Alertable:
+    """A stored, matched item that passed the alerting rules (first poll, age)."""
+
+    item_id: int
+    item: Item
+    match: object  # bot.match.Classification
+
+
+@dataclass
+class FeedResult:
+    feed_id: str
+    status: str  # "new" | "unchanged" | "not_modified" | "failed" | "skipped"
+    new: int = 0
+    updated: int = 0
+    entries: int = 0
+    relevant: int = 0
+    error_code: str | None = None
+    error: str | None = None
+    disabled: bool = False
+    alerts: list[Alertable] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "feed": self.feed_id,
+            "status": self.status,
+            "new": self.new,
+            "updated": self.updated,
+            "entries": self.entries,
+            "relevant": self.relevant,
+            "error_code": self.error_code,
+            "error": self.error,
+            "disabled": self.disabled,
+        }
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Pipeline:
+    engine: Engine
+    fetcher: Fetcher
+    config: FeedsFile
+    clock: Clock = _utcnow
+    rng: random.Random = field(default_factory=random.Random)
+    on_alerts: AlertHook | None = None
+
+    def _interval(self, feed_id: str) -> float:
+        for f in self.config.feeds:
+            if f.id == feed_id:
+                return self.config.interval(f)
+        return self.config.settings.default_interval
+
+    def _backoff(self, failures: int, interval: float) -> float:
+        """Failing feeds wait longer each time (capped), with jitter so they don't retry in step."""
+        base = min(interval * (2 ** min(failures, 16)), self.config.settings.max_backoff)
+        return base * (0.75 + 0.5 * self.rng.random())
+
+    async def refresh_feed(self, feed_id: str) -> FeedResult:
+        with session(self.engine) as s:
+            feed = repo.get_feed(s, feed_id)
+            if feed is None or not feed.enabled:
+                return FeedResult(feed_id, "skipped", error=feed.disabled_reason if feed else "unknown feed")
+            url, etag, modified, language = feed.url, feed.etag, feed.last_modified, feed.language
+            first_poll, failures = feed.polls == 0, feed.consecutive_failures
+        interval = self._interval(feed_id)
+        now = self.clock()
+
+        try:
+            fetched = await self.fetcher.fetch(url, etag=etag, last_modified=modified)
+        except FetchError as exc:
+            return await self._fail(feed_id, exc.code, str(exc), failures, interval)
+
+        if fetched.not_modified:
+            await asyncio.to_thread(
+                self._succeed, feed_id, now, interval, etag, modified, fetched.permanent_url
+            )
+            return FeedResult(feed_id, "not_modified")
+
+        try:
+            parsed = parse_feed(fetched.body, url=fetched.final_url, headers=fetched.headers)
+        except NotAFeedError as exc:
+            return await self._fail(feed_id, "not_a_feed", str(exc), failures, interval)
+        if parsed.bozo:
+            log.info(
+                "feed %s is ill-formed (%s); kept %d entries",
+                feed_id,
+                parsed.bozo_reason,
+                len(parsed.entries),
+            )
+
+        items = normalize_entries(
+            parsed.entries, feed_id=feed_id, feed_url=fetched.final_url, language=language, fetched=now
+        )
+        try:
+            stored = await asyncio.to_thread(
+                store_new_items,
+                self.engine,
+                feed_id,
+                items,
+                first_poll=first_poll,
+                now=now,
+                config=self.config,
+            )
+        except Exception as exc:  # the database is a dependency like the network: record, never crash
+            log.exception("storing items of %s failed", feed_id)
+            return await self._fail(feed_id, "storage", f"{type(exc).__name__}: {exc}", failures, interval)
+
+        await asyncio.to_thread(
+            self._succeed,
+            feed_id,
+            now,
+            interval,
+            fetched.etag,
+            fetched.last_modified,
+            fetched.permanent_url,
+            parsed.title,
+        )
+        result = FeedResult(
+            feed_id,
+            "new" if stored.new else "unchanged",
+            new=stored.new,
+            updated=stored.updated,
+            entries=len(parsed.entries),
+            relevant=stored.relevant,
+            alerts=stored.alerts,
+        )
+        if stored.alerts and self.on_alerts is not None:
+            await self.on_alerts(stored.alerts)
+        return result
+
+    def _succeed(
+        self,
+        feed_id: str,
+        now: datetime,
+        interval: float,
+        etag: str | None,
+        modified: str | None,
+        new_url: str | None,
+        title: str | None = None,
+    ) -> None:
+        with session(self.engine) as s:
+            feed = repo.get_feed(s, feed_id)
+            if feed is not None:
+                if new_url:
+                    log.info("feed %s moved permanently to %s", feed_id, new_url)
+                repo.record_success(
+                    s,
+                    feed,
+                    now=now,
+                    interval=interval,
+                    etag=etag,
+                    last_modified=modified,
+                    new_url=new_url,
+                    title=title,
+                )
+
+    async def _fail(
+        self, feed_id: str, code: str, message: str, failures: int, interval: float
+    ) -> FeedResult:
+        log.warning("feed %s failed: %s (%s)", feed_id, message, code)
+        retry_in = self._backoff(failures, interval)
+
+        def write() -> bool:
+            with session(self.engine) as s:
+                feed = repo.get_feed(s, feed_id)
+                if feed is None:
+                    return False
+                return repo.record_failure(
+                    s,
+                    feed,
+                    now=self.clock(),
+                    code=code,
+                    message=message,
+                    retry_in=retry_in,
+                    disable_after=self.config.settings.disable_after_failures,
+                )
+
+        try:
+            disabled = await asyncio.to_thread(write)
+        except Exception:
+            log.exception("could not record the failure of %s", feed_id)
+            disabled = False
+        return FeedResult(feed_id, "failed", error_code=code, error=message, disabled=disabled)
+
+    async def poll_once(
+        self, feed_ids: Sequence[str] | None = None, progress: Callable[[FeedResult], None] | None = None
+    ) -> list[FeedResult]:
+        """One cycle over ``feed_ids`` (default: every enabled feed). Concurrency is the fetcher's."""
+        if feed_ids is None:
+            with session(self.engine) as s:
+                feed_ids = [f.id for f in repo.list_feeds(s) if f.enabled]
+
+        async def one(fid: str) -> FeedResult:
+            try:
+                result = await self.refresh_feed(fid)
+            except Exception as exc:  # a bug in one feed's path must not end the cycle
+                log.exception("unexpected error refreshing %s", fid)
+                result = FeedResult(
+                    fid, "failed", error_code="internal", error=f"{type(exc).__name__}: {exc}"
+                )
+            if progress:
+                progress(result)
+            return result
+
+        return list(await asyncio.gather(*(one(f) for f in feed_ids)))

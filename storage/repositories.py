@@ -1,0 +1,177 @@
+"""Queries and writes. Callers pass a Session; nothing here knows about chat platforms or HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from storage.tables import Feed, ItemRow
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """What configuration says about a feed (storage does not import bot.config)."""
+
+    id: str
+    url: str
+    language: str
+    title: str | None = None
+    authority: bool = False
+    enabled: bool = True
+
+
+def sync_feeds(session: Session, specs: Sequence[FeedSpec]) -> tuple[list[str], list[str]]:
+    """Make the feeds table follow the configuration. Returns (added ids, changed ids).
+
+    A feed whose configured URL did not change keeps its stored URL (which a permanent redirect may
+    have updated). Feeds gone from the configuration are disabled, not deleted: their items stay.
+    """
+    existing = {f.id: f for f in session.exec(select(Feed)).all()}
+    added, changed = [], []
+    for spec in specs:
+        feed = existing.pop(spec.id, None)
+        if feed is None:
+            session.add(
+                Feed(
+                    id=spec.id,
+                    url=spec.url,
+                    configured_url=spec.url,
+                    title=spec.title,
+                    language=spec.language,
+                    authority=spec.authority,
+                    enabled=spec.enabled,
+                )
+            )
+            added.append(spec.id)
+            continue
+        before = (feed.configured_url, feed.language, feed.title, feed.authority)
+        if feed.configured_url != spec.url:
+            feed.url = spec.url
+            feed.configured_url = spec.url
+            feed.etag = feed.last_modified = None
+        feed.language, feed.title, feed.authority = spec.language, spec.title, spec.authority
+        if not spec.enabled:
+            feed.enabled, feed.disabled_reason = False, "disabled in the configuration"
+        elif feed.disabled_reason in ("disabled in the configuration", "removed from the configuration"):
+            feed.enabled, feed.disabled_reason = True, None
+        if before != (feed.configured_url, feed.language, feed.title, feed.authority):
+            changed.append(spec.id)
+        session.add(feed)
+    for gone in existing.values():
+        if gone.enabled:
+            gone.enabled, gone.disabled_reason = False, "removed from the configuration"
+            session.add(gone)
+    session.commit()
+    return added, changed
+
+
+def get_feed(session: Session, feed_id: str) -> Feed | None:
+    return session.get(Feed, feed_id)
+
+
+def list_feeds(session: Session) -> list[Feed]:
+    return list(session.exec(select(Feed).order_by(Feed.id)).all())
+
+
+def record_success(
+    session: Session,
+    feed: Feed,
+    *,
+    now: datetime,
+    interval: float,
+    etag: str | None,
+    last_modified: str | None,
+    new_url: str | None = None,
+    title: str | None = None,
+) -> None:
+    feed.last_attempt = feed.last_success = now
+    feed.consecutive_failures = 0
+    feed.last_error = feed.last_error_code = None
+    feed.etag, feed.last_modified = etag, last_modified
+    feed.next_poll = now + timedelta(seconds=interval)
+    feed.polls += 1
+    if new_url:
+        feed.url = new_url
+    if title and not feed.title:
+        feed.title = title
+    session.add(feed)
+    session.commit()
+
+
+def record_failure(
+    session: Session,
+    feed: Feed,
+    *,
+    now: datetime,
+    code: str,
+    message: str,
+    retry_in: float,
+    disable_after: int | None = None,
+) -> bool:
+    """Store the failure and when to try again. Returns True when this failure disabled the feed."""
+    feed.last_attempt = now
+    feed.consecutive_failures += 1
+    feed.last_error_code, feed.last_error = code, message[:2000]
+    feed.next_poll = now + timedelta(seconds=retry_in)
+    disabled = bool(disable_after and feed.enabled and feed.consecutive_failures >= disable_after)
+    if disabled:
+        feed.enabled = False
+        feed.disabled_reason = f"{feed.consecutive_failures} consecutive failures; last: {message[:300]}"
+    session.add(feed)
+    session.commit()
+    return disabled
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    new: list[ItemRow]
+    updated: list[ItemRow]  # same identity, new title or text (a correction)
+    unchanged: int
+
+
+def store_items(session: Session, feed_id: str, rows: Iterable[ItemRow]) -> StoreResult:
+    """Insert what is new; update what came back corrected. The unique (feed, identity) key decides."""
+    rows = list(rows)
+    if not rows:
+        return StoreResult([], [], 0)
+    identities = [r.identity for r in rows]
+    existing: dict[str, ItemRow] = {}
+    for chunk_start in range(0, len(identities), 500):
+        chunk = identities[chunk_start : chunk_start + 500]
+        stmt = select(ItemRow).where(ItemRow.feed_id == feed_id, col(ItemRow.identity).in_(chunk))
+        existing.update({r.identity: r for r in session.exec(stmt).all()})
+    new, updated, unchanged = [], [], 0
+    for row in rows:
+        old = existing.get(row.identity)
+        if old is None:
+            session.add(row)
+            new.append(row)
+        elif old.content_hash != row.content_hash:
+            old.title, old.summary, old.content = row.title, row.summary, row.content
+            old.url, old.canonical_url = row.url or old.url, row.canonical_url or old.canonical_url
+            old.content_hash, old.updated_at = row.content_hash, row.fetched
+            session.add(old)
+            updated.append(old)
+        else:
+            unchanged += 1
+    session.commit()
+    return StoreResult(new, updated, unchanged)
+
+
+def recent_items(session: Session, *, feed_id: str | None = None, limit: int = 20) -> list[ItemRow]:
+    stmt = select(ItemRow)
+    if feed_id:
+        stmt = stmt.where(ItemRow.feed_id == feed_id)
+    stmt = stmt.order_by(col(ItemRow.published).desc(), col(ItemRow.id).desc()).limit(limit)
+    return list(session.exec(stmt).all())
+
+
+def count_items(session: Session, feed_id: str | None = None) -> int:
+    stmt = select(func.count()).select_from(ItemRow)
+    if feed_id:
+        stmt = stmt.where(ItemRow.feed_id == feed_id)
+    return int(session.exec(stmt).one())

@@ -1,0 +1,95 @@
+"""SQLModel tables. Every change goes through an Alembic migration in ``migrations/versions``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+
+class Feed(SQLModel, table=True):
+    __tablename__ = "feeds"
+
+    id: str = Field(primary_key=True, max_length=64)
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    configured_url: str = Field(sa_column=Column(Text, nullable=False))
+    title: str | None = Field(default=None, sa_column=Column(Text))
+    language: str = Field(max_length=8)
+    authority: bool = False
+    enabled: bool = True
+    disabled_reason: str | None = Field(default=None, sa_column=Column(Text))
+    etag: str | None = Field(default=None, sa_column=Column(Text))
+    last_modified: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_attempt: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_success: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_poll: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    consecutive_failures: int = 0
+    last_error_code: str | None = Field(default=None, max_length=64)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    polls: int = 0  # successful polls; the first one stores a backlog without alerting
+
+
+class ItemRow(SQLModel, table=True):
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("feed_id", "identity", name="uq_items_feed_identity"),
+        Index("ix_items_published", "published"),
+        Index("ix_items_canonical_url", "canonical_url"),
+        Index("ix_items_content_hash", "content_hash"),
+        Index("ix_items_feed_published", "feed_id", "published"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed_id: str = Field(foreign_key="feeds.id", max_length=64, ondelete="CASCADE")
+    identity: str = Field(max_length=512)
+    guid: str | None = Field(default=None, sa_column=Column(Text))
+    url: str | None = Field(default=None, sa_column=Column(Text))
+    canonical_url: str | None = Field(default=None, max_length=2048)
+    source_url: str | None = Field(default=None, sa_column=Column(Text))
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    language: str = Field(max_length=8)
+    published: datetime = Field(sa_type=UTCDateTime)
+    fetched: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    content_hash: str = Field(max_length=64)
+
+
+class Match(SQLModel, table=True):
+    """The matcher's verdict on one item (one row per item, replaced when the item is corrected)."""
+
+    __tablename__ = "matches"
+
+    item_id: int = Field(primary_key=True, foreign_key="items.id", ondelete="CASCADE")
+    relevant: bool = Field(index=True)
+    score: float
+    severity: str | None = Field(default=None, max_length=16)
+    topics: str = Field(sa_column=Column(Text, nullable=False))  # space-separated topic ids
+    entities: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of hits with spans
+    reasons: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of strings
+    matched_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class MatchTopic(SQLModel, table=True):
+    """(topic, item) rows with the item's publication time, so '/latest TOPIC' is one index range scan."""
+
+    __tablename__ = "match_topics"
+    __table_args__ = (Index("ix_match_topics_topic_published", "topic", "published"),)
+
+    item_id: int = Field(primary_key=True, foreign_key="items.id", ondelete="CASCADE")
+    topic: str = Field(primary_key=True, max_length=64)
+    published: datetime = Field(sa_type=UTCDateTime)
+
+
+class MatchEntity(SQLModel, table=True):
+    __tablename__ = "match_entities"
+    __table_args__ = (Index("ix_match_entities_entity_published", "entity", "published"),)
+
+    item_id: int = Field(primary_key=True, foreign_key="items.id", ondelete="CASCADE")
+    entity: str = Field(primary_key=True, max_length=64)
+    published: datetime = Field(sa_type=UTCDateTime)
