@@ -63,6 +63,7 @@ def normalize_entries(
     """
     items: list[Item] = []
     seen: set[str] = set()
+    first_url_of_guid: dict[str, str | None] = {}
     for raw in entries:
         title = one_line(html_to_text(raw.title_html))
         summary = html_to_text(raw.summary_html)
@@ -74,9 +75,14 @@ def normalize_entries(
         if not (title or summary or content or url):
             continue  # nothing a person could read: not an item
         if raw.guid:
-            identity = "guid:" + raw.guid.strip()[:400]
-            if identity in seen and url:
-                identity = f"guid:{raw.guid.strip()[:200]}|{url[:200]}"
+            guid = raw.guid.strip()
+            identity = "guid:" + guid[:400]
+            if guid in first_url_of_guid:
+                if first_url_of_guid[guid] == url or not url:
+                    continue  # the same entry repeated
+                identity = f"guid:{guid[:200]}|{url[:200]}"
+            else:
+                first_url_of_guid[guid] = url
         elif url:
             identity = "url:" + url[:500]
         else:
