@@ -7,13 +7,14 @@ blocks the event loop.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.config import FeedsFile
 from bot.normalize import Item
@@ -62,27 +63,29 @@ def to_row(item: Item) -> ItemRow:
     )
 
 
-def classify_item(item: Item | ItemRow) -> Classification:
+Classifier = Callable[[str, str, str | None], "Classification"]
+
+
+def default_classifier() -> Classifier:
     from bot.match import classify
 
-    text = item.content or item.summary
-    return classify(item.title, text, item.language)
+    return classify
 
 
-def save_match(s: object, row: ItemRow, c: Classification, now: datetime) -> None:
+def save_match(s: Session, row: ItemRow, c: Classification, now: datetime) -> None:
     """Replace the stored verdict on ``row`` (a correction re-matches)."""
     assert row.id is not None
     for table in (MatchTopic, MatchEntity):
-        s.exec(delete(table).where(table.item_id == row.id))  # type: ignore[attr-defined]
-    old = s.get(Match, row.id)  # type: ignore[attr-defined]
+        s.exec(delete(table).where(table.item_id == row.id))
+    old = s.get(Match, row.id)
     if old is not None:
-        s.delete(old)  # type: ignore[attr-defined]
-        s.flush()  # type: ignore[attr-defined]
+        s.delete(old)
+        s.flush()
     entities = [
         {"id": e.id, "kind": e.kind, "text": e.text, "start": e.start, "end": e.end, "field": e.field}
         for e in c.entities
     ]
-    s.add(  # type: ignore[attr-defined]
+    s.add(
         Match(
             item_id=row.id,
             relevant=c.relevant,
@@ -96,16 +99,24 @@ def save_match(s: object, row: ItemRow, c: Classification, now: datetime) -> Non
     )
     if c.relevant:
         for topic in dict.fromkeys(c.topics):
-            s.add(MatchTopic(item_id=row.id, topic=topic, published=row.published))  # type: ignore[attr-defined]
+            s.add(MatchTopic(item_id=row.id, topic=topic, published=row.published))
         for entity in dict.fromkeys(e.id for e in c.entities):
-            s.add(MatchEntity(item_id=row.id, entity=entity, published=row.published))  # type: ignore[attr-defined]
+            s.add(MatchEntity(item_id=row.id, entity=entity, published=row.published))
 
 
 def store_new_items(
-    engine: Engine, feed_id: str, items: Sequence[Item], *, first_poll: bool, now: datetime, config: FeedsFile
+    engine: Engine,
+    feed_id: str,
+    items: Sequence[Item],
+    *,
+    first_poll: bool,
+    now: datetime,
+    config: FeedsFile,
+    classifier: Classifier | None = None,
 ) -> StoredBatch:
     from bot.pipeline import Alertable
 
+    classify = classifier or default_classifier()
     batch = StoredBatch()
     by_identity = {i.identity: i for i in items}
     oldest_alert = now - timedelta(seconds=config.settings.max_item_age)
@@ -113,7 +124,7 @@ def store_new_items(
         result = repo.store_items(s, feed_id, (to_row(i) for i in items))
         batch.new, batch.updated = len(result.new), len(result.updated)
         for row in [*result.new, *result.updated]:
-            c = classify_item(row)
+            c = classify(row.title, row.content or row.summary, row.language)
             save_match(s, row, c, now)
             if not c.relevant:
                 continue

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from bot.config import FeedsFile
 from bot.fetch import Fetcher, FetchError
-from bot.ingest import store_new_items
+from bot.ingest import Classifier, store_new_items
 from bot.normalize import Item, normalize_entries
 from bot.parse import NotAFeedError, parse_feed
 from storage import repositories as repo
@@ -79,6 +79,7 @@ class Pipeline:
     clock: Clock = _utcnow
     rng: random.Random = field(default_factory=random.Random)
     on_alerts: AlertHook | None = None
+    classifier: Classifier | None = None  # default: bot.match.classify
 
     def _interval(self, feed_id: str) -> float:
         for f in self.config.feeds:
@@ -104,12 +105,10 @@ class Pipeline:
         try:
             fetched = await self.fetcher.fetch(url, etag=etag, last_modified=modified)
         except FetchError as exc:
-            return await self._fail(feed_id, exc.code, str(exc), failures, interval)
+            return await self._fail(feed_id, exc.code, str(exc), failures, interval, exc.retry_after)
 
         if fetched.not_modified:
-            await asyncio.to_thread(
-                self._succeed, feed_id, now, interval, etag, modified, fetched.permanent_url
-            )
+            await asyncio.to_thread(self._succeed, feed_id, now, interval, etag, modified, fetched.permanent_url)
             return FeedResult(feed_id, "not_modified")
 
         try:
@@ -136,6 +135,7 @@ class Pipeline:
                 first_poll=first_poll,
                 now=now,
                 config=self.config,
+                classifier=self.classifier,
             )
         except Exception as exc:  # the database is a dependency like the network: record, never crash
             log.exception("storing items of %s failed", feed_id)
@@ -191,10 +191,11 @@ class Pipeline:
                 )
 
     async def _fail(
-        self, feed_id: str, code: str, message: str, failures: int, interval: float
+        self, feed_id: str, code: str, message: str, failures: int, interval: float, retry_after: float | None = None
     ) -> FeedResult:
         log.warning("feed %s failed: %s (%s)", feed_id, message, code)
-        retry_in = self._backoff(failures, interval)
+        # A server's Retry-After beyond our own backoff is honoured: polling earlier would be refused.
+        retry_in = max(self._backoff(failures, interval), retry_after or 0.0)
 
         def write() -> bool:
             with session(self.engine) as s:
@@ -231,9 +232,7 @@ class Pipeline:
                 result = await self.refresh_feed(fid)
             except Exception as exc:  # a bug in one feed's path must not end the cycle
                 log.exception("unexpected error refreshing %s", fid)
-                result = FeedResult(
-                    fid, "failed", error_code="internal", error=f"{type(exc).__name__}: {exc}"
-                )
+                result = FeedResult(fid, "failed", error_code="internal", error=f"{type(exc).__name__}: {exc}")
             if progress:
                 progress(result)
             return result

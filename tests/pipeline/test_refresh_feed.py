@@ -1,0 +1,141 @@
+"""refresh_feed() end to end against real HTTP servers on 127.0.0.1 and a real SQLite file.
+
+The classifier here is a transparent keyword rule so these tests pin down the pipeline's own rules
+(first poll quiet, age limit, corrections, failures); the real matcher is exercised by tests/match and
+the demo test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from bot.config import parse_config
+from bot.demo.server import Document, FeedServer
+from bot.fetch import Fetcher
+from bot.pipeline import Alertable, Pipeline
+from storage import repositories as repo
+from storage.db import session
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def keyword_classifier(title: str, text: str, lang: str | None) -> SimpleNamespace:
+    hit = "H20" in title
+    return SimpleNamespace(relevant=hit, score=0.9 if hit else 0.0, severity="high" if hit else None,
+                           topics=("nvidia",) if hit else (), entities=(), reasons=("H20 in title",) if hit else ())
+
+
+def rss(*items: tuple[str, str, datetime]) -> bytes:
+    body = "".join(
+        f"<item><title>{t}</title><link>https://news.example/{g}</link><guid>{g}</guid>"
+        f"<pubDate>{format_datetime(d)}</pubDate></item>"
+        for g, t, d in items
+    )
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Feed</title>{body}'
+            "</channel></rss>").encode()
+
+
+def doc(body: bytes, status: int = 200) -> Callable[[], Document]:
+    return lambda: (status, {"Content-Type": "application/rss+xml"}, body)
+
+
+class Harness:
+    def __init__(self, engine: Engine, server: FeedServer, feeds: dict[str, str], fetcher: Fetcher) -> None:
+        lines = ["settings: {allow_private_addresses: true, retries: 0}", "feeds:"]
+        lines += [f"  - {{id: {fid}, url: '{server.base_url}{path}', language: en}}" for fid, path in feeds.items()]
+        self.config = parse_config("\n".join(lines))
+        with session(engine) as s:
+            repo.sync_feeds(s, [repo.FeedSpec(f.id, f.url, f.language) for f in self.config.feeds])
+        self.alerts: list[Alertable] = []
+
+        async def collect(alerts: object) -> None:
+            self.alerts.extend(alerts)  # type: ignore[arg-type]
+
+        self.pipeline = Pipeline(engine=engine, fetcher=fetcher, config=self.config, on_alerts=collect,
+                                 classifier=keyword_classifier)
+
+
+@pytest.fixture
+async def fetcher():  # type: ignore[no-untyped-def]
+    from bot.app import fetch_settings
+    from bot.config import Env, FeedsFile
+
+    cfg = FeedsFile.model_validate({"settings": {"allow_private_addresses": True, "retries": 0}})
+    async with Fetcher(fetch_settings(cfg, Env())) as f:
+        yield f
+
+
+async def test_first_poll_is_quiet_then_news_alerts_once(sqlite_engine: Engine, fetcher: Fetcher) -> None:
+    old = ("old-1", "Nvidia H20 backlog story", NOW - timedelta(hours=3))
+    fresh = ("new-1", "Nvidia cleared to ship H20", NOW - timedelta(minutes=5))
+    stale = ("new-2", "H20 story from last month", NOW - timedelta(days=30))
+    trap = ("new-3", "Potato crisp prices rise", NOW - timedelta(minutes=4))
+    with FeedServer({"/a.xml": doc(rss(old))}) as server:
+        h = Harness(sqlite_engine, server, {"a": "/a.xml"}, fetcher)
+        [r1] = await h.pipeline.poll_once()
+        assert (r1.status, r1.new, r1.relevant) == ("new", 1, 1)
+        assert h.alerts == [], "a feed's first poll stores its backlog without alerting"
+
+        server.routes["/a.xml"] = doc(rss(old, fresh, stale, trap))
+        [r2] = await h.pipeline.poll_once()
+        assert (r2.status, r2.new) == ("new", 3)
+        assert [a.item.title for a in h.alerts] == ["Nvidia cleared to ship H20"], "old news is stored, not alerted"
+
+        [r3] = await h.pipeline.poll_once()
+        assert r3.status == "not_modified", "an unchanged feed answers 304 and costs no parse"
+        assert server.requests[-1][1].get("if-none-match")
+        assert len(h.alerts) == 1
+    with session(sqlite_engine) as s:
+        assert repo.count_items(s, "a") == 4
+
+
+async def test_correction_updates_the_item_without_a_new_alert(sqlite_engine: Engine, fetcher: Fetcher) -> None:
+    with FeedServer({"/a.xml": doc(rss(("g1", "First", NOW)))}) as server:
+        h = Harness(sqlite_engine, server, {"a": "/a.xml"}, fetcher)
+        await h.pipeline.poll_once()
+        server.routes["/a.xml"] = doc(rss(("g1", "First, corrected: H20 licence", NOW)))
+        [r] = await h.pipeline.poll_once()
+        assert (r.new, r.updated) == (0, 1)
+        assert h.alerts == []
+    with session(sqlite_engine) as s:
+        [item] = repo.recent_items(s, feed_id="a")
+        assert item.title == "First, corrected: H20 licence" and item.updated_at is not None
+
+
+async def test_one_broken_feed_never_stops_the_others(sqlite_engine: Engine, fetcher: Fetcher) -> None:
+    routes = {
+        "/ok.xml": doc(rss(("x", "Fine", NOW))),
+        "/gone.xml": doc(b"gone", 410),
+        "/html.xml": lambda: (200, {"Content-Type": "text/html"}, b"<html><body>Not a feed</body></html>"),
+    }
+    with FeedServer(routes) as server:
+        h = Harness(sqlite_engine, server, {"ok": "/ok.xml", "gone": "/gone.xml", "html": "/html.xml",
+                                             "missing": "/nothing-here.xml"}, fetcher)
+        results = {r.feed_id: r for r in await h.pipeline.poll_once()}
+    assert results["ok"].status == "new"
+    assert (results["gone"].status, results["gone"].error_code) == ("failed", "http_410")
+    assert (results["missing"].status, results["missing"].error_code) == ("failed", "http_404")
+    assert (results["html"].status, results["html"].error_code) == ("failed", "not_a_feed")
+    with session(sqlite_engine) as s:
+        gone = repo.get_feed(s, "gone")
+        assert gone is not None and gone.consecutive_failures == 1 and gone.last_error_code == "http_410"
+        assert gone.next_poll is not None and gone.next_poll > gone.last_attempt  # backed off
+        ok = repo.get_feed(s, "ok")
+        assert ok is not None and ok.last_success is not None and ok.consecutive_failures == 0
+
+
+async def test_permanent_redirect_updates_the_stored_url(sqlite_engine: Engine, fetcher: Fetcher) -> None:
+    with FeedServer({"/new.xml": doc(rss(("m", "Moved", NOW)))}) as server:
+        server.routes["/old.xml"] = lambda: (301, {"Location": f"{server.base_url}/new.xml"}, b"")
+        h = Harness(sqlite_engine, server, {"m": "/old.xml"}, fetcher)
+        [r] = await h.pipeline.poll_once()
+        assert r.status == "new"
+        with session(sqlite_engine) as s:
+            feed = repo.get_feed(s, "m")
+            assert feed is not None and feed.url == f"{server.base_url}/new.xml"
