@@ -1,0 +1,126 @@
+"""Poll-cycle benchmark: Raqib's pipeline vs the naive loop most RSS bots use, against the same servers.
+
+500 feeds × 30 items on 127.0.0.1–127.0.0.25 (per-host limits apply as across real sites), each answer
+delayed 100 ms. Raqib: cold (everything new: fetch, parse, normalize, match, store in SQLite) and warm
+(everything 304). Baseline: ``for url in urls: feedparser.parse(url)`` sequentially. Each side runs in its
+own process so peak RSS is its own.
+
+    .venv/bin/python -m bench.bench_poll [--feeds 500] [--baseline-feeds 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PORT = 18080
+
+
+def urls(feeds: int, hosts: int) -> list[str]:
+    return [f"http://127.0.0.{n % hosts + 1}:{PORT}/feed/{n}.xml" for n in range(feeds)]
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_raqib(feeds: int, hosts: int) -> dict[str, float]:
+    from bot.app import fetch_settings, sync_config
+    from bot.config import Env, FeedsFile
+    from bot.fetch import Fetcher
+    from bot.pipeline import Pipeline
+    from storage.db import make_engine, upgrade
+
+    config = FeedsFile.model_validate(
+        {
+            "settings": {"allow_private_addresses": True, "max_connections": 100, "per_host": 6},
+            "feeds": [{"id": f"f{n}", "url": u, "language": "en"} for n, u in enumerate(urls(feeds, hosts))],
+        }
+    )
+    tmp = tempfile.mkdtemp()
+    engine = make_engine(f"sqlite:///{tmp}/bench.db")
+    upgrade(engine)
+    sync_config(engine, config)
+
+    async def go() -> dict[str, float]:
+        out: dict[str, float] = {}
+        async with Fetcher(fetch_settings(config, Env())) as fetcher:
+            pipeline = Pipeline(engine=engine, fetcher=fetcher, config=config)
+            for mode in ("cold", "warm"):
+                t = time.perf_counter()
+                results = await pipeline.poll_once()
+                out[f"{mode}_s"] = time.perf_counter() - t
+                out[f"{mode}_items"] = sum(r.new for r in results)
+                out[f"{mode}_failed"] = sum(r.status == "failed" for r in results)
+                out[f"{mode}_304"] = sum(r.status == "not_modified" for r in results)
+                out[f"{mode}_peak_mb"] = peak_mb()
+        return out
+
+    return asyncio.run(go())
+
+
+def run_baseline(feeds: int, hosts: int) -> dict[str, float]:
+    import feedparser
+
+    t = time.perf_counter()
+    items = 0
+    for u in urls(feeds, hosts):
+        items += len(feedparser.parse(u).entries)
+    return {"s": time.perf_counter() - t, "items": items, "peak_mb": peak_mb()}
+
+
+def child(kind: str, feeds: int, hosts: int) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.bench_poll", "--child", kind, "--feeds", str(feeds), "--hosts", str(hosts)],
+        capture_output=True, text=True, check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--feeds", type=int, default=500)
+    p.add_argument("--baseline-feeds", type=int, default=500)
+    p.add_argument("--hosts", type=int, default=25)
+    p.add_argument("--child")
+    a = p.parse_args()
+    if a.child:
+        fn = run_raqib if a.child == "raqib" else run_baseline
+        print(json.dumps(fn(a.feeds, a.hosts)))
+        return
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench.feedservers", "--hosts", str(a.hosts), "--port", str(PORT),
+         "--feeds", str(max(a.feeds, a.baseline_feeds))],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+        r = child("raqib", a.feeds, a.hosts)
+        b = child("baseline", a.baseline_feeds, a.hosts)
+    finally:
+        server.terminate()
+        server.wait()
+    base_per_feed = b["s"] / a.baseline_feeds
+    base_s = base_per_feed * a.feeds
+    print(f"# poll cycle: {a.feeds} feeds × 30 items on {a.hosts} loopback hosts, 100 ms server delay\n")
+    print("| run | time (s) | feeds/s | items/s | peak RSS (MB) |")
+    print("|---|---:|---:|---:|---:|")
+    print(f"| baseline: sequential feedparser.parse(url) ({a.baseline_feeds} feeds) | {b['s']:.2f} | "
+          f"{a.baseline_feeds / b['s']:.1f} | {b['items'] / b['s']:.0f} | {b['peak_mb']:.0f} |")
+    print(f"| raqib cold (fetch+parse+match+store, {r['cold_items']:.0f} new items) | {r['cold_s']:.2f} | "
+          f"{a.feeds / r['cold_s']:.1f} | {r['cold_items'] / r['cold_s']:.0f} | {r['cold_peak_mb']:.0f} |")
+    print(f"| raqib warm (all 304: {r['warm_304']:.0f}) | {r['warm_s']:.2f} | {a.feeds / r['warm_s']:.1f} | – | "
+          f"{r['warm_peak_mb']:.0f} |")
+    print(f"\ncold speed-up vs baseline: {base_s / r['cold_s']:.1f}× (target ≥ 10×); "
+          f"warm cycle {r['warm_s']:.2f} s (target < 3 s); failed feeds: {r['cold_failed']:.0f}/{r['warm_failed']:.0f}")
+
+
+if __name__ == "__main__":
+    main()

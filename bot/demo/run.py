@@ -1,0 +1,206 @@
+"""`raqib demo`: the whole pipeline, offline, on bundled sample feeds served from 127.0.0.1.
+
+The sample week is shifted so its newest item lands at "now". A first poll stores each feed's backlog
+quietly (as on a fresh install); the server then publishes the week's news and a second poll alerts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+from bot.config import Env, FeedsFile
+from bot.demo.server import Document, FeedServer
+from bot.pipeline import Alertable, FeedResult
+
+FEEDS_DIR = Path(__file__).parent / "feeds"
+_RFC822 = re.compile(r"(<(pubDate|dc:date|lastBuildDate)>)([^<]+)(</\2>)")
+_RFC3339 = re.compile(r"(<(updated|published)>)([^<]+)(</\2>)")
+_BLOCK = re.compile(r"<(item|entry)\b.*?</\1>", re.DOTALL)
+_CONTENT_TYPE = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
+
+
+@dataclass
+class DemoFeed:
+    id: str
+    path: str
+    language: str
+    title: str
+    authority: bool
+    backlog: bytes
+    full: bytes
+    content_type: str
+
+
+def _shift(text: str, offset: timedelta) -> str:
+    def rfc822(m: re.Match[str]) -> str:
+        try:
+            when = parsedate_to_datetime(m.group(3).strip())
+        except (TypeError, ValueError):
+            return m.group(0)
+        return f"{m.group(1)}{format_datetime((when + offset).astimezone(UTC))}{m.group(4)}"
+
+    def rfc3339(m: re.Match[str]) -> str:
+        try:
+            when = datetime.fromisoformat(m.group(3).strip().replace("Z", "+00:00"))
+        except ValueError:
+            return m.group(0)
+        return f"{m.group(1)}{(when + offset).astimezone(UTC).isoformat()}{m.group(4)}"
+
+    return _RFC3339.sub(rfc3339, _RFC822.sub(rfc822, text))
+
+
+def _without(text: str, guids: set[str]) -> str:
+    def drop(m: re.Match[str]) -> str:
+        block = m.group(0)
+        return "" if any(f">{g}<" in block for g in guids) else block
+
+    return _BLOCK.sub(drop, text)
+
+
+def load_demo_feeds(now: datetime) -> tuple[list[DemoFeed], dict[str, Any]]:
+    manifest = yaml.safe_load((FEEDS_DIR / "manifest.yaml").read_text(encoding="utf-8"))
+    end = datetime.fromisoformat(str(manifest["news_window"]["end"]).replace("Z", "+00:00"))
+    offset = now.replace(microsecond=0) - end - timedelta(minutes=2)
+    feeds = []
+    for f in manifest["feeds"]:
+        encoding = f.get("encoding", "utf-8")
+        text = (FEEDS_DIR / f["file"]).read_bytes().decode(encoding)
+        news = {str(i["guid"]) for i in f["items"] if i.get("phase") == "news"}
+        shifted = _shift(text, offset)
+        feeds.append(
+            DemoFeed(
+                id=f["id"],
+                path="/" + f["file"],
+                language=f["language"],
+                title=f.get("title") or f["id"],
+                authority=bool(f.get("authority")),
+                backlog=_without(shifted, news).encode(encoding, "xmlcharrefreplace"),
+                full=shifted.encode(encoding, "xmlcharrefreplace"),
+                content_type=_CONTENT_TYPE.get(f.get("format", "rss"), "application/xml"),
+            )
+        )
+    return feeds, manifest
+
+
+def demo_config(feeds: list[DemoFeed], base_url: str, data_dir: str) -> FeedsFile:
+    return FeedsFile.model_validate(
+        {
+            # The demo's own loopback server is the one private address it may reach.
+            "settings": {"allow_private_addresses": True, "data_dir": data_dir, "retries": 0},
+            "feeds": [
+                {"id": f.id, "url": base_url + f.path, "language": f.language, "title": f.title,
+                 "authority": f.authority}
+                for f in feeds
+            ],
+        }
+    )
+
+
+def _line(out: TextIO, text: str = "") -> None:
+    print(text, file=out, flush=True)
+
+
+def _compact(alert: Alertable, titles: dict[str, str]) -> str:
+    m: Any = alert.match
+    sev = (m.severity or "normal").upper()
+    topics = " ".join(f"#{t}" for t in m.topics[:4])
+    why = "; ".join(m.reasons[:2])
+    return (
+        f"  [{sev:<8}] {alert.item.title}\n"
+        f"             {titles.get(alert.item.feed_id, alert.item.feed_id)} · {alert.item.language} · "
+        f"score {m.score:.2f} · {topics}\n"
+        f"             why: {why}"
+    )
+
+
+async def _demo(out: TextIO, data_dir: str) -> int:
+    from bot.app import open_database, services
+
+    now = datetime.now(UTC)
+    feeds, manifest = load_demo_feeds(now)
+    phase = {"news": False}
+
+    def route(f: DemoFeed) -> Any:
+        def serve() -> Document:
+            return 200, {"Content-Type": f"{f.content_type}"}, f.full if phase["news"] else f.backlog
+
+        return serve
+
+    with FeedServer({f.path: route(f) for f in feeds}) as server:
+        config = demo_config(feeds, server.base_url, data_dir)
+        env = Env(_env_file=None)  # the demo never reads tokens: it delivers to this console only
+        engine = await asyncio.to_thread(open_database, config, env, f"sqlite:///{data_dir}/demo.db")
+        titles = {f.id: f.title for f in feeds}
+        alerts: list[Alertable] = []
+
+        async def collect(batch: Any) -> None:
+            alerts.extend(batch)
+
+        _line(out, "Raqib demo — offline. Nothing leaves this machine.")
+        _line(out, f"Serving {len(feeds)} sample feeds (Arabic and English, written for this demo) at {server.base_url}")
+        _line(out, "")
+        async with services(config, env, engine=engine) as svc:
+            svc.pipeline.on_alerts = collect
+            _line(out, "1) First poll. A fresh install stores each feed's backlog quietly — no alerts for old news:")
+            for r in await svc.pipeline.poll_once():
+                _line(out, f"   {r.feed_id:<22} {_result(r)}")
+            _line(out, "")
+            phase["news"] = True
+            _line(out, "2) The feeds publish this week's news. Second poll:")
+            results = await svc.pipeline.poll_once()
+            for r in results:
+                _line(out, f"   {r.feed_id:<22} {_result(r)}")
+            _line(out, "")
+            _line(out, f"3) Alerts ({len(alerts)}), as a subscribed chat would get them:")
+            for a in sorted(alerts, key=lambda a: a.item.published, reverse=True):
+                _line(out, _compact(a, titles))
+            _line(out, "")
+            _report_traps(out, manifest, alerts)
+    return 0
+
+
+def _result(r: FeedResult) -> str:
+    if r.status == "failed":
+        return f"failed: {r.error}"
+    if r.status == "not_modified":
+        return "unchanged (HTTP 304)"
+    return f"{r.new:>2} new items, {r.relevant} relevant"
+
+
+def _report_traps(out: TextIO, manifest: dict[str, Any], alerts: list[Alertable]) -> None:
+    alerted = {a.item.guid for a in alerts}
+    traps = [i for f in manifest["feeds"] for i in f["items"] if i.get("phase") == "news" and i["expect"] == "trap"]
+    missed = [
+        i for f in manifest["feeds"] for i in f["items"]
+        if i.get("phase") == "news" and i["expect"] == "relevant" and str(i["guid"]) not in alerted
+    ]
+    _line(out, f"4) Traps: {len(traps)} items share words with the field but are not about it:")
+    for t in traps:
+        mark = "ALERTED (wrong)" if str(t["guid"]) in alerted else "no alert ✓"
+        _line(out, f"   {mark:<16} {t['title']}")
+    if missed:
+        _line(out, f"   relevant news items without an alert: {len(missed)}")
+        for i in missed:
+            _line(out, f"   missed           {i['title']}")
+
+
+def run_demo(*, keep: bool = False, out: TextIO | None = None) -> int:
+    data_dir = tempfile.mkdtemp(prefix="raqib-demo-")
+    try:
+        return asyncio.run(_demo(out or sys.stdout, data_dir))
+    finally:
+        if keep:
+            print(f"(demo database kept in {data_dir}/demo.db)", file=out or sys.stdout)
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
