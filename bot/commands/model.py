@@ -1,0 +1,38 @@
+"""The platform-neutral command interface that chat adapters call.
+
+An adapter turns a platform event (a Telegram message, a Discord interaction) into an ``Invocation``,
+awaits ``CommandCore.handle(invocation)`` and renders the ``Reply``. It never decides anything itself:
+permission checks, argument parsing and texts live in the core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.deliver.model import Reply
+
+# Commands that change a chat's settings; the core refuses them to non-admins in groups, channels, guilds.
+ADMIN_COMMANDS = frozenset({"subscribe", "unsubscribe", "lang", "settings", "watch", "mute", "digest_schedule"})
+
+
+@dataclass(frozen=True)
+class Invocation:
+    platform: str  # "telegram" | "discord"
+    chat_id: str  # where the command was sent (Telegram chat id, Discord channel id)
+    chat_type: str  # "private" | "group" | "supergroup" | "channel" | "guild"
+    user_id: str
+    command: str  # without the slash and bot name: "latest"
+    args: tuple[str, ...] = ()
+    # The chat the command is about: the same as chat_id, or a channel managed from a private chat
+    # (`/subscribe @channel hbm`) — adapters resolve that and check the user administers it.
+    target_chat_id: str | None = None
+    user_language: str | None = None  # the client's language code, a hint for new chats
+    is_admin: Callable[[], Awaitable[bool]] | None = None  # lazily asks the platform (cached by the adapter)
+    callback_data: str | None = None  # from an inline button, to be verified by the core
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class CommandCore(Protocol):
+    async def handle(self, invocation: Invocation) -> Reply: ...

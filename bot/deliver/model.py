@@ -1,0 +1,109 @@
+"""Platform-neutral shapes that cross from the core to the chat adapters.
+
+The core builds an ``AlertView`` for a story and a ``Reply`` for a command; each adapter renders them in its
+platform's markup, within its platform's limits, and sends them. Adapters raise the delivery errors below so
+the outbox can decide: retry later, retry after a delay, or pause the subscription.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """A matched span inside ``AlertView.title`` or ``AlertView.excerpt`` (offsets into that string)."""
+
+    field: str  # "title" | "excerpt"
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    name: str
+    url: str | None
+    language: str
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """One story as a chat shows it. Every string here came from a feed: adapters must escape it."""
+
+    story_id: int
+    title: str
+    url: str | None
+    source: str  # the outlet's display name
+    language: str  # "ar" | "en": the item's language (layout direction)
+    published: datetime  # aware UTC; adapters show it in the chat's timezone
+    severity: str  # "critical" | "high" | "normal"
+    score: float
+    topics: tuple[str, ...]
+    entities: tuple[str, ...]  # display names of matched entities
+    excerpt: str = ""
+    highlights: tuple[Highlight, ...] = ()
+    also_reported_by: tuple[SourceRef, ...] = ()
+    primary_source: SourceRef | None = None  # an authority's document (the rule itself)
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    data: str  # opaque callback data (signed by the core)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A command's answer. ``text`` is plain text in the chat's language; ``alerts`` are rendered as alerts."""
+
+    text: str = ""
+    alerts: tuple[AlertView, ...] = ()
+    buttons: tuple[tuple[Button, ...], ...] = ()  # rows of buttons
+    ephemeral: bool = False  # Discord: only the caller sees it
+    language: str = "en"
+    error: bool = False
+    image: bytes | None = None  # a PNG (digest chart)
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class DeliveryError(Exception):
+    """Base of what an adapter raises when a send fails."""
+
+
+class RetryLater(DeliveryError):
+    """Transient (network, 5xx, timeout): the outbox retries with backoff; ``retry_after`` when the platform said."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentFailure(DeliveryError):
+    """The target is gone or refuses us (blocked, kicked, deleted, missing permissions): pause, with reason."""
+
+
+class TargetMoved(DeliveryError):
+    """The chat has a new id (Telegram group → supergroup): move the subscription and send again."""
+
+    def __init__(self, message: str, new_target: str) -> None:
+        super().__init__(message)
+        self.new_target = new_target
+
+
+class Notifier(Protocol):
+    """What the outbox needs from a platform. ``target`` is the platform's chat/channel/webhook id."""
+
+    platform: str
+
+    async def send_alert(self, target: str, alert: AlertView, *, language: str, timezone: str) -> str:
+        """Send and return the platform's message id."""
+        ...
+
+    async def edit_alert(
+        self, target: str, message_id: str, alert: AlertView, *, language: str, timezone: str
+    ) -> None: ...
+
+    async def send_reply(self, target: str, reply: Reply) -> str: ...
