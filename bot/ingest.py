@@ -18,9 +18,10 @@ from sqlmodel import Session
 
 from bot.config import FeedsFile
 from bot.normalize import Item
+from bot.stories.assign import StoryIndex, assign_story, refresh_story
 from storage import repositories as repo
 from storage.db import session
-from storage.tables import ItemRow, Match, MatchEntity, MatchTopic
+from storage.tables import ItemRow, Match, MatchEntity, MatchTopic, StoryItem
 
 if TYPE_CHECKING:
     from bot.match import Classification
@@ -33,16 +34,14 @@ class StoredBatch:
     updated: int = 0
     relevant: int = 0
     alerts: list[Alertable] = field(default_factory=list)
+    new_stories: int = 0
+    grown_stories: set[int] = field(default_factory=set)  # existing stories that gained or changed a member
 
 
-def _canonical(url: str | None) -> str | None:
-    if not url:
-        return None
-    try:
-        from bot.stories.urls import canonical_url
-    except ImportError:  # pragma: no cover - stories stage not installed
-        return url
-    return canonical_url(url)
+def _canonical(url: str | None, source_href: str | None) -> str | None:
+    from bot.stories.urls import publisher_url
+
+    return publisher_url(url, source_href)
 
 
 def to_row(item: Item) -> ItemRow:
@@ -51,8 +50,9 @@ def to_row(item: Item) -> ItemRow:
         identity=item.identity,
         guid=item.guid,
         url=item.url,
-        canonical_url=_canonical(item.source_url or item.url),
+        canonical_url=_canonical(item.url, item.source_url),
         source_url=item.source_url,
+        source_name=item.source_name,
         title=item.title,
         summary=item.summary,
         content=item.content,
@@ -113,6 +113,8 @@ def store_new_items(
     now: datetime,
     config: FeedsFile,
     classifier: Classifier | None = None,
+    authority: bool = False,
+    story_index: StoryIndex | None = None,
 ) -> StoredBatch:
     from bot.pipeline import Alertable
 
@@ -120,19 +122,34 @@ def store_new_items(
     batch = StoredBatch()
     by_identity = {i.identity: i for i in items}
     oldest_alert = now - timedelta(seconds=config.settings.max_item_age)
-    with session(engine) as s:
+    index = story_index or StoryIndex()
+    with index.lock, session(engine) as s:
         result = repo.store_items(s, feed_id, (to_row(i) for i in items))
         batch.new, batch.updated = len(result.new), len(result.updated)
+        new_ids = {id(r) for r in result.new}
         for row in [*result.new, *result.updated]:
             c = classify(row.title, row.content or row.summary, row.language)
             save_match(s, row, c, now)
+            s.flush()
+            is_new = id(row) in new_ids
+            linked = None if is_new else s.get(StoryItem, row.id)
+            if linked is not None:
+                # A correction: the story shows the new text; never a second alert.
+                refresh_story(s, linked.story_id, now)
+                batch.grown_stories.add(linked.story_id)
             if not c.relevant:
                 continue
             batch.relevant += 1
-            is_new = row in result.new
+            if linked is not None:
+                continue
+            assignment = assign_story(s, row, c, authority=authority, index=index, now=now)
+            if not assignment.new_story:
+                batch.grown_stories.add(assignment.story_id)
+                continue
+            batch.new_stories += 1
             # A feed's first poll is its backlog, and old news is not news: store, never alert.
             if is_new and not first_poll and row.published >= oldest_alert:
                 assert row.id is not None
-                batch.alerts.append(Alertable(row.id, by_identity[row.identity], c))
+                batch.alerts.append(Alertable(row.id, by_identity[row.identity], c, assignment.story_id))
         s.commit()
     return batch

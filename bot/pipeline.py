@@ -14,6 +14,7 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -22,6 +23,7 @@ from bot.fetch import Fetcher, FetchError
 from bot.ingest import Classifier, store_new_items
 from bot.normalize import Item, normalize_entries
 from bot.parse import NotAFeedError, parse_feed
+from bot.stories.assign import StoryIndex
 from storage import repositories as repo
 from storage.db import session
 
@@ -29,6 +31,7 @@ log = logging.getLogger("raqib.pipeline")
 
 Clock = Callable[[], datetime]
 AlertHook = Callable[[Sequence["Alertable"]], Awaitable[None]]
+StoryHook = Callable[[set[int]], Awaitable[None]]  # stories that gained members or were corrected
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,8 @@ class Alertable:
 
     item_id: int
     item: Item
-    match: object  # bot.match.Classification
+    match: Any  # bot.match.Classification
+    story_id: int | None = None
 
 
 @dataclass
@@ -48,6 +52,7 @@ class FeedResult:
     updated: int = 0
     entries: int = 0
     relevant: int = 0
+    new_stories: int = 0
     error_code: str | None = None
     error: str | None = None
     disabled: bool = False
@@ -80,6 +85,8 @@ class Pipeline:
     rng: random.Random = field(default_factory=random.Random)
     on_alerts: AlertHook | None = None
     classifier: Classifier | None = None  # default: bot.match.classify
+    story_index: StoryIndex = field(default_factory=StoryIndex)
+    on_story_update: StoryHook | None = None
 
     def _interval(self, feed_id: str) -> float:
         for f in self.config.feeds:
@@ -98,7 +105,7 @@ class Pipeline:
             if feed is None or not feed.enabled:
                 return FeedResult(feed_id, "skipped", error=feed.disabled_reason if feed else "unknown feed")
             url, etag, modified, language = feed.url, feed.etag, feed.last_modified, feed.language
-            first_poll, failures = feed.polls == 0, feed.consecutive_failures
+            first_poll, failures, authority = feed.polls == 0, feed.consecutive_failures, feed.authority
         interval = self._interval(feed_id)
         now = self.clock()
 
@@ -136,6 +143,8 @@ class Pipeline:
                 now=now,
                 config=self.config,
                 classifier=self.classifier,
+                authority=authority,
+                story_index=self.story_index,
             )
         except Exception as exc:  # the database is a dependency like the network: record, never crash
             log.exception("storing items of %s failed", feed_id)
@@ -158,10 +167,13 @@ class Pipeline:
             updated=stored.updated,
             entries=len(parsed.entries),
             relevant=stored.relevant,
+            new_stories=stored.new_stories,
             alerts=stored.alerts,
         )
         if stored.alerts and self.on_alerts is not None:
             await self.on_alerts(stored.alerts)
+        if stored.grown_stories and self.on_story_update is not None:
+            await self.on_story_update(stored.grown_stories)
         return result
 
     def _succeed(

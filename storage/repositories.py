@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from storage.tables import Feed, ItemRow
+from storage.tables import Feed, ItemRow, MatchEntity, MatchTopic, Story, StoryItem
 
 
 @dataclass(frozen=True)
@@ -175,3 +175,64 @@ def count_items(session: Session, feed_id: str | None = None) -> int:
     if feed_id:
         stmt = stmt.where(ItemRow.feed_id == feed_id)
     return int(session.exec(stmt).one())
+
+
+@dataclass(frozen=True)
+class StoryMember:
+    item: ItemRow
+    feed_title: str
+    authority: bool
+
+
+@dataclass(frozen=True)
+class StoryView:
+    story: Story
+    lead: StoryMember
+    members: list[StoryMember]  # lead first, then by publication time
+
+    @property
+    def others(self) -> list[StoryMember]:
+        return [m for m in self.members if m.item.id != self.lead.item.id]
+
+
+def story_view(session: Session, story_id: int) -> StoryView | None:
+    story = session.get(Story, story_id)
+    if story is None:
+        return None
+    stmt = (
+        select(ItemRow, Feed)
+        .join(StoryItem, col(StoryItem.item_id) == col(ItemRow.id))
+        .join(Feed, col(Feed.id) == col(ItemRow.feed_id))
+        .where(StoryItem.story_id == story_id)
+        .order_by(col(ItemRow.published), col(ItemRow.id))
+    )
+    members = [StoryMember(item, feed.title or feed.id, feed.authority) for item, feed in session.exec(stmt).all()]
+    if not members:
+        return None
+    lead = next((m for m in members if m.item.id == story.lead_item_id), members[0])
+    return StoryView(story, lead, [lead, *[m for m in members if m is not lead]])
+
+
+def latest_stories(
+    session: Session,
+    *,
+    topic: str | None = None,
+    entity: str | None = None,
+    limit: int = 10,
+    offset: int = 0,
+    since: datetime | None = None,
+) -> list[Story]:
+    """Newest stories first; by topic or entity through the (topic|entity, published) indexes."""
+    stmt = select(Story)
+    if topic or entity:
+        table, key, value = (
+            (MatchTopic, MatchTopic.topic, topic) if topic else (MatchEntity, MatchEntity.entity, entity)
+        )
+        ids = select(StoryItem.story_id).join(table, col(table.item_id) == col(StoryItem.item_id)).where(key == value)
+        if since is not None:
+            ids = ids.where(col(table.published) >= since)
+        stmt = stmt.where(col(Story.id).in_(ids))
+    if since is not None:
+        stmt = stmt.where(col(Story.last_published) >= since)
+    stmt = stmt.order_by(col(Story.first_published).desc(), col(Story.id).desc()).offset(offset).limit(limit)
+    return list(session.exec(stmt).all())

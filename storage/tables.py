@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -50,6 +50,7 @@ class ItemRow(SQLModel, table=True):
     url: str | None = Field(default=None, sa_column=Column(Text))
     canonical_url: str | None = Field(default=None, max_length=2048)
     source_url: str | None = Field(default=None, sa_column=Column(Text))
+    source_name: str | None = Field(default=None, sa_column=Column(Text))
     title: str = Field(sa_column=Column(Text, nullable=False))
     summary: str = Field(sa_column=Column(Text, nullable=False))
     content: str = Field(sa_column=Column(Text, nullable=False))
@@ -93,3 +94,46 @@ class MatchEntity(SQLModel, table=True):
     item_id: int = Field(primary_key=True, foreign_key="items.id", ondelete="CASCADE")
     entity: str = Field(primary_key=True, max_length=64)
     published: datetime = Field(sa_type=UTCDateTime)
+
+
+class Story(SQLModel, table=True):
+    """One event, told by one or more items across outlets and languages."""
+
+    __tablename__ = "stories"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    first_published: datetime = Field(sa_type=UTCDateTime, index=True)
+    last_published: datetime = Field(sa_type=UTCDateTime)
+    lead_item_id: int | None = Field(default=None, foreign_key="items.id", ondelete="SET NULL")
+    authority_item_id: int | None = Field(default=None, foreign_key="items.id", ondelete="SET NULL")
+    member_count: int = 1
+    source_count: int = 1
+    languages: str = Field(default="", max_length=16)  # "ar en"
+    severity: str | None = Field(default=None, max_length=16)
+    score: float = 0.0
+    topics: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class StoryItem(SQLModel, table=True):
+    __tablename__ = "story_items"
+
+    item_id: int = Field(primary_key=True, foreign_key="items.id", ondelete="CASCADE")
+    story_id: int = Field(foreign_key="stories.id", index=True, ondelete="CASCADE")
+    joined_at: datetime = Field(sa_type=UTCDateTime)
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class ItemSignature(SQLModel, table=True):
+    """What clustering needs of an item without re-reading its text: MinHash and fact fingerprint."""
+
+    __tablename__ = "item_signatures"
+
+    item_id: int = Field(primary_key=True, foreign_key="items.id", ondelete="CASCADE")
+    published: datetime = Field(sa_type=UTCDateTime, index=True)
+    signature: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    fingerprint: str = Field(default="", sa_column=Column(Text, nullable=False))  # space-separated tokens
+    entities: str = Field(default="", sa_column=Column(Text, nullable=False))  # space-separated entity ids
+    informative: bool = False
+    authority: bool = False

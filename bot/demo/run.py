@@ -99,8 +99,13 @@ def demo_config(feeds: list[DemoFeed], base_url: str, data_dir: str) -> FeedsFil
             # The demo's own loopback server is the one private address it may reach.
             "settings": {"allow_private_addresses": True, "data_dir": data_dir, "retries": 0},
             "feeds": [
-                {"id": f.id, "url": base_url + f.path, "language": f.language, "title": f.title,
-                 "authority": f.authority}
+                {
+                    "id": f.id,
+                    "url": base_url + f.path,
+                    "language": f.language,
+                    "title": f.title,
+                    "authority": f.authority,
+                }
                 for f in feeds
             ],
         }
@@ -111,15 +116,18 @@ def _line(out: TextIO, text: str = "") -> None:
     print(text, file=out, flush=True)
 
 
-def _compact(alert: Alertable, titles: dict[str, str]) -> str:
+def _compact(alert: Alertable, view: Any, titles: dict[str, str]) -> str:
+    """The alert as a chat would see it: the story's lead (the primary source when there is one)."""
     m: Any = alert.match
-    sev = (m.severity or "normal").upper()
-    topics = " ".join(f"#{t}" for t in m.topics[:4])
+    story = view.story if view else None
+    lead = view.lead.item if view else alert.item
+    source = lead.source_name or titles.get(lead.feed_id, lead.feed_id)
+    sev = ((story.severity if story else None) or m.severity or "normal").upper()
+    topics = " ".join(f"#{t}" for t in ((story.topics.split() if story else None) or m.topics)[:4])
     why = "; ".join(m.reasons[:2])
     return (
-        f"  [{sev:<8}] {alert.item.title}\n"
-        f"             {titles.get(alert.item.feed_id, alert.item.feed_id)} · {alert.item.language} · "
-        f"score {m.score:.2f} · {topics}\n"
+        f"  [{sev:<8}] {lead.title}\n"
+        f"             {source} · {lead.language} · score {m.score:.2f} · {topics}\n"
         f"             why: {why}"
     )
 
@@ -148,7 +156,9 @@ async def _demo(out: TextIO, data_dir: str) -> int:
             alerts.extend(batch)
 
         _line(out, "Raqib demo — offline. Nothing leaves this machine.")
-        _line(out, f"Serving {len(feeds)} sample feeds (Arabic and English, written for this demo) at {server.base_url}")
+        _line(
+            out, f"Serving {len(feeds)} sample feeds (Arabic and English, written for this demo) at {server.base_url}"
+        )
         _line(out, "")
         async with services(config, env, engine=engine) as svc:
             svc.pipeline.on_alerts = collect
@@ -157,17 +167,55 @@ async def _demo(out: TextIO, data_dir: str) -> int:
                 _line(out, f"   {r.feed_id:<22} {_result(r)}")
             _line(out, "")
             phase["news"] = True
+            phase2_start = datetime.now(UTC)
             _line(out, "2) The feeds publish this week's news. Second poll:")
             results = await svc.pipeline.poll_once()
             for r in results:
                 _line(out, f"   {r.feed_id:<22} {_result(r)}")
             _line(out, "")
-            _line(out, f"3) Alerts ({len(alerts)}), as a subscribed chat would get them:")
+            _line(out, f"3) {len(alerts)} new stories, one alert each — copies from other outlets and languages")
+            _line(out, "   join the story instead of alerting again:")
+            views = await asyncio.to_thread(_story_views, engine, [a.story_id for a in alerts], phase2_start)
             for a in sorted(alerts, key=lambda a: a.item.published, reverse=True):
-                _line(out, _compact(a, titles))
+                _line(out, _compact(a, views.get(a.story_id), titles))
+                _members(out, views.get(a.story_id), titles)
+            grown = [v for sid, v in views.items() if sid not in {a.story_id for a in alerts}]
+            if grown:
+                _line(
+                    out,
+                    "   Stories from the backlog that this week's news joined (their chats see an edit, not a new alert):",
+                )
+                for v in grown:
+                    _line(out, f"   · {v.lead.item.title}")
+                    _members(out, v, titles)
             _line(out, "")
-            _report_traps(out, manifest, alerts)
+            covered = {m.item.guid for v in views.values() for m in v.members}
+            _report_traps(out, manifest, alerts, covered)
     return 0
+
+
+def _story_views(engine: Any, alerted: list[int | None], since: datetime) -> dict[int, Any]:
+    from sqlmodel import col, select
+
+    from storage import repositories as repo
+    from storage.db import session
+    from storage.tables import Story
+
+    with session(engine) as s:
+        ids = [sid for sid in alerted if sid is not None]
+        ids += [sid for sid in s.exec(select(Story.id).where(col(Story.updated_at) >= since)).all() if sid not in ids]
+        return {sid: v for sid in ids if (v := repo.story_view(s, sid)) is not None}
+
+
+def _members(out: TextIO, view: Any, titles: dict[str, str]) -> None:
+    if view is None or len(view.members) < 2:
+        return
+    langs = " + ".join(sorted({m.item.language for m in view.members}))
+    _line(out, f"             story: {len(view.members)} reports from {view.story.source_count} sources ({langs}):")
+    for m in view.members:
+        mark = "primary source" if m.authority else ("lead" if m is view.lead else "also")
+        source = m.item.source_name or m.feed_title
+        _line(out, f"               - [{mark}] {source}: {m.item.title[:90]}")
 
 
 def _result(r: FeedResult) -> str:
@@ -178,19 +226,18 @@ def _result(r: FeedResult) -> str:
     return f"{r.new:>2} new items, {r.relevant} relevant"
 
 
-def _report_traps(out: TextIO, manifest: dict[str, Any], alerts: list[Alertable]) -> None:
+def _report_traps(out: TextIO, manifest: dict[str, Any], alerts: list[Alertable], covered: set[str]) -> None:
+    """``covered``: guids of every item in a story that reached chats (alerted, or joined one that was)."""
     alerted = {a.item.guid for a in alerts}
-    traps = [i for f in manifest["feeds"] for i in f["items"] if i.get("phase") == "news" and i["expect"] == "trap"]
-    missed = [
-        i for f in manifest["feeds"] for i in f["items"]
-        if i.get("phase") == "news" and i["expect"] == "relevant" and str(i["guid"]) not in alerted
-    ]
+    news = [i for f in manifest["feeds"] for i in f["items"] if i.get("phase") == "news"]
+    traps = [i for i in news if i["expect"] == "trap"]
+    missed = [i for i in news if i["expect"] == "relevant" and str(i["guid"]) not in covered]
     _line(out, f"4) Traps: {len(traps)} items share words with the field but are not about it:")
     for t in traps:
         mark = "ALERTED (wrong)" if str(t["guid"]) in alerted else "no alert ✓"
         _line(out, f"   {mark:<16} {t['title']}")
     if missed:
-        _line(out, f"   relevant news items without an alert: {len(missed)}")
+        _line(out, f"   relevant news items in no story that reached chats: {len(missed)}")
         for i in missed:
             _line(out, f"   missed           {i['title']}")
 

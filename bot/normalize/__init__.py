@@ -66,6 +66,10 @@ def normalize_entries(
     first_url_of_guid: dict[str, str | None] = {}
     for raw in entries:
         title = one_line(html_to_text(raw.title_html))
+        source_name = one_line(html_to_text(raw.source_title or "")) or None
+        if source_name and title.endswith(f" - {source_name}"):
+            # Aggregators append the outlet to the headline ("… - Reuters"); it is the source, not news.
+            title = title[: -len(source_name) - 3].rstrip()
         summary = html_to_text(raw.summary_html)
         content = html_to_text(raw.content_html)
         if content == summary:
@@ -108,6 +112,7 @@ def normalize_entries(
                 fetched=fetched,
                 content_hash=content_hash,
                 source_url=_absolute(raw.source_href, feed_url),
+                source_name=source_name,
                 authors=raw.authors,
             )
         )

@@ -25,6 +25,7 @@ class Item:
     fetched: datetime  # aware, UTC
     content_hash: str  # sha256 of normalized title + summary + content
     source_url: str | None = None  # publisher URL when an aggregator entry carries it
+    source_name: str | None = None  # the publisher's name when an aggregator entry carries it
     authors: tuple[str, ...] = field(default=())
 
     @property

@@ -25,6 +25,7 @@ class RawEntry:
     content_html: str  # the longest content block
     published: datetime | None  # UTC, as the feed says (may be absurd; normalize decides)
     source_href: str | None  # aggregators (Google News) name the publisher here
+    source_title: str | None = None
     authors: tuple[str, ...] = ()
     language: str | None = None  # xml:lang of the entry, when declared
 
@@ -74,6 +75,7 @@ def _entry(e: Any) -> RawEntry:
         content_html=max(contents, key=len, default=""),
         published=_when(e.get("published_parsed") or e.get("updated_parsed")),
         source_href=(source.get("href") or None) if isinstance(source.get("href"), str) else None,
+        source_title=(source.get("title") or None) if isinstance(source.get("title"), str) else None,
         authors=authors,
         language=detail.get("language") if isinstance(detail.get("language"), str) else None,
     )
