@@ -1,0 +1,251 @@
+"""Story clustering: the pure decision "which story does this new item join, if any?".
+
+Inputs are plain features (no database, no matcher import): canonical entity ids from
+``bot.match.classify(...).entities``, the ``fingerprint`` of the text, the published time, the
+language and the near-duplicate candidates from ``NearDupIndex``. Storage loads the candidate
+stories (those whose lead was published within the window) and persists the decision.
+
+How a decision is made (``decide``):
+
+1. Only stories whose *lead* lies within ``window`` (default 72 h) of the item are eligible. The
+   window is anchored at the lead, not at the latest member, so a story cannot creep forward
+   forever by chaining.
+2. Near-duplicate evidence (estimated Jaccard/containment over the body, see ``neardup``) with any
+   member joins that story — unless the item has too little text, or its model codes contradict
+   the member's (an edited template: "H20" became "H200").
+3. Otherwise the fingerprint score: a weighted overlap (shared weight / geometric mean of both
+   weights) of entity ids and fingerprint tokens, compared with every member (max). Entity
+   weights are IDF-like and supplied by the caller; the default treats generic entities (the US,
+   China, Trump, ...) as nearly worthless. Model codes weigh most. Contradictions subtract:
+   different model codes, different weekdays named, different percentages. The score must pass a
+   threshold that rises with the time gap (same day: ``base``; at the window edge: ``base + ramp``),
+   and at least ``min_shared`` absolute weight must be shared, so two feature-poor items never
+   merge on one common word.
+
+Policies (documented decisions):
+
+* **Follow-ups.** A story is one development. A report days later about a *new* development of
+  the same storyline (a reaction, an official comment, a new figure: "lawmakers question the 15%
+  deal" after "Nvidia agrees to pay 15%") is a **new story** and gets its own alert, even when it
+  repeats the background figures. What keeps it apart: the rising threshold with the time gap,
+  the new facts it carries (they dilute the overlap) and contradicting weekdays. A re-telling of
+  the same development by a later outlet (same facts) still joins while the lead is in the window.
+* **Same URL, different content** (a live page edited over the day, a corrected article). Storage
+  keeps one item per canonical URL/guid; the new title/text *updates* that item, its signature is
+  replaced in the index (``NearDupIndex.add`` replaces), and its story is marked updated — never
+  a new alert and never a re-clustering of the existing link. A live page whose content moves to
+  a different event stays in its first story; this is accepted (live pages are rare in our feeds
+  and an extra alert is worse).
+* **Missing or absurd dates.** Items carry the fetch time when the feed's date is missing or
+  absurd (``bot.normalize``); a ``None`` time here can only join by near-duplicate evidence.
+* **Too little text** (title only, boilerplate titles such as "Live updates", "عاجل", "أخبار اليوم"):
+  never joins on near-duplicate evidence, and needs ``min_shared`` weight of real facts to join by
+  fingerprint — a bare title shared by two pages is no evidence at all.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.stories.fingerprint import Fingerprint
+from bot.stories.neardup import NearDup
+
+# Entities that appear in most stories of this field: sharing them says nothing about the event.
+GENERIC_ENTITIES = frozenset(
+    {
+        "us", "usa", "united-states", "america", "china", "prc", "beijing", "washington",
+        "trump", "donald-trump", "biden", "joe-biden", "xi", "xi-jinping", "white-house",
+        "commerce", "us-commerce", "commerce-department", "doc", "mofcom", "export-controls",
+        "tariffs", "chips", "semiconductors", "ai-chips",
+    }
+)  # fmt: skip
+GENERIC_WEIGHT = 0.2
+# Fingerprint token weights by kind: model codes identify the product, weekdays are weak hints.
+KIND_WEIGHTS: Mapping[str, float] = {
+    "code": 2.0,
+    "num": 1.0,
+    "pct": 1.2,
+    "date": 1.0,
+    "dow": 0.4,
+    "year": 0.15,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFeatures:
+    """What clustering knows of one item. ``key`` is the item id in storage."""
+
+    key: Hashable
+    published: datetime | None
+    lang: str
+    entities: frozenset[str] = frozenset()
+    fingerprint: Fingerprint = field(default_factory=lambda: Fingerprint(frozenset()))
+    informative: bool = True  # enough body text for near-duplicate evidence (Signature.informative)
+    authority: bool = False  # from an authority feed (Federal Register, ministries)
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoryCandidate:
+    """An open story: its id in storage and its members' features."""
+
+    story_id: Hashable
+    members: tuple[ItemFeatures, ...]
+
+    @property
+    def lead(self) -> ItemFeatures:
+        return choose_lead(self.members)
+
+    @property
+    def first_published(self) -> datetime | None:
+        times = [m.published for m in self.members if m.published is not None]
+        return min(times) if times else None
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterConfig:
+    window: timedelta = timedelta(hours=72)
+    base: float = 0.40  # fingerprint score needed on the same day
+    ramp: float = 0.30  # added linearly from 24 h to the window edge
+    min_shared: float = 2.0  # absolute shared weight (e.g. one model code, or two specific facts)
+    code_conflict: float = 0.35
+    dow_conflict: float = 0.15
+    pct_conflict: float = 0.10
+    max_members: int = 30  # members compared per story (lead + most recent); bounds the cost
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    story_id: Hashable | None  # None: start a new story
+    reason: str
+    score: float = 0.0
+
+
+def default_weight(entity_id: str) -> float:
+    """Weight of an entity id when the caller has no statistics: generic ones count little."""
+    bare = entity_id.lower().rsplit(":", 1)[-1].replace("_", "-")
+    return GENERIC_WEIGHT if bare in GENERIC_ENTITIES else 1.0
+
+
+def idf_weights(doc_freq: Mapping[str, int], n_docs: int) -> dict[str, float]:
+    """IDF-like entity weights from story counts (storage can compute them per day or week)."""
+    n = max(n_docs, 1)
+    return {e: max(0.1, min(2.0, math.log((n + 1) / (df + 1)))) for e, df in doc_freq.items()}
+
+
+def choose_lead(members: Iterable[ItemFeatures]) -> ItemFeatures:
+    """The story's primary item: the earliest authority item, else the earliest item."""
+    ms = list(members)
+    if not ms:
+        raise ValueError("a story has at least one member")
+    far = datetime.max.replace(tzinfo=None)
+
+    def when(m: ItemFeatures) -> tuple[int, datetime, str]:
+        t = m.published.replace(tzinfo=None) if m.published is not None else far
+        return (0 if m.authority else 1, t, str(m.key))
+
+    return min(ms, key=when)
+
+
+def _weights(f: ItemFeatures, ent_w: Mapping[str, float] | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for e in f.entities:
+        out["ent:" + e] = ent_w.get(e, default_weight(e)) if ent_w else default_weight(e)
+    for t in f.fingerprint.tokens:
+        out[t] = KIND_WEIGHTS.get(t.split(":", 1)[0], 0.5)
+    return out
+
+
+def pair_score(
+    a: ItemFeatures, b: ItemFeatures, weights: Mapping[str, float] | None = None, cfg: ClusterConfig | None = None
+) -> tuple[float, float, str]:
+    """(score, shared weight, explanation) for two items' features."""
+    cfg = cfg or ClusterConfig()
+    wa, wb = _weights(a, weights), _weights(b, weights)
+    shared_keys = wa.keys() & wb.keys()
+    shared = sum(min(wa[k], wb[k]) for k in shared_keys)
+    total_a, total_b = sum(wa.values()), sum(wb.values())
+    if shared <= 0 or total_a <= 0 or total_b <= 0:
+        return 0.0, 0.0, "nothing shared"
+    score = shared / math.sqrt(total_a * total_b)
+    notes: list[str] = []
+    for kind, penalty in (("code", cfg.code_conflict), ("dow", cfg.dow_conflict), ("pct", cfg.pct_conflict)):
+        ka, kb = a.fingerprint.of_kind(kind), b.fingerprint.of_kind(kind)
+        if ka and kb and not (ka & kb):
+            score -= penalty
+            notes.append(f"{kind} differ")
+    top = sorted(shared_keys, key=lambda k: -min(wa[k], wb[k]))[:5]
+    expl = "shared " + ", ".join(top) + ("; " + ", ".join(notes) if notes else "")
+    return max(score, 0.0), shared, expl
+
+
+def _gap(a: datetime | None, b: datetime | None) -> timedelta | None:
+    if a is None or b is None:
+        return None
+    try:
+        return abs(a - b)
+    except TypeError:  # naive vs aware: compare as UTC-naive rather than crash
+        return abs(a.replace(tzinfo=None) - b.replace(tzinfo=None))
+
+
+def _codes_conflict(a: ItemFeatures, b: ItemFeatures) -> bool:
+    ka, kb = a.fingerprint.of_kind("code"), b.fingerprint.of_kind("code")
+    return bool(ka and kb and not (ka & kb))
+
+
+def decide(
+    item: ItemFeatures,
+    candidates: Sequence[StoryCandidate],
+    near_dups: Iterable[NearDup] = (),
+    *,
+    weights: Mapping[str, float] | None = None,
+    config: ClusterConfig | None = None,
+) -> Decision:
+    """Choose the story ``item`` joins (or ``None`` for a new story), with a reason string."""
+    cfg = config or ClusterConfig()
+    nd = {n.key: n for n in near_dups if n.is_near_duplicate} if item.informative else {}
+    best: Decision | None = None
+    for story in candidates:
+        if not story.members:
+            continue
+        lead = story.lead
+        gap = _gap(item.published, story.first_published)
+        in_window = gap is not None and gap <= cfg.window
+        # 1. near-duplicate evidence
+        for m in story.members:
+            hit = nd.get(m.key)
+            if hit is None or not m.informative or _codes_conflict(item, m):
+                continue
+            if in_window or gap is None:
+                d = Decision(
+                    story.story_id,
+                    f"near-duplicate of {m.key} (J={hit.jaccard:.2f}, C={hit.containment:.2f})",
+                    1.0 + hit.jaccard,
+                )
+                if best is None or d.score > best.score:
+                    best = d
+        if not in_window or gap is None:
+            continue
+        # 2. fingerprint score against lead + most recent members
+        hours = gap.total_seconds() / 3600
+        span = max(cfg.window.total_seconds() / 3600 - 24, 1.0)
+        threshold = cfg.base + cfg.ramp * min(max(hours - 24, 0.0) / span, 1.0)
+        recent = sorted(
+            (m for m in story.members if m is not lead),
+            key=lambda m: m.published.timestamp() if m.published is not None else -math.inf,
+            reverse=True,
+        )[: cfg.max_members - 1]
+        for m in (lead, *recent):
+            score, shared, expl = pair_score(item, m, weights, cfg)
+            if score >= threshold and shared >= cfg.min_shared:
+                d = Decision(
+                    story.story_id,
+                    f"fingerprint {score:.2f} ≥ {threshold:.2f} with {m.key} ({hours:.0f} h): {expl}",
+                    score,
+                )
+                if best is None or d.score > best.score:
+                    best = d
+    return best or Decision(None, "new story: no eligible story close enough")

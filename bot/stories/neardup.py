@@ -1,0 +1,310 @@
+"""Near-duplicate detection: word-shingle MinHash (datasketch) with a banded LSH index.
+
+Pipeline for one text: ``strip_boilerplate`` (read-more blocks, bylines, copyright lines) →
+``normalize`` (Arabic folding, digits) → word 3-shingles → 128-permutation MinHash. The title is
+*not* shingled: republishers rewrite headlines freely, bodies they copy.
+
+Signatures are persisted as bytes (``Signature.to_bytes``, 7 + 4·128 = 519 bytes) so that storage
+keeps one per item and ``NearDupIndex.from_signatures`` rebuilds the index at start-up without
+re-reading any text.
+
+Why a custom LSH instead of ``datasketch.MinHashLSH``: its in-memory storage keeps a Python set per
+bucket per band, several kilobytes per item, so 1M items need gigabytes. Here each band is a sorted
+numpy array of 32-bit band hashes (main segment, binary search) plus a small dict for recent
+inserts (delta segment), merged when the delta grows; candidates are verified against a 16-bit
+("b-bit MinHash") copy of the signatures. Memory is ~600 bytes per item, lookup is O(bands · log n).
+
+Decision (thresholds chosen on ``eval/stories/pairs.jsonl``, see ``is_near_duplicate``): a pair is a
+near-duplicate when estimated Jaccard ≥ ``JACCARD_MIN`` or, for cut copies, estimated containment
+of the shorter in the longer ≥ ``CONTAINMENT_MIN`` — and only when both texts have at least
+``MIN_SHINGLES`` shingles: a title-only item or a one-line live-blog entry is never merged on
+near-duplicate evidence.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import MinHash
+
+from bot.stories.text import strip_boilerplate, words
+
+SIGNATURE_VERSION = 1
+NUM_PERM = 128
+SHINGLE_WORDS = 3
+SEED = 1  # fixed forever: persisted signatures depend on it
+MIN_SHINGLES = 15  # about 17 words of body; less is "too little text"
+JACCARD_MIN = 0.45  # labeled set: negatives ≤ 0.09, syndicated copies ≥ 0.27
+CONTAINMENT_MIN = 0.65  # labeled set: negatives ≤ 0.17, cut+edited copies ≥ 0.67
+BANDS, ROWS = 42, 3  # S-curve threshold ≈ (1/42)^(1/3) ≈ 0.29: cut copies have low Jaccard
+
+_HEADER = struct.Struct("<BHI")  # version, num_perm, shingle count
+_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED)
+_B_BITS_COLLISION = 2.0**-16
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """A MinHash signature plus the shingle count (needed for containment and "too short")."""
+
+    hashvalues: np.ndarray  # uint32, shape (NUM_PERM,)
+    n_shingles: int
+
+    @property
+    def informative(self) -> bool:
+        """Enough text to be judged a near-duplicate of anything."""
+        return self.n_shingles >= MIN_SHINGLES
+
+    def to_bytes(self) -> bytes:
+        return _HEADER.pack(SIGNATURE_VERSION, NUM_PERM, self.n_shingles) + self.hashvalues.astype("<u4").tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Signature:
+        """Inverse of ``to_bytes``; ``ValueError`` on a foreign version or a truncated blob."""
+        if len(data) != _HEADER.size + 4 * NUM_PERM:
+            raise ValueError(f"signature blob has {len(data)} bytes")
+        version, num_perm, n = _HEADER.unpack_from(data)
+        if version != SIGNATURE_VERSION or num_perm != NUM_PERM:
+            raise ValueError(f"signature version {version}/{num_perm} is not {SIGNATURE_VERSION}/{NUM_PERM}")
+        values = np.frombuffer(data, dtype="<u4", offset=_HEADER.size).astype(np.uint32)
+        return cls(values, n)
+
+
+@dataclass(frozen=True, slots=True)
+class NearDup:
+    """One candidate from the index with its estimated similarity to the query."""
+
+    key: Hashable
+    jaccard: float
+    containment: float  # |A∩B| / min(|A|,|B|), estimated from Jaccard and shingle counts
+
+    @property
+    def is_near_duplicate(self) -> bool:
+        return is_near_duplicate(self.jaccard, self.containment)
+
+
+def is_near_duplicate(jaccard: float, containment: float) -> bool:
+    """The near-duplicate decision (both sides already known to be informative)."""
+    return jaccard >= JACCARD_MIN or containment >= CONTAINMENT_MIN
+
+
+def shingles(text: str) -> set[str]:
+    """Word 3-shingles of the boilerplate-stripped, normalized body."""
+    toks = words(strip_boilerplate(text))
+    if len(toks) < SHINGLE_WORDS:
+        return {" ".join(toks)} if toks else set()
+    return {" ".join(toks[i : i + SHINGLE_WORDS]) for i in range(len(toks) - SHINGLE_WORDS + 1)}
+
+
+def signature(text: str) -> Signature:
+    """The signature of a body text (empty text gives an uninformative all-max signature)."""
+    sh = shingles(text or "")
+    m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_TEMPLATE.permutations)
+    if sh:
+        m.update_batch([s.encode("utf-8") for s in sh])
+    return Signature(m.hashvalues.astype(np.uint32), len(sh))
+
+
+def estimate(a: Signature, b: Signature) -> tuple[float, float]:
+    """(Jaccard, containment) estimates between two signatures."""
+    j = float(np.mean(a.hashvalues == b.hashvalues))
+    return j, _containment(j, a.n_shingles, b.n_shingles)
+
+
+def _containment(j: float, na: int, nb: int) -> float:
+    if min(na, nb) <= 0:
+        return 0.0
+    inter = j * (na + nb) / (1.0 + j)
+    return min(1.0, inter / min(na, nb))
+
+
+# Odd 64-bit multipliers for band hashing (fixed: band keys are recomputed on rebuild, not stored).
+_BAND_MULT = np.random.default_rng(7).integers(1, 2**63, size=(ROWS,), dtype=np.uint64) | np.uint64(1)
+
+
+def _band_keys(sigs: np.ndarray) -> np.ndarray:
+    """(n, NUM_PERM) uint32 → (n, BANDS) uint32 band hashes."""
+    used = sigs[:, : BANDS * ROWS].astype(np.uint64).reshape(len(sigs), BANDS, ROWS)
+    with np.errstate(over="ignore"):
+        h = (used * _BAND_MULT).sum(axis=2, dtype=np.uint64)
+        h ^= h >> np.uint64(29)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(32)
+    return h.astype(np.uint32)
+
+
+class NearDupIndex:
+    """In-memory LSH over MinHash signatures; keys are any hashable (item ids).
+
+    Not thread-safe; one index per process, owned by the stories service.
+    """
+
+    def __init__(self, *, capacity: int = 1024) -> None:
+        self._keys: list[Hashable] = []
+        self._row: dict[Hashable, int] = {}
+        self._sig16 = np.zeros((capacity, NUM_PERM), dtype=np.uint16)
+        self._sizes = np.zeros(capacity, dtype=np.int32)
+        self._alive = np.zeros(capacity, dtype=bool)
+        self._main_keys = [np.zeros(0, dtype=np.uint32) for _ in range(BANDS)]
+        self._main_rows = [np.zeros(0, dtype=np.int32) for _ in range(BANDS)]
+        self._delta: list[dict[int, list[int]]] = [{} for _ in range(BANDS)]
+        self._delta_rows: list[int] = []
+
+    # -- size and growth ---------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._row)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._row
+
+    def _grow(self, need: int) -> None:
+        cap = len(self._sizes)
+        if need <= cap:
+            return
+        new = max(need, cap + max(1024, cap // 8))  # +12.5%: doubling 1M rows would waste 300 MB
+        self._sig16 = np.resize(self._sig16, (new, NUM_PERM))
+        self._sizes = np.resize(self._sizes, new)
+        alive = np.zeros(new, dtype=bool)
+        alive[:cap] = self._alive
+        self._alive = alive
+
+    # -- writes --------------------------------------------------------------------------------
+    def add(self, key: Hashable, text: str) -> Signature:
+        """Index ``text`` under ``key`` (replacing an earlier entry) and return its signature."""
+        sig = signature(text)
+        self.add_signature(key, sig)
+        return sig
+
+    def add_signature(self, key: Hashable, sig: Signature) -> None:
+        """Index a known signature. Uninformative signatures are remembered but never banded,
+        so they can never be returned as candidates."""
+        if key in self._row:
+            self.remove(key)
+        row = len(self._keys)
+        self._grow(row + 1)
+        self._keys.append(key)
+        self._row[key] = row
+        self._sig16[row] = sig.hashvalues.astype(np.uint16)
+        self._sizes[row] = sig.n_shingles
+        self._alive[row] = True
+        if not sig.informative:
+            return
+        bands = _band_keys(sig.hashvalues[None, :])[0]
+        for b in range(BANDS):
+            self._delta[b].setdefault(int(bands[b]), []).append(row)
+        self._delta_rows.append(row)
+        if len(self._delta_rows) > max(20_000, len(self._keys) // 8):
+            self._merge()
+
+    def remove(self, key: Hashable) -> bool:
+        """Forget ``key``; its rows stay in the band arrays as tombstones until a rebuild."""
+        row = self._row.pop(key, None)
+        if row is None:
+            return False
+        self._alive[row] = False
+        return True
+
+    def _merge(self) -> None:
+        if not self._delta_rows:
+            return
+        for b in range(BANDS):
+            d_keys = np.fromiter((k for k, rs in self._delta[b].items() for _ in rs), dtype=np.uint32)
+            d_rows = np.fromiter((r for rs in self._delta[b].values() for r in rs), dtype=np.int32)
+            keys = np.concatenate([self._main_keys[b], d_keys])
+            allrows = np.concatenate([self._main_rows[b], d_rows])
+            order = np.argsort(keys, kind="stable")
+            self._main_keys[b] = keys[order]
+            self._main_rows[b] = allrows[order]
+            self._delta[b] = {}
+        self._delta_rows = []
+
+    # -- reads ---------------------------------------------------------------------------------
+    def query(self, text: str) -> list[NearDup]:
+        """Indexed items similar to ``text``, best first (empty for uninformative text)."""
+        return self.query_signature(signature(text))
+
+    def query_signature(self, sig: Signature, *, min_jaccard: float = 0.2) -> list[NearDup]:
+        """Candidates sharing at least one LSH band, with estimated Jaccard ≥ ``min_jaccard``."""
+        if not sig.informative:
+            return []
+        bands = _band_keys(sig.hashvalues[None, :])[0]
+        found: list[np.ndarray] = []
+        for b in range(BANDS):
+            k = bands[b]
+            keys = self._main_keys[b]
+            lo = np.searchsorted(keys, k, side="left")
+            hi = np.searchsorted(keys, k, side="right")
+            if hi > lo:
+                found.append(self._main_rows[b][lo:hi])
+            extra = self._delta[b].get(int(k))
+            if extra:
+                found.append(np.asarray(extra, dtype=np.int32))
+        if not found:
+            return []
+        rows = np.unique(np.concatenate(found))
+        rows = rows[self._alive[rows] & (self._sizes[rows] >= MIN_SHINGLES)]
+        if len(rows) == 0:
+            return []
+        q16 = sig.hashvalues.astype(np.uint16)
+        match = (self._sig16[rows] == q16).mean(axis=1)
+        jac = np.clip((match - _B_BITS_COLLISION) / (1.0 - _B_BITS_COLLISION), 0.0, 1.0)
+        out: list[NearDup] = []
+        for row, j in zip(rows.tolist(), jac.tolist(), strict=True):
+            if j >= min_jaccard:
+                c = _containment(j, sig.n_shingles, int(self._sizes[row]))
+                out.append(NearDup(self._keys[row], round(j, 4), round(c, 4)))
+        out.sort(key=lambda n: (-n.jaccard, str(n.key)))
+        return out
+
+    # -- persistence ---------------------------------------------------------------------------
+    @classmethod
+    def from_signatures(cls, rows: Iterable[tuple[Hashable, bytes]]) -> NearDupIndex:
+        """Rebuild from ``(key, Signature.to_bytes())`` pairs as stored in the database.
+
+        Vectorised: parses blobs into one matrix, computes all band keys at once and sorts each
+        band once. Blobs of a foreign version are skipped (their items are simply not indexed).
+        """
+        keys: list[Hashable] = []
+        blobs: list[bytes] = []
+        expected = _HEADER.size + 4 * NUM_PERM
+        for key, blob in rows:
+            if len(blob) == expected and blob[0] == SIGNATURE_VERSION:
+                keys.append(key)
+                blobs.append(blob)
+        n = len(keys)
+        idx = cls(capacity=n + max(1024, n // 8))  # headroom so new items do not copy at once
+        if n == 0:
+            return idx
+        raw = np.frombuffer(b"".join(blobs), dtype=np.uint8).reshape(n, expected)
+        sizes = raw[:, 3:7].copy().view("<u4").reshape(n).astype(np.int32)
+        sigs = raw[:, _HEADER.size :].copy().view("<u4").astype(np.uint32)
+        del raw, blobs
+        idx._keys = keys
+        idx._row = {k: i for i, k in enumerate(keys)}
+        if len(idx._row) != n:  # duplicate keys: the last one wins, earlier rows are tombstones
+            idx._alive[:n] = False
+            idx._alive[list(idx._row.values())] = True
+        else:
+            idx._alive[:n] = True
+        idx._sig16[:n] = sigs.astype(np.uint16)
+        idx._sizes[:n] = sizes
+        informative = np.flatnonzero(sizes >= MIN_SHINGLES).astype(np.int32)
+        for start in range(0, len(informative), 200_000):  # bound the temporary band matrix
+            part = informative[start : start + 200_000]
+            bk = _band_keys(sigs[part])
+            for b in range(BANDS):
+                idx._main_keys[b] = np.concatenate([idx._main_keys[b], bk[:, b]])
+                idx._main_rows[b] = np.concatenate([idx._main_rows[b], part])
+        for b in range(BANDS):
+            order = np.argsort(idx._main_keys[b], kind="stable")
+            idx._main_keys[b] = idx._main_keys[b][order]
+            idx._main_rows[b] = idx._main_rows[b][order]
+        return idx
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the numpy arrays (the key list and dicts come on top)."""
+        arrays = [self._sig16, self._sizes, self._alive, *self._main_keys, *self._main_rows]
+        return int(sum(a.nbytes for a in arrays))

@@ -1,0 +1,187 @@
+"""Clustering decisions: same event joins across languages, different events stay apart."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.stories.cluster import (
+    ClusterConfig,
+    ItemFeatures,
+    StoryCandidate,
+    choose_lead,
+    decide,
+    default_weight,
+    idf_weights,
+    pair_score,
+)
+from bot.stories.fingerprint import fingerprint
+from bot.stories.neardup import NearDup
+
+T0 = datetime(2025, 12, 8, 22, 0, tzinfo=UTC)
+
+
+def feat(
+    key: str,
+    title: str,
+    text: str = "",
+    *,
+    hours: float = 0.0,
+    lang: str = "en",
+    ents: set[str] | None = None,
+    informative: bool = True,
+    authority: bool = False,
+    published: datetime | None = None,
+) -> ItemFeatures:
+    return ItemFeatures(
+        key=key,
+        published=published if published is not None else T0 + timedelta(hours=hours),
+        lang=lang,
+        entities=frozenset(ents or ()),
+        fingerprint=fingerprint(title, text),
+        informative=informative,
+        authority=authority,
+    )
+
+
+H200_EN = feat(
+    "h200-en",
+    "Trump allows Nvidia H200 sales to China with 25% cut",
+    "announced on Monday",
+    ents={"nvidia", "h200", "china", "us", "trump"},
+)
+H200_AR = feat(
+    "h200-ar",
+    "ترامب يسمح ببيع رقائق H200 للصين مقابل 25%",
+    "قال يوم الاثنين",
+    hours=3,
+    lang="ar",
+    ents={"nvidia", "h200", "china", "us", "trump"},
+)
+H20_BAN = feat(
+    "h20-ban",
+    "China bars state-funded data centres from Nvidia H20",
+    "on Thursday, projects under 30% built",
+    hours=59,
+    ents={"nvidia", "h20", "china"},
+)
+
+
+def story(*members: ItemFeatures, sid: str = "s1") -> StoryCandidate:
+    return StoryCandidate(sid, tuple(members))
+
+
+def test_same_event_across_languages_joins() -> None:
+    d = decide(H200_AR, [story(H200_EN)])
+    assert d.story_id == "s1", d.reason
+    assert "fingerprint" in d.reason
+
+
+def test_h20_ban_and_h200_approval_same_week_stay_apart() -> None:
+    d = decide(H20_BAN, [story(H200_EN, H200_AR)])
+    assert d.story_id is None, d.reason
+
+
+def test_two_h20_licence_stories_a_month_apart_stay_apart() -> None:
+    a = feat("apr", "US requires licence for Nvidia H20; $5.5 billion charge", ents={"nvidia", "h20", "china"})
+    b = feat("jul", "US to grant H20 licences; Nvidia resumes sales", hours=24 * 30, ents={"nvidia", "h20", "china"})
+    assert decide(b, [story(a)]).story_id is None
+    # even an exact copy joins nothing once the story's lead is outside the window
+    nd = [NearDup("apr", 1.0, 1.0)]
+    assert decide(b, [story(a)], nd).story_id is None
+
+
+def test_near_duplicate_joins_within_window() -> None:
+    a = feat("a", "Headline one", "text", ents={"x"})
+    b = feat("b", "A rewritten headline", "text", hours=5)
+    d = decide(b, [story(a)], [NearDup("a", 0.8, 0.9)])
+    assert d.story_id == "s1" and d.reason.startswith("near-duplicate")
+
+
+def test_near_duplicate_with_contradicting_model_codes_does_not_join() -> None:
+    a = feat("a", "Nvidia H20 licences", "text")
+    b = feat("b", "Nvidia H200 licences", "text", hours=1)
+    assert decide(b, [story(a)], [NearDup("a", 0.9, 0.95)]).story_id is None
+
+
+def test_boilerplate_titles_and_title_only_items_never_merge() -> None:
+    a = feat("a", "Live updates", informative=False)
+    b = feat("b", "Live updates", hours=1, informative=False)
+    assert decide(b, [story(a)], [NearDup("a", 1.0, 1.0)]).story_id is None
+    c = feat("c", "عاجل", lang="ar", informative=False)
+    e = feat("e", "عاجل", lang="ar", hours=0.5, informative=False)
+    assert decide(e, [story(c)]).story_id is None
+    # generic entities alone are no evidence
+    f1 = feat("f1", "US and China talk trade", ents={"us", "china", "trump"})
+    f2 = feat("f2", "China and the US: what next", hours=2, ents={"us", "china", "trump"})
+    assert decide(f2, [story(f1)]).story_id is None
+
+
+def test_empty_and_missing_inputs() -> None:
+    empty = feat("e", "", "")
+    assert decide(empty, []).story_id is None
+    assert decide(empty, [story(H200_EN)]).story_id is None
+    assert decide(H200_AR, [StoryCandidate("void", ())]).story_id is None
+    undated = ItemFeatures("u", None, "en", H200_AR.entities, H200_AR.fingerprint)
+    assert decide(undated, [story(H200_EN)]).story_id is None  # no time: only near-dup may join
+    assert decide(undated, [story(H200_EN)], [NearDup("h200-en", 0.9, 0.9)]).story_id == "s1"
+
+
+def test_absurd_dates_do_not_crash_or_merge() -> None:
+    far = feat(
+        "far",
+        H200_AR.fingerprint and "Trump allows Nvidia H200 sales to China with 25% cut",
+        published=datetime(2999, 1, 1, tzinfo=UTC),
+        ents=set(H200_EN.entities),
+    )
+    assert decide(far, [story(H200_EN)]).story_id is None
+    naive = ItemFeatures("n", datetime(2025, 12, 8, 23, 0), "en", H200_EN.entities, H200_EN.fingerprint)
+    assert decide(naive, [story(H200_EN)]).story_id == "s1"  # naive vs aware compared, not crashed
+    ancient = feat("old", "x", published=datetime(1970, 1, 1, tzinfo=UTC))
+    assert decide(ancient, [story(H200_EN)]).story_id is None
+
+
+def test_threshold_rises_with_the_time_gap() -> None:
+    late = feat(
+        "late",
+        H200_AR.fingerprint and "Trump allows Nvidia H200 sales to China",
+        "shares rose",
+        hours=70,
+        ents={"nvidia", "h200", "china", "trump"},
+    )
+    early = feat(
+        "early",
+        "Trump allows Nvidia H200 sales to China",
+        "shares rose",
+        hours=2,
+        ents={"nvidia", "h200", "china", "trump"},
+    )
+    cfg = ClusterConfig()
+    s_late, _, _ = pair_score(late, H200_EN, None, cfg)
+    assert decide(early, [story(H200_EN)]).story_id == "s1"
+    if s_late < cfg.base + cfg.ramp:
+        assert decide(late, [story(H200_EN)]).story_id is None
+
+
+def test_best_story_is_chosen_and_reason_given() -> None:
+    other = feat("gallium", "China bans gallium exports", "on Tuesday", ents={"gallium", "china"})
+    d = decide(H200_AR, [story(other, sid="s0"), story(H200_EN, sid="s1")])
+    assert d.story_id == "s1" and "h200" in d.reason
+
+
+def test_lead_is_authority_else_earliest() -> None:
+    rule = feat("fr", "Federal Register: revision of licence requirements", hours=5, authority=True)
+    assert choose_lead([H200_AR, H200_EN]).key == "h200-en"
+    assert choose_lead([H200_AR, rule, H200_EN]).key == "fr"
+    undated = ItemFeatures("u", None, "en")
+    assert choose_lead([undated, H200_AR]).key == "h200-ar"
+
+
+def test_weights() -> None:
+    assert default_weight("us") < default_weight("h20")
+    assert default_weight("country:china") == default_weight("china")
+    w = idf_weights({"us": 900, "h20": 3}, 1000)
+    assert w["us"] < w["h20"]
+    # caller weights override the default
+    a = feat("a", "x", ents={"acme"})
+    b = feat("b", "y", ents={"acme"})
+    assert pair_score(a, b, {"acme": 2.0})[1] > pair_score(a, b, {"acme": 0.1})[1]
