@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -72,36 +72,42 @@ def default_classifier() -> Classifier:
     return classify
 
 
-def save_match(s: Session, row: ItemRow, c: Classification, now: datetime) -> None:
-    """Replace the stored verdict on ``row`` (a correction re-matches)."""
-    assert row.id is not None
-    for table in (MatchTopic, MatchEntity):
-        s.exec(delete(table).where(table.item_id == row.id))
-    old = s.get(Match, row.id)
-    if old is not None:
-        s.delete(old)
-        s.flush()
+def _match_values(row: ItemRow, c: Classification, now: datetime) -> dict[str, object]:
     entities = [
         {"id": e.id, "kind": e.kind, "text": e.text, "start": e.start, "end": e.end, "field": e.field}
         for e in c.entities
     ]
-    s.add(
-        Match(
-            item_id=row.id,
-            relevant=c.relevant,
-            score=round(float(c.score), 4),
-            severity=c.severity,
-            topics=" ".join(c.topics),
-            entities=json.dumps(entities, ensure_ascii=False),
-            reasons=json.dumps(list(c.reasons), ensure_ascii=False),
-            matched_at=now,
-        )
-    )
-    if c.relevant:
-        for topic in dict.fromkeys(c.topics):
-            s.add(MatchTopic(item_id=row.id, topic=topic, published=row.published))
-        for entity in dict.fromkeys(e.id for e in c.entities):
-            s.add(MatchEntity(item_id=row.id, entity=entity, published=row.published))
+    return {
+        "item_id": row.id,
+        "relevant": c.relevant,
+        "score": round(float(c.score), 4),
+        "severity": c.severity,
+        "topics": " ".join(c.topics),
+        "entities": json.dumps(entities, ensure_ascii=False),
+        "reasons": json.dumps(list(c.reasons), ensure_ascii=False),
+        "matched_at": now,
+    }
+
+
+def save_matches(s: Session, verdicts: Sequence[tuple[ItemRow, Classification]], now: datetime) -> None:
+    """Store verdicts on new items in bulk: the match row, and topic/entity rows for relevant ones."""
+    matches, topics, entities = [], [], []
+    for row, c in verdicts:
+        matches.append(_match_values(row, c, now))
+        if c.relevant:
+            topics += [{"item_id": row.id, "topic": t, "published": row.published} for t in dict.fromkeys(c.topics)]
+            ids = dict.fromkeys(e.id for e in c.entities)
+            entities += [{"item_id": row.id, "entity": e, "published": row.published} for e in ids]
+    for table, values in ((Match, matches), (MatchTopic, topics), (MatchEntity, entities)):
+        if values:
+            s.execute(insert(table), values)
+
+
+def replace_match(s: Session, row: ItemRow, c: Classification, now: datetime) -> None:
+    """A corrected item is matched again: its old verdict goes."""
+    for table in (MatchTopic, MatchEntity, Match):
+        s.execute(delete(table).where(table.item_id == row.id))  # type: ignore[attr-defined]
+    save_matches(s, [(row, c)], now)
 
 
 def store_new_items(
@@ -119,6 +125,8 @@ def store_new_items(
     from bot.pipeline import Alertable
 
     classify = classifier or default_classifier()
+    # Matching is pure CPU: done before taking the lock or opening a transaction.
+    verdict = {i.identity: classify(i.title, i.content or i.summary, i.language) for i in items}
     batch = StoredBatch()
     by_identity = {i.identity: i for i in items}
     oldest_alert = now - timedelta(seconds=config.settings.max_item_age)
@@ -126,29 +134,30 @@ def store_new_items(
     with index.lock, session(engine) as s:
         result = repo.store_items(s, feed_id, (to_row(i) for i in items))
         batch.new, batch.updated = len(result.new), len(result.updated)
-        new_ids = {id(r) for r in result.new}
-        for row in [*result.new, *result.updated]:
-            c = classify(row.title, row.content or row.summary, row.language)
-            save_match(s, row, c, now)
-            s.flush()
-            is_new = id(row) in new_ids
-            linked = None if is_new else s.get(StoryItem, row.id)
+        save_matches(s, [(row, verdict[row.identity]) for row in result.new], now)
+        for row in result.updated:
+            c = verdict[row.identity]
+            replace_match(s, row, c, now)
+            linked = s.get(StoryItem, row.id)
             if linked is not None:
                 # A correction: the story shows the new text; never a second alert.
                 refresh_story(s, linked.story_id, now)
                 batch.grown_stories.add(linked.story_id)
+            elif c.relevant:  # became relevant: it joins or starts a story, quietly
+                assign_story(s, row, c, authority=authority, index=index, now=now)
+            batch.relevant += c.relevant
+        for row in result.new:
+            c = verdict[row.identity]
             if not c.relevant:
                 continue
             batch.relevant += 1
-            if linked is not None:
-                continue
             assignment = assign_story(s, row, c, authority=authority, index=index, now=now)
             if not assignment.new_story:
                 batch.grown_stories.add(assignment.story_id)
                 continue
             batch.new_stories += 1
             # A feed's first poll is its backlog, and old news is not news: store, never alert.
-            if is_new and not first_poll and row.published >= oldest_alert:
+            if not first_poll and row.published >= oldest_alert:
                 assert row.id is not None
                 batch.alerts.append(Alertable(row.id, by_identity[row.identity], c, assignment.story_id))
         s.commit()

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from storage.tables import Feed, ItemRow, MatchEntity, MatchTopic, Story, StoryItem
@@ -134,7 +134,11 @@ class StoreResult:
 
 
 def store_items(session: Session, feed_id: str, rows: Iterable[ItemRow]) -> StoreResult:
-    """Insert what is new; update what came back corrected. The unique (feed, identity) key decides."""
+    """Insert what is new; update what came back corrected. The unique (feed, identity) key decides.
+
+    New rows are inserted in one multi-row INSERT … RETURNING (their ``id`` is set on the given objects,
+    which stay outside the session: callers read them, never modify them).
+    """
     rows = list(rows)
     if not rows:
         return StoreResult([], [], 0)
@@ -148,7 +152,6 @@ def store_items(session: Session, feed_id: str, rows: Iterable[ItemRow]) -> Stor
     for row in rows:
         old = existing.get(row.identity)
         if old is None:
-            session.add(row)
             new.append(row)
         elif old.content_hash != row.content_hash:
             old.title, old.summary, old.content = row.title, row.summary, row.content
@@ -158,7 +161,12 @@ def store_items(session: Session, feed_id: str, rows: Iterable[ItemRow]) -> Stor
             updated.append(old)
         else:
             unchanged += 1
-    session.commit()
+    if new:
+        values = [r.model_dump(exclude={"id"}) for r in new]
+        stmt = insert(ItemRow).returning(col(ItemRow.id), sort_by_parameter_order=True)
+        for row, item_id in zip(new, session.execute(stmt, values).scalars().all(), strict=True):
+            row.id = item_id
+    session.flush()
     return StoreResult(new, updated, unchanged)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from bot.stories.cluster import GENERIC_ENTITIES, ClusterConfig, ItemFeatures, StoryCandidate, choose_lead, decide
@@ -45,12 +45,18 @@ class StoryIndex:
     def __init__(self) -> None:
         self.index = NearDupIndex()
         self.last_id = 0
+        self._synced_for: int | None = None
         # Re-entrant: ingestion holds it for a whole transaction (SQLite has one writer anyway, and a
         # thread waiting on it while holding the database's write lock would deadlock the other).
         self.lock = threading.RLock()
 
+    def synced_in(self, s: Session) -> bool:
+        """True when ``sync`` already ran in this session's current transaction."""
+        return self._synced_for is not None and self._synced_for == id(s.get_transaction())
+
     def sync(self, s: Session, now: datetime) -> None:
         """Learn the signatures written since the last sync (by this process or another one)."""
+        self._synced_for = id(s.get_transaction())
         horizon = now - INDEX_HORIZON
         stmt = (
             select(ItemSignature.item_id, ItemSignature.signature)
@@ -81,55 +87,77 @@ def _features(sig_row: ItemSignature, lang: str) -> ItemFeatures:
 
 
 def _load_candidates(s: Session, story_ids: set[int], max_members: int) -> list[StoryCandidate]:
-    out = []
-    for sid in sorted(story_ids):
-        stmt = (
-            select(ItemSignature, ItemRow.language)
-            .join(StoryItem, col(StoryItem.item_id) == col(ItemSignature.item_id))
-            .join(ItemRow, col(ItemRow.id) == col(ItemSignature.item_id))
-            .where(StoryItem.story_id == sid)
-            .order_by(col(ItemSignature.published).desc())
-            .limit(max_members * 2)
+    if not story_ids:
+        return []
+    stmt = (
+        select(
+            StoryItem.story_id,
+            ItemSignature.item_id,
+            ItemSignature.published,
+            ItemSignature.entities,
+            ItemSignature.fingerprint,
+            ItemSignature.informative,
+            ItemSignature.authority,
+            ItemRow.language,
         )
-        members = tuple(_features(sig, lang) for sig, lang in s.exec(stmt).all())
-        if members:
-            out.append(StoryCandidate(sid, members))
+        .join(ItemSignature, col(ItemSignature.item_id) == col(StoryItem.item_id))
+        .join(ItemRow, col(ItemRow.id) == col(StoryItem.item_id))
+        .where(col(StoryItem.story_id).in_(sorted(story_ids)))
+    )
+    members: dict[int, list[ItemFeatures]] = {}
+    for sid, item_id, published, entities, fp, informative, authority, lang in s.exec(stmt).all():
+        members.setdefault(sid, []).append(
+            ItemFeatures(
+                key=item_id,
+                published=published,
+                lang=lang,
+                entities=frozenset(entities.split()),
+                fingerprint=Fingerprint(frozenset(fp.split())),
+                informative=informative,
+                authority=authority,
+            )
+        )
+    out = []
+    for sid, ms in sorted(members.items()):
+        ms.sort(key=lambda m: m.published, reverse=True)
+        out.append(StoryCandidate(sid, tuple(ms[: max_members * 2])))
     return out
 
 
 def _exact_copy_story(s: Session, row: ItemRow) -> int | None:
-    conditions = [col(ItemRow.content_hash) == row.content_hash]
+    """The story of an earlier item with the same text or the same canonical URL (two index lookups)."""
+    same = [col(ItemRow.content_hash) == row.content_hash]
     if row.canonical_url:
-        conditions.append(col(ItemRow.canonical_url) == row.canonical_url)
-    for cond in conditions:
-        stmt = (
-            select(StoryItem.story_id)
-            .join(ItemRow, col(ItemRow.id) == col(StoryItem.item_id))
-            .where(cond, col(ItemRow.id) != row.id)
-            .limit(1)
-        )
-        found = s.exec(stmt).first()
+        same.append(col(ItemRow.canonical_url) == row.canonical_url)
+    for cond in same:
+        ids = select(ItemRow.id).where(cond, col(ItemRow.id) != row.id).limit(20).scalar_subquery()
+        found = s.exec(select(StoryItem.story_id).where(col(StoryItem.item_id).in_(ids)).limit(1)).first()
         if found is not None:
             return int(found)
     return None
 
 
-def _entity_stories(s: Session, entities: frozenset[str], published: datetime, window: timedelta) -> set[int]:
+def _entity_stories(
+    s: Session, entities: frozenset[str], published: datetime, window: timedelta, limit: int = 40
+) -> set[int]:
+    """Stories inside the window that share specific entities with the item, most shared first."""
     specific = [e for e in entities if e.lower() not in GENERIC_ENTITIES]
     if not specific:
         return set()
+    shared = func.count(func.distinct(MatchEntity.entity))
     stmt = (
-        select(StoryItem.story_id)
+        select(StoryItem.story_id, shared)
         .join(MatchEntity, col(MatchEntity.item_id) == col(StoryItem.item_id))
         .where(
             col(MatchEntity.entity).in_(specific),
             col(MatchEntity.published) >= published - window,
             col(MatchEntity.published) <= published + window,
         )
-        .distinct()
-        .limit(200)
+        .group_by(StoryItem.story_id)
+        .order_by(shared.desc(), col(StoryItem.story_id).desc())
+        .limit(limit)
     )
-    return {int(x) for x in s.exec(stmt).all()}
+    return {int(sid) for sid, _n in s.exec(stmt).all()}
 
 
 def assign_story(
@@ -148,7 +176,8 @@ def assign_story(
     if s.get_bind().dialect.name == "postgresql":
         s.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=_ADVISORY_KEY))  # type: ignore[call-overload]
     with index.lock:
-        index.sync(s, now)
+        if not index.synced_in(s):
+            index.sync(s, now)
         body = row.content or row.summary
         sig = signature(body)
         fp = fingerprint(row.title, body)
@@ -215,32 +244,36 @@ def refresh_story(s: Session, story_id: int, now: datetime) -> Story:
     story = s.get(Story, story_id)
     assert story is not None
     stmt = (
-        select(ItemRow, ItemSignature, Feed.authority, Match)
+        select(
+            ItemRow.id,
+            ItemRow.published,
+            ItemRow.language,
+            ItemRow.feed_id,
+            Feed.authority,
+            Match.score,
+            Match.severity,
+            Match.topics,
+        )
         .join(StoryItem, col(StoryItem.item_id) == col(ItemRow.id))
-        .join(ItemSignature, col(ItemSignature.item_id) == col(ItemRow.id), isouter=True)
         .join(Feed, col(Feed.id) == col(ItemRow.feed_id))
         .join(Match, col(Match.item_id) == col(ItemRow.id), isouter=True)
         .where(StoryItem.story_id == story_id)
     )
     rows = list(s.exec(stmt).all())
-    feats = [
-        ItemFeatures(key=item.id, published=item.published, lang=item.language, authority=bool(auth))
-        for item, _sig, auth, _m in rows
-    ]
-    lead = choose_lead(feats)
-    story.lead_item_id = int(lead.key)  # type: ignore[arg-type]
+    feats = [ItemFeatures(key=r[0], published=r[1], lang=r[2], authority=bool(r[4])) for r in rows]
+    story.lead_item_id = int(choose_lead(feats).key)  # type: ignore[arg-type]
     authority_ids = [f for f in feats if f.authority]
     story.authority_item_id = int(choose_lead(authority_ids).key) if authority_ids else None  # type: ignore[arg-type]
     story.member_count = len(rows)
-    story.source_count = len({item.feed_id for item, *_ in rows})
-    story.languages = " ".join(sorted({item.language for item, *_ in rows}))
-    story.first_published = min(item.published for item, *_ in rows)
-    story.last_published = max(item.published for item, *_ in rows)
-    matches = [m for *_, m in rows if m is not None]
-    if matches:
-        story.score = max(m.score for m in matches)
-        story.severity = max((m.severity for m in matches), key=lambda v: _SEVERITY_RANK.get(v, 0))
-        story.topics = " ".join(dict.fromkeys(t for m in matches for t in m.topics.split()))
+    story.source_count = len({r[3] for r in rows})
+    story.languages = " ".join(sorted({r[2] for r in rows}))
+    story.first_published = min(r[1] for r in rows)
+    story.last_published = max(r[1] for r in rows)
+    scored = [r for r in rows if r[5] is not None]
+    if scored:
+        story.score = max(r[5] for r in scored)
+        story.severity = max((r[6] for r in scored), key=lambda v: _SEVERITY_RANK.get(v, 0))
+        story.topics = " ".join(dict.fromkeys(t for r in scored for t in (r[7] or "").split()))
     story.updated_at = now
     s.add(story)
     return story

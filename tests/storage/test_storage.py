@@ -54,6 +54,7 @@ def test_store_items_new_duplicate_and_correction(engine: Engine) -> None:
         corrected = repo.store_items(s, "f1", [_row("a", title="corrected title", h="h2")])
         assert [r.title for r in corrected.updated] == ["corrected title"]
         assert repo.count_items(s) == 2
+        s.commit()
 
 
 def test_unique_identity_per_feed_is_enforced_by_the_database(engine: Engine) -> None:
@@ -73,6 +74,7 @@ def test_times_come_back_aware_utc(engine: Engine) -> None:
     row.published = datetime(2026, 11, 20, 14, 0, tzinfo=cairo)
     with session(engine) as s:
         repo.store_items(s, "f1", [row])
+        s.commit()
     with session(engine) as s:
         got = repo.recent_items(s, limit=1)[0]
     assert got.published == datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -1,0 +1,1 @@
+"""Fake servers for tests and benchmarks (real sockets on loopback, scripted answers)."""
