@@ -1,0 +1,395 @@
+"""The lexicon: entities, concept terms, topics and negative contexts, loaded from YAML.
+
+Data lives in ``bot/lexicon/*.yaml`` (entities.yaml, topics.yaml, negatives.yaml). ``load_lexicon``
+validates it, adds the user's extensions, generates spelling variants, and builds the automaton.
+
+Every pattern in the automaton is a :class:`Pattern`: the normalized key, the entry it belongs to,
+the curated alias it came from and how (``alias``, ``article``, ``g``, ``drop``, ``spelled`` ...),
+so each match can be explained back to a line of YAML.
+
+Validation (raises :class:`LexiconError` with the names involved): unknown kind or role, missing
+id, duplicate id, an alias that normalizes to nothing, an alias shared by two entries. A *generated*
+variant that collides with another entry's key is dropped instead (curated data wins) and recorded
+in ``Lexicon.dropped``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+import yaml
+
+from bot.match import variants as var
+from bot.match.normalizer import normalize_text
+
+LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicon"
+
+ENTITY_KINDS = frozenset(
+    {"company", "chip", "memory", "equipment", "agency", "regulation", "person", "country", "material", "place"}
+)
+ROLES = frozenset(
+    {
+        "entity",
+        "strong",
+        "chip",
+        "chip_weak",
+        "control",
+        "control_weak",
+        "ai",
+        "trade",
+        "rivalry",
+        "reg_action",
+        "deal",
+        "commentary",
+        "hypothetical",
+        "consumer",
+        "offtopic",
+        "veto",
+    }
+)
+DEFAULT_WEIGHT = {"strong": 3.0, "chip": 2.0, "chip_weak": 0.4, "control": 1.5, "ai": 0.3, "trade": 0.3}
+DEFAULT_WEIGHT.update({"rivalry": 0.8})
+_MODEL_KINDS = frozenset({"chip", "memory"})
+# Kinds whose Arabic aliases are transliterated names (spelling varies); agencies, regulations and
+# countries are translated or have one settled spelling.
+_PROPER_NAME_KINDS = frozenset({"company", "chip", "memory", "equipment", "person", "place"})
+_NAME_KINDS = frozenset({"company", "chip", "memory", "equipment", "person", "material", "place"})
+VETO_ID = "veto"
+OFFTOPIC_ID = "offtopic"
+
+
+class LexiconError(ValueError):
+    """The lexicon data is invalid; the message names the entries involved."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """An entity (kind in ENTITY_KINDS, role 'entity') or a concept term (kind 'term')."""
+
+    id: str
+    kind: str
+    role: str
+    weight: float
+    topics: tuple[str, ...]
+    name_ar: str
+    name_en: str
+    strict: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    key: str  # normalized text searched for
+    entry: str  # Entry id, or VETO_ID / OFFTOPIC_ID
+    source: str  # the curated alias (as written in YAML) this pattern comes from
+    how: str  # 'alias' for curated text, else the variant rule
+    ambiguous: bool
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: str
+    name_ar: str
+    name_en: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class Lexicon:
+    entries: dict[str, Entry]
+    topics: dict[str, Topic]
+    patterns: list[Pattern]
+    automaton: Any  # ahocorasick.Automaton: key -> tuple of pattern indices
+    with_variants: bool
+    dropped: list[tuple[str, str]] = field(default_factory=list)  # (variant key, reason)
+    _topic_index: dict[str, str] = field(default_factory=dict)
+    _entity_index: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def pattern_count(self) -> int:
+        return len(self.automaton)
+
+
+# -------------------------------------------------------------------------------- YAML reading
+def _read_yaml(name: str) -> dict[str, Any]:
+    with (LEXICON_DIR / name).open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    if not isinstance(data, dict):
+        raise LexiconError(f"{name}: expected a mapping at top level")
+    return data
+
+
+def _as_list(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
+        raise LexiconError(f"{where}: expected a list of strings")
+    return [str(v) for v in value]
+
+
+def _lang_lists(value: Any, where: str) -> dict[str, list[str]]:
+    if value is None:
+        return {"ar": [], "en": []}
+    if not isinstance(value, dict):
+        raise LexiconError(f"{where}: expected a mapping with 'ar' and/or 'en'")
+    bad = set(value) - {"ar", "en"}
+    if bad:
+        raise LexiconError(f"{where}: unknown language key(s) {sorted(bad)}")
+    return {lang: _as_list(value.get(lang), f"{where}.{lang}") for lang in ("ar", "en")}
+
+
+def arabic_key(alias: str) -> str:
+    """Normalized Arabic alias with the first word's article removed (proclitics supply it)."""
+    key = normalize_text(alias)
+    first, _, rest = key.partition(" ")
+    if first.startswith("ال") and len(first) >= 5:
+        key = (first[2:] + " " + rest).strip()
+    return key
+
+
+# -------------------------------------------------------------------------------- building
+class _Builder:
+    def __init__(self, with_variants: bool) -> None:
+        self.with_variants = with_variants
+        self.entries: dict[str, Entry] = {}
+        self.patterns: list[Pattern] = []
+        self.curated: dict[str, str] = {}  # key -> entry id, curated aliases of entries
+        self.generated: dict[str, set[str]] = {}  # generated key -> entry ids that generated it
+        self.dropped: list[tuple[str, str]] = []
+        self.entity_index: dict[str, str] = {}
+
+    def add_entry(self, raw: Mapping[str, Any], *, is_term: bool, where: str) -> None:
+        if not isinstance(raw, Mapping):
+            raise LexiconError(f"{where}: expected a mapping")
+        eid = raw.get("id")
+        if not isinstance(eid, str) or not eid.strip():
+            raise LexiconError(f"{where}: missing id")
+        where = f"{where} '{eid}'"
+        if eid in self.entries or eid in (VETO_ID, OFFTOPIC_ID):
+            raise LexiconError(f"duplicate id '{eid}' ({where})")
+        kind = "term" if is_term else str(raw.get("kind", ""))
+        if not is_term and kind not in ENTITY_KINDS:
+            raise LexiconError(f"{where}: unknown kind '{kind}' (expected one of {sorted(ENTITY_KINDS)})")
+        role = str(raw.get("role", "entity" if not is_term else ""))
+        if role not in ROLES or (is_term and role == "entity"):
+            raise LexiconError(f"{where}: unknown role '{role}'")
+        names = raw.get("name") or {}
+        aliases = _lang_lists(raw.get("aliases"), f"{where}.aliases")
+        ambiguous = _lang_lists(raw.get("ambiguous"), f"{where}.ambiguous")
+        weight = raw.get("weight", DEFAULT_WEIGHT.get(role, 0.0))
+        try:
+            weight = float(weight)
+        except (TypeError, ValueError):
+            raise LexiconError(f"{where}: weight must be a number") from None
+        entry = Entry(
+            id=eid,
+            kind=kind,
+            role=role,
+            weight=weight,
+            topics=tuple(_as_list(raw.get("topics"), f"{where}.topics")),
+            name_ar=str(names.get("ar", "")) if isinstance(names, dict) else "",
+            name_en=str(names.get("en", eid)) if isinstance(names, dict) else eid,
+            strict=bool(raw.get("strict", False)),
+        )
+        self.entries[eid] = entry
+        self.entity_index.setdefault(normalize_text(eid.replace("-", " ")), eid)
+        for name in (entry.name_ar, entry.name_en):
+            if name:
+                self.entity_index.setdefault(normalize_text(name), eid)
+        spell = bool(raw.get("spell", False))
+        for lang in ("ar", "en"):
+            for alias in aliases[lang]:
+                self._add_alias(entry, alias, lang, ambiguous=False, spell=spell)
+            for alias in ambiguous[lang]:
+                self._add_alias(entry, alias, lang, ambiguous=True, spell=False)
+
+    def add_aliases(self, eid: str, lists: Mapping[str, Any], where: str) -> None:
+        if eid not in self.entries:
+            raise LexiconError(f"{where}: unknown entity '{eid}'")
+        for lang, aliases in _lang_lists(lists, where).items():
+            for alias in aliases:
+                self._add_alias(self.entries[eid], alias, lang, ambiguous=False, spell=False)
+
+    def _add_alias(self, entry: Entry, alias: str, lang: str, *, ambiguous: bool, spell: bool) -> None:
+        key = arabic_key(alias) if lang == "ar" else normalize_text(alias)
+        if not key:
+            raise LexiconError(f"entry '{entry.id}': alias {alias!r} is empty after normalization")
+        owner = self.curated.get(key)
+        if owner is not None and owner != entry.id:
+            raise LexiconError(f"alias {alias!r} (normalized {key!r}) is shared by '{owner}' and '{entry.id}'")
+        if owner is None:
+            self.curated[key] = entry.id
+            self.entity_index.setdefault(key, entry.id)
+            self.patterns.append(Pattern(key, entry.id, alias, "alias", ambiguous, lang))
+        extra: dict[str, str] = {}
+        if lang == "ar":
+            if entry.kind not in _PROPER_NAME_KINDS:
+                extra.update(var.article_variants(key))
+            if self.with_variants and entry.kind in _NAME_KINDS:
+                for v, rule in var.arabic_variants(key).items():
+                    extra.setdefault(v, rule)
+        else:
+            if spell:
+                extra.update(var.spelled_arabic(key))
+            if self.with_variants:
+                extra.update(var.latin_variants(key, model=entry.kind in _MODEL_KINDS))
+        for vkey, how in extra.items():
+            if not vkey or vkey == key:
+                continue
+            owners = self.generated.setdefault(vkey, set())
+            if entry.id not in owners:
+                owners.add(entry.id)
+                self.patterns.append(Pattern(vkey, entry.id, alias, how, ambiguous, lang))
+
+    def add_context(self, eid: str, lists: Mapping[str, Any], where: str) -> None:
+        for lang, aliases in _lang_lists(lists, where).items():
+            for alias in aliases:
+                key = arabic_key(alias) if lang == "ar" else normalize_text(alias)
+                if key:
+                    self.patterns.append(Pattern(key, eid, alias, "alias", False, lang))
+
+    def finish(self) -> tuple[list[Pattern], Any]:
+        by_key: dict[str, list[int]] = {}
+        kept: list[Pattern] = []
+        for p in self.patterns:
+            cur = self.curated.get(p.key)
+            if p.how != "alias" and cur is not None and cur != p.entry:
+                self.dropped.append((p.key, f"variant of {p.source!r} ({p.entry}) collides with '{cur}'"))
+                continue
+            if p.how != "alias" and cur == p.entry:
+                continue  # the variant is already a curated alias of the same entry
+            owners = self.generated.get(p.key, set())
+            if p.how != "alias" and len(owners) > 1:
+                others = sorted(owners - {p.entry})
+                self.dropped.append((p.key, f"variant of {p.source!r} ({p.entry}) collides with {others}"))
+                continue
+            idx = len(kept)
+            kept.append(p)
+            by_key.setdefault(p.key, []).append(idx)
+        automaton = ahocorasick.Automaton()
+        for key, idxs in by_key.items():
+            automaton.add_word(key, (len(key), tuple(idxs)))
+        automaton.make_automaton()
+        return kept, automaton
+
+
+def _merge_extra(data: dict[str, Any], extra: Mapping[str, Any] | None) -> list[tuple[str, Any]]:
+    if not extra:
+        return []
+    if not isinstance(extra, Mapping):
+        raise LexiconError("lexicon extension: expected a mapping")
+    bad = set(extra) - {"entities", "aliases"}
+    if bad:
+        raise LexiconError(f"lexicon extension: unknown key(s) {sorted(bad)} (expected 'entities', 'aliases')")
+    ents = extra.get("entities") or []
+    if not isinstance(ents, list):
+        raise LexiconError("lexicon extension: 'entities' must be a list")
+    data["entities"] = [*data.get("entities", []), *copy.deepcopy(ents)]
+    aliases = extra.get("aliases") or {}
+    if not isinstance(aliases, Mapping):
+        raise LexiconError("lexicon extension: 'aliases' must map entity ids to {ar: [...], en: [...]}")
+    return list(aliases.items())
+
+
+def build_lexicon(
+    entities: Mapping[str, Any],
+    topics: Mapping[str, Any],
+    negatives: Mapping[str, Any],
+    *,
+    extra: Mapping[str, Any] | None = None,
+    with_variants: bool = True,
+) -> Lexicon:
+    """Build a lexicon from already-parsed YAML documents (used by tests with their own data)."""
+    ent_doc = dict(entities)
+    extra_aliases = _merge_extra(ent_doc, extra)
+    b = _Builder(with_variants)
+    for i, raw in enumerate(ent_doc.get("entities") or []):
+        b.add_entry(raw, is_term=False, where=f"entities[{i}]")
+    for i, raw in enumerate(topics.get("terms") or []):
+        b.add_entry(raw, is_term=True, where=f"terms[{i}]")
+    for eid, lists in extra_aliases:
+        b.add_aliases(str(eid), lists, where=f"lexicon extension aliases '{eid}'")
+    b.add_context(VETO_ID, negatives.get("vetoes"), "negatives.vetoes")
+    b.add_context(OFFTOPIC_ID, negatives.get("offtopic"), "negatives.offtopic")
+    patterns, automaton = b.finish()
+    topic_map, topic_index = _build_topics(topics.get("topics") or [])
+    return Lexicon(
+        entries=b.entries,
+        topics=topic_map,
+        patterns=patterns,
+        automaton=automaton,
+        with_variants=with_variants,
+        dropped=b.dropped,
+        _topic_index=topic_index,
+        _entity_index=b.entity_index,
+    )
+
+
+def _build_topics(raw_topics: Iterable[Any]) -> tuple[dict[str, Topic], dict[str, str]]:
+    topics: dict[str, Topic] = {}
+    index: dict[str, str] = {}
+    for i, raw in enumerate(raw_topics):
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("id"), str):
+            raise LexiconError(f"topics[{i}]: expected a mapping with an id")
+        tid = raw["id"]
+        if tid in topics:
+            raise LexiconError(f"duplicate topic id '{tid}'")
+        names = raw.get("name") or {}
+        al = _lang_lists(raw.get("aliases"), f"topics[{i}] '{tid}'.aliases")
+        topic = Topic(tid, str(names.get("ar", "")), str(names.get("en", tid)), tuple(al["ar"] + al["en"]))
+        topics[tid] = topic
+        for text in (tid, tid.replace("-", " "), topic.name_ar, topic.name_en, *topic.aliases):
+            if not text:
+                continue
+            for key in {normalize_text(text), arabic_key(text)}:
+                index.setdefault(key, tid)
+    return topics, index
+
+
+def load_lexicon(extra: Mapping[str, Any] | None = None, *, with_variants: bool = True) -> Lexicon:
+    """Load the packaged lexicon, plus the user's extensions from feeds.yaml's ``lexicon:`` section.
+
+    ``extra`` shape (all keys optional)::
+
+        {
+          "entities": [                      # new watched entities, same schema as entities.yaml
+            {"id": "acme-chips", "kind": "company", "weight": 2.0, "topics": ["ai-chips"],
+             "name": {"ar": "أكمي", "en": "Acme Chips"},
+             "aliases": {"ar": ["أكمي"], "en": ["Acme Chips"]},
+             "ambiguous": {"en": ["Acme"]}}          # optional: never decide alone
+          ],
+          "aliases": {                       # extra aliases for existing entities, by id
+            "nvidia": {"ar": ["إنفيديا كورب"], "en": ["Team Green"]}
+          }
+        }
+
+    Raises :class:`LexiconError` on invalid data (duplicate id, alias shared by two entries ...).
+    Without ``extra`` the result is cached: callers share one built lexicon.
+    """
+    if not extra:
+        return _default_lexicon(with_variants)
+    return build_lexicon(
+        _read_yaml("entities.yaml"),
+        _read_yaml("topics.yaml"),
+        _read_yaml("negatives.yaml"),
+        extra=extra,
+        with_variants=with_variants,
+    )
+
+
+@lru_cache(maxsize=2)
+def _default_lexicon(with_variants: bool) -> Lexicon:
+    return build_lexicon(
+        _read_yaml("entities.yaml"),
+        _read_yaml("topics.yaml"),
+        _read_yaml("negatives.yaml"),
+        with_variants=with_variants,
+    )

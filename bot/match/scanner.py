@@ -1,0 +1,173 @@
+"""One pass of the Aho–Corasick automaton over normalized text, with token-boundary rules.
+
+Boundary rules (on normalized text):
+
+* A match must end where a token ends: ``H20`` never matches inside ``H200``, and Arabic words take
+  no suffix (``سميكة`` is no SMIC).
+* A match must start where a token starts, except that an Arabic match may carry proclitics
+  (و ف ب ل ك, ال, لل and combinations such as وال بال فال ولل وبال): ``وللرقائق``, ``بإنفيديا``.
+  Nothing else may extend a match.
+* Scripts separate tokens: Latin letters and digits form one kind of token, Arabic letters another,
+  so ``لASML`` or ``H20ات`` still match (an Arabic clitic or suffix glued to a Latin name).
+
+After scanning, a match contained in a longer match is dropped: ``export controls`` wins over
+``export``, and the veto ``potato chips`` swallows ``chips``.
+
+Recognizers add the field's codes: ECCNs (3A090, 4A090 ...), Federal Register citations
+(90 FR 12345), generic chip model numbers (H800, MI308X) and process nodes (7nm).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.match.lexicon import Entry, Lexicon, Pattern
+
+_CONJ = ("", "و", "ف")
+_PREP = ("", "ب", "ل", "ك")
+_ART = ("", "ال")
+
+
+def _proclitics() -> frozenset[str]:
+    out = set()
+    for c in _CONJ:
+        for p in _PREP:
+            for a in _ART:
+                pre = p + a
+                if p == "ل" and a == "ال":
+                    pre = "لل"  # ل + ال is written لل
+                if c + pre:
+                    out.add(c + pre)
+    return frozenset(out)
+
+
+PROCLITICS = _proclitics()
+_MAX_PROCLITIC = max(len(p) for p in PROCLITICS)
+
+
+def _is_arabic(c: str) -> bool:
+    return ("\u0620" <= c <= "\u064a") or ("\u066e" <= c <= "\u06d3")
+
+
+def _joined(a: str, b: str) -> bool:
+    """True when a and b belong to the same token."""
+    if _is_arabic(a):
+        return _is_arabic(b)
+    if _is_arabic(b):
+        return False
+    return a.isalnum() and b.isalnum()
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    pattern: Pattern
+    start: int  # normalized offsets, end exclusive
+    end: int
+
+
+def _left_ok(text: str, s: int) -> bool:
+    if s == 0 or not _joined(text[s - 1], text[s]):
+        return True
+    if not _is_arabic(text[s]):
+        return False
+    j = s
+    while j > 0 and _is_arabic(text[j - 1]):
+        j -= 1
+        if s - j > _MAX_PROCLITIC:
+            return False
+    return text[j:s] in PROCLITICS
+
+
+def scan(text: str, lexicon: Lexicon) -> list[Hit]:
+    """All boundary-respecting, non-contained matches of the lexicon in normalized ``text``."""
+    hits: list[Hit] = []
+    n = len(text)
+    patterns = lexicon.patterns
+    joined = _joined
+    left_ok = _left_ok
+    for end_idx, (length, idxs) in lexicon.automaton.iter(text):
+        e = end_idx + 1
+        s = e - length
+        if (e < n and joined(text[end_idx], text[e])) or (s and not left_ok(text, s)):
+            continue
+        for i in idxs:
+            hits.append(Hit(patterns[i], s, e))
+    spans = {(h.start, h.end) for h in hits}
+    hits.extend(h for h in recognize(text) if (h.start, h.end) not in spans)
+    return drop_contained(hits, lexicon)
+
+
+def _swallows(outer: Hit, inner: Hit, lexicon: Lexicon | None) -> bool:
+    """Whether a longer hit hides a hit inside it.
+
+    A veto hides everything (``potato chips``); a phrase hides the words of the same entry and any
+    plain term (``export controls`` hides ``export``; ``Taiwan Semiconductor`` hides
+    ``semiconductor``) and the countries/places inside a name (``Tokyo Electron``). Entities inside a
+    term phrase stay: ``export ban on gallium`` still names gallium.
+    """
+    o, i = outer.pattern.entry, inner.pattern.entry
+    if o == "veto" or o == i:
+        return True
+    if lexicon is None:
+        return True
+    oe, ie = lexicon.entries.get(o), lexicon.entries.get(i)
+    if ie is None:
+        return oe is not None or o in ("veto", "offtopic")
+    if ie.kind == "term":
+        return True
+    if oe is not None and oe.kind != "term":
+        return ie.kind in ("country", "place")
+    return False
+
+
+def drop_contained(hits: list[Hit], lexicon: Lexicon | None = None) -> list[Hit]:
+    """Drop hits hidden inside a strictly longer hit (see ``_swallows``)."""
+    hits.sort(key=lambda h: (h.start, -h.end))
+    kept: list[Hit] = []
+    active: list[Hit] = []
+    for h in hits:
+        active = [a for a in active if a.end > h.start]
+        if any(
+            a.start <= h.start and a.end >= h.end and (a.end - a.start) > (h.end - h.start) and _swallows(a, h, lexicon)
+            for a in active
+        ):
+            continue
+        kept.append(h)
+        active.append(h)
+    return kept
+
+
+# ------------------------------------------------------------------------------- recognizers
+RECOGNIZER_ENTRIES: dict[str, Entry] = {
+    "eccn-code": Entry("eccn-code", "regulation", "entity", 3.0, ("export-controls",), "رمز ECCN", "ECCN code"),
+    "federal-register": Entry(
+        "federal-register", "regulation", "entity", 2.0, ("export-controls",), "السجل الفيدرالي", "Federal Register"
+    ),
+    "chip-model": Entry("chip-model", "chip", "chip_weak", 0.4, ("ai-chips",), "طراز رقاقة", "chip model"),
+    "process-node": Entry("process-node", "term", "chip", 1.5, ("ai-chips",), "عقدة تصنيع", "process node"),
+}
+
+# One regex, one pass; the group name says which recognizer fired.
+_RECOGNIZER = re.compile(
+    # ECCN: category digit, product group A-E, three digits (3A090, 4A090, 3B001, 5A002).
+    r"(?<![a-z0-9])(?:(?P<eccn>[0-9][a-e][0-9]{3}(?![0-9]))"
+    # Federal Register: volume, FR, page (90 FR 12345).
+    r"|(?P<fr>[0-9]{2,3} fr [0-9]{3,6}(?![0-9]))"
+    # Chip model numbers not in the lexicon by name (H800, MI308X, GB300).
+    r"|(?P<model>(?:h|gb|mi)[0-9]{2,3}[a-z]?(?![a-z0-9]))"
+    # Process nodes (7nm, 5 nm, 3 نانومتر).
+    r"|(?P<node>(?<!\.)[0-9]{1,2} ?(?:nm|نانومتر|نانو متر)(?![a-z\u0620-\u064a])))"
+)
+_GROUP_ENTRY = {"eccn": "eccn-code", "fr": "federal-register", "model": "chip-model", "node": "process-node"}
+_HAS_DIGIT = re.compile(r"[0-9]")
+
+
+def recognize(text: str) -> list[Hit]:
+    out: list[Hit] = []
+    if not _HAS_DIGIT.search(text):
+        return out
+    for m in _RECOGNIZER.finditer(text):
+        eid = _GROUP_ENTRY[m.lastgroup or "eccn"]
+        out.append(Hit(Pattern(m.group(0), eid, m.group(0), "recognizer", False, ""), m.start(), m.end()))
+    return out
