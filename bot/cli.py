@@ -135,7 +135,7 @@ def cmd_match(args: argparse.Namespace, env: Env) -> int:
     from bot.match import explain
 
     text = " ".join(args.text) if args.text else sys.stdin.read()
-    print(explain(text))
+    print(explain(text, ansi=sys.stdout.isatty()))
     return 0
 
 

@@ -25,9 +25,9 @@ from eval.match.__main__ import render  # noqa: E402
 from eval.match.corpus import SPLITS, TOPICS, CorpusError, Item, load, load_split, validate  # noqa: E402
 from eval.match.metrics import evaluate  # noqa: E402
 
-# Relevance F1 every language must reach on dev and on holdout. 0.0 until the matcher exists:
-# the lead sets it honestly from measured numbers (a little under them), never from the target.
-FLOOR = 0.0
+# Relevance F1 every language must reach, set a little under the measured numbers (2026-11-22:
+# dev ar/en 0.991/0.991, holdout 0.955/0.966), never from the target. A drop below fails the build.
+FLOOR = {"dev": 0.97, "holdout": 0.93}
 
 MIN_ITEMS = {"dev": 270, "holdout": 110}
 MIN_HARD_NEGATIVES = {"dev": 90, "holdout": 35}
@@ -199,8 +199,6 @@ def test_runner_reports_missing_matcher_or_runs(capsys: pytest.CaptureFixture[st
 @pytest.mark.parametrize("split", list(SPLITS))
 def test_relevance_f1_floor_per_language(corpus: dict[str, list[Item]], split: str) -> None:
     match = pytest.importorskip("bot.match")
-    if not hasattr(match, "classify"):  # the package exists before its entry point does
-        pytest.skip("bot.match.classify not written yet")
     report = evaluate(corpus[split], match.classify)
     for lang, prf in report.by_lang.items():
-        assert prf.f1 >= FLOOR, (split, lang, prf.as_dict())
+        assert prf.f1 >= FLOOR[split], (split, lang, prf.as_dict())
