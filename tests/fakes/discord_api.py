@@ -411,6 +411,7 @@ class FakeDiscord:
             "locale": locale,
             "guild_locale": "en-US",
             "entitlements": [],
+            "attachment_size_limit": 10 * 1024 * 1024,
             "authorizing_integration_owners": {"0": str(GUILD_ID)},
             "context": 0,
             "data": data,
