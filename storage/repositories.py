@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
@@ -243,4 +243,25 @@ def latest_stories(
     if since is not None:
         stmt = stmt.where(col(Story.last_published) >= since)
     stmt = stmt.order_by(col(Story.first_published).desc(), col(Story.id).desc()).offset(offset).limit(limit)
+    return list(session.exec(stmt).all())
+
+
+def search_stories(session: Session, query: str, *, limit: int = 10, offset: int = 0, days: int = 90) -> list[Story]:
+    """Stories whose items' titles contain every word of ``query`` (bound parameters, case-insensitive)."""
+    words = [w for w in query.split() if len(w) >= 2][:5]
+    if not words:
+        return []
+    since = datetime.now(UTC) - timedelta(days=days)
+    ids = select(StoryItem.story_id).join(ItemRow, col(ItemRow.id) == col(StoryItem.item_id))
+    ids = ids.where(col(ItemRow.published) >= since)
+    for w in words:
+        escaped = w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        ids = ids.where(col(ItemRow.title).ilike(f"%{escaped}%", escape="\\"))
+    stmt = (
+        select(Story)
+        .where(col(Story.id).in_(ids))
+        .order_by(col(Story.first_published).desc(), col(Story.id).desc())
+        .offset(offset)
+        .limit(limit)
+    )
     return list(session.exec(stmt).all())

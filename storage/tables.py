@@ -31,6 +31,8 @@ class Feed(SQLModel, table=True):
     last_error_code: str | None = Field(default=None, max_length=64)
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     polls: int = 0  # successful polls; the first one stores a backlog without alerting
+    lease_owner: str | None = Field(default=None, max_length=64)  # the worker polling it now
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ItemRow(SQLModel, table=True):
@@ -137,3 +139,72 @@ class ItemSignature(SQLModel, table=True):
     entities: str = Field(default="", sa_column=Column(Text, nullable=False))  # space-separated entity ids
     informative: bool = False
     authority: bool = False
+
+
+class Subscription(SQLModel, table=True):
+    """A chat, channel or webhook that receives alerts, and its settings. Platform-neutral."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("platform", "target", name="uq_subscriptions_platform_target"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)  # telegram | discord | discord-webhook | console | webhook
+    target: str = Field(max_length=128)  # chat id, channel id, or webhook id (never the secret)
+    secret: str | None = Field(default=None, sa_column=Column(Text))  # a webhook URL: never logged or shown
+    guild_id: str | None = Field(default=None, max_length=64, index=True)
+    title: str | None = Field(default=None, sa_column=Column(Text))
+    topics: str = Field(default="", sa_column=Column(Text, nullable=False))  # space-separated; "" = all
+    languages: str = Field(default="ar en", max_length=16)  # item languages wanted
+    min_score: float = 0.0
+    interface_language: str = Field(default="en", max_length=8)
+    timezone: str = Field(default="UTC", max_length=64)
+    digest: str = Field(default="off", max_length=8)  # off | daily | weekly
+    digest_day: int = 0  # Monday = 0
+    digest_hour: int = 8
+    paused: bool = False
+    paused_reason: str | None = Field(default=None, sa_column=Column(Text))
+    watch_terms: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON list
+    mute_terms: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON list
+    mention_role: str | None = Field(default=None, max_length=64)
+    mention_severity: str | None = Field(default=None, max_length=16)
+    link_previews: bool = False
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: one row per (subscription, key); written in the transaction that decided it."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "key", name="uq_deliveries_subscription_key"),
+        Index("ix_deliveries_due", "status", "next_attempt"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscription_id: int = Field(foreign_key="subscriptions.id", ondelete="CASCADE")
+    story_id: int | None = Field(default=None, foreign_key="stories.id", index=True, ondelete="SET NULL")
+    key: str = Field(max_length=64)  # "story:<id>" or "digest:<period>"
+    kind: str = Field(default="alert", max_length=16)  # alert | digest | notice
+    status: str = Field(default="pending", max_length=16)  # pending | sending | sent | failed | cancelled
+    needs_edit: bool = False  # sent, and the story changed since: edit the message
+    attempts: int = 0
+    next_attempt: datetime = Field(sa_type=UTCDateTime)
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    message_id: str | None = Field(default=None, max_length=128)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    payload: str | None = Field(default=None, sa_column=Column(Text))  # JSON for digests and notices
+    resent_after_crash: bool = False  # a send was in flight when a worker died: it may have arrived
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Lease(SQLModel, table=True):
+    """Named leases (one chat listener per bot token, one scheduler of digests) that expire with their owner."""
+
+    __tablename__ = "leases"
+
+    name: str = Field(primary_key=True, max_length=128)
+    owner: str = Field(max_length=64)
+    until: datetime = Field(sa_type=UTCDateTime)

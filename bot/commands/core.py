@@ -1,0 +1,417 @@
+"""The platform-neutral command core: ``Core.handle(Invocation) -> Reply``.
+
+Adapters only translate. Here live argument parsing and caps, permission checks (settings change only by
+admins outside private chats), topic resolution (ids, Arabic and English names and aliases, suggestions on
+a typo), signed callback data, and the replies in the chat's language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.commands.model import ADMIN_COMMANDS, Invocation
+from bot.commands.texts import text
+from bot.deliver.model import Button, Reply
+from bot.deliver.views import alert_view
+from storage import repositories as repo
+from storage import subscriptions as subs
+from storage.db import session
+from storage.tables import Subscription
+
+log = logging.getLogger("raqib.commands")
+
+MAX_ARGS_CHARS = 1024
+MAX_TOPICS = 20
+MAX_LATEST = 20
+MAX_TERMS = 20
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DigestFn = Callable[[Session, Subscription, datetime], Reply | None]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Core:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        secret: bytes,
+        clock: Callable[[], datetime] = _utcnow,
+        digest: DigestFn | None = None,
+    ) -> None:
+        self.engine = engine
+        self.secret = secret
+        self.clock = clock
+        self.digest = digest
+
+    # -- callback data: short (Telegram allows 64 bytes), signed so a forged button does nothing ----------
+    def sign(self, payload: str) -> str:
+        mac = hmac.new(self.secret, payload.encode(), hashlib.sha256).digest()[:6]
+        return f"{payload}|{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+
+    def verify(self, data: str) -> str | None:
+        payload, _, mac = data.rpartition("|")
+        return payload if payload and hmac.compare_digest(self.sign(payload), data) and mac else None
+
+    # -- entry point ---------------------------------------------------------------------------------------
+    async def handle(self, inv: Invocation) -> Reply:
+        try:
+            return await asyncio.to_thread(self._handle, inv, await self._admin(inv))
+        except Exception:
+            log.exception("command /%s failed", inv.command)
+            return Reply(text=text(self._lang_hint(inv), "error"), error=True, language=self._lang_hint(inv))
+
+    async def _admin(self, inv: Invocation) -> bool:
+        if inv.chat_type == "private" and inv.target_chat_id in (None, inv.chat_id):
+            return True
+        return bool(inv.is_admin and await inv.is_admin())
+
+    @staticmethod
+    def _lang_hint(inv: Invocation) -> str:
+        return "ar" if (inv.user_language or "").lower().startswith("ar") else "en"
+
+    def _handle(self, inv: Invocation, is_admin: bool) -> Reply:
+        target = inv.target_chat_id or inv.chat_id
+        with session(self.engine) as s:
+            sub = subs.get_subscription(s, inv.platform, target)
+            lang = sub.interface_language if sub else self._lang_hint(inv)
+            command, args = inv.command.lower(), list(inv.args)
+            if inv.callback_data is not None:
+                payload = self.verify(inv.callback_data)
+                if payload is None:
+                    return Reply(text=text(lang, "forged"), error=True, language=lang)
+                command, *args = payload.split(":")
+            if sum(len(a) for a in args) > MAX_ARGS_CHARS:
+                return Reply(text=text(lang, "too_long", max=MAX_ARGS_CHARS), error=True, language=lang)
+            if command in ADMIN_COMMANDS and not is_admin:
+                key = "channel_admin_required" if inv.target_chat_id not in (None, inv.chat_id) else "admins_only"
+                return Reply(text=text(lang, key), error=True, language=lang, ephemeral=True)
+            handler = getattr(self, f"cmd_{command}", None)
+            if handler is None:
+                return Reply(text=text(lang, "unknown_command", command=command[:32]), error=True, language=lang)
+            reply: Reply = handler(s, inv, target, sub, lang, args)
+            s.commit()
+            return reply
+
+    # -- topics --------------------------------------------------------------------------------------------
+    @staticmethod
+    def _lexicon() -> Any:
+        from bot.match import load_lexicon
+
+        return load_lexicon()
+
+    def _topic_name(self, topic_id: str, lang: str) -> str:
+        t = self._lexicon().topics.get(topic_id)
+        return (t.name_ar if lang == "ar" else t.name_en) if t else topic_id
+
+    def _resolve_topics(self, args: list[str], lang: str) -> tuple[list[str], Reply | None]:
+        from bot.match import suggest_topic, topic_lookup
+
+        if len(args) > MAX_TOPICS:
+            return [], Reply(text=text(lang, "too_many_topics", max=MAX_TOPICS), error=True, language=lang)
+        # Names have several words ("export controls", "ضوابط التصدير"): try the whole phrase first.
+        phrase = " ".join(args)
+        whole = topic_lookup(phrase)
+        if whole:
+            return [whole], None
+        found = []
+        for arg in args:
+            tid = topic_lookup(arg)
+            if tid is None:
+                msg = text(lang, "unknown_topic", query=arg[:64])
+                hint = suggest_topic(arg)
+                msg += " " + (
+                    text(lang, "did_you_mean", suggestion=hint, name=self._topic_name(hint, lang))
+                    if hint
+                    else text(lang, "see_topics")
+                )
+                return [], Reply(text=msg, error=True, language=lang)
+            found.append(tid)
+        return list(dict.fromkeys(found)), None
+
+    # -- commands ------------------------------------------------------------------------------------------
+    def cmd_start(
+        self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
+    ) -> Reply:
+        return Reply(text=text(lang, "start"), language=lang)
+
+    def cmd_help(
+        self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
+    ) -> Reply:
+        return Reply(text=text(lang, "help"), language=lang)
+
+    def cmd_topics(
+        self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
+    ) -> Reply:
+        lines = [text(lang, "topics_header")]
+        for t in self._lexicon().topics.values():
+            lines.append(f"• {t.id} — {t.name_ar if lang == 'ar' else t.name_en}")
+        return Reply(text="\n".join(lines), language=lang)
+
+    def cmd_subscribe(
+        self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
+    ) -> Reply:
+        if not args:
+            rows = [
+                (Button(self._topic_name(t.id, lang), self.sign(f"subscribe:{t.id}")),)
+                for t in self._lexicon().topics.values()
+            ]
+            return Reply(text=text(lang, "choose_topics"), buttons=tuple(rows), language=lang)
+        now = self.clock()
+        created = sub is None
+        sub = sub or subs.get_or_create(s, inv.platform, target, now=now, language=lang)
+        sub.paused, sub.paused_reason, sub.updated_at = False, None, now
+        s.add(sub)
+        if [a.lower() for a in args] in (["all"], ["الكل"]):
+            sub.topics = ""
+            return Reply(text=text(lang, "subscribed_all"), language=lang)
+        topics, error = self._resolve_topics(args, lang)
+        if error:
+            return error
+        current = sub.topics.split()
+        if not created and not current:  # already following every topic
+            return Reply(text=text(lang, "already", topics=text(lang, "all_topics")), language=lang)
+        added = [t for t in topics if t not in current]
+        sub.topics = " ".join(dict.fromkeys([*current, *topics]))
+        names = ", ".join(self._topic_name(t, lang) for t in topics)
+        return Reply(text=text(lang, "subscribed" if added else "already", topics=names), language=lang)
+
+    def cmd_unsubscribe(
+        self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
+    ) -> Reply:
+        if sub is None:
+            return Reply(text=text(lang, "not_subscribed"), language=lang)
+        if not args or [a.lower() for a in args] in (["all"], ["الكل"]):
+            s.delete(sub)
+            return Reply(text=text(lang, "unsubscribed_all"), language=lang)
+        topics, error = self._resolve_topics(args, lang)
+        if error:
+            return error
+        remaining = [t for t in sub.topics.split() if t not in topics]
+        if not remaining:
+            s.delete(sub)
+            return Reply(text=text(lang, "unsubscribed_all"), language=lang)
+        sub.topics, sub.updated_at = " ".join(remaining), self.clock()
+        s.add(sub)
+        names = ", ".join(self._topic_name(t, lang) for t in topics)
+        return Reply(text=text(lang, "unsubscribed", topics=names), language=lang)
+
+    def _describe(self, sub: Subscription, lang: str) -> dict[str, object]:
+        topics = ", ".join(self._topic_name(t, lang) for t in sub.topics.split()) or text(lang, "all_topics")
+        digest = sub.digest if sub.digest == "off" else f"{sub.digest} {DAYS[sub.digest_day]} {sub.digest_hour:02d}:00"
+        return {
+            "topics": topics,
+            "languages": sub.languages.replace(" ", "+"),
+            "min_score": f"{sub.min_score:.2f}",
+            "timezone": sub.timezone,
+            "digest": digest,
+            "paused": text(lang, "paused", reason=sub.paused_reason or "") if sub.paused else "",
+        }
+
+    def cmd_subscriptions(
+        self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
+    ) -> Reply:
+        if sub is None:
+            return Reply(text=text(lang, "not_subscribed"), language=lang)
+        msg = text(lang, "subscriptions", **self._describe(sub, lang))
+        watch, mute = subs.terms(sub, "watch"), subs.terms(sub, "mute")
+        if watch or mute:
+            none = text(lang, "none")
+            msg += "\n" + text(lang, "term_list", watch=", ".join(watch) or none, mute=", ".join(mute) or none)
+        return Reply(text=msg, language=lang)
+
+    def cmd_latest(
+        self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
+    ) -> Reply:
+        from bot.match import entity_lookup, topic_lookup
+
+        offset = 0
+        count = max(1, min(int(args.pop()), MAX_LATEST)) if args and args[-1].isdigit() else 5
+        if inv.callback_data is not None and len(args) >= 2 and args[-1].isdigit():
+            offset = int(args.pop())
+        query = " ".join(args).strip()
+        if not query:
+            return Reply(text=text(lang, "latest_usage"), error=True, language=lang)
+        topic = topic_lookup(query)
+        entity = None if topic else entity_lookup(query)
+        if topic or entity:
+            stories = repo.latest_stories(s, topic=topic, entity=entity, limit=count + 1, offset=offset)
+        else:
+            stories = repo.search_stories(s, query, limit=count + 1, offset=offset)
+        if not stories:
+            return Reply(text=text(lang, "latest_none", query=query[:64]), language=lang)
+        views = tuple(v for st in stories[:count] if st.id is not None and (v := alert_view(s, st.id)) is not None)
+        buttons: tuple[tuple[Button, ...], ...] = ()
+        if len(stories) > count:
+            data = self.sign(f"latest:{query[:24]}:{offset + count}:{count}")
+            if len(data.encode()) <= 64:
+                buttons = ((Button(text(lang, "more"), data),),)
+        return Reply(text=text(lang, "latest_header", query=query[:64]), alerts=views, buttons=buttons, language=lang)
+
+    def cmd_lang(
+        self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
+    ) -> Reply:
+        if len(args) != 1 or args[0].lower() not in ("ar", "en"):
+            return Reply(text=text(lang, "lang_usage"), error=True, language=lang)
+        new = args[0].lower()
+        sub = sub or subs.get_or_create(s, inv.platform, target, now=self.clock(), language=new)
+        sub.interface_language, sub.updated_at = new, self.clock()
+        s.add(sub)
+        return Reply(text=text(new, "lang_set"), language=new)
+
+    def cmd_settings(
+        self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
+    ) -> Reply:
+        sub = sub or subs.get_or_create(s, inv.platform, target, now=self.clock(), language=lang)
+        if not args:
+            return Reply(text=text(lang, "settings_show", **self._describe(sub, lang)), language=lang)
+        key, values = args[0].lower(), args[1:]
+        problem = self._apply_setting(sub, key, values, lang)
+        if problem:
+            return Reply(text=problem, error=True, language=lang)
+        sub.updated_at = self.clock()
+        s.add(sub)
+        return Reply(text=text(lang, "settings_saved", what=f"{key} {' '.join(values)}".strip()), language=lang)
+
+    def _apply_setting(self, sub: Subscription, key: str, values: list[str], lang: str) -> str | None:
+        if key in ("min_score", "score"):
+            try:
+                score = float(values[0])
+            except (IndexError, ValueError):
+                return text(lang, "bad_min_score")
+            if not 0 <= score <= 1:
+                return text(lang, "bad_min_score")
+            sub.min_score = score
+        elif key in ("languages", "language", "items"):
+            choice = values[0].lower() if values else ""
+            if choice not in ("ar", "en", "both"):
+                return text(lang, "bad_languages")
+            sub.languages = "ar en" if choice == "both" else choice
+        elif key in ("timezone", "tz"):
+            value = values[0] if values else ""
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                return text(lang, "bad_timezone", value=value[:64])
+            sub.timezone = value
+        elif key == "digest":
+            return self._apply_digest(sub, [v.lower() for v in values], lang)
+        else:
+            return text(lang, "unknown_setting", value=key[:32])
+        return None
+
+    @staticmethod
+    def _apply_digest(sub: Subscription, values: list[str], lang: str) -> str | None:
+        if values == ["off"]:
+            sub.digest = "off"
+            return None
+        try:
+            if values[0] == "daily" and len(values) in (1, 2):
+                hour = int(values[1]) if len(values) == 2 else 8
+                day = 0
+            elif values[0] == "weekly" and len(values) in (2, 3):
+                day = DAYS.index(values[1][:3])
+                hour = int(values[2]) if len(values) == 3 else 8
+            else:
+                raise ValueError
+        except (IndexError, ValueError):
+            return text(lang, "bad_digest")
+        if not 0 <= hour <= 23:
+            return text(lang, "bad_digest")
+        sub.digest, sub.digest_day, sub.digest_hour = values[0], day, hour
+        return None
+
+    def _add_term(
+        self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str], which: str
+    ) -> Reply:
+        term = " ".join(args).strip().strip('"“”«»')
+        sub = sub or subs.get_or_create(s, inv.platform, target, now=self.clock(), language=lang)
+        current = subs.terms(sub, which)
+        if not 2 <= len(term) <= 64 or (term not in current and len(current) >= MAX_TERMS):
+            return Reply(text=text(lang, "bad_term"), error=True, language=lang)
+        current = list(dict.fromkeys([*current, term]))
+        if which == "watch":
+            sub.watch_terms = json.dumps(current, ensure_ascii=False)
+        else:
+            sub.mute_terms = json.dumps(current, ensure_ascii=False)
+        sub.updated_at = self.clock()
+        s.add(sub)
+        return Reply(text=text(lang, f"{which}_added", term=term), language=lang)
+
+    def cmd_watch(
+        self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
+    ) -> Reply:
+        return self._add_term(s, inv, target, sub, lang, args, "watch")
+
+    def cmd_mute(
+        self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
+    ) -> Reply:
+        return self._add_term(s, inv, target, sub, lang, args, "mute")
+
+    def cmd_feeds(
+        self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
+    ) -> Reply:
+        feeds = repo.list_feeds(s)
+        now = self.clock()
+        lines = [text(lang, "feeds_header", count=len(feeds))]
+        for f in feeds:
+            name = f.title or f.id
+            if not f.enabled:
+                lines.append(text(lang, "feed_disabled", name=name, reason=f.disabled_reason or ""))
+            elif f.consecutive_failures:
+                lines.append(
+                    text(
+                        lang,
+                        "feed_failing",
+                        name=name,
+                        failures=f.consecutive_failures,
+                        error=(f.last_error or "")[:120],
+                    )
+                )
+            else:
+                lines.append(text(lang, "feed_ok", name=name, ago=_ago(f.last_success, now, lang)))
+        return Reply(text="\n".join(lines), language=lang)
+
+    def cmd_status(
+        self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
+    ) -> Reply:
+        c = subs.service_counts(s)
+        last = c["last_poll"]
+        c["last_poll"] = _ago(last, self.clock(), lang) if isinstance(last, datetime) else text(lang, "never")
+        return Reply(text=text(lang, "status", **c), language=lang)
+
+    def cmd_digest(
+        self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
+    ) -> Reply:
+        probe = sub or Subscription(
+            platform=inv.platform,
+            target=target,
+            interface_language=lang,
+            created_at=self.clock(),
+            updated_at=self.clock(),
+        )
+        reply = self.digest(s, probe, self.clock()) if self.digest else None
+        return reply or Reply(text=text(lang, "digest_unavailable"), language=lang)
+
+
+def _ago(when: datetime | None, now: datetime, lang: str) -> str:
+    if when is None:
+        return text(lang, "never")
+    minutes = max(0, int((now - when).total_seconds() // 60))
+    if lang == "ar":
+        return f"منذ {minutes} دقيقة" if minutes < 120 else f"منذ {minutes // 60} ساعة"
+    return f"{minutes} min ago" if minutes < 120 else f"{minutes // 60} h ago"

@@ -1,0 +1,25 @@
+"""The command core's texts, from ``bot/locales/{ar,en}.yaml`` (data, not code)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LOCALES = Path(__file__).resolve().parent.parent / "locales"
+LANGUAGES = ("ar", "en")
+
+
+@lru_cache(maxsize=4)
+def _load(language: str) -> dict[str, str]:
+    data: dict[str, Any] = yaml.safe_load((LOCALES / f"{language}.yaml").read_text(encoding="utf-8"))
+    return {k: str(v).rstrip("\n") if k == "help" else str(v) for k, v in data.items()}
+
+
+def text(language: str, key: str, **values: object) -> str:
+    """The text ``key`` in ``language`` (English when missing there), with ``values`` filled in."""
+    lang = language if language in LANGUAGES else "en"
+    template = _load(lang).get(key) or _load("en")[key]
+    return template.format(**values) if values else template

@@ -1,0 +1,84 @@
+"""Build the platform-neutral ``AlertView`` of a story from storage, as it stands now.
+
+The outbox renders alerts at send time (and again on edit), so a story that grew shows its new members.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from sqlmodel import Session
+
+from bot.deliver.model import AlertView, Highlight, SourceRef
+from storage import repositories as repo
+from storage.tables import Match
+
+EXCERPT_CHARS = 320
+
+
+@lru_cache(maxsize=1)
+def _names() -> dict[str, tuple[str, str]]:
+    from bot.match import load_lexicon
+
+    lex = load_lexicon()
+    return {e.id: (e.name_ar, e.name_en) for e in lex.entries.values() if e.kind != "term"}
+
+
+def entity_name(entity_id: str, language: str) -> str:
+    ar, en = _names().get(entity_id, (entity_id, entity_id))
+    return (ar if language == "ar" else en) or entity_id
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= EXCERPT_CHARS:
+        return text
+    cut = text.rfind(" ", 0, EXCERPT_CHARS)
+    return text[: cut if cut > EXCERPT_CHARS // 2 else EXCERPT_CHARS] + "…"
+
+
+def alert_view(s: Session, story_id: int) -> AlertView | None:
+    view = repo.story_view(s, story_id)
+    if view is None:
+        return None
+    lead = view.lead.item
+    assert lead.id is not None
+    match = s.get(Match, lead.id)
+    hits = json.loads(match.entities) if match else []
+    excerpt = _excerpt(lead.summary or lead.content)
+    highlights = []
+    for h in hits:
+        if h.get("field") == "title":
+            highlights.append(Highlight("title", int(h["start"]), int(h["end"])))
+        elif excerpt[int(h["start"]) : int(h["end"])] == h.get("text"):
+            # Spans are offsets in the body; they hold in the excerpt only where it kept the text as is.
+            highlights.append(Highlight("excerpt", int(h["start"]), int(h["end"])))
+    primary = None
+    if view.story.authority_item_id is not None:
+        auth = next((m for m in view.members if m.item.id == view.story.authority_item_id), None)
+        if auth is not None:
+            primary = SourceRef(auth.feed_title, auth.item.url, auth.item.language)
+    others = tuple(
+        SourceRef(m.item.source_name or m.feed_title, m.item.url, m.item.language)
+        for m in view.others
+        if primary is None or m.item.id != view.story.authority_item_id
+    )
+    language = lead.language
+    return AlertView(
+        story_id=story_id,
+        title=lead.title,
+        url=lead.url,
+        source=lead.source_name or view.lead.feed_title,
+        language=language,
+        published=lead.published,
+        severity=view.story.severity or (match.severity if match else None) or "normal",
+        score=view.story.score or (match.score if match else 0.0),
+        topics=tuple(view.story.topics.split()),
+        entities=tuple(dict.fromkeys(entity_name(h["id"], language) for h in hits))[:8],
+        excerpt=excerpt,
+        highlights=tuple(highlights),
+        also_reported_by=others,
+        primary_source=primary,
+        reasons=tuple(json.loads(match.reasons))[:3] if match else (),
+    )

@@ -1,0 +1,142 @@
+"""Subscriptions and the delivery outbox (platform-neutral: a platform is a string, a target an opaque id)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from storage.tables import Delivery, Feed, ItemRow, Story, Subscription
+
+
+def get_subscription(s: Session, platform: str, target: str) -> Subscription | None:
+    return s.exec(select(Subscription).where(Subscription.platform == platform, Subscription.target == target)).first()
+
+
+def get_or_create(
+    s: Session, platform: str, target: str, *, now: datetime, language: str = "en", title: str | None = None
+) -> Subscription:
+    sub = get_subscription(s, platform, target)
+    if sub is None:
+        sub = Subscription(
+            platform=platform,
+            target=target,
+            interface_language=language if language in ("ar", "en") else "en",
+            title=title,
+            created_at=now,
+            updated_at=now,
+        )
+        s.add(sub)
+        s.flush()
+    return sub
+
+
+def list_subscriptions(s: Session, *, active_only: bool = False) -> list[Subscription]:
+    stmt = select(Subscription).order_by(col(Subscription.id))
+    if active_only:
+        stmt = stmt.where(col(Subscription.paused).is_(False))
+    return list(s.exec(stmt).all())
+
+
+def terms(sub: Subscription, which: str) -> list[str]:
+    try:
+        value = json.loads(sub.watch_terms if which == "watch" else sub.mute_terms)
+    except ValueError:
+        return []
+    return [t for t in value if isinstance(t, str)]
+
+
+def pause(s: Session, sub: Subscription, reason: str, now: datetime) -> None:
+    """Stop a subscription (bot blocked, channel deleted…): its pending deliveries are cancelled."""
+    sub.paused, sub.paused_reason, sub.updated_at = True, reason[:500], now
+    s.add(sub)
+    s.execute(
+        update(Delivery)
+        .where(col(Delivery.subscription_id) == sub.id, col(Delivery.status).in_(("pending", "sending")))
+        .values(status="cancelled", last_error=f"subscription paused: {reason[:300]}")
+    )
+
+
+def move_target(s: Session, sub: Subscription, new_target: str, now: datetime) -> None:
+    """The chat got a new id (Telegram group → supergroup). A subscription already there is merged away."""
+    other = get_subscription(s, sub.platform, new_target)
+    if other is not None and other.id != sub.id:
+        s.delete(other)
+        s.flush()
+    sub.target, sub.updated_at = new_target, now
+    s.add(sub)
+
+
+def enqueue(
+    s: Session,
+    subscription_ids: Iterable[int],
+    *,
+    story_id: int | None,
+    key: str,
+    kind: str,
+    now: datetime,
+    payload: str | None = None,
+) -> int:
+    """Write outbox rows; an existing (subscription, key) row is left alone (idempotency). Returns rows added."""
+    ids = list(dict.fromkeys(subscription_ids))
+    if not ids:
+        return 0
+    existing = set(
+        s.exec(select(Delivery.subscription_id).where(col(Delivery.subscription_id).in_(ids), Delivery.key == key))
+    )
+    added = 0
+    for sid in ids:
+        if sid in existing:
+            continue
+        s.add(
+            Delivery(
+                subscription_id=sid,
+                story_id=story_id,
+                key=key,
+                kind=kind,
+                next_attempt=now,
+                created_at=now,
+                payload=payload,
+            )
+        )
+        added += 1
+    return added
+
+
+def mark_story_changed(s: Session, story_ids: Sequence[int], now: datetime) -> int:
+    """Sent alerts of stories that grew get edited; pending ones will render the new state anyway."""
+    if not story_ids:
+        return 0
+    result = s.execute(
+        update(Delivery)
+        .where(col(Delivery.story_id).in_(list(story_ids)), Delivery.status == "sent", Delivery.kind == "alert")
+        .values(needs_edit=True, next_attempt=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def pending_count(s: Session) -> int:
+    return int(
+        s.exec(select(func.count()).select_from(Delivery).where(col(Delivery.status).in_(("pending", "sending")))).one()
+    )
+
+
+def service_counts(s: Session) -> dict[str, object]:
+    feeds = list(s.exec(select(Feed)).all())
+    last = max((f.last_success for f in feeds if f.last_success), default=None)
+    return {
+        "feeds": len(feeds),
+        "failing": sum(1 for f in feeds if f.enabled and f.consecutive_failures > 0),
+        "disabled": sum(1 for f in feeds if not f.enabled),
+        "items": int(s.exec(select(func.count()).select_from(ItemRow)).one()),
+        "stories": int(s.exec(select(func.count()).select_from(Story)).one()),
+        "last_poll": last,
+        "pending": pending_count(s),
+    }
+
+
+def stale_since(now: datetime, seconds: float) -> datetime:
+    return now - timedelta(seconds=seconds)
