@@ -17,9 +17,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.config import FeedsFile
+from bot.deliver.route import StoryFacts, route
 from bot.normalize import Item
 from bot.stories.assign import StoryIndex, assign_story, refresh_story
 from storage import repositories as repo
+from storage import subscriptions as subs
 from storage.db import session
 from storage.tables import ItemRow, Match, MatchEntity, MatchTopic, StoryItem
 
@@ -160,5 +162,18 @@ def store_new_items(
             if not first_poll and row.published >= oldest_alert:
                 assert row.id is not None
                 batch.alerts.append(Alertable(row.id, by_identity[row.identity], c, assignment.story_id))
+        _enqueue(s, batch, now)
         s.commit()
     return batch
+
+
+def _enqueue(s: Session, batch: StoredBatch, now: datetime) -> None:
+    """The outbox rows are written in the transaction that decided the alerts: none is lost in between."""
+    if batch.alerts:
+        subscriptions = subs.list_subscriptions(s, active_only=True)
+        for alert in batch.alerts:
+            c, item = alert.match, alert.item
+            facts = StoryFacts(frozenset(c.topics), item.language, float(c.score), f"{item.title}\n{item.text}")
+            wanted = route(subscriptions, facts)
+            subs.enqueue(s, wanted, story_id=alert.story_id, key=f"story:{alert.story_id}", kind="alert", now=now)
+    subs.mark_story_changed(s, sorted(batch.grown_stories), now)

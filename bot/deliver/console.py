@@ -6,6 +6,8 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
+from bot.deliver.model import AlertView, Reply
+
 if TYPE_CHECKING:
     from bot.pipeline import Alertable
 
@@ -48,3 +50,50 @@ class ConsoleSink:
         for alert in alerts:
             print(render_alert(alert), file=self.out, flush=True)
             self.sent += 1
+
+
+class ConsoleNotifier:
+    """The ``console`` platform: alerts printed, for a service with no chat configured (and the demo)."""
+
+    platform = "console"
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+        self.count = 0
+
+    def _print(self, text: str) -> str:
+        print(text, file=self.out, flush=True)
+        self.count += 1
+        return f"console-{self.count}"
+
+    async def send_alert(self, target: str, alert: AlertView, *, language: str, timezone: str) -> str:
+        return self._print(render_view(alert))
+
+    async def edit_alert(self, target: str, message_id: str, alert: AlertView, *, language: str, timezone: str) -> None:
+        others = ", ".join(s.name for s in alert.also_reported_by)
+        self._print(
+            f"  ↻ story updated: {_bidi_safe(alert.title)} — also reported by {len(alert.also_reported_by)}: {others}"
+        )
+
+    async def send_reply(self, target: str, reply: Reply) -> str:
+        return self._print(reply.text)
+
+
+def render_view(alert: AlertView) -> str:
+    lines = [
+        f"{_SEVERITY_MARK.get(alert.severity, '·')} [{alert.severity.upper()}] {_bidi_safe(alert.title)}",
+        f"    {alert.source} · {alert.language} · {alert.published:%Y-%m-%d %H:%M} UTC · score {alert.score:.2f}",
+    ]
+    if alert.topics:
+        lines.append("    topics: " + " ".join(f"#{t}" for t in alert.topics))
+    if alert.entities:
+        lines.append("    entities: " + ", ".join(alert.entities))
+    if alert.primary_source:
+        lines.append(f"    primary source: {alert.primary_source.name} {alert.primary_source.url or ''}")
+    if alert.also_reported_by:
+        lines.append(
+            f"    also reported by {len(alert.also_reported_by)}: " + ", ".join(s.name for s in alert.also_reported_by)
+        )
+    if alert.url:
+        lines.append(f"    {alert.url}")
+    return "\n".join(lines)
