@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.config import FeedsFile
-from bot.deliver.dispatcher import DispatchSettings, Dispatcher
+from bot.deliver.dispatcher import Dispatcher, DispatchSettings
 from bot.deliver.model import AlertView, PermanentFailure, Reply, RetryLater, TargetMoved
 from bot.ingest import store_new_items
 from bot.normalize import Item
