@@ -8,18 +8,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import Engine
 
 from bot.config import Env, FeedsFile
 from bot.deliver.console import ConsoleSink
 from bot.fetch import Fetcher, FetchSettings
-from bot.pipeline import Alertable, Pipeline
+from bot.pipeline import Pipeline
 from storage import repositories as repo
 from storage.db import default_url, make_engine, session, upgrade
 
@@ -76,48 +74,3 @@ async def services(
         on_alerts = sink.send if sink else None
         pipeline = Pipeline(engine=engine, fetcher=fetcher, config=config, on_alerts=on_alerts)
         yield Services(engine, fetcher, pipeline)
-
-
-async def run_service(config: FeedsFile, env: Env) -> None:
-    """The long-running service: a poll job per feed at its interval, alerts to the console sink.
-
-    Chat adapters start when their tokens are set (their own modules); with none, alerts go to the console.
-    """
-    sink = ConsoleSink()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    async with services(config, env, sink=sink) as svc:
-        scheduler = AsyncIOScheduler(timezone="UTC")
-        for feed in config.feeds:
-            if not feed.enabled:
-                continue
-            scheduler.add_job(
-                svc.pipeline.refresh_feed,
-                "interval",
-                args=[feed.id],
-                id=f"feed:{feed.id}",
-                seconds=config.interval(feed),
-                jitter=config.settings.interval_jitter,
-                coalesce=True,
-                max_instances=1,
-                misfire_grace_time=int(config.interval(feed)),
-                next_run_time=None,
-            )
-        scheduler.start()
-        log.info("raqib running: %d feeds scheduled; alerts go to the console", len(scheduler.get_jobs()))
-        # A first cycle now rather than one interval from now.
-        await svc.pipeline.poll_once()
-        for job in scheduler.get_jobs():
-            job.resume()
-        try:
-            await stop.wait()
-        finally:
-            scheduler.shutdown(wait=False)
-            log.info("raqib stopped")
-
-
-async def print_alerts(alerts: Sequence[Alertable]) -> None:
-    await ConsoleSink().send(alerts)

@@ -42,9 +42,7 @@ def cmd_poll(args: argparse.Namespace, env: Env) -> int:
         sink = None if args.json else ConsoleSink()
         async with services(config, env, sink=sink) as svc:
             ids = [f.id for f in config.feeds if f.enabled]
-            return await svc.pipeline.poll_once(
-                ids, _progress(len(ids), sys.stderr.isatty() and not args.json)
-            )
+            return await svc.pipeline.poll_once(ids, _progress(len(ids), sys.stderr.isatty() and not args.json))
 
     results = asyncio.run(go())
     for r in results:
@@ -56,17 +54,43 @@ def cmd_poll(args: argparse.Namespace, env: Env) -> int:
             print(f"{r.feed_id}: {r.status} ({r.new} new, {r.updated} updated, {r.relevant} relevant)")
     if not args.json:
         failed = sum(r.status == "failed" for r in results)
-        print(
-            f"cycle complete: {len(results)} feeds, {failed} failed, {sum(r.new for r in results)} new items"
-        )
+        print(f"cycle complete: {len(results)} feeds, {failed} failed, {sum(r.new for r in results)} new items")
     return 0
 
 
 def cmd_run(args: argparse.Namespace, env: Env) -> int:
-    from bot.app import run_service
+    from bot.service import ServiceError, run_service
 
-    asyncio.run(run_service(_config(args, env), env))
+    path = config_path(args.config, env)
+    try:
+        asyncio.run(run_service(load_config(path), env, config_path=path, role=args.role))
+    except ServiceError as exc:
+        print(f"raqib: {exc}", file=sys.stderr)
+        return 2
     return 0
+
+
+def cmd_reload(args: argparse.Namespace, env: Env) -> int:
+    from bot.service import ServiceError, reload_running
+
+    try:
+        print(reload_running(_config(args, env)))
+    except ServiceError as exc:
+        print(f"raqib: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_subscribe(args: argparse.Namespace, env: Env) -> int:
+    from bot import subscribe_cli
+
+    return subscribe_cli.subscribe(_config(args, env), env, args)
+
+
+def cmd_digest(args: argparse.Namespace, env: Env) -> int:
+    from bot.digest import cli as digest_cli
+
+    return digest_cli.run(_config(args, env), env, args)
 
 
 def cmd_items(args: argparse.Namespace, env: Env) -> int:
@@ -108,13 +132,13 @@ def cmd_feeds(args: argparse.Namespace, env: Env) -> int:
     from bot import feedtools
 
     if args.action == "import":
-        return feedtools.import_opml(
-            Path(args.file), config_path(args.config, env), args.language, args.write
-        )
+        return feedtools.import_opml(Path(args.file), config_path(args.config, env), args.language, args.write)
     config = _config(args, env)
     if args.action == "export":
         sys.stdout.write(feedtools.export_opml(config))
         return 0
+    if args.action == "enable":
+        return feedtools.enable(config, env, args.feed_id)
     return feedtools.check(config, env, as_json=args.json)
 
 
@@ -155,7 +179,32 @@ def build_parser() -> argparse.ArgumentParser:
     poll.add_argument("--json", action="store_true", help="one JSON object per feed")
     poll.set_defaults(func=cmd_poll)
 
-    sub.add_parser("run", help="run the service").set_defaults(func=cmd_run)
+    run = sub.add_parser("run", help="run the service")
+    run.add_argument(
+        "--role",
+        default="all",
+        choices=["all", "poller", "dispatcher", "chat"],
+        help="what this process does (several processes need PostgreSQL)",
+    )
+    run.set_defaults(func=cmd_run)
+    sub.add_parser("reload", help="make the running service reread its feeds file").set_defaults(func=cmd_reload)
+
+    sb = sub.add_parser("subscribe", help="subscribe a console, Telegram chat or Discord webhook from the shell")
+    sb.add_argument("platform", choices=["console", "telegram", "discord", "discord-webhook"])
+    sb.add_argument("target", help="chat id, channel id, or the webhook URL")
+    sb.add_argument("--topics", default="", help="comma-separated topic ids or names (default: all)")
+    sb.add_argument("--lang", choices=["ar", "en"], default="en", help="language of the messages")
+    sb.add_argument("--name", help="webhook: the name shown as the poster")
+    sb.add_argument("--avatar", help="webhook: avatar image URL")
+    sb.set_defaults(func=cmd_subscribe)
+
+    dg = sub.add_parser("digest", help="render a digest from the store")
+    dg.add_argument("--since", default="7d", help="period, e.g. 7d or 24h")
+    dg.add_argument("--topics", default="", help="comma-separated topics (default: all)")
+    dg.add_argument("--lang", choices=["ar", "en"], default="en")
+    dg.add_argument("--format", choices=["md", "html", "png", "json"], default="md")
+    dg.add_argument("--out", help="write to this file instead of standard output")
+    dg.set_defaults(func=cmd_digest)
 
     items = sub.add_parser("items", help="list stored items, newest first")
     items.add_argument("--feed")
@@ -176,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--language", choices=["ar", "en"], help="language of feeds whose script is unclear")
     imp.add_argument("--write", action="store_true", help="append to the feeds file (default: print YAML)")
     fsub.add_parser("export", help="print the feeds as OPML")
+    en = fsub.add_parser("enable", help="re-enable a feed that was disabled after failures")
+    en.add_argument("feed_id")
     feeds.set_defaults(func=cmd_feeds)
 
     sub.add_parser("classify", help="classify JSON lines from stdin").set_defaults(func=cmd_classify)

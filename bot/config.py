@@ -93,6 +93,18 @@ class Settings(_Strict):
     allow_file_urls: bool = False
     allow_private_addresses: bool = False
     second_look: bool = True
+    retention_days: int = Field(default=180, ge=1)  # older items keep only their identity (a tombstone)
+    health_port: int = Field(default=0, ge=0, le=65535)  # 0: no /healthz and /metrics endpoint
+    admin_chats: tuple[str, ...] = ()  # "telegram:123456" — told when a feed is disabled
+
+    @field_validator("admin_chats")
+    @classmethod
+    def _admin_chats(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for ref in v:
+            platform, _, target = ref.partition(":")
+            if platform not in ("telegram", "discord", "console") or not target:
+                raise ValueError(f"{ref!r}: use platform:chat_id, e.g. telegram:123456789")
+        return v
 
 
 class FeedsFile(_Strict):

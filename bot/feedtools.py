@@ -137,3 +137,24 @@ def check(config: FeedsFile, env: Env, *, as_json: bool) -> int:
         else:
             print(f"FAILED  {r['feed']}: {r['error']} [{r['error_code']}]")
     return 0
+
+
+def enable(config: FeedsFile, env: Env, feed_id: str) -> int:
+    from datetime import UTC, datetime
+
+    from bot.app import open_database
+    from storage import repositories as repo
+    from storage.db import session
+
+    engine = open_database(config, env)
+    with session(engine) as s:
+        feed = repo.get_feed(s, feed_id)
+        if feed is None:
+            print(f"raqib: no feed {feed_id!r}", file=sys.stderr)
+            return 2
+        feed.enabled, feed.disabled_reason = True, None
+        feed.consecutive_failures, feed.next_poll = 0, datetime.now(UTC)
+        s.add(feed)
+        s.commit()
+    print(f"feed {feed_id} enabled; it is polled at the next cycle")
+    return 0

@@ -86,6 +86,8 @@ class Pipeline:
     on_alerts: AlertHook | None = None
     classifier: Classifier | None = None  # default: bot.match.classify
     story_index: StoryIndex = field(default_factory=StoryIndex)
+    owner: str | None = None  # in the service: claim each feed (a lease) before polling it
+    lease: float = 300.0
     on_story_update: StoryHook | None = None
 
     def _interval(self, feed_id: str) -> float:
@@ -100,6 +102,10 @@ class Pipeline:
         return base * (0.75 + 0.5 * self.rng.random())
 
     async def refresh_feed(self, feed_id: str) -> FeedResult:
+        if self.owner is not None:
+            claimed = await asyncio.to_thread(self._claim, feed_id)
+            if not claimed:
+                return FeedResult(feed_id, "skipped", error="not due, or polled by another worker")
         with session(self.engine) as s:
             feed = repo.get_feed(s, feed_id)
             if feed is None or not feed.enabled:
@@ -175,6 +181,11 @@ class Pipeline:
         if stored.grown_stories and self.on_story_update is not None:
             await self.on_story_update(stored.grown_stories)
         return result
+
+    def _claim(self, feed_id: str) -> bool:
+        assert self.owner is not None
+        with session(self.engine) as s:
+            return repo.claim_feed(s, feed_id, owner=self.owner, now=self.clock(), lease=self.lease)
 
     def _succeed(
         self,

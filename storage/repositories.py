@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, insert
+from sqlalchemy import func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from storage.tables import Feed, ItemRow, MatchEntity, MatchTopic, Story, StoryItem
@@ -93,6 +93,7 @@ def record_success(
     feed.last_error = feed.last_error_code = None
     feed.etag, feed.last_modified = etag, last_modified
     feed.next_poll = now + timedelta(seconds=interval)
+    feed.lease_owner = feed.lease_until = None
     feed.polls += 1
     if new_url:
         feed.url = new_url
@@ -117,6 +118,7 @@ def record_failure(
     feed.consecutive_failures += 1
     feed.last_error_code, feed.last_error = code, message[:2000]
     feed.next_poll = now + timedelta(seconds=retry_in)
+    feed.lease_owner = feed.lease_until = None
     disabled = bool(disable_after and feed.enabled and feed.consecutive_failures >= disable_after)
     if disabled:
         feed.enabled = False
@@ -265,3 +267,33 @@ def search_stories(session: Session, query: str, *, limit: int = 10, offset: int
         .limit(limit)
     )
     return list(session.exec(stmt).all())
+
+
+def claim_feed(session: Session, feed_id: str, *, owner: str, now: datetime, lease: float) -> bool:
+    """Take a feed for one poll, atomically: it must be due and not held by a live worker.
+
+    One conditional UPDATE, so it is safe across processes on PostgreSQL and SQLite alike: two workers
+    never poll one feed in the same interval, and a dead worker's lease expires.
+    """
+    stmt = (
+        update(Feed)
+        .where(
+            col(Feed.id) == feed_id,
+            col(Feed.enabled).is_(True),
+            or_(col(Feed.next_poll).is_(None), col(Feed.next_poll) <= now),
+            or_(col(Feed.lease_until).is_(None), col(Feed.lease_until) < now),
+        )
+        .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease))
+    )
+    taken = session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+    session.commit()
+    return bool(taken)
+
+
+def due_feeds(session: Session, now: datetime) -> list[str]:
+    stmt = select(Feed.id).where(
+        col(Feed.enabled).is_(True),
+        or_(col(Feed.next_poll).is_(None), col(Feed.next_poll) <= now),
+        or_(col(Feed.lease_until).is_(None), col(Feed.lease_until) < now),
+    )
+    return list(session.exec(stmt.order_by(col(Feed.next_poll))).all())

@@ -61,6 +61,7 @@ class ItemRow(SQLModel, table=True):
     fetched: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     content_hash: str = Field(max_length=64)
+    pruned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # a tombstone: identity kept, text gone
 
 
 class Match(SQLModel, table=True):

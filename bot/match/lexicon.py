@@ -105,7 +105,7 @@ class Lexicon:
     entries: dict[str, Entry]
     topics: dict[str, Topic]
     patterns: list[Pattern]
-    automaton: Any  # ahocorasick.Automaton: key -> tuple of pattern indices
+    automaton: Any  # ahocorasick.Automaton: padded key -> ((core length, pattern index), ...)
     with_variants: bool
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (variant key, reason)
     _topic_index: dict[str, str] = field(default_factory=dict)
@@ -113,6 +113,12 @@ class Lexicon:
 
     @property
     def pattern_count(self) -> int:
+        """Distinct normalized keys (curated aliases and generated variants)."""
+        return len({p.key for p in self.patterns})
+
+    @property
+    def automaton_keys(self) -> int:
+        """Keys in the automaton: every pattern padded with spaces, Arabic ones also with proclitics."""
         return len(self.automaton)
 
 
@@ -274,11 +280,51 @@ class _Builder:
             idx = len(kept)
             kept.append(p)
             by_key.setdefault(p.key, []).append(idx)
-        automaton = ahocorasick.Automaton()
-        for key, idxs in by_key.items():
-            automaton.add_word(key, (len(key), tuple(idxs)))
-        automaton.make_automaton()
-        return kept, automaton
+        return kept, build_automaton(by_key)
+
+
+def _arabic_start(key: str) -> bool:
+    return "\u0620" <= key[0] <= "\u064a" or "\u066e" <= key[0] <= "\u06d3"
+
+
+def build_automaton(by_key: Mapping[str, list[int]]) -> Any:
+    """The automaton with the token-boundary rules built into its keys.
+
+    The normalizer leaves only letters, digits and single spaces, and puts a space wherever Arabic
+    letters touch Latin ones, so a token boundary is always a space. Each key is therefore searched
+    as `` key `` (the scanner pads the text with a space at each end), and a key that starts with
+    an Arabic letter also as `` <proclitic>key `` for every proclitic (و ف ب ل ك ال لل وال بال ...).
+    Every raw match of the automaton is then a valid token match: the scan does no per-hit boundary
+    work, and words that merely contain an alias (``said`` containing ``ai``) are never reported.
+    Values are tuples of (core length, pattern index); a padded key reachable from two cores (a
+    proclitic + one key equal to another key) carries both.
+    """
+    values: dict[str, list[tuple[int, int]]] = {}
+    for key, idxs in by_key.items():
+        prefixes = ("", *sorted(PROCLITICS)) if _arabic_start(key) else ("",)
+        for pre in prefixes:
+            bucket = values.setdefault(f" {pre}{key} ", [])
+            bucket.extend((len(key), i) for i in idxs)
+    automaton = ahocorasick.Automaton()
+    for padded, pairs in values.items():
+        automaton.add_word(padded, tuple(pairs))
+    automaton.make_automaton()
+    return automaton
+
+
+def _proclitics() -> frozenset[str]:
+    """Arabic proclitics that may be glued to a matched word: conjunction, preposition, article."""
+    out = set()
+    for c in ("", "و", "ف"):
+        for p in ("", "ب", "ل", "ك"):
+            for a in ("", "ال"):
+                pre = "لل" if (p == "ل" and a == "ال") else p + a  # ل + ال is written لل
+                if c + pre:
+                    out.add(c + pre)
+    return frozenset(out)
+
+
+PROCLITICS = _proclitics()
 
 
 def _merge_extra(data: dict[str, Any], extra: Mapping[str, Any] | None) -> list[tuple[str, Any]]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from dataclasses import dataclass
 from functools import lru_cache
 
 _SPACE = " "
@@ -105,6 +104,10 @@ def _fold_char(ch: str) -> str:
         return ""
     if cat[0] in "PSZ" or cat in ("Cc", "Cs"):
         return _SPACE
+    if not ch.isalnum():
+        # Spacing marks, private-use and unassigned code points separate tokens, so that after
+        # normalization a token boundary is always a space.
+        return _SPACE
     if cp < 0x2000 and ch.isalpha() and not (0x0600 <= cp <= 0x06FF):
         # Latin (and Greek/Cyrillic): strip accents, casefold.
         base = "".join(c for c in unicodedata.normalize("NFD", ch) if unicodedata.category(c) != "Mn")
@@ -147,17 +150,25 @@ def _tables() -> tuple[dict[int, str], re.Pattern[str]]:
     return table, re.compile("[" + "".join(parts) + "]+")
 
 
-# Stage 2, on the translated text: collapse space runs; join a model prefix to its digits (H 20 -> h20).
-# The prefixes are the letters chip makers use; "a" is left out on purpose: "a 100-day truce" is no A100.
+# Stage 2, on the translated text. Each step is a C-speed pass; the offset maps they imply are built
+# only when a span is asked for (most fields of most items produce no match at all).
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
-_STAGE2 = re.compile(r"( {2,})|(?<![a-z0-9])(?:h|b|mi|gb)( )(?=[0-9]{2,4}(?![0-9]))")
+_SPACE_RUN = re.compile(" {2,}")
+_DIGIT_RUN = re.compile("[0-9]+")
+# The Arabic letters of a token (same range as the scanner's token rule).
+ARABIC_LETTERS = "\u0620-\u064a\u066e-\u06d3"
+_NON_ARABIC_TOKEN = re.compile(f"[^ {ARABIC_LETTERS}]+")
+# The prefixes chip makers put before model digits (H 20 -> h20). "a" is left out on purpose:
+# "a 100-day truce" is no A100.
+_MODEL_PREFIXES = frozenset({"h", "b", "mi", "gb"})
+_LATIN_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
 class OffsetMap:
     """Piecewise map from positions in a stage's output to positions in its input.
 
     Between breakpoints the map is ``input = in_bp + (n - out_bp)``; breakpoints are recorded where
-    characters were deleted or expanded.
+    characters were deleted, expanded or inserted.
     """
 
     __slots__ = ("_in", "_out")
@@ -180,18 +191,103 @@ class OffsetMap:
         return self._in[i] + n - self._out[i]
 
 
-@dataclass(frozen=True, slots=True)
-class Normalized:
-    """The matching view of ``original``; ``span()`` maps a normalized span back to the original."""
+_IDENTITY = OffsetMap()
 
-    original: str
-    text: str
-    _stage1: OffsetMap
-    _stage2: OffsetMap
+
+def _translate_map(src: str) -> OffsetMap:
+    """Map of stage 1 (the translate table): deletions and expansions of irregular characters."""
+    table, irregular = _tables()
+    map1 = OffsetMap()
+    delta = 0  # in_pos - out_pos so far
+    for m in irregular.finditer(src):
+        for p in range(m.start(), m.end()):
+            out = table.get(ord(src[p]), src[p])
+            q = p - delta
+            if not out:
+                delta += 1
+                map1.add(q, p + 1)
+            elif len(out) > 1:
+                for i in range(len(out)):
+                    map1.add(q + i, p)
+                map1.add(q + len(out), p + 1)
+                delta -= len(out) - 1
+    return map1
+
+
+def _collapse_map(s1: str) -> OffsetMap:
+    """Map of the space-run collapse: each run keeps its first space."""
+    map2 = OffsetMap()
+    removed = 0
+    for m in _SPACE_RUN.finditer(s1):
+        cut_from, cut_to = m.start() + 1, m.end()
+        map2.add(cut_from - removed, cut_to)
+        removed += cut_to - cut_from
+    return map2
+
+
+def _sparse_edits(s: str) -> list[tuple[int, int]]:
+    """Rare edits on the collapsed text as (position, +1 insert a space before / -1 delete the char).
+
+    * A model prefix joined to its digits: ``h 20`` -> ``h20`` (the space is deleted).
+    * A space inserted where Arabic letters touch Latin letters or digits (``لASML``, ``H20ات``), so
+      that every token is one script and token boundaries are spaces only.
+    """
+    edits: list[tuple[int, int]] = []
+    if _has_digit(s):
+        for m in _DIGIT_RUN.finditer(s):
+            p = m.start()
+            if p < 2 or s[p - 1] != " " or not 2 <= m.end() - p <= 4:
+                continue
+            for k in (1, 2):
+                a = p - 1 - k
+                if a >= 0 and s[a : p - 1] in _MODEL_PREFIXES and (a == 0 or s[a - 1] not in _LATIN_ALNUM):
+                    edits.append((p - 1, -1))
+                    break
+    if not s.isascii():
+        n = len(s)
+        for m in _NON_ARABIC_TOKEN.finditer(s):
+            a, b = m.start(), m.end()
+            if a > 0 and s[a - 1] != " ":
+                edits.append((a, 1))
+            if b < n and s[b] != " ":
+                edits.append((b, 1))
+    if len(edits) > 1:
+        edits.sort()
+    return edits
+
+
+def _has_digit(s: str) -> bool:
+    return _DIGIT_RUN.search(s) is not None
+
+
+class Normalized:
+    """The matching view of ``original``; ``span()`` maps a normalized span back to the original.
+
+    The offset maps of the translate and space-collapse stages are built on the first ``span()``
+    call: computing them costs more than normalizing, and most texts never need them.
+    """
+
+    __slots__ = ("_maps", "_s1", "_src", "_stage3", "original", "text")
+
+    def __init__(self, original: str, text: str, src: str, s1: str, stage3: OffsetMap) -> None:
+        self.original = original
+        self.text = text
+        self._src = src
+        self._s1 = s1
+        self._stage3 = stage3
+        self._maps: tuple[OffsetMap, OffsetMap] | None = None
+
+    def _lazy_maps(self) -> tuple[OffsetMap, OffsetMap]:
+        if self._maps is None:
+            map1 = _translate_map(self._src) if self._src else _IDENTITY
+            map2 = _collapse_map(self._s1) if "  " in self._s1 else _IDENTITY
+            self._maps = (map1, map2)
+        return self._maps
 
     def orig_index(self, n: int) -> int:
         """Original index of the normalized character at ``n``."""
-        return min(self._stage1(self._stage2(n)), max(len(self.original) - 1, 0))
+        map1, map2 = self._lazy_maps()
+        return min(map1(map2(self._stage3(n))), max(len(self.original) - 1, 0))
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original ``[start, end)`` of the normalized span ``[start, end)`` (end exclusive)."""
@@ -211,43 +307,31 @@ def _blank_entities(text: str) -> str:
 
 def normalize(original: str) -> Normalized:
     """Normalize ``original`` for matching; never raises on any ``str``."""
-    table, irregular = _tables()
+    table, _ = _tables()
     src = _blank_entities(original)
     s1 = src.translate(table)
-    map1 = OffsetMap()
-    if len(s1) != len(src) or irregular.search(src):
-        delta = 0  # in_pos - out_pos so far
-        for m in irregular.finditer(src):
-            for p in range(m.start(), m.end()):
-                out = table.get(ord(src[p]), src[p])
-                q = p - delta
-                if not out:
-                    delta += 1
-                    map1.add(q, p + 1)
-                elif len(out) > 1:
-                    for i in range(len(out)):
-                        map1.add(q + i, p)
-                    map1.add(q + len(out), p + 1)
-                    delta -= len(out) - 1
-    map2 = OffsetMap()
+    s2 = _SPACE_RUN.sub(" ", s1) if "  " in s1 else s1
+    edits = _sparse_edits(s2)
+    if not edits:
+        return Normalized(original, s2, src, s1, _IDENTITY)
+    map3 = OffsetMap()
     pieces: list[str] = []
     last = 0
-    removed = 0
-    for m in _STAGE2.finditer(s1):
-        if m.group(1) is not None:
-            cut_from, cut_to = m.start(1) + 1, m.end(1)
+    delta = 0  # output position - input position so far
+    for pos, kind in edits:
+        pieces.append(s2[last:pos])
+        if kind < 0:
+            map3.add(pos + delta, pos + 1)
+            delta -= 1
+            last = pos + 1
         else:
-            cut_from, cut_to = m.start(2), m.end(2)
-        pieces.append(s1[last:cut_from])
-        removed += cut_to - cut_from
-        map2.add(cut_from - (removed - (cut_to - cut_from)), cut_to)
-        last = cut_to
-    if pieces:
-        pieces.append(s1[last:])
-        s2 = "".join(pieces)
-    else:
-        s2 = s1
-    return Normalized(original, s2, map1, map2)
+            map3.add(pos + delta, pos)
+            map3.add(pos + delta + 1, pos)
+            pieces.append(" ")
+            delta += 1
+            last = pos
+    pieces.append(s2[last:])
+    return Normalized(original, "".join(pieces), src, s1, map3)
 
 
 def normalize_text(text: str) -> str:

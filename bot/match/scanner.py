@@ -10,6 +10,12 @@ Boundary rules (on normalized text):
 * Scripts separate tokens: Latin letters and digits form one kind of token, Arabic letters another,
   so ``لASML`` or ``H20ات`` still match (an Arabic clitic or suffix glued to a Latin name).
 
+The rules live in the automaton's keys, not in Python: the normalizer leaves only tokens separated by
+single spaces (with a space inserted where scripts meet), and every key is searched padded with spaces
+and, when Arabic, with each proclitic (see ``bot.match.lexicon.build_automaton``). A raw match of the
+automaton is therefore always a valid match, and the scan does no per-character or per-hit boundary
+work.
+
 After scanning, a match contained in a longer match is dropped: ``export controls`` wins over
 ``export``, and the veto ``potato chips`` swallows ``chips``.
 
@@ -22,41 +28,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.match.lexicon import Entry, Lexicon, Pattern
+from bot.match.lexicon import PROCLITICS, Entry, Lexicon, Pattern
 
-_CONJ = ("", "و", "ف")
-_PREP = ("", "ب", "ل", "ك")
-_ART = ("", "ال")
-
-
-def _proclitics() -> frozenset[str]:
-    out = set()
-    for c in _CONJ:
-        for p in _PREP:
-            for a in _ART:
-                pre = p + a
-                if p == "ل" and a == "ال":
-                    pre = "لل"  # ل + ال is written لل
-                if c + pre:
-                    out.add(c + pre)
-    return frozenset(out)
-
-
-PROCLITICS = _proclitics()
-_MAX_PROCLITIC = max(len(p) for p in PROCLITICS)
-
-
-def _is_arabic(c: str) -> bool:
-    return ("\u0620" <= c <= "\u064a") or ("\u066e" <= c <= "\u06d3")
-
-
-def _joined(a: str, b: str) -> bool:
-    """True when a and b belong to the same token."""
-    if _is_arabic(a):
-        return _is_arabic(b)
-    if _is_arabic(b):
-        return False
-    return a.isalnum() and b.isalnum()
+__all__ = ["PROCLITICS", "RECOGNIZER_ENTRIES", "Hit", "drop_contained", "recognize", "scan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,35 +40,21 @@ class Hit:
     end: int
 
 
-def _left_ok(text: str, s: int) -> bool:
-    if s == 0 or not _joined(text[s - 1], text[s]):
-        return True
-    if not _is_arabic(text[s]):
-        return False
-    j = s
-    while j > 0 and _is_arabic(text[j - 1]):
-        j -= 1
-        if s - j > _MAX_PROCLITIC:
-            return False
-    return text[j:s] in PROCLITICS
-
-
 def scan(text: str, lexicon: Lexicon) -> list[Hit]:
     """All boundary-respecting, non-contained matches of the lexicon in normalized ``text``."""
     hits: list[Hit] = []
-    n = len(text)
     patterns = lexicon.patterns
-    joined = _joined
-    left_ok = _left_ok
-    for end_idx, (length, idxs) in lexicon.automaton.iter(text):
-        e = end_idx + 1
-        s = e - length
-        if (e < n and joined(text[end_idx], text[e])) or (s and not left_ok(text, s)):
-            continue
-        for i in idxs:
-            hits.append(Hit(patterns[i], s, e))
-    spans = {(h.start, h.end) for h in hits}
-    hits.extend(h for h in recognize(text) if (h.start, h.end) not in spans)
+    # Padding makes the first and last tokens bounded by spaces like all others; a padded offset
+    # k is k - 1 in ``text``, and the automaton reports the index of the key's closing space.
+    for end_idx, pairs in lexicon.automaton.iter(f" {text} "):
+        e = end_idx - 1
+        for length, i in pairs:
+            hits.append(Hit(patterns[i], e - length, e))
+    if _HAS_DIGIT.search(text):
+        spans = {(h.start, h.end) for h in hits}
+        hits.extend(h for h in recognize(text) if (h.start, h.end) not in spans)
+    if len(hits) < 2:
+        return hits
     return drop_contained(hits, lexicon)
 
 

@@ -15,12 +15,21 @@ How a decision is made (``decide``):
    the member's (an edited template: "H20" became "H200").
 3. Otherwise the fingerprint score: a weighted overlap (shared weight / geometric mean of both
    weights) of entity ids and fingerprint tokens, compared with every member (max). Entity
-   weights are IDF-like and supplied by the caller; the default treats generic entities (the US,
-   China, Trump, ...) as nearly worthless. Model codes weigh most. Contradictions subtract:
-   different model codes, different weekdays named, different percentages. The score must pass a
-   threshold that rises with the time gap (same day: ``base``; at the window edge: ``base + ramp``),
-   and at least ``min_shared`` absolute weight must be shared, so two feature-poor items never
-   merge on one common word.
+   weights come from the caller: ``FieldWeights`` lowers entities (and model codes) that many
+   recent stories share — Nvidia, H20 and China say little about *which* event in a week of H20
+   news — and the default treats generic entities (the US, China, Trump, ...) as nearly
+   worthless. Model codes weigh most. Contradictions subtract: different model codes, different
+   weekdays named, different percentages, different *actions* (``act:`` tokens: a licence granted
+   is not a quarter's earnings, a visit is not a ban; see ``bot.stories.actions``). The score must
+   pass a threshold that rises with the time gap (same day: ``base``; at the window edge:
+   ``base + ramp``), and at least ``min_shared`` absolute weight must be shared, so two
+   feature-poor items never merge on one common word.
+4. Feature-poor items (a title-only aggregator entry, a one-line brief) are also scored by
+   *containment*: shared weight / the poorer side's weight. A headline that shares everything it
+   has with a long article scores low on the geometric mean only because the article says more.
+   Containment counts when the shared evidence holds ``min_specific`` weight of specific facts
+   (non-generic entities, codes, amounts, dates), besides ``min_shared`` in all, and the same
+   contradictions subtract.
 
 Policies (documented decisions):
 
@@ -46,7 +55,7 @@ Policies (documented decisions):
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -71,7 +80,10 @@ KIND_WEIGHTS: Mapping[str, float] = {
     "date": 1.0,
     "dow": 0.4,
     "year": 0.15,
+    "act": 0.8,
 }
+# Token kinds that name a specific fact (weekdays, years and actions are shared by unrelated events).
+SPECIFIC_KINDS = frozenset({"code", "num", "pct", "date"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +126,10 @@ class ClusterConfig:
     code_conflict: float = 0.35
     dow_conflict: float = 0.15
     pct_conflict: float = 0.10
+    act_conflict: float = 0.25
+    poor_weight: float = 5.0  # features weighing less than this make an item "feature-poor"
+    min_specific: float = 1.0  # containment needs this much shared weight of specific facts
+    containment_scale: float = 0.85  # containment counts a little less than a full overlap
     max_members: int = 30  # members compared per story (lead + most recent); bounds the cost
 
 
@@ -136,6 +152,60 @@ def idf_weights(doc_freq: Mapping[str, int], n_docs: int) -> dict[str, float]:
     return {e: max(0.1, min(2.0, math.log((n + 1) / (df + 1)))) for e, df in doc_freq.items()}
 
 
+class FieldWeights(Mapping[str, float]):
+    """Entity and model-code weights from their frequency among recent stories.
+
+    ``doc_freq[key]`` is the number of stories (of ``n_stories``) holding an entity id (``nvidia``)
+    or a code token (``code:h20``). A key in at most ``rare`` of the stories keeps its weight; one in
+    ``common`` or more keeps ``floor`` of it; in between the factor falls log-linearly. With fewer
+    than ``min_stories`` stories the statistics say nothing and every factor is 1.
+    """
+
+    def __init__(
+        self,
+        doc_freq: Mapping[str, int],
+        n_stories: int,
+        *,
+        min_stories: int = 20,
+        rare: float = 0.04,
+        common: float = 0.25,
+        floor: float = 0.3,
+    ) -> None:
+        self.doc_freq, self.n = doc_freq, n_stories
+        self.min_stories, self.rare, self.common, self.floor = min_stories, rare, common, floor
+        self._cache: dict[str, float] = {}
+
+    def factor(self, key: str) -> float:
+        df = self.doc_freq.get(key, 0)
+        if self.n < self.min_stories or df <= 0:
+            return 1.0
+        p = df / self.n
+        if p <= self.rare:
+            return 1.0
+        if p >= self.common:
+            return self.floor
+        t = math.log(p / self.rare) / math.log(self.common / self.rare)
+        return 1.0 - t * (1.0 - self.floor)
+
+    def __getitem__(self, key: str) -> float:
+        w = self._cache.get(key)
+        if w is None:
+            base = KIND_WEIGHTS["code"] if key.startswith("code:") else default_weight(key)
+            w = self._cache[key] = base * self.factor(key)
+        return w
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.doc_freq)
+
+    def __len__(self) -> int:
+        return len(self.doc_freq)
+
+
+def story_keys(f: ItemFeatures) -> set[str]:
+    """The keys of an item counted in ``FieldWeights`` document frequencies: entities and codes."""
+    return set(f.entities) | set(f.fingerprint.of_kind("code"))
+
+
 def choose_lead(members: Iterable[ItemFeatures]) -> ItemFeatures:
     """The story's primary item: the earliest authority item, else the earliest item."""
     ms = list(members)
@@ -155,8 +225,14 @@ def _weights(f: ItemFeatures, ent_w: Mapping[str, float] | None) -> dict[str, fl
     for e in f.entities:
         out["ent:" + e] = ent_w.get(e, default_weight(e)) if ent_w else default_weight(e)
     for t in f.fingerprint.tokens:
-        out[t] = KIND_WEIGHTS.get(t.split(":", 1)[0], 0.5)
+        w = KIND_WEIGHTS.get(t.split(":", 1)[0], 0.5)
+        out[t] = ent_w.get(t, w) if ent_w is not None and t.startswith("code:") else w
     return out
+
+
+def _specific(key: str, weight: float) -> bool:
+    kind = key.split(":", 1)[0]
+    return kind in SPECIFIC_KINDS or (kind == "ent" and weight >= 0.5)
 
 
 def pair_score(
@@ -172,7 +248,19 @@ def pair_score(
         return 0.0, 0.0, "nothing shared"
     score = shared / math.sqrt(total_a * total_b)
     notes: list[str] = []
-    for kind, penalty in (("code", cfg.code_conflict), ("dow", cfg.dow_conflict), ("pct", cfg.pct_conflict)):
+    poor_total = _poor_total(a, total_a, b, total_b, cfg)
+    if poor_total is not None:
+        specific = sum(min(wa[k], wb[k]) for k in shared_keys if _specific(k, min(wa[k], wb[k])))
+        contained = cfg.containment_scale * shared / poor_total
+        if specific >= cfg.min_specific and contained > score:
+            score = contained
+            notes.append(f"containment {shared:.1f}/{poor_total:.1f}")
+    for kind, penalty in (
+        ("code", cfg.code_conflict),
+        ("dow", cfg.dow_conflict),
+        ("pct", cfg.pct_conflict),
+        ("act", cfg.act_conflict),
+    ):
         ka, kb = a.fingerprint.of_kind(kind), b.fingerprint.of_kind(kind)
         if ka and kb and not (ka & kb):
             score -= penalty
@@ -180,6 +268,12 @@ def pair_score(
     top = sorted(shared_keys, key=lambda k: -min(wa[k], wb[k]))[:5]
     expl = "shared " + ", ".join(top) + ("; " + ", ".join(notes) if notes else "")
     return max(score, 0.0), shared, expl
+
+
+def _poor_total(a: ItemFeatures, total_a: float, b: ItemFeatures, total_b: float, cfg: ClusterConfig) -> float | None:
+    """The weight of the feature-poor side (title only, or few facts), or None when both are rich."""
+    small, item = (total_a, a) if total_a <= total_b else (total_b, b)
+    return small if (not item.informative or small <= cfg.poor_weight) else None
 
 
 def _gap(a: datetime | None, b: datetime | None) -> timedelta | None:

@@ -11,8 +11,11 @@ extract, after folding Arabic-Indic digits:
 * ``pct:`` — percentages: "25%", "25 percent", "25 بالمئة", "٪25" → ``pct:25``.
 * ``date:`` — day and month: "August 12", "12 Aug", "12 أغسطس", "12 آب" → ``date:08-12``.
 * ``year:`` — 1900-2100 standing alone (weak: background years recur). Clock times are ignored.
-* ``dow:`` — weekday named in the report ("on Tuesday" / "يوم الثلاثاء"), weak but it separates
-  two developments of the same week.
+* ``dow:`` — weekday named in the report ("on Tuesday" / "يوم الثلاثاء", "، السبت،"), weak but it
+  separates two developments of the same week.
+* ``act:`` — the event type of the headline's main clause (``bot.stories.actions``): ``act:ease``
+  (licences granted), ``act:restrict``, ``act:earnings``, ``act:meeting``, ``act:response`` ... Two
+  reports with the same entities and different actions are different events.
 
 Canonical entity ids come from the matcher and are passed in separately (see ``cluster``).
 """
@@ -22,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.stories.actions import actions
 from bot.stories.text import normalize
 
 _MONTHS_EN = {
@@ -74,7 +78,7 @@ _DATE_EN_RE = re.compile(
 _DATE_AR_RE = re.compile(
     rf"(?<!\d)(\d{{1,2}})\s+(?:من\s+)?(?:شهر\s+)?({_MONTH_AR_ALT})(?!\w)|(?<!\w)({_MONTH_AR_ALT})\s+(\d{{1,2}})(?!\d)"
 )
-_WEEKDAY_RE = re.compile(r"(?<!\w)(?:يوم\s+|on\s+)(" + "|".join(_WEEKDAYS) + r")(?!\w)")
+_WEEKDAY_RE = re.compile(r"(?:(?<!\w)(?:يوم|on|مساء|صباح|ليل)\s+|[،,]\s*)(" + "|".join(_WEEKDAYS) + r")(?!\w)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +105,11 @@ def _fmt(v: float) -> str:
 def fingerprint(title: str, text: str = "") -> Fingerprint:
     """Extract the fingerprint of a report (title weighs the same as body here). Never raises."""
     try:
-        return Fingerprint(frozenset(_extract(normalize(f"{title or ''}\n{text or ''}"))))
+        toks = _extract(normalize(f"{title or ''}\n{text or ''}"))
+        # the headline states the event; a title-less item falls back to its first line
+        head = title if (title or "").strip() else (text or "").strip().split("\n", 1)[0][:300]
+        toks.update("act:" + a for a in actions(head))
+        return Fingerprint(frozenset(toks))
     except (ValueError, OverflowError):  # pragma: no cover - defensive: regexes bound the input
         return Fingerprint(frozenset())
 

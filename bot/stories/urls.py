@@ -24,6 +24,8 @@ the publisher's article URL when the entry carries it.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -222,7 +224,7 @@ def _canonical(url: str, base: str | None) -> str | None:
     netloc = host if port is None or port in _DEFAULT_PORTS.values() else f"{host}:{port}"
     path = _clean_path(parts.path)
     # Google News article ids live in the path; hl/gl/ceid/oc only pick the UI edition.
-    query = "" if host == "news.google.com" and "/articles/" in path else _clean_query(parts.query)
+    query = "" if _is_google_news_host(host) and "/articles/" in path else _clean_query(parts.query)
     return urlunsplit(("https", netloc, path, query, ""))
 
 
@@ -261,6 +263,65 @@ def _redirect_target(url: str) -> str | None:
     return None
 
 
+_GNEWS_ARTICLE_RE = re.compile(r"/(?:rss/)?articles/([A-Za-z0-9_-]{8,2000})$")
+_MAX_VARINT_BYTES = 10
+
+
+def _is_google_news_host(host: str) -> bool:
+    # news.google.com and the country editions (news.google.co.uk, news.google.de, ...)
+    return host.startswith("news.google.")
+
+
+def _varint(buf: bytes, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    for i in range(_MAX_VARINT_BYTES):
+        b = buf[pos + i]  # IndexError on truncation: the caller gives up
+        value |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return value, pos + i + 1
+        shift += 7
+    raise ValueError("varint too long")
+
+
+def google_news_target(url: str) -> str | None:
+    """The publisher URL inside an old-style Google News article id, or ``None``.
+
+    ``news.google.com/rss/articles/CBMi...`` ids are base64url of a small protobuf; the first
+    length-delimited field holding an ``http(s)://`` string is the article's own URL (bytes
+    ``08 13 22 <varint len> <url>`` in practice; the AMP URL may follow in a later field). Newer ids
+    hold an opaque token instead of the URL: nothing usable is found and the caller keeps the
+    aggregator link. Any malformed id gives ``None``.
+    """
+    try:
+        parts = urlsplit(url)
+        if not _is_google_news_host((parts.hostname or "").lower()):
+            return None
+        m = _GNEWS_ARTICLE_RE.search(parts.path)
+        if not m:
+            return None
+        token = m.group(1)
+        buf = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        pos = 0
+        while pos < len(buf):
+            key, pos = _varint(buf, pos)
+            wire = key & 0x7
+            if wire == 0:
+                _, pos = _varint(buf, pos)
+            elif wire == 2:
+                size, pos = _varint(buf, pos)
+                if size > len(buf) - pos:
+                    return None
+                chunk = buf[pos : pos + size]
+                pos += size
+                if chunk.startswith((b"http://", b"https://")):
+                    return canonical_url(chunk.decode("utf-8"))
+            else:  # fixed32/64 or groups never occur in these ids: not the format we know
+                return None
+        return None
+    except (ValueError, IndexError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
 def is_aggregator(url: str | None) -> bool:
     """True when ``url`` points at a news aggregator rather than at a publisher."""
     if not url:
@@ -269,7 +330,7 @@ def is_aggregator(url: str | None) -> bool:
         host = (urlsplit(url).hostname or "").lower()
     except ValueError:
         return False
-    return any(host == h or host.endswith("." + h) for h in _AGGREGATOR_HOSTS)
+    return _is_google_news_host(host) or any(host == h or host.endswith("." + h) for h in _AGGREGATOR_HOSTS)
 
 
 def publisher_url(entry_link: str | None, source_href: str | None = None) -> str | None:
@@ -277,10 +338,13 @@ def publisher_url(entry_link: str | None, source_href: str | None = None) -> str
 
     * A redirector link carrying the target (``...google.com/url?url=https://pub/...``,
       ``l.facebook.com/l.php?u=...``) resolves to that target.
-    * A Google News article link (``news.google.com/rss/articles/CBMi...``) is opaque; its entry
-      carries ``<source url="https://publisher/">``, which is only the publisher's *home page*, so
-      the canonical aggregator URL itself stays the identity (two Google News entries for one
-      article share it) and ``source_href`` is only used when it is a full article URL (has a path).
+    * A Google News article link (``news.google.com/rss/articles/CBMi...``) of the old kind carries
+      the publisher's article URL inside its id (``google_news_target``): that URL is the identity,
+      so the aggregator entry and the publisher's own feed entry are exact duplicates.
+    * Otherwise the id is opaque; the entry's ``<source url="https://publisher/">`` is only the
+      publisher's *home page*, so the canonical aggregator URL itself stays the identity (two Google
+      News entries for one article share it) and ``source_href`` is only used when it is a full
+      article URL (has a path).
     * Anything else is canonicalized as is. Never raises; ``None`` when nothing usable is given.
     """
     try:
@@ -291,6 +355,9 @@ def publisher_url(entry_link: str | None, source_href: str | None = None) -> str
                 resolved = canonical_url(target)
                 if resolved:
                     return resolved
+            decoded = google_news_target(link)
+            if decoded:
+                return decoded
         if is_aggregator(link) and source_href:
             src = canonical_url(source_href)
             if src and urlsplit(src).path not in ("", "/"):

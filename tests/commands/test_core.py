@@ -19,14 +19,31 @@ from storage.db import session
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
 
-def inv(command: str, *args: str, chat: str = "100", chat_type: str = "private", admin: bool = True,
-        lang: str | None = "en", callback: str | None = None, target: str | None = None) -> Invocation:
+def inv(
+    command: str,
+    *args: str,
+    chat: str = "100",
+    chat_type: str = "private",
+    admin: bool = True,
+    lang: str | None = "en",
+    callback: str | None = None,
+    target: str | None = None,
+) -> Invocation:
     async def is_admin() -> bool:
         return admin
 
-    return Invocation(platform="telegram", chat_id=chat, chat_type=chat_type, user_id="7", command=command,
-                      args=args, user_language=lang, is_admin=is_admin, callback_data=callback,
-                      target_chat_id=target)
+    return Invocation(
+        platform="telegram",
+        chat_id=chat,
+        chat_type=chat_type,
+        user_id="7",
+        command=command,
+        args=args,
+        user_language=lang,
+        is_admin=is_admin,
+        callback_data=callback,
+        target_chat_id=target,
+    )
 
 
 @pytest.fixture
@@ -36,20 +53,39 @@ def core(sqlite_engine: Engine) -> Core:
 
 def seed(engine: Engine) -> None:
     with session(engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec("wire", "https://w.example/rss", "en"),
-                            repo.FeedSpec("khabar", "https://k.example/rss", "ar")])
+        repo.sync_feeds(
+            s,
+            [
+                repo.FeedSpec("wire", "https://w.example/rss", "en"),
+                repo.FeedSpec("khabar", "https://k.example/rss", "ar"),
+            ],
+        )
     cfg = FeedsFile()
     items = {
-        "wire": [("SK Hynix to double HBM output as AI demand soars", "The memory maker said high-bandwidth memory "
-                  "capacity will double next year."),
-                 ("US adds 12 Chinese firms to Entity List over AI chips", "The Commerce Department's BIS said.")],
+        "wire": [
+            (
+                "SK Hynix to double HBM output as AI demand soars",
+                "The memory maker said high-bandwidth memory capacity will double next year.",
+            ),
+            ("US adds 12 Chinese firms to Entity List over AI chips", "The Commerce Department's BIS said."),
+        ],
         "khabar": [("ارتفاع أسعار رقائق البطاطس في الأسواق", "زادت أسعار الوجبات الخفيفة.")],
     }
     for feed, rows in items.items():
         batch = [
-            Item(feed_id=feed, identity=f"{feed}-{n}", guid=f"{feed}-{n}", url=f"https://{feed}.example/{n}",
-                 title=t, summary=b, content="", language="ar" if feed == "khabar" else "en",
-                 published=NOW - timedelta(hours=n + 1), fetched=NOW, content_hash=f"{feed}{n}")
+            Item(
+                feed_id=feed,
+                identity=f"{feed}-{n}",
+                guid=f"{feed}-{n}",
+                url=f"https://{feed}.example/{n}",
+                title=t,
+                summary=b,
+                content="",
+                language="ar" if feed == "khabar" else "en",
+                published=NOW - timedelta(hours=n + 1),
+                fetched=NOW,
+                content_hash=f"{feed}{n}",
+            )
             for n, (t, b) in enumerate(rows)
         ]
         store_new_items(engine, feed, batch, first_poll=True, now=NOW, config=cfg)
@@ -121,9 +157,12 @@ async def test_bad_input_gets_clear_replies(core: Core) -> None:
     assert r.error and ("at most" in r.text)
     r = await core.handle(inv("latest", "x" * 10_000))
     assert r.error and "too long" in r.text
-    for args, needle in [(("timezone", "Mars/Olympus"), "Unknown time zone"),
-                         (("digest", "weekly", "mon", "25"), "0–23"),
-                         (("min_score", "2"), "0 to 1"), (("colour", "red"), "Unknown setting")]:
+    for args, needle in [
+        (("timezone", "Mars/Olympus"), "Unknown time zone"),
+        (("digest", "weekly", "mon", "25"), "0–23"),
+        (("min_score", "2"), "0 to 1"),
+        (("colour", "red"), "Unknown setting"),
+    ]:
         r = await core.handle(inv("settings", *args))
         assert r.error and needle in r.text, (args, r.text)
     r = await core.handle(inv("settings", "timezone", "Asia/Riyadh"))

@@ -78,9 +78,13 @@ def upgrade() -> None:
     with op.batch_alter_table("feeds") as batch:
         batch.add_column(sa.Column("lease_owner", sa.String(64)))
         batch.add_column(sa.Column("lease_until", UTCDateTime()))
+    with op.batch_alter_table("items") as batch:
+        batch.add_column(sa.Column("pruned_at", UTCDateTime()))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("items") as batch:
+        batch.drop_column("pruned_at")
     with op.batch_alter_table("feeds") as batch:
         batch.drop_column("lease_until")
         batch.drop_column("lease_owner")

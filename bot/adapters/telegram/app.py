@@ -1,0 +1,350 @@
+"""``TelegramAdapter``: python-telegram-bot's Application on the caller's event loop, turning updates into
+``Invocation``s for the command core and its ``Reply``s into messages.
+
+The composition root owns the loop (discord.py and APScheduler share it), so the Application is started by
+hand — ``initialize``, ``start``, ``updater.start_polling`` — and stopped in reverse. ``post_init`` hooks
+only run under ``run_polling``; the command menu is registered here instead.
+
+Modes: long polling by default; webhook when ``webhook_url`` is set, for deployments behind a reverse
+proxy. Webhook updates are received by a small aiohttp server (PTB's own webhook server needs tornado,
+which we do not ship) that checks Telegram's secret-token header before accepting anything.
+
+What the adapter decides, and nothing more (permissions and texts are the core's):
+
+* which updates are for us: commands in private chats, groups, supergroups and channels (``/cmd`` and
+  ``/cmd@ThisBot``; ``/cmd@OtherBot`` is ignored), and inline-button presses; anything else is ignored;
+* input caps (argument bytes, argument count), answered with a clear message before the core sees it;
+* a channel managed from a private chat (``/subscribe @channel hbm``): resolved with getChat, and the user
+  must administer that channel (getChatMember) before the core is called;
+* ``is_admin`` for the core: private chat → yes; channel post → yes (only admins can post); group →
+  getChatMember (creator/administrator), cached a minute; an anonymous admin posting as the group → yes.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from telegram import BotCommand, Chat, Message, Update, User
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot.adapters.telegram import labels
+from bot.adapters.telegram.admins import AdminCache
+from bot.adapters.telegram.commands import TARGET_RE, cap_problem, parse_command, split_args
+from bot.adapters.telegram.errors import start_failure
+from bot.adapters.telegram.notifier import DEFAULT_API_URL, ChatThrottle, TelegramNotifier, send_with_patience
+from bot.commands.model import ADMIN_COMMANDS, CommandCore, Invocation
+from bot.deliver.model import DeliveryError, Reply
+from bot.log import REDACT
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+_KNOWN_CHATS = frozenset({ChatType.PRIVATE, ChatType.GROUP, ChatType.SUPERGROUP, ChatType.CHANNEL})
+_ALLOWED_UPDATES = [Update.MESSAGE, Update.CHANNEL_POST, Update.CALLBACK_QUERY]
+_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """Deployment settings; ``from_env`` reads ``TELEGRAM_*`` variables."""
+
+    token: str = field(repr=False)
+    api_url: str = DEFAULT_API_URL
+    webhook_url: str | None = None  # set → webhook mode; Telegram POSTs updates here
+    webhook_secret: str | None = field(default=None, repr=False)  # generated when not given
+    webhook_listen: str = "127.0.0.1"  # behind a reverse proxy; 0.0.0.0 to listen on all interfaces
+    webhook_port: int = 8443
+    webhook_path: str | None = None  # local path; default: the path of webhook_url
+    poll_timeout: int = 30  # seconds a getUpdates long poll may wait
+    link_previews: bool = False
+    admin_cache_seconds: float = 60.0
+    drop_pending_updates: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> TelegramSettings | None:
+        """None when ``TELEGRAM_BOT_TOKEN`` is unset: the service runs without Telegram."""
+        token = (env.get("TELEGRAM_BOT_TOKEN") or "").strip()
+        if not token:
+            return None
+        truthy = ("1", "true", "yes", "on")
+        return cls(
+            token=token,
+            api_url=(env.get("TELEGRAM_API_URL") or DEFAULT_API_URL).rstrip("/"),
+            webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
+            webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+            webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN") or "127.0.0.1",
+            webhook_port=int(env.get("TELEGRAM_WEBHOOK_PORT") or 8443),
+            webhook_path=env.get("TELEGRAM_WEBHOOK_PATH") or None,
+            link_previews=(env.get("TELEGRAM_LINK_PREVIEWS") or "").lower() in truthy,
+        )
+
+
+class TelegramAdapter:
+    def __init__(self, settings: TelegramSettings, core: CommandCore, *, throttle: ChatThrottle | None = None):
+        self.settings = settings
+        self.core = core
+        api = settings.api_url.rstrip("/")
+        builder = Application.builder().token(settings.token).base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
+        if settings.webhook_url:
+            builder = builder.updater(None)
+        self.application = builder.build()
+        self.bot = self.application.bot
+        self.notifier = TelegramNotifier(self.bot, link_previews=settings.link_previews, throttle=throttle, api_url=api)
+        self.admins = AdminCache(self.bot, ttl=settings.admin_cache_seconds)
+        self.webhook_secret = settings.webhook_secret or secrets.token_urlsafe(32)
+        self.webhook_port: int | None = None
+        self._webhook: web.AppRunner | None = None
+        commands = filters.COMMAND & (filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST)
+        self.application.add_handler(MessageHandler(commands, self._on_command))
+        self.application.add_handler(CallbackQueryHandler(self._on_callback))
+        self.application.add_error_handler(self._on_error)
+
+    @property
+    def username(self) -> str:
+        return self.bot.username
+
+    # ---- lifecycle ------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Check the token, register the command menu, start receiving updates.
+
+        Raises ``TelegramStartError`` (one sentence, no token) when Telegram refuses the token or cannot
+        be reached."""
+        REDACT.add(self.settings.token)
+        REDACT.add(self.webhook_secret)
+        try:
+            await self.application.initialize()
+        except TelegramError as exc:
+            await self.bot.shutdown()
+            raise start_failure(exc, self.settings.api_url) from None
+        await self._register_commands()
+        await self.application.start()
+        if self.settings.webhook_url:
+            await self._start_webhook()
+        else:
+            assert self.application.updater is not None
+            await self.application.updater.start_polling(
+                timeout=self.settings.poll_timeout,
+                allowed_updates=_ALLOWED_UPDATES,
+                drop_pending_updates=self.settings.drop_pending_updates,
+            )
+        log.info("telegram bot @%s started (%s)", self.username, "webhook" if self._webhook else "polling")
+
+    async def stop(self) -> None:
+        """Reverse order of ``start``; safe to call after a partial start."""
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self._webhook is not None:
+            await self._webhook.cleanup()
+            self._webhook = None
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    async def _register_commands(self) -> None:
+        menu = labels.command_menu()
+        try:
+            await self.bot.set_my_commands([BotCommand(c["command"], c["en"]) for c in menu])
+            await self.bot.set_my_commands([BotCommand(c["command"], c["ar"]) for c in menu], language_code="ar")
+        except TelegramError as exc:  # the menu is a convenience: commands work without it
+            log.warning("could not register the Telegram command menu: %s", exc)
+
+    async def _start_webhook(self) -> None:
+        s = self.settings
+        assert s.webhook_url
+        path = s.webhook_path or urlsplit(s.webhook_url).path or "/"
+        app = web.Application(client_max_size=1024 * 1024)
+        app.router.add_post(path, self._on_webhook)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, s.webhook_listen, s.webhook_port).start()
+        self._webhook = runner
+        self.webhook_port = runner.addresses[0][1]
+        await self.bot.set_webhook(
+            s.webhook_url,
+            secret_token=self.webhook_secret,
+            allowed_updates=_ALLOWED_UPDATES,
+            drop_pending_updates=s.drop_pending_updates,
+        )
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        given = request.headers.get(_SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.webhook_secret.encode()):
+            return web.Response(status=403)
+        try:
+            update = Update.de_json(await request.json(), self.bot)
+        except (ValueError, TypeError, KeyError):
+            return web.Response(status=400)
+        await self.application.update_queue.put(update)
+        return web.Response(status=200)
+
+    # ---- updates → invocations ------------------------------------------------------------------------
+
+    async def _on_command(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None or chat.type not in _KNOWN_CHATS or message.is_automatic_forward:
+            return  # unknown chat types, and channel posts mirrored into a discussion group
+        parsed = parse_command(message.text)
+        if parsed is None or (parsed.bot and parsed.bot.lower() != self.username.lower()):
+            return  # "/latest@OtherBot" is for another bot in the group
+        user = update.effective_user
+        lang = labels.language(user.language_code if user else None)
+        target = str(chat.id)
+
+        problem = cap_problem(parsed.raw_args)
+        if problem:
+            await self._say(target, labels.message(lang, problem, max_bytes=1024, max_args=20), lang)
+            return
+        args = split_args(parsed.raw_args)
+        is_admin = self._admin_check(chat, message, user)
+        extra: dict[str, object] = {"message_id": message.message_id}
+
+        about = target
+        if args and TARGET_RE.fullmatch(args[0]):
+            if chat.type != ChatType.PRIVATE:
+                if parsed.command in ADMIN_COMMANDS:
+                    text = labels.message(lang, "target_private_only", command=parsed.command)
+                    await self._say(target, text, lang)
+                    return
+            else:
+                assert user is not None
+                resolved = await self._resolve_target(args[0], user, lang)
+                if isinstance(resolved, str):
+                    await self._say(target, resolved, lang)
+                    return
+                extra.update(target_title=resolved.title or args[0], target_type=str(resolved.type))
+                about, args = str(resolved.id), args[1:]
+                is_admin = self._cached_admin(resolved.id, user.id)
+
+        invocation = Invocation(
+            platform=PLATFORM,
+            chat_id=target,
+            chat_type=str(chat.type),
+            user_id=str(user.id if user else chat.id),  # a channel post has no user: the channel speaks
+            command=parsed.command,
+            args=args,
+            target_chat_id=about,
+            user_language=user.language_code if user else None,
+            is_admin=is_admin,
+            extra=extra,
+        )
+        reply = await self._ask_core(invocation, lang)
+        await self._send(target, reply)
+
+    async def _on_callback(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        message = query.message
+        chat = message.chat if message is not None else None
+        chat_id = chat.id if chat is not None else query.from_user.id
+        chat_type = chat.type if chat is not None else ChatType.PRIVATE
+        lang = labels.language(query.from_user.language_code)
+        if chat_type not in _KNOWN_CHATS or query.data is None:
+            await self._answer(query.answer())
+            return
+        # In a private chat the presser owns the chat; in a group or channel, ask Telegram.
+        private = chat_type == ChatType.PRIVATE
+        is_admin = _yes if private else self._cached_admin(chat_id, query.from_user.id)
+        invocation = Invocation(
+            platform=PLATFORM,
+            chat_id=str(chat_id),
+            chat_type=str(chat_type),
+            user_id=str(query.from_user.id),
+            command="callback",
+            target_chat_id=str(chat_id),
+            user_language=query.from_user.language_code,
+            is_admin=is_admin,
+            callback_data=query.data,  # untouched: the core verifies its signature
+            extra={"message_id": message.message_id} if message is not None else {},
+        )
+        reply = await self._ask_core(invocation, lang)
+        # A refusal ("admins only", a forged or stale button) is a toast for the one who pressed: it must not
+        # replace the message the button sits under, nor notify the whole chat.
+        if reply.ephemeral or (reply.error and not reply.buttons and not reply.alerts):
+            await self._answer(query.answer(reply.text[:200] or None, show_alert=bool(reply.text)))
+            return
+        await self._answer(query.answer())
+        target = str(chat_id)
+        try:
+            # Pagination and settings keyboards replace the message they sit under, unless the core says not.
+            in_place = str(message.message_id) if message is not None and reply.extra.get("edit", True) else ""
+            if in_place and await self.notifier.edit_reply(target, in_place, reply):
+                return
+            await send_with_patience(lambda: self.notifier.send_reply(target, reply))
+        except DeliveryError as exc:
+            log.warning("could not answer a button in chat %s: %s", target, exc)
+
+    # ---- helpers --------------------------------------------------------------------------------------
+
+    def _admin_check(self, chat: Chat, message: Message, user: User | None) -> Callable[[], Awaitable[bool]]:
+        if chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
+            return _yes  # your own private chat; in a channel only its admins can post
+        sender = message.sender_chat
+        if sender is not None:
+            # Posting "as the group" is only open to its anonymous admins; as another channel, never.
+            return _yes if sender.id == chat.id else _no
+        if user is None:
+            return _no
+        return self._cached_admin(chat.id, user.id)
+
+    def _cached_admin(self, chat_id: int, user_id: int) -> Callable[[], Awaitable[bool]]:
+        async def check() -> bool:
+            return await self.admins.is_admin(chat_id, user_id)
+
+        return check
+
+    async def _resolve_target(self, ref: str, user: User, lang: str) -> Chat | str:
+        """The channel or group named in a private chat, or the text explaining why it can't be used."""
+        try:
+            chat = await self.bot.get_chat(int(ref) if ref.lstrip("-").isdigit() else ref)
+        except TelegramError as exc:
+            log.info("getChat %s failed: %s", ref, exc)
+            return labels.message(lang, "target_not_found", target=ref)
+        if chat.type not in (ChatType.CHANNEL, ChatType.GROUP, ChatType.SUPERGROUP):
+            return labels.message(lang, "target_not_channel", target=ref)
+        if not await self.admins.is_admin(chat.id, user.id):
+            return labels.message(lang, "target_not_admin", target=ref)
+        return chat
+
+    async def _ask_core(self, invocation: Invocation, lang: str) -> Reply:
+        try:
+            return await self.core.handle(invocation)
+        except Exception:  # one broken command must not stop the bot; the user gets an answer
+            log.exception("command %r failed in chat %s", invocation.command, invocation.chat_id)
+            return Reply(text=labels.message(lang, "error"), language=lang, error=True)
+
+    async def _send(self, target: str, reply: Reply) -> None:
+        try:
+            await send_with_patience(lambda: self.notifier.send_reply(target, reply))
+        except DeliveryError as exc:
+            log.warning("could not answer in chat %s: %s", target, exc)
+
+    async def _say(self, target: str, text: str, lang: str) -> None:
+        await self._send(target, Reply(text=text, language=lang, error=True))
+
+    async def _answer(self, call: Awaitable[bool]) -> None:
+        try:
+            await call
+        except TelegramError as exc:  # a query older than Telegram's window can't be answered: harmless
+            log.info("answerCallbackQuery failed: %s", exc)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("error while handling a Telegram update: %s", context.error, exc_info=context.error)
+
+
+async def _yes() -> bool:
+    return True
+
+
+async def _no() -> bool:
+    return False

@@ -1,0 +1,59 @@
+"""Prometheus metrics (prometheus-client) and the optional HTTP endpoint with /healthz and /metrics.
+
+Metrics live in their own registry: the conventional module-level objects, incremented where events happen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+log = logging.getLogger("raqib.health")
+
+REGISTRY = CollectorRegistry()
+FEEDS_POLLED = Counter("raqib_feeds_polled_total", "Feed polls by outcome", ["status"], registry=REGISTRY)
+ITEMS_NEW = Counter("raqib_items_new_total", "New items stored", registry=REGISTRY)
+MATCHES = Counter("raqib_matches_total", "Items matched, by verdict", ["relevant"], registry=REGISTRY)
+STORIES_NEW = Counter("raqib_stories_new_total", "New stories", registry=REGISTRY)
+DELIVERIES = Counter("raqib_deliveries_total", "Delivery attempts by outcome", ["outcome"], registry=REGISTRY)
+PENDING = Gauge("raqib_deliveries_pending", "Deliveries waiting in the outbox", registry=REGISTRY)
+POLL_SECONDS = Histogram("raqib_poll_duration_seconds", "Time to refresh one feed", registry=REGISTRY,
+                         buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60))
+DISPATCH_LATENCY = Histogram("raqib_dispatch_latency_seconds", "From outbox row to sent message", registry=REGISTRY,
+                             buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800))
+
+Health = Callable[[], Awaitable[dict[str, object]]]
+
+
+async def serve(port: int, health: Health, host: str = "0.0.0.0") -> web.AppRunner:  # noqa: S104 - a container port
+    """Start the endpoint; the caller stops it with ``await runner.cleanup()``."""
+
+    async def healthz(_: web.Request) -> web.Response:
+        try:
+            report = await asyncio.wait_for(health(), timeout=5)
+        except Exception as exc:  # the check itself failing is a failed check
+            report = {"ok": False, "error": type(exc).__name__}
+        return web.json_response(report, status=200 if report.get("ok") else 503)
+
+    async def metrics(_: web.Request) -> web.Response:
+        return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app = web.Application()
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    log.info("health and metrics on port %d (/healthz, /metrics)", port)
+    return runner
+
+
+def age_seconds(when: datetime | None, now: datetime | None = None) -> float | None:
+    if when is None:
+        return None
+    return round(((now or datetime.now(UTC)) - when).total_seconds(), 1)

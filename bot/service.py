@@ -1,0 +1,441 @@
+"""The long-running service (``raqib run``): scheduler, dispatcher, chat adapters, health — on one loop.
+
+Roles: ``poller`` (feed jobs), ``dispatcher`` (the outbox), ``chat`` (Telegram/Discord listeners), ``all``.
+Several processes may share one PostgreSQL: feeds are claimed with leases (``repo.claim_feed``), deliveries
+with ``FOR UPDATE SKIP LOCKED`` leases, and the chat listeners of a token by a named lease. SQLite is one
+process, ``--role all``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import os
+import random
+import signal
+import socket
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.engine import Engine
+
+from bot import metrics
+from bot.commands.core import Core
+from bot.config import ConfigError, Env, FeedsFile, load_config
+from bot.deliver.console import ConsoleNotifier
+from bot.deliver.dispatcher import Dispatcher
+from bot.deliver.model import Notifier
+from bot.fetch import Fetcher
+from bot.pipeline import FeedResult, Pipeline
+from storage import subscriptions as subs
+from storage.db import is_sqlite, session
+from storage.leases import take_lease
+
+log = logging.getLogger("raqib.service")
+ROLES = ("all", "poller", "dispatcher", "chat")
+
+
+class ServiceError(Exception):
+    """A setting that makes the service impossible to start, with a message for the operator."""
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{random.randrange(16**4):04x}"
+
+
+class Service:
+    def __init__(
+        self, config: FeedsFile, env: Env, *, config_path: Path | None, role: str = "all", engine: Engine | None = None
+    ) -> None:
+        if role not in ROLES:
+            raise ServiceError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+        self.config, self.env, self.config_path, self.role = config, env, config_path, role
+        self.engine = engine
+        self.owner = worker_id()
+        self.stop_event = asyncio.Event()
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.tasks: list[asyncio.Task[Any]] = []
+        self.cleanups: list[Callable[[], Awaitable[None]]] = []
+        self.notifiers: dict[str, Notifier] = {}
+        self.last_poll_ok: datetime | None = None
+        self.dispatcher: Dispatcher | None = None
+        self.pipeline: Pipeline | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    async def run(self) -> None:
+        from bot.app import fetch_settings, open_database
+
+        if self.engine is None:
+            self.engine = await asyncio.to_thread(open_database, self.config, self.env)
+        if is_sqlite(self.engine) and self.role != "all":
+            raise ServiceError(
+                "SQLite serves one process: run with --role all, or use PostgreSQL (DATABASE_URL) "
+                "to spread pollers and dispatchers over several processes"
+            )
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, self.stop_event.set)
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self.reload()))
+        self._write_pid()
+        core = Core(self.engine, secret=self._secret(), digest=_digest_fn())
+        async with Fetcher(fetch_settings(self.config, self.env)) as fetcher:
+            try:
+                await self._start(core, fetcher)
+                log.info("raqib running (role %s, worker %s)", self.role, self.owner)
+                await self.stop_event.wait()
+            finally:
+                await self._shutdown()
+
+    async def _start(self, core: Core, fetcher: Fetcher) -> None:
+        assert self.engine is not None
+        if self.role in ("all", "chat"):
+            await self._start_chat(core)
+        if self.role in ("all", "dispatcher"):
+            if not self.notifiers:
+                self.notifiers["console"] = ConsoleNotifier()
+                log.info("no chat token set: alerts for console subscriptions are printed here")
+                await asyncio.to_thread(self._ensure_console_subscription)
+            self.dispatcher = Dispatcher(self.engine, self.notifiers, owner=self.owner)
+            self.tasks.append(asyncio.create_task(self.dispatcher.run(self.stop_event), name="dispatcher"))
+        if self.role in ("all", "poller"):
+            self.pipeline = Pipeline(
+                engine=self.engine,
+                fetcher=fetcher,
+                config=self.config,
+                owner=self.owner,
+                classifier=_classifier(self.config),
+                on_story_update=self._wake,
+            )
+            self._schedule_feeds()
+            self.scheduler.add_job(
+                self._retention,
+                "interval",
+                hours=6,
+                id="retention",
+                coalesce=True,
+                next_run_time=datetime.now(UTC) + timedelta(minutes=5),
+            )
+        if self.role in ("all", "dispatcher"):
+            self._schedule_digests()
+        self.scheduler.start()
+        port = self.config.settings.health_port
+        if port:
+            runner = await metrics.serve(port, self.health)
+            self.cleanups.append(runner.cleanup)
+
+    async def _shutdown(self) -> None:
+        log.info("raqib stopping: finishing in-flight work")
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        self.stop_event.set()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(task, timeout=30)
+        for cleanup in reversed(self.cleanups):
+            with contextlib.suppress(Exception):
+                await cleanup()
+        if self.engine is not None:
+            self.engine.dispose()
+        self._remove_pid()
+        log.info("raqib stopped")
+
+    async def _wake(self, _stories: set[int]) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.wake.set()
+
+    # -- feeds -----------------------------------------------------------------------------------------
+    def _schedule_feeds(self) -> None:
+        now = datetime.now(UTC)
+        wanted = {f"feed:{f.id}": f for f in self.config.feeds if f.enabled}
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("feed:") and job.id not in wanted:
+                job.remove()
+        for job_id, feed in wanted.items():
+            interval = self.config.interval(feed)
+            self.scheduler.add_job(
+                self._poll,
+                "interval",
+                args=[feed.id],
+                id=job_id,
+                replace_existing=True,
+                seconds=interval,
+                jitter=min(self.config.settings.interval_jitter, interval / 4),
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=max(int(interval), 30),
+                # the first polls spread over a few seconds rather than all at once
+                next_run_time=now + timedelta(seconds=random.uniform(0, min(5.0, interval))),
+            )
+
+    async def _poll(self, feed_id: str) -> None:
+        assert self.pipeline is not None
+        started = asyncio.get_running_loop().time()
+        result: FeedResult = await self.pipeline.refresh_feed(feed_id)
+        metrics.FEEDS_POLLED.labels(result.status).inc()
+        if result.status != "skipped":
+            metrics.POLL_SECONDS.observe(asyncio.get_running_loop().time() - started)
+        if result.status in ("new", "unchanged", "not_modified"):
+            self.last_poll_ok = datetime.now(UTC)
+        metrics.ITEMS_NEW.inc(result.new)
+        metrics.STORIES_NEW.inc(result.new_stories)
+        if result.alerts and self.dispatcher is not None:
+            self.dispatcher.wake.set()
+        if result.disabled:
+            await asyncio.to_thread(self._notify_operators, feed_id, result.error or "")
+
+    def _notify_operators(self, feed_id: str, error: str) -> None:
+        """Tell the operators once, through the outbox, that a feed was disabled."""
+        assert self.engine is not None
+        now = datetime.now(UTC)
+        text = (
+            f"Raqib disabled the feed {feed_id} after {self.config.settings.disable_after_failures} failures in a "
+            f"row. Last error: {error[:300]}. Re-enable it with: raqib feeds enable {feed_id}"
+        )
+        import json
+
+        with session(self.engine) as s:
+            ids = []
+            for ref in self.config.settings.admin_chats:
+                platform, _, target = ref.partition(":")
+                sub = subs.get_or_create(s, platform, target, now=now)
+                if sub.id is None:
+                    s.flush()
+                if not sub.topics:
+                    sub.topics = "__operator__"  # a notice-only chat: matches no topic
+                ids.append(sub.id)
+            subs.enqueue(
+                s,
+                [i for i in ids if i is not None],
+                story_id=None,
+                key=f"disabled:{feed_id}:{now:%Y%m%d%H}",
+                kind="notice",
+                now=now,
+                payload=json.dumps({"text": text}),
+            )
+            s.commit()
+        log.warning("feed %s disabled; operators notified", feed_id)
+
+    async def _retention(self) -> None:
+        from storage.retention import prune
+
+        assert self.engine is not None
+        days = self.config.settings.retention_days
+        pruned = await asyncio.to_thread(prune, self.engine, datetime.now(UTC) - timedelta(days=days))
+        log.info("retention: %d items older than %d days pruned to tombstones", pruned, days)
+
+    # -- digests ---------------------------------------------------------------------------------------
+    def _schedule_digests(self) -> None:
+        assert self.engine is not None
+        from bot.digest.schedule import digest_jobs
+
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("digest:"):
+                job.remove()
+        with session(self.engine) as s:
+            for sub_id, trigger in digest_jobs(subs.list_subscriptions(s, active_only=True)):
+                self.scheduler.add_job(
+                    self._digest,
+                    trigger,
+                    args=[sub_id],
+                    id=f"digest:{sub_id}",
+                    coalesce=True,
+                    misfire_grace_time=3600,
+                    max_instances=1,
+                )
+
+    async def _digest(self, sub_id: int) -> None:
+        from bot.digest.schedule import enqueue_digest
+
+        assert self.engine is not None
+        await asyncio.to_thread(enqueue_digest, self.engine, sub_id, datetime.now(UTC))
+        if self.dispatcher is not None:
+            self.dispatcher.wake.set()
+
+    # -- chat adapters ---------------------------------------------------------------------------------
+    async def _start_chat(self, core: Core) -> None:
+        assert self.engine is not None
+        tg = self.env.telegram_bot_token
+        if tg is not None and await self._lease_for(tg.get_secret_value(), "telegram"):
+            from bot.adapters.telegram.app import TelegramAdapter, TelegramSettings
+
+            settings = TelegramSettings.from_env({**os.environ, "TELEGRAM_BOT_TOKEN": tg.get_secret_value()})
+            assert settings is not None
+            adapter = TelegramAdapter(settings, core)
+            await adapter.start()
+            self.cleanups.append(adapter.stop)
+            self.notifiers["telegram"] = adapter.notifier
+        dc = self.env.discord_bot_token
+        if dc is not None and await self._lease_for(dc.get_secret_value(), "discord"):
+            from bot.adapters.discord.bot import DiscordAdapter
+
+            dadapter = DiscordAdapter(
+                core,
+                token=dc.get_secret_value(),
+                topic_choices=_topic_choices,
+                on_removed_from_guild=self._guild_removed,
+            )
+            await dadapter.start()
+            self.cleanups.append(dadapter.close)
+            self.notifiers["discord"] = dadapter.notifier
+        from bot.adapters.discord.webhook import DiscordWebhookNotifier
+
+        webhook = DiscordWebhookNotifier()
+        self.notifiers["discord-webhook"] = webhook
+        if hasattr(webhook, "close"):
+            self.cleanups.append(webhook.close)
+
+    async def _lease_for(self, token: str, platform: str) -> bool:
+        """Only one process listens for a bot token's updates; the lease is renewed while we run."""
+        assert self.engine is not None
+        name = f"chat:{platform}:{hashlib.sha256(token.encode()).hexdigest()[:16]}"
+        ok = await asyncio.to_thread(take_lease, self.engine, name, self.owner, 90.0)
+        if not ok:
+            log.info("another worker listens for the %s bot; this one only sends", platform)
+            return False
+
+        async def renew() -> None:
+            while not self.stop_event.is_set():
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self.stop_event.wait(), timeout=30)
+                with contextlib.suppress(Exception):
+                    await asyncio.to_thread(take_lease, self.engine, name, self.owner, 90.0)
+
+        self.tasks.append(asyncio.create_task(renew(), name=f"lease-{platform}"))
+        return True
+
+    def _guild_removed(self, guild_id: str) -> None:
+        assert self.engine is not None
+        with session(self.engine) as s:
+            for sub in subs.list_subscriptions(s):
+                if sub.guild_id == str(guild_id) and not sub.paused:
+                    subs.pause(s, sub, "the bot was removed from the server", datetime.now(UTC))
+            s.commit()
+
+    def _ensure_console_subscription(self) -> None:
+        assert self.engine is not None
+        with session(self.engine) as s:
+            subs.get_or_create(s, "console", "stdout", now=datetime.now(UTC))
+            s.commit()
+
+    # -- reload, health ----------------------------------------------------------------------------------
+    async def reload(self) -> None:
+        """SIGHUP: read the feeds file again; a bad file keeps the running configuration."""
+        from bot.app import sync_config
+
+        if self.config_path is None:
+            return
+        try:
+            config = await asyncio.to_thread(load_config, self.config_path)
+        except ConfigError as exc:
+            log.error("reload refused, keeping the running configuration: %s", exc)
+            return
+        assert self.engine is not None
+        added, changed = await asyncio.to_thread(sync_config, self.engine, config)
+        self.config = config
+        if self.pipeline is not None:
+            self.pipeline.config = config
+            self._schedule_feeds()
+        if self.role in ("all", "dispatcher"):
+            self._schedule_digests()
+        log.info("configuration reloaded: %d feeds (%d added, %d changed)", len(config.feeds), len(added), len(changed))
+
+    async def health(self) -> dict[str, object]:
+        assert self.engine is not None
+
+        def counts() -> dict[str, object]:
+            with session(self.engine) as s:  # type: ignore[arg-type]
+                return subs.service_counts(s)
+
+        try:
+            c = await asyncio.to_thread(counts)
+            db_ok = True
+        except Exception:
+            c, db_ok = {}, False
+        metrics.PENDING.set(float(c.get("pending", 0) or 0))  # type: ignore[arg-type]
+        age = metrics.age_seconds(self.last_poll_ok)
+        interval = max((self.config.interval(f) for f in self.config.feeds), default=600)
+        poll_ok = self.role not in ("all", "poller") or (age is not None and age < 3 * interval)
+        ok = db_ok and self.scheduler.running and (poll_ok or age is None)
+        return {
+            "ok": ok,
+            "database": db_ok,
+            "scheduler": self.scheduler.running,
+            "last_poll_age_s": age,
+            "role": self.role,
+            "feeds": c.get("feeds"),
+            "pending_deliveries": c.get("pending"),
+        }
+
+    def _secret(self) -> bytes:
+        seed = "|".join(t.get_secret_value() for t in (self.env.telegram_bot_token, self.env.discord_bot_token) if t)
+        return hashlib.sha256(("raqib-callbacks|" + (seed or self.owner)).encode()).digest()
+
+    def _pid_path(self) -> Path:
+        return Path(self.config.settings.data_dir) / "raqib.pid"
+
+    def _write_pid(self) -> None:
+        with contextlib.suppress(OSError):
+            self._pid_path().parent.mkdir(parents=True, exist_ok=True)
+            self._pid_path().write_text(str(os.getpid()))
+
+    def _remove_pid(self) -> None:
+        with contextlib.suppress(OSError):
+            if self._pid_path().read_text().strip() == str(os.getpid()):
+                self._pid_path().unlink()
+
+
+def _classifier(config: FeedsFile) -> Any:
+    """The matcher, with the user's lexicon extensions from feeds.yaml when there are any."""
+    if not config.lexicon:
+        return None
+    from functools import partial
+
+    from bot.match import classify, load_lexicon
+
+    return partial(classify, lexicon=load_lexicon(config.lexicon))
+
+
+def _topic_choices(prefix: str, language: str) -> list[tuple[str, str]]:
+    from bot.match import load_lexicon
+    from bot.match.normalizer import normalize_text
+
+    p = normalize_text(prefix[:100])
+    out = []
+    for t in load_lexicon().topics.values():
+        name = t.name_ar if language == "ar" else t.name_en
+        if not p or p in normalize_text(f"{t.id} {t.name_ar} {t.name_en}"):
+            out.append((f"{name} ({t.id})"[:100], t.id))
+    return out[:25]
+
+
+def _digest_fn() -> Any:
+    try:
+        from bot.digest.build import digest_reply
+    except ImportError:  # pragma: no cover
+        return None
+    return digest_reply
+
+
+def reload_running(config: FeedsFile) -> str:
+    """`raqib reload`: signal the running service (its pid file is in the data folder)."""
+    pid_file = Path(config.settings.data_dir) / "raqib.pid"
+    try:
+        pid = int(pid_file.read_text().strip())
+        os.kill(pid, signal.SIGHUP)
+    except (OSError, ValueError) as exc:
+        raise ServiceError(f"no running raqib found ({pid_file}: {exc})") from None
+    return f"asked raqib (pid {pid}) to reload its configuration"
+
+
+async def run_service(config: FeedsFile, env: Env, *, config_path: Path | None = None, role: str = "all") -> None:
+    await Service(config, env, config_path=config_path, role=role).run()
+
+
+__all__ = ["ROLES", "Service", "ServiceError", "reload_running", "run_service"]
