@@ -183,6 +183,14 @@ class Service:
             metrics.POLL_SECONDS.observe(asyncio.get_running_loop().time() - started)
         if result.status in ("new", "unchanged", "not_modified"):
             self.last_poll_ok = datetime.now(UTC)
+        if result.new or result.status == "failed":
+            log.info(
+                "feed %s: %s",
+                feed_id,
+                f"failed: {result.error}"
+                if result.status == "failed"
+                else f"{result.new} new items, {result.relevant} relevant, {result.new_stories} new stories",
+            )
         metrics.ITEMS_NEW.inc(result.new)
         metrics.STORIES_NEW.inc(result.new_stories)
         if result.alerts and self.dispatcher is not None:
@@ -263,6 +271,7 @@ class Service:
         assert self.engine is not None
         tg = self.env.telegram_bot_token
         if tg is not None and await self._lease_for(tg.get_secret_value(), "telegram"):
+            os.environ.setdefault("PTB_TIMEDELTA", "1")  # PTB 22: durations as timedelta, no deprecation noise
             from bot.adapters.telegram.app import TelegramAdapter, TelegramSettings
 
             settings = TelegramSettings.from_env({**os.environ, "TELEGRAM_BOT_TOKEN": tg.get_secret_value()})

@@ -30,7 +30,15 @@ from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from bot.deliver.model import DeliveryError, Notifier, PermanentFailure, Reply, RetryLater, TargetMoved
+from bot.deliver.model import (
+    DeliveryError,
+    MessageFailure,
+    Notifier,
+    PermanentFailure,
+    Reply,
+    RetryLater,
+    TargetMoved,
+)
 from bot.deliver.views import alert_view
 from storage import subscriptions as subs
 from storage.db import session
@@ -197,6 +205,12 @@ class Dispatcher:
                 )
         except TargetMoved as exc:
             await asyncio.to_thread(self._moved, row, sub.id, exc.new_target)
+        except MessageFailure as exc:
+            self.failed += 1
+            log.warning("delivery %s refused by the platform: %s", row.id, exc)
+            await asyncio.to_thread(
+                self._finish, row, status="sent" if row.edit else "failed", error=str(exc), needs_edit=False
+            )
         except PermanentFailure as exc:
             await asyncio.to_thread(self._permanent, row, sub.id, str(exc))
         except RetryLater as exc:

@@ -85,6 +85,11 @@ class PermanentFailure(DeliveryError):
     """The target is gone or refuses us (blocked, kicked, deleted, missing permissions): pause, with reason."""
 
 
+class MessageFailure(PermanentFailure):
+    """This one message can never be delivered (the platform refused its content); the chat itself is fine:
+    the delivery fails, the subscription keeps running."""
+
+
 class TargetMoved(DeliveryError):
     """The chat has a new id (Telegram group → supergroup): move the subscription and send again."""
 

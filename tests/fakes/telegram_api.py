@@ -21,6 +21,7 @@ Tests wait on what the bot did with ``await fake.wait_for("sendMessage")`` — a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -184,7 +185,8 @@ class FakeBotAPI:
         chat = self.chats.get(chat_id) or self.add_chat(chat_id, chat_type)
         mid = message_id if message_id is not None else next(self._message_ids)
         stored = self._messages.get((chat_id, mid))
-        message: Json = {"message_id": mid, "date": int(time.time()), "chat": chat, "text": stored.text if stored else "…"}
+        text = stored.text if stored else "…"
+        message: Json = {"message_id": mid, "date": int(time.time()), "chat": chat, "text": text}
         message["from"] = _user(BOT_ID, None, bot=True, username=self.username)
         query: Json = {"id": f"cq{mid}-{len(self.calls)}", "from": _user(user_id, "en"), "chat_instance": "ci"}
         query["message"] = message
@@ -206,7 +208,7 @@ class FakeBotAPI:
         *,
         count: int = 1,
         where: Callable[[Call], bool] | None = None,
-        timeout: float = 10.0,
+        within: float = 10.0,
     ) -> list[Call]:
         """Wait until ``count`` calls of ``method`` (matching ``where``) were received; return them."""
 
@@ -220,10 +222,11 @@ class FakeBotAPI:
                 return found
 
         try:
-            return await asyncio.wait_for(wait(), timeout)
+            return await asyncio.wait_for(wait(), within)
         except TimeoutError:
             seen = [c.method for c in self.calls]
-            raise AssertionError(f"expected {count} {method} call(s); got {len(matching())}; all calls: {seen}") from None
+            got = len(matching())
+            raise AssertionError(f"expected {count} {method} call(s); got {got}; all calls: {seen}") from None
 
     # ---- the server -------------------------------------------------------------------------------------
 
@@ -246,7 +249,10 @@ class FakeBotAPI:
         elif request.can_read_body:
             form = await request.post()
             for key, value in form.items():
-                raw[key] = value if isinstance(value, str) else {"filename": value.filename, "size": len(value.file.read())}
+                if isinstance(value, str):
+                    raw[key] = value
+                else:  # an uploaded file: keep its name and size
+                    raw[key] = {"filename": value.filename, "size": len(value.file.read())}
         raw.update(request.query)
         params: Json = {}
         for key, value in raw.items():
@@ -330,10 +336,8 @@ class FakeBotAPI:
                     await self._changed.wait()
 
         if not self._updates and timeout > 0:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wait(), timeout)
-            except TimeoutError:
-                pass
         return self._updates[:limit]
 
     async def _m_sendmessage(self, params: Json) -> Json:
@@ -371,7 +375,8 @@ class FakeBotAPI:
             return _error(400, "Bad Request: chat not found")
         full = {"accent_color_id": 0, "max_reaction_count": 11}
         gifts = {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False}
-        return {**chat, **full, "accepted_gift_types": {**gifts, "premium_subscription": False}}
+        gifts |= {"premium_subscription": False, "gifts_from_channels": False}
+        return {**chat, **full, "accepted_gift_types": gifts}
 
     async def _m_getchatmember(self, params: Json) -> Json | web.Response:
         chat_id, user_id = params["chat_id"], int(params["user_id"])

@@ -25,10 +25,10 @@ from datetime import timedelta
 
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
-from bot.deliver.model import DeliveryError, PermanentFailure, RetryLater, TargetMoved
+from bot.deliver.model import DeliveryError, MessageFailure, PermanentFailure, RetryLater, TargetMoved
 
 
-class MessageRejected(PermanentFailure):
+class MessageRejected(MessageFailure):
     """Telegram refused this one message, not the chat (a 400 we do not recognise as a chat problem).
 
     A subclass of PermanentFailure so an outbox that does not know it still never retries forever; an

@@ -22,7 +22,7 @@ CAPTION_LIMIT = 1024
 _ATOM_RE = re.compile(
     r"<(?P<close>/?)(?P<name>[a-zA-Z][a-zA-Z0-9-]*)(?:\s[^<>]*)?>"  # a tag
     r"|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});"  # an entity
-    r"|.[\u0300-\u036f\u064b-\u065f\u0670\u06d6-\u06ed\ufe00-\ufe0f\u200d\u20d0-\u20ff]*",  # char + marks
+    r"|.[\u0300-\u036f\u064b-\u065f\u0670\u06d6-\u06ed\ufe00-\ufe0f\u200d\u20d0-\u20ff]{0,8}",  # char + up to 8 marks
     re.DOTALL,
 )
 
