@@ -121,14 +121,17 @@ def store_new_items(
     now: datetime,
     config: FeedsFile,
     classifier: Classifier | None = None,
+    verdicts: dict[str, Classification] | None = None,
     authority: bool = False,
     story_index: StoryIndex | None = None,
 ) -> StoredBatch:
     from bot.pipeline import Alertable
 
-    classify = classifier or default_classifier()
-    # Matching is pure CPU: done before taking the lock or opening a transaction.
-    verdict = {i.identity: classify(i.title, i.content or i.summary, i.language) for i in items}
+    if verdicts is None:
+        # Matching is pure CPU: done before taking the lock or opening a transaction.
+        classify = classifier or default_classifier()
+        verdicts = {i.identity: classify(i.title, i.content or i.summary, i.language) for i in items}
+    verdict = verdicts
     batch = StoredBatch()
     by_identity = {i.identity: i for i in items}
     oldest_alert = now - timedelta(seconds=config.settings.max_item_age)

@@ -12,17 +12,20 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from bot.analyze import analyze, lexicon_key
 from bot.config import FeedsFile
 from bot.fetch import Fetcher, FetchError
 from bot.ingest import Classifier, store_new_items
-from bot.normalize import Item, normalize_entries
-from bot.parse import NotAFeedError, parse_feed
+from bot.normalize import Item
+from bot.parse import NotAFeedError
 from bot.stories.assign import StoryIndex
 from storage import repositories as repo
 from storage.db import session
@@ -87,6 +90,7 @@ class Pipeline:
     classifier: Classifier | None = None  # default: bot.match.classify
     story_index: StoryIndex = field(default_factory=StoryIndex)
     owner: str | None = None  # in the service: claim each feed (a lease) before polling it
+    cpu: Executor | None = None  # a process pool for parse → normalize → match; None: a thread
     lease: float = 300.0
     on_story_update: StoryHook | None = None
 
@@ -106,12 +110,10 @@ class Pipeline:
             claimed = await asyncio.to_thread(self._claim, feed_id)
             if not claimed:
                 return FeedResult(feed_id, "skipped", error="not due, or polled by another worker")
-        with session(self.engine) as s:
-            feed = repo.get_feed(s, feed_id)
-            if feed is None or not feed.enabled:
-                return FeedResult(feed_id, "skipped", error=feed.disabled_reason if feed else "unknown feed")
-            url, etag, modified, language = feed.url, feed.etag, feed.last_modified, feed.language
-            first_poll, failures, authority = feed.polls == 0, feed.consecutive_failures, feed.authority
+        state = await asyncio.to_thread(self._state, feed_id)
+        if isinstance(state, str):
+            return FeedResult(feed_id, "skipped", error=state)
+        url, etag, modified, language, first_poll, failures, authority = state
         interval = self._interval(feed_id)
         now = self.clock()
 
@@ -124,31 +126,37 @@ class Pipeline:
             await asyncio.to_thread(self._succeed, feed_id, now, interval, etag, modified, fetched.permanent_url)
             return FeedResult(feed_id, "not_modified")
 
+        job = partial(
+            analyze,
+            fetched.body,
+            url=fetched.final_url,
+            headers=dict(fetched.headers),
+            feed_id=feed_id,
+            language=language,
+            fetched=now,
+            lexicon=lexicon_key(self.config.lexicon),
+            classifier=self.classifier,
+        )
         try:
-            parsed = parse_feed(fetched.body, url=fetched.final_url, headers=fetched.headers)
+            if self.cpu is not None and self.classifier is None:
+                analysis = await asyncio.get_running_loop().run_in_executor(self.cpu, job)
+            else:
+                analysis = await asyncio.to_thread(job)
         except NotAFeedError as exc:
             return await self._fail(feed_id, "not_a_feed", str(exc), failures, interval)
-        if parsed.bozo:
-            log.info(
-                "feed %s is ill-formed (%s); kept %d entries",
-                feed_id,
-                parsed.bozo_reason,
-                len(parsed.entries),
-            )
+        if analysis.bozo_reason:
+            log.info("feed %s is ill-formed (%s); kept %d entries", feed_id, analysis.bozo_reason, analysis.entries)
 
-        items = normalize_entries(
-            parsed.entries, feed_id=feed_id, feed_url=fetched.final_url, language=language, fetched=now
-        )
         try:
             stored = await asyncio.to_thread(
                 store_new_items,
                 self.engine,
                 feed_id,
-                items,
+                analysis.items,
                 first_poll=first_poll,
                 now=now,
                 config=self.config,
-                classifier=self.classifier,
+                verdicts=analysis.verdicts,
                 authority=authority,
                 story_index=self.story_index,
             )
@@ -164,14 +172,14 @@ class Pipeline:
             fetched.etag,
             fetched.last_modified,
             fetched.permanent_url,
-            parsed.title,
+            analysis.title,
         )
         result = FeedResult(
             feed_id,
             "new" if stored.new else "unchanged",
             new=stored.new,
             updated=stored.updated,
-            entries=len(parsed.entries),
+            entries=analysis.entries,
             relevant=stored.relevant,
             new_stories=stored.new_stories,
             alerts=stored.alerts,
@@ -181,6 +189,21 @@ class Pipeline:
         if stored.grown_stories and self.on_story_update is not None:
             await self.on_story_update(stored.grown_stories)
         return result
+
+    def _state(self, feed_id: str) -> tuple[str, str | None, str | None, str, bool, int, bool] | str:
+        with session(self.engine) as s:
+            feed = repo.get_feed(s, feed_id)
+            if feed is None or not feed.enabled:
+                return (feed.disabled_reason or "disabled") if feed else "unknown feed"
+            return (
+                feed.url,
+                feed.etag,
+                feed.last_modified,
+                feed.language,
+                feed.polls == 0,
+                feed.consecutive_failures,
+                feed.authority,
+            )
 
     def _claim(self, feed_id: str) -> bool:
         assert self.owner is not None

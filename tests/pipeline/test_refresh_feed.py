@@ -26,9 +26,9 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def keyword_classifier(title: str, text: str, lang: str | None) -> SimpleNamespace:
-    hit = "H20" in title
+    hit = "chip" in title.lower()
     return SimpleNamespace(relevant=hit, score=0.9 if hit else 0.0, severity="high" if hit else None,
-                           topics=("nvidia",) if hit else (), entities=(), reasons=("H20 in title",) if hit else ())
+                           topics=("ai-chips",) if hit else (), entities=(), reasons=("'chip' in title",) if hit else ())
 
 
 def rss(*items: tuple[str, str, datetime]) -> bytes:
@@ -72,9 +72,9 @@ async def fetcher():  # type: ignore[no-untyped-def]
 
 
 async def test_first_poll_is_quiet_then_news_alerts_once(sqlite_engine: Engine, fetcher: Fetcher) -> None:
-    old = ("old-1", "Nvidia H20 backlog story", NOW - timedelta(hours=3))
-    fresh = ("new-1", "Nvidia cleared to ship H20", NOW - timedelta(minutes=5))
-    stale = ("new-2", "H20 story from last month", NOW - timedelta(days=30))
+    old = ("old-1", "Backlog chip story about memory", NOW - timedelta(hours=3))
+    fresh = ("new-1", "Nvidia cleared to ship chips", NOW - timedelta(minutes=5))
+    stale = ("new-2", "Chip story from last month", NOW - timedelta(days=30))
     trap = ("new-3", "Potato crisp prices rise", NOW - timedelta(minutes=4))
     with FeedServer({"/a.xml": doc(rss(old))}) as server:
         h = Harness(sqlite_engine, server, {"a": "/a.xml"}, fetcher)
@@ -85,7 +85,7 @@ async def test_first_poll_is_quiet_then_news_alerts_once(sqlite_engine: Engine, 
         server.routes["/a.xml"] = doc(rss(old, fresh, stale, trap))
         [r2] = await h.pipeline.poll_once()
         assert (r2.status, r2.new) == ("new", 3)
-        assert [a.item.title for a in h.alerts] == ["Nvidia cleared to ship H20"], "old news is stored, not alerted"
+        assert [a.item.title for a in h.alerts] == ["Nvidia cleared to ship chips"], "old news is stored, not alerted"
 
         [r3] = await h.pipeline.poll_once()
         assert r3.status == "not_modified", "an unchanged feed answers 304 and costs no parse"
@@ -99,13 +99,13 @@ async def test_correction_updates_the_item_without_a_new_alert(sqlite_engine: En
     with FeedServer({"/a.xml": doc(rss(("g1", "First", NOW)))}) as server:
         h = Harness(sqlite_engine, server, {"a": "/a.xml"}, fetcher)
         await h.pipeline.poll_once()
-        server.routes["/a.xml"] = doc(rss(("g1", "First, corrected: H20 licence", NOW)))
+        server.routes["/a.xml"] = doc(rss(("g1", "First, corrected: chip licence", NOW)))
         [r] = await h.pipeline.poll_once()
         assert (r.new, r.updated) == (0, 1)
         assert h.alerts == []
     with session(sqlite_engine) as s:
         [item] = repo.recent_items(s, feed_id="a")
-        assert item.title == "First, corrected: H20 licence" and item.updated_at is not None
+        assert item.title == "First, corrected: chip licence" and item.updated_at is not None
 
 
 async def test_one_broken_feed_never_stops_the_others(sqlite_engine: Engine, fetcher: Fetcher) -> None:

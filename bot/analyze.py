@@ -1,0 +1,67 @@
+"""The CPU-bound middle of a refresh — parse → normalize → match — as one picklable function.
+
+The service runs it in a process pool so that parsing hundreds of feeds uses every core and never blocks
+the event loop; tests and small runs call it in a thread. It knows nothing of HTTP or the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from bot.normalize import Item, normalize_entries
+from bot.parse import parse_feed
+
+
+@dataclass(frozen=True)
+class Analysis:
+    title: str | None
+    bozo_reason: str | None
+    entries: int
+    items: list[Item]
+    verdicts: dict[str, Any]  # identity → bot.match.Classification
+
+
+@lru_cache(maxsize=4)
+def _classifier(lexicon_key: str | None) -> Callable[..., Any]:
+    import json
+    from functools import partial
+
+    from bot.match import classify, load_lexicon
+
+    if lexicon_key is None:
+        return classify
+    return partial(classify, lexicon=load_lexicon(json.loads(lexicon_key)))
+
+
+def lexicon_key(extra: Mapping[str, Any] | None) -> str | None:
+    import json
+
+    return json.dumps(extra, sort_keys=True, ensure_ascii=False) if extra else None
+
+
+def analyze(
+    body: bytes,
+    *,
+    url: str,
+    headers: Mapping[str, str],
+    feed_id: str,
+    language: str,
+    fetched: datetime,
+    lexicon: str | None = None,
+    classifier: Callable[..., Any] | None = None,
+) -> Analysis:
+    """Raises ``bot.parse.NotAFeedError`` when the body holds no feed."""
+    parsed = parse_feed(body, url=url, headers=dict(headers))
+    items = normalize_entries(parsed.entries, feed_id=feed_id, feed_url=url, language=language, fetched=fetched)
+    classify = classifier or _classifier(lexicon)
+    verdicts = {i.identity: classify(i.title, i.content or i.summary, i.language) for i in items}
+    return Analysis(parsed.title, parsed.bozo_reason if parsed.bozo else None, len(parsed.entries), items, verdicts)
+
+
+def warm_up(lexicon: str | None = None) -> None:
+    """Process-pool initializer: build the lexicon once per worker, not on the first feed."""
+    _classifier(lexicon)("warm up", "")
