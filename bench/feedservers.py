@@ -25,8 +25,8 @@ def feed_body(feed_no: int, items: int) -> bytes:
         "airline adds summer routes", "film festival announces lineup", "oil prices slip on demand worries",
         "parliament debates pension reform", "SK Hynix expands HBM capacity", "marathon closes roads on Sunday",
         "tech giant unveils new phone", "wheat harvest beats forecast", "museum reopens after renovation",
-        "China tightens rare earth magnet exports", "school exams begin next week", "port strike delays cargo",
-        "ASML lithography tool sales to China curbed", "local elections set for spring",
+        "regional bank reports record profit", "school exams begin next week", "port strike delays cargo",
+        "ferry service resumes after repairs", "local elections set for spring",
     ]
     entries = []
     for i in range(items):

@@ -220,21 +220,12 @@ class Pipeline:
         new_url: str | None,
         title: str | None = None,
     ) -> None:
+        if new_url:
+            log.info("feed %s moved permanently to %s", feed_id, new_url)
         with session(self.engine) as s:
-            feed = repo.get_feed(s, feed_id)
-            if feed is not None:
-                if new_url:
-                    log.info("feed %s moved permanently to %s", feed_id, new_url)
-                repo.record_success(
-                    s,
-                    feed,
-                    now=now,
-                    interval=interval,
-                    etag=etag,
-                    last_modified=modified,
-                    new_url=new_url,
-                    title=title,
-                )
+            repo.mark_polled(
+                s, feed_id, now=now, interval=interval, etag=etag, last_modified=modified, new_url=new_url, title=title
+            )
 
     async def _fail(
         self, feed_id: str, code: str, message: str, failures: int, interval: float, retry_after: float | None = None

@@ -297,3 +297,36 @@ def due_feeds(session: Session, now: datetime) -> list[str]:
         or_(col(Feed.lease_until).is_(None), col(Feed.lease_until) < now),
     )
     return list(session.exec(stmt.order_by(col(Feed.next_poll))).all())
+
+
+def mark_polled(
+    session: Session,
+    feed_id: str,
+    *,
+    now: datetime,
+    interval: float,
+    etag: str | None,
+    last_modified: str | None,
+    new_url: str | None = None,
+    title: str | None = None,
+) -> None:
+    """``record_success`` as one UPDATE statement: the hot path of a warm cycle (every feed answering 304)."""
+    values: dict[str, object] = {
+        "last_attempt": now,
+        "last_success": now,
+        "consecutive_failures": 0,
+        "last_error": None,
+        "last_error_code": None,
+        "etag": etag,
+        "last_modified": last_modified,
+        "next_poll": now + timedelta(seconds=interval),
+        "lease_owner": None,
+        "lease_until": None,
+        "polls": Feed.polls + 1,
+    }
+    if new_url:
+        values["url"] = new_url
+    if title:
+        values["title"] = func.coalesce(Feed.title, title)
+    session.execute(update(Feed).where(col(Feed.id) == feed_id).values(**values))
+    session.commit()
