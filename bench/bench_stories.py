@@ -21,7 +21,9 @@ import gc
 import resource
 import struct
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -143,10 +145,151 @@ def run(sizes: list[int]) -> list[dict[str, float]]:
     return rows
 
 
+# --- storage-level assignment (``bot.stories.assign.assign_story`` on a real SQLite file) -------------
+
+_VOCAB = [f"entity-{i}" for i in range(300)]
+_GENERIC = ["china", "united-states", "nvidia", "trump"]
+_TITLES = [
+    "US grants licences to resume {e} sales",
+    "China bans exports of {e} technology",
+    "Commerce adds {n} firms to Entity List including {e}",
+    "{e} quarterly revenue beats estimates at ${n} billion",
+    "واشنطن تضيف {n} شركة إلى قائمة الكيانات بينها {e}",
+]
+
+
+@dataclass(frozen=True)
+class _Hit:
+    id: str
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    entities: tuple[_Hit, ...]
+
+
+def _entities(rng: np.random.Generator) -> list[str]:
+    # Zipf-like: a few entities are in many stories, most in few (as in the field)
+    k = int(rng.integers(1, 4))
+    picks = {_VOCAB[min(int(rng.zipf(1.3)) - 1, len(_VOCAB) - 1)] for _ in range(k)}
+    return sorted(picks | set(rng.choice(_GENERIC, size=2, replace=False).tolist()))
+
+
+def _fill(engine: Any, n_stories: int, now: datetime, rng: np.random.Generator) -> None:
+    """``n_stories`` stories of 1-3 members each, spread over the last 10 days, written in bulk."""
+    from sqlalchemy import insert
+
+    from storage.db import session
+    from storage.tables import Feed, ItemRow, ItemSignature, MatchEntity, Story, StoryItem
+
+    head = _HEADER.pack(SIGNATURE_VERSION, NUM_PERM, 120)
+    with session(engine) as s:
+        s.add(
+            Feed(id="bench", url="https://bench.example/rss", configured_url="https://bench.example/rss", language="en")
+        )
+        s.flush()
+        items, sigs, ents, stories, links = [], [], [], [], []
+        item_id = 0
+        for sid in range(1, n_stories + 1):
+            t0 = now - timedelta(minutes=int(rng.integers(0, 10 * 24 * 60)))
+            members = int(rng.integers(1, 4))
+            ent = _entities(rng)
+            stories.append(
+                {"id": sid, "created_at": t0, "updated_at": t0, "first_published": t0, "last_published": t0,
+                 "lead_item_id": None, "member_count": members, "source_count": 1, "languages": "en",
+                 "score": 0.5, "topics": ""}
+            )  # fmt: skip
+            for m in range(members):
+                item_id += 1
+                t = t0 + timedelta(minutes=20 * m)
+                title = _TITLES[int(rng.integers(0, len(_TITLES)))].format(e=ent[0], n=int(rng.integers(5, 200)))
+                items.append(
+                    {"id": item_id, "feed_id": "bench", "identity": f"i{item_id}", "url": f"https://b.example/{item_id}",
+                     "canonical_url": f"https://b.example/{item_id}", "title": title, "summary": "", "content": "",
+                     "language": "en", "published": t, "fetched": t, "content_hash": f"h{item_id}"}
+                )  # fmt: skip
+                blob = head + rng.integers(0, 2**32 - 1, size=NUM_PERM, dtype=np.uint32).astype("<u4").tobytes()
+                sigs.append(
+                    {"item_id": item_id, "published": t, "signature": blob,
+                     "fingerprint": " ".join(fingerprint(title).tokens),
+                     "entities": " ".join(ent), "informative": True, "authority": False}
+                )  # fmt: skip
+                ents += [{"item_id": item_id, "entity": e, "published": t} for e in ent]
+                links.append({"item_id": item_id, "story_id": sid, "joined_at": t, "reason": "bench"})
+        for table, values in (
+            (ItemRow, items),
+            (Story, stories),
+            (StoryItem, links),
+            (ItemSignature, sigs),
+            (MatchEntity, ents),
+        ):
+            for start in range(0, len(values), 5000):
+                s.execute(insert(table), values[start : start + 5000])
+        s.commit()
+
+
+def run_assign(story_counts: list[int], n_new: int = 300, batch: int = 100) -> list[dict[str, float]]:
+    """ms per relevant item spent in ``assign_story`` with ``n`` stories stored (SQLite file)."""
+    import tempfile
+
+    from sqlalchemy import insert
+
+    from bot.stories.assign import StoryIndex, assign_story
+    from storage.db import make_engine, session, upgrade
+    from storage.tables import ItemRow, MatchEntity
+
+    out = []
+    for n in story_counts:
+        rng = np.random.default_rng(7)
+        now = datetime(2026, 11, 21, 12, tzinfo=UTC)
+        with tempfile.TemporaryDirectory() as tmp:
+            engine = make_engine(f"sqlite:///{tmp}/bench.db")
+            upgrade(engine)
+            _fill(engine, n, now, rng)
+            index = StoryIndex()
+            t1 = time.perf_counter()
+            with session(engine) as s:
+                index.sync(s, now)  # start-up: the cache is loaded once per process, timed apart
+            load_s = time.perf_counter() - t1
+            spent, new_stories, next_id = 0.0, 0, 10_000_000
+            for start in range(0, n_new, batch):
+                with index.lock, session(engine) as s:
+                    for q in range(start, min(start + batch, n_new)):
+                        ent = _entities(rng)
+                        title = _TITLES[q % len(_TITLES)].format(e=ent[0], n=int(rng.integers(5, 200)))
+                        t = now - timedelta(minutes=int(rng.integers(0, 600)))
+                        next_id += 1
+                        row = ItemRow(
+                            id=next_id, feed_id="bench", identity=f"n{q}", url=f"https://n.example/{q}",
+                            canonical_url=f"https://n.example/{q}", title=title, summary=title * 3, content="",
+                            language="en", published=t, fetched=t, content_hash=f"n{q}",
+                        )  # fmt: skip
+                        s.execute(insert(ItemRow), [row.model_dump()])
+                        s.execute(insert(MatchEntity), [{"item_id": next_id, "entity": e, "published": t} for e in ent])
+                        verdict = _Verdict(tuple(_Hit(e) for e in ent))
+                        t1 = time.process_time()  # CPU time: the machine may be shared; SQLite runs in-process
+                        a = assign_story(s, row, verdict, authority=False, index=index, now=now)
+                        spent += time.process_time() - t1
+                        new_stories += a.new_story
+                    s.commit()
+            engine.dispose()
+        per = spent / n_new * 1000
+        out.append({"stories": n, "per_item_ms": per, "new_share": new_stories / n_new, "load_s": load_s})
+        print(
+            f"stored stories {n:>7,}: assign_story {per:6.2f} ms per relevant item"
+            f" ({new_stories}/{n_new} new stories); cache load at start {load_s:.2f} s"
+        )
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="10000,100000,1000000")
+    ap.add_argument("--assign", default="", help="stored story counts for the storage-level benchmark, e.g. 1000,10000")
     args = ap.parse_args()
+    if args.assign:
+        run_assign([int(s) for s in args.assign.split(",")])
+        return
     rows = run([int(s) for s in args.sizes.split(",")])
     print(
         "\n| stored items | index + clustering, ms/item | naive loop, ms/item | numpy brute force, ms/item |"

@@ -7,6 +7,7 @@ quietly (as on a fresh install); the server then publishes the week's news and a
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 import shutil
 import sys
@@ -63,7 +64,8 @@ def _shift(text: str, offset: timedelta) -> str:
 def _without(text: str, guids: set[str]) -> str:
     def drop(m: re.Match[str]) -> str:
         block = m.group(0)
-        return "" if any(f">{g}<" in block for g in guids) else block
+        # Guids with & are written &amp; in the XML.
+        return "" if any(f">{g}<" in block or f">{html.escape(g, quote=False)}<" in block for g in guids) else block
 
     return _BLOCK.sub(drop, text)
 

@@ -155,7 +155,8 @@ ACTION_PATTERNS: Mapping[str, tuple[str, ...]] = {
     "response": (
         r"\b(?:vow\w*|respond\w*|response|retaliat\w*|condemn\w*|critici[sz]\w*|slam\w*|denounc\w*)\b",
         r"\b(?:hits? back|protest\w*|warn\w*|urg(?:e|es|ed|ing)|question\w*|welcom\w*|reject\w*)\b",
-        r"\b(?:threat\w*|countermeasures?|necessary measures|seeks?|sought|press(?:es|ed)?|calls? for|demand\w*)\b",
+        r"\b(?:threat\w*|countermeasures?|necessary measures|seeks?|sought|press(?:es|ed)?|calls? for)\b",
+        r"\bdemand(?:s|ed|ing)? (?:that|the|an?|to)\b",  # the verb; "AI demand" is not a response
         _AR_VERB + r"(?:توعد|تعهد|ندد|دين|نتقد|حذر|رفض|طالب|ضغط|هدد|دعو|دعا|شكك)" + _END,
         _AR + r"(?:رد|ردا|ردود|تهديد|تنديد|ادانه)(?!\w)",
         _AR_VERB + r"رد(?:ت|ون|ان)?(?!\w)",
@@ -179,9 +180,22 @@ _INSTRUMENT_BEFORE = re.compile(r"\b(?:with|by) (?:a |an |new )?$")
 IMPLIES: Mapping[str, tuple[str, ...]] = {"list-add": ("restrict",)}
 
 
-_COMPILED: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (cls, re.compile(_fold(p))) for cls, pats in ACTION_PATTERNS.items() for p in pats
-)
+_ARABIC_CHAR = re.compile(r"[\u0600-\u06ff]")
+_LATIN_CHAR = re.compile(r"[a-z]")
+
+
+def _compile(arabic: bool) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    # one alternation per class and script: a headline is scanned a few times, not once per pattern
+    out = []
+    for cls, pats in ACTION_PATTERNS.items():
+        mine = [_fold(p) for p in pats if bool(_ARABIC_CHAR.search(p)) == arabic]
+        if mine:
+            out.append((cls, re.compile("|".join(f"(?:{p})" for p in mine))))
+    return tuple(out)
+
+
+_COMPILED_AR = _compile(arabic=True)
+_COMPILED_EN = _compile(arabic=False)
 _MAX_TITLE = 400
 
 
@@ -198,7 +212,10 @@ def actions(title: str) -> frozenset[str]:
     if not clause.strip():
         return frozenset()
     hits: list[tuple[int, str, str]] = []
-    for cls, pat in _COMPILED:
+    compiled = (_COMPILED_AR if _ARABIC_CHAR.search(clause) else ()) + (
+        _COMPILED_EN if _LATIN_CHAR.search(clause) else ()
+    )
+    for cls, pat in compiled:
         hits.extend((m.start(), cls, m.group(0)) for m in pat.finditer(clause))
     if not hits:
         return frozenset()

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.stories.cluster import ItemFeatures, StoryCandidate, decide
+from bot.stories.cluster import FieldWeights, ItemFeatures, StoryCandidate, decide, story_keys
 from bot.stories.fingerprint import fingerprint
 from bot.stories.neardup import NearDupIndex, signature
 from eval.stories.entities import entity_extractor
@@ -76,11 +76,24 @@ def _prf(pairs: list[tuple[bool, bool]]) -> Prf:
     return Prf(tp, fp, fn)
 
 
+def _field_weights(rows: list[dict[str, Any]], features: Callable[[str, dict[str, Any]], ItemFeatures]) -> FieldWeights:
+    docs = {(d["url"].split("?")[0].split("#")[0], d["title"]): d for r in rows for d in (r["a"], r["b"])}
+    df: dict[str, int] = {}
+    for d in docs.values():
+        for k in story_keys(features("x", d)):
+            df[k] = df.get(k, 0) + 1
+    return FieldWeights(df, len(docs))
+
+
 def evaluate(
     rows: list[dict[str, Any]] | None = None,
     extract: Callable[[str, str, str | None], frozenset[str]] | None = None,
     extractor_name: str | None = None,
+    *,
+    field_weights: bool = True,
 ) -> Report:
+    """Score every pair. ``field_weights``: weigh entities and codes by their frequency over the set's
+    distinct articles (each counted as one story), as storage does over the stories of the window."""
     rows = rows if rows is not None else load()
     if extract is None:
         extract, extractor_name = entity_extractor()
@@ -99,6 +112,7 @@ def evaluate(
             source=doc.get("source", ""),
         )
 
+    weights = _field_weights(rows, features) if field_weights else None
     nd_pairs: list[tuple[bool, bool]] = []
     cl_pairs: list[tuple[bool, bool]] = []
     xl_pairs: list[tuple[bool, bool]] = []
@@ -110,7 +124,7 @@ def evaluate(
         is_nd = bool(hits and hits[0].is_near_duplicate and fa.informative)
         nd_pairs.append((r["near_duplicate"], is_nd))
         hits_for_story = [type(h)("a", h.jaccard, h.containment) for h in hits]
-        d = decide(fb, [StoryCandidate("story-a", (fa,))], hits_for_story)
+        d = decide(fb, [StoryCandidate("story-a", (fa,))], hits_for_story, weights=weights)
         same = d.story_id == "story-a"
         cl_pairs.append((r["same_story"], same))
         if r["a"]["lang"] != r["b"]["lang"]:

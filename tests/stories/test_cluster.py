@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.stories.cluster import (
     ClusterConfig,
+    FieldWeights,
     ItemFeatures,
     StoryCandidate,
     choose_lead,
@@ -181,7 +182,65 @@ def test_weights() -> None:
     assert default_weight("country:china") == default_weight("china")
     w = idf_weights({"us": 900, "h20": 3}, 1000)
     assert w["us"] < w["h20"]
-    # caller weights override the default
+    # caller weights change the score; the shared evidence (the min_shared guard) stays in base weights
     a = feat("a", "x", ents={"acme"})
-    b = feat("b", "y", ents={"acme"})
-    assert pair_score(a, b, {"acme": 2.0})[1] > pair_score(a, b, {"acme": 0.1})[1]
+    b = feat("b", "y", ents={"acme", "zeta"})
+    assert pair_score(a, b, {"acme": 2.0})[0] > pair_score(a, b, {"acme": 0.1})[0]
+    assert pair_score(a, b, {"acme": 2.0})[1] == pair_score(a, b, {"acme": 0.1})[1]
+
+
+# --- feature-poor items, actions, field weights ---------------------------------------------------
+
+_ARTICLE = feat(
+    "art",
+    "Commerce puts 23 firms on Entity List over GPU diversion",
+    "The Commerce Department added 23 companies to the Entity List on Thursday, citing diversion of "
+    "H100 accelerators through trading houses. The rule takes effect on March 4.",
+    ents={"entity-list", "nvidia", "commerce-department", "united-states", "china"},
+)
+
+
+def test_title_only_aggregator_item_joins_by_containment() -> None:
+    headline = feat(
+        "gn", "أمريكا تضيف 23 شركة إلى قائمة الكيانات", hours=3, lang="ar", ents={"entity-list"}, informative=False
+    )
+    _score, _shared, expl = pair_score(headline, _ARTICLE)
+    assert "containment" in expl
+    d = decide(headline, [StoryCandidate("s", (_ARTICLE,))])
+    assert d.story_id == "s", d.reason
+
+
+def test_two_bare_titles_with_one_common_word_never_merge() -> None:
+    a = feat("a", "Nvidia: what to watch this week", ents={"nvidia"}, informative=False)
+    b = feat("b", "Nvidia shares slip in late trading", hours=1, ents={"nvidia"}, informative=False)
+    assert decide(b, [StoryCandidate("s", (a,))]).story_id is None
+
+
+def test_containment_needs_specific_evidence() -> None:
+    # only generic entities and an action in common: no containment bonus
+    a = feat("a", "US bans exports to China", ents={"united-states", "china"}, informative=False)
+    b = feat("b", "China bans exports of graphite to the US", hours=2, ents={"united-states", "china", "graphite"})
+    assert "containment" not in pair_score(a, b)[2]
+    assert decide(a, [StoryCandidate("s", (b,))]).story_id is None
+
+
+def test_different_actions_keep_same_entity_events_apart() -> None:
+    ents = {"nvidia", "h20", "china", "united-states"}
+    earnings = feat("e", "Nvidia revenue beats estimates as H20 sales to China dry up", ents=ents)
+    licence = feat("l", "US grants Nvidia licences to resume H20 sales to China", hours=40, ents=ents)
+    same_event = feat("l2", "Washington approves Nvidia H20 shipments to China again", hours=42, ents=ents)
+    assert "act differ" in pair_score(licence, earnings)[2]
+    assert pair_score(licence, earnings)[0] < pair_score(same_event, licence)[0]
+    # a week full of H20 news: Nvidia, H20 and China are in many stories and say little
+    busy = FieldWeights({"nvidia": 30, "h20": 20, "code:h20": 20, "china": 80, "united-states": 70}, 100)
+    assert decide(licence, [StoryCandidate("earn", (earnings,))], weights=busy).story_id is None
+    assert decide(same_event, [StoryCandidate("lic", (licence,))], weights=busy).story_id == "lic"
+
+
+def test_field_weights_lower_ubiquitous_entities() -> None:
+    w = FieldWeights({"nvidia": 40, "code:h20": 30, "mellanox": 1}, 100)
+    assert w["mellanox"] == default_weight("mellanox")
+    assert w["nvidia"] < 0.5 * default_weight("nvidia")
+    assert w["code:h20"] < 2.0
+    # too few stories to say anything: no change
+    assert FieldWeights({"nvidia": 5}, 6)["nvidia"] == default_weight("nvidia")

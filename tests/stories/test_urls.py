@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.stories.urls import canonical_url, publisher_url
+from bot.stories.urls import canonical_url, google_news_target, publisher_url
 
 CANON = "https://example.com/news/2025/chip-curbs"
 
@@ -163,3 +163,57 @@ def test_meaningful_query_parameters_stay_different(
     if a == b:
         return
     assert canonical_url(f"https://{host}{path}?{a[0]}={a[1]}") != canonical_url(f"https://{host}{path}?{b[0]}={b[1]}")
+
+
+# --- Google News article ids carrying the publisher URL ------------------------------------------
+
+
+def _gnews_id(url: str, *, amp: str | None = None) -> str:
+    """An old-style article id as Google News builds it: protobuf 08 13 22 <len> <url> [d2 01 <len> <amp>]."""
+    import base64
+
+    def field(tag: bytes, value: bytes) -> bytes:
+        assert len(value) < 128
+        return tag + bytes([len(value)]) + value
+
+    raw = b"\x08\x13" + field(b"\x22", url.encode())
+    if amp is not None:
+        raw += field(b"\xd2\x01", amp.encode())
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def test_google_news_id_decodes_to_the_publisher_article() -> None:
+    art = "https://www.example-news.org/economy/2026/11/20/entity-list?utm_source=x"
+    link = f"https://news.google.com/rss/articles/{_gnews_id(art, amp=art + '/amp')}?oc=5&hl=ar"
+    assert google_news_target(link) == "https://www.example-news.org/economy/2026/11/20/entity-list"
+    # the aggregator entry and the publisher's own feed entry become one canonical URL (exact duplicates)
+    assert publisher_url(link, "https://www.example-news.org") == canonical_url(art)
+    # country editions and /articles/ without /rss/
+    assert publisher_url(f"https://news.google.co.uk/articles/{_gnews_id(art)}") == canonical_url(art)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "CBMiSmh0dHBzOi8v",  # length prefix longer than the id: truncated
+        "CBMi!!!notbase64",  # not base64url
+        "CAIiEHh5eno",  # a length-delimited field that is not a URL
+        "CBMiqwFBVV95cUxNZm9vYmFy",  # new-style opaque token
+        "_____________",  # varint never ends
+    ],
+)
+def test_google_news_undecodable_ids_keep_the_aggregator_identity(token: str) -> None:
+    link = f"https://news.google.com/rss/articles/{token}?oc=5"
+    assert google_news_target(link) is None
+    out = publisher_url(link)
+    assert out is None or out.startswith("https://news.google.com/rss/articles/")
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=120))
+def test_google_news_decoder_never_raises(raw: bytes) -> None:
+    import base64
+
+    token = base64.urlsafe_b64encode(raw).decode().rstrip("=") or "AAAAAAAA"
+    got = google_news_target(f"https://news.google.com/rss/articles/{token}")
+    assert got is None or got.startswith(("https://", "http://"))
