@@ -51,6 +51,19 @@ ROLES = frozenset(
         "consumer",
         "offtopic",
         "veto",
+        # topic cues (no evidence of their own)
+        "domestic",
+        "talent",
+        "pressure",
+        "buy_stop",
+        "retaliation",
+        "alliance",
+        # severity cues (no evidence of their own)
+        "market",
+        "enforcement",
+        "legislative",
+        "speech",
+        "list_add",
     }
 )
 DEFAULT_WEIGHT = {"strong": 3.0, "chip": 2.0, "chip_weak": 0.4, "control": 1.5, "ai": 0.3, "trade": 0.3}
@@ -80,6 +93,9 @@ class Entry:
     name_ar: str
     name_en: str
     strict: bool = False
+    title_topics: tuple[str, ...] = ()  # topics only when named in the title
+    authority: bool = False  # speaks for a government: agencies, countries, officials
+    legislative: bool = False  # a bill, not a rule: never a primary regulatory action
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +220,9 @@ class _Builder:
             name_ar=str(names.get("ar", "")) if isinstance(names, dict) else "",
             name_en=str(names.get("en", eid)) if isinstance(names, dict) else eid,
             strict=bool(raw.get("strict", False)),
+            title_topics=tuple(_as_list(raw.get("title_topics"), f"{where}.title_topics")),
+            authority=bool(raw.get("authority", kind in ("agency", "country"))),
+            legislative=bool(raw.get("legislative", False)),
         )
         self.entries[eid] = entry
         self.entity_index.setdefault(normalize_text(eid.replace("-", " ")), eid)
@@ -299,15 +318,17 @@ def build_automaton(by_key: Mapping[str, list[int]]) -> Any:
     Values are tuples of (core length, pattern index); a padded key reachable from two cores (a
     proclitic + one key equal to another key) carries both.
     """
-    values: dict[str, list[tuple[int, int]]] = {}
-    for key, idxs in by_key.items():
+    # One value tuple per core key, shared by all its padded forms (memory: ~20 forms per Arabic key).
+    core_value = {key: tuple((len(key), i) for i in idxs) for key, idxs in by_key.items()}
+    values: dict[str, tuple[tuple[int, int], ...]] = {}
+    for key, value in core_value.items():
         prefixes = ("", *sorted(PROCLITICS)) if _arabic_start(key) else ("",)
         for pre in prefixes:
-            bucket = values.setdefault(f" {pre}{key} ", [])
-            bucket.extend((len(key), i) for i in idxs)
+            padded = f" {pre}{key} "
+            values[padded] = values[padded] + value if padded in values else value
     automaton = ahocorasick.Automaton()
     for padded, pairs in values.items():
-        automaton.add_word(padded, tuple(pairs))
+        automaton.add_word(padded, pairs)
     automaton.make_automaton()
     return automaton
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from bot.match.classify import THRESHOLD, Classification
+from bot.match.classify import _DOMAIN_KINDS, Classification
 from bot.match.lexicon import Lexicon, arabic_key, load_lexicon
 from bot.match.normalizer import normalize_text
 
@@ -13,12 +13,17 @@ SECOND_LOOK_MIN = 0.5
 
 
 def needs_second_look(c: Classification) -> bool:
-    """True when the item shows some evidence but not enough (a thin title worth fetching in full).
+    """True exactly when the item shows some evidence but not enough (a thin title worth fetching).
 
-    False when it is already relevant, and False when there is no evidence at all, so pages are
-    never fetched for items that merely mention a person or a country.
+    Some evidence: a positive evidence score that is either at least ``SECOND_LOOK_MIN`` or comes
+    with a named watched entity of the chip domain (a company, chip, agency, list, material) — a
+    Google News title such as "هواوي تكشف عن خطتها" scores little because it is short, not because it
+    is off-topic. False when the item is already relevant, and False when there is no evidence at all
+    (only people or countries, vetoed senses), so pages are never fetched for those.
     """
-    return not c.relevant and SECOND_LOOK_MIN <= c.evidence < THRESHOLD
+    if c.relevant or c.evidence <= 0:
+        return False
+    return c.evidence >= SECOND_LOOK_MIN or any(e.kind in _DOMAIN_KINDS for e in c.entities)
 
 
 def _keys(query: str) -> list[str]:

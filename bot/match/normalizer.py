@@ -10,11 +10,17 @@ Stored text stays as published; this module produces a *matching view* of it:
 * Punctuation, symbols, quotes (« » " " ' ') and all whitespace become one space; runs of spaces collapse.
 * Latin: casefolded, accents stripped; hyphens become spaces (high-bandwidth -> high bandwidth);
   model numbers written with a separator are joined (H-20, H 20 -> h20).
+* Scripts: a space is inserted where Arabic letters touch Latin letters or digits (لASML -> ل asml,
+  H20ات -> h20 ات), so that after normalization every token is one script and every token boundary
+  is a single space. The scanner builds its boundary rules on that (see bot.match.scanner).
 
-Linear time: one ``str.translate`` pass with a precomputed table, then one regex pass for the
-space collapse and model-number join. Offsets are not stored per character: only the places where
-the length changes (deletions, expansions) are recorded as breakpoints, and spans are mapped back
-with a binary search, so the cost is paid per *match*, not per character.
+Linear time, and C-speed passes only on the common path: one ``str.translate`` with a precomputed
+table, one regex substitution for space runs, and sparse edits (model joins, script spaces) found by
+scanning only digit runs and, in non-ASCII text, non-Arabic runs. Offsets are not stored per
+character: only the places where the length changes (deletions, expansions, insertions) are recorded
+as breakpoints, and spans are mapped back with a binary search. The breakpoints of the translate and
+collapse stages are computed on the first ``span()`` call, so a text without matches never pays for
+them.
 """
 
 from __future__ import annotations
@@ -217,11 +223,13 @@ def _translate_map(src: str) -> OffsetMap:
 def _collapse_map(s1: str) -> OffsetMap:
     """Map of the space-run collapse: each run keeps its first space."""
     map2 = OffsetMap()
+    outs, ins = map2._out, map2._in
     removed = 0
     for m in _SPACE_RUN.finditer(s1):
-        cut_from, cut_to = m.start() + 1, m.end()
-        map2.add(cut_from - removed, cut_to)
-        removed += cut_to - cut_from
+        a, b = m.span()
+        outs.append(a + 1 - removed)  # runs are separated by non-spaces: output positions never repeat
+        ins.append(b)
+        removed += b - a - 1
     return map2
 
 
@@ -275,19 +283,21 @@ class Normalized:
         self._src = src
         self._s1 = s1
         self._stage3 = stage3
-        self._maps: tuple[OffsetMap, OffsetMap] | None = None
+        self._maps: tuple[OffsetMap, ...] | None = None
 
-    def _lazy_maps(self) -> tuple[OffsetMap, OffsetMap]:
+    def _lazy_maps(self) -> tuple[OffsetMap, ...]:
+        """The non-identity maps, last stage first (built once, on the first span asked for)."""
         if self._maps is None:
-            map1 = _translate_map(self._src) if self._src else _IDENTITY
-            map2 = _collapse_map(self._s1) if "  " in self._s1 else _IDENTITY
-            self._maps = (map1, map2)
+            maps = [self._stage3, _collapse_map(self._s1) if "  " in self._s1 else _IDENTITY]
+            maps.append(_translate_map(self._src) if self._src else _IDENTITY)
+            self._maps = tuple(m for m in maps if m._out)
         return self._maps
 
     def orig_index(self, n: int) -> int:
         """Original index of the normalized character at ``n``."""
-        map1, map2 = self._lazy_maps()
-        return min(map1(map2(self._stage3(n))), max(len(self.original) - 1, 0))
+        for m in self._maps if self._maps is not None else self._lazy_maps():
+            n = m(n)
+        return min(n, max(len(self.original) - 1, 0))
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original ``[start, end)`` of the normalized span ``[start, end)`` (end exclusive)."""

@@ -86,7 +86,14 @@ def drop_contained(hits: list[Hit], lexicon: Lexicon | None = None) -> list[Hit]
     hits.sort(key=lambda h: (h.start, -h.end))
     kept: list[Hit] = []
     active: list[Hit] = []
+    reach = -1  # the furthest end among active hits
     for h in hits:
+        if h.start >= reach:
+            # Nothing active overlaps (the common case): no containment to check.
+            kept.append(h)
+            active = [h]
+            reach = h.end
+            continue
         active = [a for a in active if a.end > h.start]
         if any(
             a.start <= h.start and a.end >= h.end and (a.end - a.start) > (h.end - h.start) and _swallows(a, h, lexicon)
@@ -95,6 +102,7 @@ def drop_contained(hits: list[Hit], lexicon: Lexicon | None = None) -> list[Hit]
             continue
         kept.append(h)
         active.append(h)
+        reach = max(reach, h.end)
     return kept
 
 
@@ -123,11 +131,26 @@ _GROUP_ENTRY = {"eccn": "eccn-code", "fr": "federal-register", "model": "chip-mo
 _HAS_DIGIT = re.compile(r"[0-9]")
 
 
+_DIGIT_RUN = re.compile("[0-9]+")
+
+
 def recognize(text: str) -> list[Hit]:
+    """Codes found by the recognizer regex, tried only where digits are (every code has some): at a
+    digit run and one or two characters before it (the h/gb/mi prefix of a model number)."""
     out: list[Hit] = []
-    if not _HAS_DIGIT.search(text):
-        return out
-    for m in _RECOGNIZER.finditer(text):
-        eid = _GROUP_ENTRY[m.lastgroup or "eccn"]
-        out.append(Hit(Pattern(m.group(0), eid, m.group(0), "recognizer", False, ""), m.start(), m.end()))
+    done = -1  # end of the last code found: digit runs inside it are not tried again
+    match = _RECOGNIZER.match
+    for d in _DIGIT_RUN.finditer(text):
+        p = d.start()
+        if p < done:
+            continue
+        for start in (p - 2, p - 1, p):
+            if start < 0 or start < done:
+                continue
+            m = match(text, start)
+            if m is not None:
+                eid = _GROUP_ENTRY[m.lastgroup or "eccn"]
+                out.append(Hit(Pattern(m.group(0), eid, m.group(0), "recognizer", False, ""), m.start(), m.end()))
+                done = m.end()
+                break
     return out
