@@ -26,7 +26,7 @@ class Analysis:
 
 
 @lru_cache(maxsize=4)
-def _classifier(lexicon_key: str | None) -> Callable[..., Any]:
+def classifier_for(lexicon_key: str | None) -> Callable[..., Any]:
     import json
     from functools import partial
 
@@ -57,11 +57,11 @@ def analyze(
     """Raises ``bot.parse.NotAFeedError`` when the body holds no feed."""
     parsed = parse_feed(body, url=url, headers=dict(headers))
     items = normalize_entries(parsed.entries, feed_id=feed_id, feed_url=url, language=language, fetched=fetched)
-    classify = classifier or _classifier(lexicon)
+    classify = classifier or classifier_for(lexicon)
     verdicts = {i.identity: classify(i.title, i.content or i.summary, i.language) for i in items}
     return Analysis(parsed.title, parsed.bozo_reason if parsed.bozo else None, len(parsed.entries), items, verdicts)
 
 
 def warm_up(lexicon: str | None = None) -> None:
     """Process-pool initializer: build the lexicon once per worker, not on the first feed."""
-    _classifier(lexicon)("warm up", "")
+    classifier_for(lexicon)("warm up", "")

@@ -9,6 +9,7 @@ on the feed row; one feed's failure never reaches another feed or the cycle.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
@@ -20,9 +21,10 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot.analyze import analyze, lexicon_key
+from bot.analyze import Analysis, analyze, classifier_for, lexicon_key
 from bot.config import FeedsFile
 from bot.fetch import Fetcher, FetchError
+from bot.fetch.article import ArticleCache, fetch_article_text
 from bot.ingest import Classifier, store_new_items
 from bot.normalize import Item
 from bot.parse import NotAFeedError
@@ -31,6 +33,7 @@ from storage import repositories as repo
 from storage.db import session
 
 log = logging.getLogger("raqib.pipeline")
+SECOND_LOOK_CHARS = 20_000  # of an article's text kept as the item's content
 
 Clock = Callable[[], datetime]
 AlertHook = Callable[[Sequence["Alertable"]], Awaitable[None]]
@@ -91,6 +94,8 @@ class Pipeline:
     story_index: StoryIndex = field(default_factory=StoryIndex)
     owner: str | None = None  # in the service: claim each feed (a lease) before polling it
     cpu: Executor | None = None  # a process pool for parse → normalize → match; None: a thread
+    articles: ArticleCache = field(default_factory=ArticleCache)
+    _article_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(4))
     lease: float = 300.0
     on_story_update: StoryHook | None = None
 
@@ -144,6 +149,8 @@ class Pipeline:
                 analysis = await asyncio.to_thread(job)
         except NotAFeedError as exc:
             return await self._fail(feed_id, "not_a_feed", str(exc), failures, interval)
+        if self.config.settings.second_look:
+            analysis = await self._second_look(feed_id, analysis)
         if analysis.bozo_reason:
             log.info("feed %s is ill-formed (%s); kept %d entries", feed_id, analysis.bozo_reason, analysis.entries)
 
@@ -189,6 +196,53 @@ class Pipeline:
         if stored.grown_stories and self.on_story_update is not None:
             await self.on_story_update(stored.grown_stories)
         return result
+
+    async def _second_look(self, feed_id: str, analysis: Analysis) -> Analysis:
+        """Thin new items with some evidence get their article page read once, then are matched again.
+
+        Never for items with no evidence at all, never for items already stored, a few pages at a time.
+        """
+        from bot.match import needs_second_look
+        from bot.stories.urls import is_aggregator, publisher_url
+
+        thin = [i for i in analysis.items if i.url and needs_second_look(analysis.verdicts[i.identity])]
+        if not thin:
+            return analysis
+        known = await asyncio.to_thread(self._stored_identities, feed_id, [i.identity for i in thin])
+        thin = [i for i in thin if i.identity not in known]
+        if not thin:
+            return analysis
+        classify = self.classifier or classifier_for(lexicon_key(self.config.lexicon))
+
+        async def look(item: Item) -> tuple[Item, Any] | None:
+            async with self._article_slots:
+                # Aggregator links (Google News) are not the article: read the publisher's page instead.
+                # Canonical URLs are for comparing, not fetching, so a plain link is fetched as published.
+                page = (publisher_url(item.url, item.source_url) if is_aggregator(item.url or "") else None) or item.url
+                text = await fetch_article_text(self.fetcher, page or "", cache=self.articles)
+            if not text:
+                return None
+            richer = dataclasses.replace(item, content=text[:SECOND_LOOK_CHARS])
+            verdict = await asyncio.to_thread(classify, richer.title, richer.content, richer.language)
+            return richer, verdict
+
+        looked = [r for r in await asyncio.gather(*(look(i) for i in thin)) if r is not None]
+        if not looked:
+            return analysis
+        replaced = {item.identity: (item, verdict) for item, verdict in looked}
+        items = [replaced[i.identity][0] if i.identity in replaced else i for i in analysis.items]
+        verdicts = {**analysis.verdicts, **{k: v for k, (_, v) in replaced.items()}}
+        log.info(
+            "feed %s: second look at %d thin items, %d now relevant",
+            feed_id,
+            len(looked),
+            sum(bool(v.relevant) for _, v in looked),
+        )
+        return dataclasses.replace(analysis, items=items, verdicts=verdicts)
+
+    def _stored_identities(self, feed_id: str, identities: list[str]) -> set[str]:
+        with session(self.engine) as s:
+            return repo.stored_identities(s, feed_id, identities)
 
     def _state(self, feed_id: str) -> tuple[str, str | None, str | None, str, bool, int, bool] | str:
         with session(self.engine) as s:

@@ -330,3 +330,8 @@ def mark_polled(
         values["title"] = func.coalesce(Feed.title, title)
     session.execute(update(Feed).where(col(Feed.id) == feed_id).values(**values))
     session.commit()
+
+
+def stored_identities(session: Session, feed_id: str, identities: list[str]) -> set[str]:
+    stmt = select(ItemRow.identity).where(ItemRow.feed_id == feed_id, col(ItemRow.identity).in_(identities))
+    return set(session.exec(stmt).all())

@@ -2,12 +2,22 @@
 
 Claiming. Due rows (pending, or sent-and-changed for an edit) are leased to this worker for ``lease``
 seconds (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several dispatchers share one outbox without
-doubling work). A pending row is marked ``sending`` before the request leaves.
+doubling work). Just before its request leaves, a row is marked ``sending`` with a fresh lease — a
+conditional UPDATE that fails when our lease ran out and another worker took the row, so a slow chat
+queue never sends a row twice.
 
-Crashes. A worker that dies leaves ``sending`` rows whose lease expires; they go back to ``pending`` marked
-``resent_after_crash``. No chat platform offers an idempotency key for messages, so a send whose answer
-was lost with the worker cannot be told apart from one that never left: Raqib sends it again rather than
-risk losing it. The window is the time between the platform's answer and our commit (milliseconds).
+Crashes. A worker that dies leaves ``sending`` rows whose lease expires (on SQLite, at the next start);
+they go back to ``pending`` marked ``resent_after_crash``; rows it had merely claimed go back unmarked.
+Telegram and Discord webhooks offer no idempotency key for messages, so a send whose answer was lost with
+the worker cannot be told apart from one that never left: Raqib sends it again rather than risk losing it
+(at-least-once). The window is the time between the platform's answer and our commit (milliseconds); the
+crash test (tests/service/test_crash.py) kills ``raqib run`` inside it on purpose and checks that every
+duplicate is a flagged row.
+
+Clocks. A never-tried row is due whatever its ``next_attempt`` says, and a lease or retry time beyond the
+longest we ever set means the wall clock went back: both count as due, so a backward clock jump does not
+hold the outbox back. Rows in flight in this process are never swept, so a forward jump cannot make this
+worker send its own in-flight row again.
 
 Outcomes. Success records the message id; ``RetryLater`` backs off exponentially (at least the platform's
 ``retry_after``); ``PermanentFailure`` pauses the subscription with the reason and cancels its queue;
@@ -17,6 +27,7 @@ Outcomes. Success records the message id; ``RetryLater`` backs off exponentially
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -60,6 +71,7 @@ class DispatchSettings:
     backoff_max: float = 3600.0
     per_chat_interval: float = 1.0  # Telegram: about one message a second per chat
     global_rate: float = 30.0  # Telegram: about 30 messages a second per bot
+    max_retry_after: float = 86400.0  # a platform's retry_after is honoured up to a day
 
 
 class RateLimiter:
@@ -116,17 +128,27 @@ class Dispatcher:
         self.wake = asyncio.Event()
         self.sent = 0
         self.failed = 0
+        self.inflight: set[int] = set()  # claimed by this process and not finished: never swept
 
     # -- claiming (in a worker thread) ------------------------------------------------------------------
     def _claim(self) -> list[Claimed]:
         now = self.clock()
+        lease = timedelta(seconds=self.settings.lease)
+        horizon = now + timedelta(seconds=max(self.settings.backoff_max, self.settings.max_retry_after) * 1.1)
+        expired = or_(
+            col(Delivery.lease_until).is_(None),
+            col(Delivery.lease_until) < now,
+            col(Delivery.lease_until) > now + lease,
+        )
         with session(self.engine) as s:
             # Leases of dead workers: the send may or may not have arrived; it goes again (see module doc).
-            s.execute(
-                update(Delivery)
-                .where(Delivery.status == "sending", col(Delivery.lease_until) < now)
-                .values(status="pending", resent_after_crash=True, lease_owner=None, lease_until=None)
+            sweep = update(Delivery).where(
+                Delivery.status == "sending",
+                or_(col(Delivery.lease_until) < now, col(Delivery.lease_until) > now + lease),
             )
+            if self.inflight:
+                sweep = sweep.where(col(Delivery.id).not_in(list(self.inflight)))
+            s.execute(sweep.values(status="pending", resent_after_crash=True, lease_owner=None, lease_until=None))
             platforms = list(self.notifiers)
             stmt = (
                 select(Delivery)
@@ -134,12 +156,16 @@ class Dispatcher:
                 .where(
                     col(Subscription.platform).in_(platforms),
                     col(Subscription.paused).is_(False),
-                    col(Delivery.next_attempt) <= now,
+                    or_(
+                        col(Delivery.next_attempt) <= now,
+                        Delivery.attempts == 0,
+                        col(Delivery.next_attempt) > horizon,
+                    ),
                     or_(
                         Delivery.status == "pending",
                         (Delivery.status == "sent") & col(Delivery.needs_edit).is_(True),
                     ),
-                    or_(col(Delivery.lease_until).is_(None), col(Delivery.lease_until) < now),
+                    expired,
                 )
                 .order_by(col(Delivery.next_attempt), col(Delivery.id))
                 .limit(self.settings.batch)
@@ -147,12 +173,12 @@ class Dispatcher:
             if s.get_bind().dialect.name == "postgresql":
                 stmt = stmt.with_for_update(skip_locked=True, of=Delivery)  # type: ignore[call-arg]
             rows = list(s.exec(stmt).all())
-            until = now + timedelta(seconds=self.settings.lease)
+            until = now + lease
             claimed = []
             for d in rows:
+                if d.id in self.inflight:
+                    continue
                 edit = d.status == "sent"
-                if not edit:
-                    d.status = "sending"
                 d.lease_owner, d.lease_until = self.owner, until
                 s.add(d)
                 assert d.id is not None
@@ -160,7 +186,27 @@ class Dispatcher:
                     Claimed(d.id, d.subscription_id, d.story_id, d.kind, edit, d.message_id, d.payload, d.attempts)
                 )
             s.commit()
+            self.inflight.update(c.id for c in claimed)
             return claimed
+
+    def _mark_sending(self, row: Claimed) -> bool:
+        """The last step before the request leaves: still ours? Then ``sending``, with a fresh lease."""
+        now = self.clock()
+        values: dict[str, object] = {"lease_until": now + timedelta(seconds=self.settings.lease)}
+        if not row.edit:
+            values["status"] = "sending"
+        with session(self.engine) as s:
+            result = s.execute(
+                update(Delivery)
+                .where(
+                    col(Delivery.id) == row.id,
+                    Delivery.lease_owner == self.owner,
+                    Delivery.status == ("sent" if row.edit else "pending"),
+                )
+                .values(**values)
+            )
+            s.commit()
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
     # -- one cycle ----------------------------------------------------------------------------------------
     async def dispatch_once(self) -> int:
@@ -178,9 +224,12 @@ class Dispatcher:
         for row in rows:
             try:
                 await self._send(row)
-            except Exception:  # a bug must not strand the rest of the queue
+            except Exception:  # a bug, or the database went away: the rest of the queue goes on
                 log.exception("delivery %s failed unexpectedly", row.id)
-                await asyncio.to_thread(self._retry, row, "internal error", None)
+                with contextlib.suppress(Exception):
+                    await asyncio.to_thread(self._retry, row, "internal error", None)
+            finally:
+                self.inflight.discard(row.id)
 
     async def _send(self, row: Claimed) -> None:
         prepared = await asyncio.to_thread(self._prepare, row)
@@ -190,6 +239,9 @@ class Dispatcher:
         notifier = self.notifiers[sub.platform]
         target = sub.secret or sub.target
         await self.limiter.wait(f"{sub.platform}:{sub.target}")
+        if not await asyncio.to_thread(self._mark_sending, row):
+            log.info("delivery %s was taken over by another worker; not sending", row.id)
+            return
         started = time.monotonic()
         try:
             if reply is not None:
@@ -225,6 +277,11 @@ class Dispatcher:
             sub = s.get(Subscription, row.subscription_id)
             if sub is None:
                 return None
+            if row.kind == "digest":
+                # Rebuilt from the store for the row's period, with its chart (see bot.digest.deliver).
+                from bot.digest.deliver import reply_from_payload
+
+                return sub, None, reply_from_payload(s, sub, row.payload)
             if row.kind != "alert":
                 payload = json.loads(row.payload or "{}")
                 return sub, None, Reply(text=payload.get("text", ""), language=sub.interface_language)
@@ -271,7 +328,7 @@ class Dispatcher:
             self._finish(row, status="sent" if row.edit else "failed", error=error, attempts=attempts, needs_edit=False)
             return
         delay = min(self.settings.backoff_base * 2 ** (attempts - 1), self.settings.backoff_max)
-        delay = max(delay * (0.5 + self.rng.random()), retry_after or 0.0)
+        delay = max(delay * (0.5 + self.rng.random()), min(retry_after or 0.0, self.settings.max_retry_after))
         log.info("delivery %s will be retried in %.1fs: %s", row.id, delay, error)
         self._finish(
             row,

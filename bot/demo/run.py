@@ -28,6 +28,7 @@ FEEDS_DIR = Path(__file__).parent / "feeds"
 _RFC822 = re.compile(r"(<(pubDate|dc:date|lastBuildDate)>)([^<]+)(</\2>)")
 _RFC3339 = re.compile(r"(<(updated|published)>)([^<]+)(</\2>)")
 _BLOCK = re.compile(r"<(item|entry)\b.*?</\1>", re.DOTALL)
+_LEAD_REASONS: dict[int, tuple[str, ...]] = {}  # the story lead's reasons, shown with its alert
 _CONTENT_TYPE = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
 
 
@@ -126,7 +127,7 @@ def _compact(alert: Alertable, view: Any, titles: dict[str, str]) -> str:
     source = lead.source_name or titles.get(lead.feed_id, lead.feed_id)
     sev = ((story.severity if story else None) or m.severity or "normal").upper()
     topics = " ".join(f"#{t}" for t in ((story.topics.split() if story else None) or m.topics)[:4])
-    why = "; ".join(m.reasons[:2])
+    why = "; ".join((_LEAD_REASONS.get(alert.story_id or -1) or m.reasons)[:2])
     return (
         f"  [{sev:<8}] {lead.title}\n"
         f"             {source} · {lead.language} · score {m.score:.2f} · {topics}\n"
@@ -185,7 +186,7 @@ async def _demo(out: TextIO, data_dir: str) -> int:
             if grown:
                 _line(
                     out,
-                    "   Stories from the backlog that this week's news joined (their chats see an edit, not a new alert):",
+                    "   Backlog stories this week's news joined (their chats see an edit, not a new alert):",
                 )
                 for v in grown:
                     _line(out, f"   · {v.lead.item.title}")
@@ -193,6 +194,12 @@ async def _demo(out: TextIO, data_dir: str) -> int:
             _line(out, "")
             covered = {m.item.guid for v in views.values() for m in v.members}
             _report_traps(out, manifest, alerts, covered)
+            _line(out, "")
+            _line(out, "5) The week's digest, as a subscribed chat gets it on Monday morning:")
+            from bot.digest.demo import demo_digest
+
+            chart = await asyncio.to_thread(demo_digest, engine, out, "en")
+            _line(out, f"   chart of mentions per topic per day: {chart}")
     return 0
 
 
@@ -206,7 +213,13 @@ def _story_views(engine: Any, alerted: list[int | None], since: datetime) -> dic
     with session(engine) as s:
         ids = [sid for sid in alerted if sid is not None]
         ids += [sid for sid in s.exec(select(Story.id).where(col(Story.updated_at) >= since)).all() if sid not in ids]
-        return {sid: v for sid in ids if (v := repo.story_view(s, sid)) is not None}
+        from bot.deliver.views import alert_view
+
+        views = {sid: v for sid in ids if (v := repo.story_view(s, sid)) is not None}
+        for sid in views:
+            lead_view = alert_view(s, sid)
+            _LEAD_REASONS[sid] = lead_view.reasons if lead_view else ()
+        return views
 
 
 def _members(out: TextIO, view: Any, titles: dict[str, str]) -> None:

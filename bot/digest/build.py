@@ -1,8 +1,24 @@
-"""The digest of a period for one subscription: top stories ranked, grouped by topic, with the period's
-numbers against the previous period and the most mentioned entities.
+"""The digest of a period for one subscription: what it holds, read from the store (no formatting here).
 
-Ranking score (documented for users in the README): independent sources × 1.0 + the story's match score ×
-2.0 + 1.0 when both languages covered it + recency (up to 1.0, linear over the period).
+Contents. The new stories of the period (first published inside it) on the subscription's topics and item
+languages, ranked and grouped under their main topic; the period's numbers against the previous period of
+the same length (new stories, reports, distinct sources, stories per topic); the most mentioned entities;
+the entities new this period (none in the four weeks before it); and the spikes of the last 24 hours
+(``bot.digest.spikes``).
+
+Ranking score of a story (shown to users in the README)::
+
+    rank = min(independent sources, 10) × 1.0      # more outlets reporting it: more important
+         + match score × 2.0                        # the matcher's confidence and severity (0–1)
+         + 1.0 if both Arabic and English covered it
+         + recency × 1.0                            # 0 at the period's start, 1 at its end
+
+Sources weigh most: an event many outlets report independently matters more than one strong item. The cap
+keeps one syndicated wire story from burying the rest. Ties go to the older story id (stable order).
+
+Entities counted. Named entities only: generic terms have no display name, and countries (China, the
+United States) would top every week and tell the reader nothing, so both are left out of "most mentioned",
+"new" and spikes.
 """
 
 from __future__ import annotations
@@ -10,166 +26,348 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import func
+from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
 from bot.deliver.model import Reply
-from storage.tables import ItemRow, MatchEntity, MatchTopic, Story, StoryItem, Subscription
+from bot.digest.period import Period, ending_at, zone
+from bot.digest.spikes import Spike, SpikeSettings, detect_spikes
+from storage.tables import ItemRow, Match, MatchEntity, MatchTopic, Story, StoryItem, Subscription
 
-PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
-TOP_PER_TOPIC = 5
+# Kinds of lexicon entries that are not counted as entities (see module docstring).
+SKIPPED_KINDS = frozenset({"term", "country", "place"})
+SOURCE_CAP = 10
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    top_per_topic: int = 5
+    max_stories: int = 15
+    entities: int = 8
+    new_entities: int = 5
+    new_lookback: timedelta = timedelta(days=28)
+    # "New" needs history: in a store younger than this before the period, everything would look new.
+    new_min_history: timedelta = timedelta(days=7)
+    spikes: SpikeSettings = field(default_factory=SpikeSettings)
 
 
 @dataclass
 class DigestStory:
     story_id: int
     title: str
+    title_language: str  # the title is shown in its own language
     url: str | None
     sources: int
-    languages: str
+    languages: list[str]
     score: float
     rank: float
     topics: list[str]
+    main_topic: str
+    first_published: datetime
 
 
 @dataclass
 class Digest:
-    since: datetime
-    until: datetime
-    language: str
-    stories: list[DigestStory] = field(default_factory=list)
-    by_topic: dict[str, list[DigestStory]] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)
-    previous: dict[str, int] = field(default_factory=dict)
-    entities: list[tuple[str, int]] = field(default_factory=list)
+    period: Period
+    language: str  # the subscription's interface language
+    topics: list[str]  # the subscription's topics ([] = all)
+    item_languages: list[str] = field(default_factory=lambda: ["ar", "en"])  # the items it wants
+    stories: list[DigestStory] = field(default_factory=list)  # ranked, best first
+    groups: dict[str, list[DigestStory]] = field(default_factory=dict)  # main topic → stories, best group first
+    counts: dict[str, int] = field(default_factory=dict)  # stories, items, sources
+    previous: dict[str, int] = field(default_factory=dict)  # the same for the previous period
+    topic_counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # topic → (stories, previous)
+    entities: list[tuple[str, int]] = field(default_factory=list)  # (entity id, mentions), most first
     new_entities: list[str] = field(default_factory=list)
+    spikes: list[Spike] = field(default_factory=list)
+
+    @property
+    def since(self) -> datetime:
+        return self.period.since
+
+    @property
+    def until(self) -> datetime:
+        return self.period.until
+
+    @property
+    def empty(self) -> bool:
+        return not self.stories
 
 
 def rank(story: Story, since: datetime, until: datetime) -> float:
+    """The documented ranking score (module docstring)."""
     span = max((until - since).total_seconds(), 1.0)
     recency = max(0.0, min(1.0, (story.last_published - since).total_seconds() / span))
-    both = 1.0 if len(story.languages.split()) > 1 else 0.0
-    return story.source_count * 1.0 + story.score * 2.0 + both + recency
+    both = 1.0 if {"ar", "en"} <= set(story.languages.split()) else 0.0
+    return min(story.source_count, SOURCE_CAP) * 1.0 + story.score * 2.0 + both + recency
 
 
-def _stories(s: Session, since: datetime, until: datetime, topics: list[str]) -> list[Story]:
-    stmt = select(Story).where(col(Story.first_published) >= since, col(Story.first_published) < until)
-    stories = list(s.exec(stmt).all())
-    if topics:
-        wanted = set(topics)
-        stories = [st for st in stories if wanted & set(st.topics.split())]
-    return stories
+@lru_cache(maxsize=1)
+def _kinds() -> dict[str, str]:
+    from bot.match import load_lexicon
+
+    return {e.id: e.kind for e in load_lexicon().entries.values()}
 
 
-def _entity_counts(s: Session, since: datetime, until: datetime) -> Counter[str]:
-    stmt = (
-        select(MatchEntity.entity, func.count())
-        .where(col(MatchEntity.published) >= since, col(MatchEntity.published) < until)
-        .group_by(MatchEntity.entity)
-    )
-    return Counter({e: int(n) for e, n in s.exec(stmt).all()})
+def counted_entity(entity_id: str) -> bool:
+    return _kinds().get(entity_id, "term") not in SKIPPED_KINDS
 
 
-def build_digest(s: Session, sub: Subscription, until: datetime, period: timedelta | None = None) -> Digest:
-    period = period or PERIODS.get(sub.digest, PERIODS["weekly"])
-    since = until - period
-    topics = [x for x in sub.topics.split() if not x.startswith("__")]
-    digest = Digest(since, until, sub.interface_language)
-    stories = _stories(s, since, until, topics)
+def _wanted_languages(sub: Subscription) -> set[str]:
+    return set(sub.languages.split()) or {"ar", "en"}
+
+
+def sub_topics(sub: Subscription) -> list[str]:
+    """The subscription's topics; internal markers (``__…``) are not topics."""
+    return [t for t in sub.topics.split() if not t.startswith("__")]
+
+
+def _stories(s: Session, period: Period, topics: list[str], languages: set[str]) -> list[Story]:
+    stmt = select(Story).where(col(Story.first_published) >= period.since, col(Story.first_published) < period.until)
+    wanted = set(topics)
+    return [
+        st
+        for st in s.exec(stmt).all()
+        if (not wanted or wanted & set(st.topics.split())) and languages & set(st.languages.split())
+    ]
+
+
+def _titles(s: Session, stories: list[Story], languages: set[str]) -> dict[int, ItemRow]:
+    """The item whose title represents each story: its lead, or its first member in a wanted language."""
+    leads = {st.lead_item_id for st in stories if st.lead_item_id}
+    rows = {r.id: r for r in s.exec(select(ItemRow).where(col(ItemRow.id).in_(leads))).all()} if leads else {}
+    out: dict[int, ItemRow] = {}
     for st in stories:
         assert st.id is not None
-        lead = s.get(ItemRow, st.lead_item_id) if st.lead_item_id else None
-        if lead is None:
+        lead = rows.get(st.lead_item_id)
+        if lead is not None and lead.language in languages and lead.title.strip():
+            out[st.id] = lead
             continue
-        digest.stories.append(
-            DigestStory(
-                st.id,
-                lead.title,
-                lead.url,
-                st.source_count,
-                st.languages,
-                st.score,
-                rank(st, since, until),
-                st.topics.split(),
-            )
-        )
-    digest.stories.sort(key=lambda d: (-d.rank, d.story_id))
-    for ds in digest.stories:
-        main = next((x for x in ds.topics if not topics or x in topics), None)
-        if main:
-            digest.by_topic.setdefault(main, []).append(ds)
-    items = s.exec(
-        select(func.count(func.distinct(StoryItem.item_id)))
-        .join(ItemRow, col(ItemRow.id) == col(StoryItem.item_id))
-        .where(col(ItemRow.published) >= since, col(ItemRow.published) < until)
-    ).one()
-    prev = _stories(s, since - period, since, topics)
-    digest.counts = {"stories": len(stories), "items": int(items), "sources": sum(x.sources for x in digest.stories)}
-    digest.previous = {"stories": len(prev)}
-    now_entities = _entity_counts(s, since, until)
-    before = _entity_counts(s, since - timedelta(days=28), since)
-    digest.entities = now_entities.most_common(8)
-    digest.new_entities = [e for e, _ in now_entities.most_common() if e not in before][:5]
-    return digest
-
-
-def topic_counts_by_day(s: Session, since: datetime, until: datetime) -> dict[str, Counter[str]]:
-    """Mentions per topic per day (UTC dates), for the chart."""
-    stmt = select(MatchTopic.topic, MatchTopic.published).where(
-        col(MatchTopic.published) >= since, col(MatchTopic.published) < until
-    )
-    out: dict[str, Counter[str]] = {}
-    for topic, published in s.exec(stmt).all():
-        out.setdefault(topic, Counter())[published.date().isoformat()] += 1
+        member = s.exec(
+            select(ItemRow)
+            .join(StoryItem, col(StoryItem.item_id) == col(ItemRow.id))
+            .where(StoryItem.story_id == st.id, col(ItemRow.language).in_(languages), ItemRow.title != "")
+            .order_by(col(ItemRow.published), col(ItemRow.id))
+            .limit(1)
+        ).first()
+        if member is not None:
+            out[st.id] = member
     return out
 
 
-def render_text(d: Digest) -> str:
-    from bot.deliver.views import entity_name
-
-    lang = d.language
-    ar = lang == "ar"
-    head = "موجز رقيب" if ar else "Raqib digest"
-    span = f"{d.since:%Y-%m-%d} → {d.until:%Y-%m-%d}"
-    if not d.stories:
-        return f"{head} ({span}): " + ("لا قصص جديدة في هذه الفترة." if ar else "no new stories in this period.")
-    delta = d.counts["stories"] - d.previous.get("stories", 0)
-    sign = "+" if delta >= 0 else ""
-    lines = [
-        f"{head} — {span}",
-        (
-            f"{d.counts['stories']} قصة ({sign}{delta} عن الفترة السابقة) · {d.counts['items']} خبرًا"
-            if ar
-            else f"{d.counts['stories']} stories ({sign}{delta} vs previous period) · {d.counts['items']} reports"
-        ),
-    ]
-    from bot.match import load_lexicon
-
-    topics = load_lexicon().topics
-    for topic, stories in d.by_topic.items():
-        tp = topics.get(topic)
-        name = (tp.name_ar if ar else tp.name_en) if tp else topic
-        lines.append("")
-        lines.append(f"■ {name}")
-        for ds in stories[:TOP_PER_TOPIC]:
-            src = f"{ds.sources} مصادر" if ar else f"{ds.sources} sources"
-            lines.append(f"  • {ds.title} ({src})" + (f"\n    {ds.url}" if ds.url else ""))
-    if d.entities:
-        lines.append("")
-        label = "الأكثر ذكرًا: " if ar else "Most mentioned: "
-        lines.append(label + ", ".join(f"{entity_name(e, lang)} ({n})" for e, n in d.entities))
-    if d.new_entities:
-        label = "جديد هذا الأسبوع: " if ar else "New this week: "
-        lines.append(label + ", ".join(entity_name(e, lang) for e in d.new_entities))
-    return "\n".join(lines)
+def relevant_items(since: datetime, until: datetime, topics: list[str], languages: set[str]) -> Select:  # type: ignore[type-arg]
+    """Ids of relevant items published in [since, until) on ``topics`` (all when empty) in ``languages``."""
+    stmt = (
+        select(ItemRow.id)
+        .join(Match, col(Match.item_id) == col(ItemRow.id))
+        .where(
+            col(Match.relevant).is_(True),
+            col(ItemRow.published) >= since,
+            col(ItemRow.published) < until,
+            col(ItemRow.language).in_(languages),
+        )
+    )
+    if topics:
+        stmt = stmt.where(col(ItemRow.id).in_(select(MatchTopic.item_id).where(col(MatchTopic.topic).in_(topics))))
+    return stmt
 
 
-def digest_reply(s: Session, sub: Subscription, now: datetime) -> Reply | None:
-    d = build_digest(s, sub, now)
-    if not d.stories:
-        return Reply(text=render_text(d), language=sub.interface_language)
-    return Reply(text=render_text(d), language=sub.interface_language, extra={"digest": d})
+def _numbers(s: Session, period: Period, topics: list[str], languages: set[str], stories: int) -> dict[str, int]:
+    ids = relevant_items(period.since, period.until, topics, languages).subquery()
+    source = func.coalesce(ItemRow.source_name, ItemRow.feed_id)
+    items, sources = s.exec(
+        select(func.count(col(ItemRow.id)), func.count(func.distinct(source))).where(
+            col(ItemRow.id).in_(select(ids.c.id))
+        )
+    ).one()
+    return {"stories": stories, "items": int(items), "sources": int(sources)}
 
 
-__all__ = ["Digest", "build_digest", "digest_reply", "rank", "render_text", "topic_counts_by_day"]
+def entity_counts(s: Session, since: datetime, until: datetime, topics: list[str], languages: set[str]) -> Counter[str]:
+    """Mentions (items) per counted entity in [since, until) on the subscription's topics and languages."""
+    ids = relevant_items(since, until, topics, languages).subquery()
+    stmt = (
+        select(MatchEntity.entity, func.count())
+        .where(col(MatchEntity.item_id).in_(select(ids.c.id)))
+        .group_by(MatchEntity.entity)
+    )
+    return Counter({e: int(n) for e, n in s.exec(stmt).all() if counted_entity(e)})
+
+
+def first_mention(s: Session) -> datetime | None:
+    """When the store's history of relevant items begins (the earliest topic mention)."""
+    return s.exec(select(func.min(MatchTopic.published))).one()
+
+
+def _topic_counts(stories: list[Story], topics: list[str]) -> Counter[str]:
+    wanted = set(topics)
+    return Counter(t for st in stories for t in dict.fromkeys(st.topics.split()) if not wanted or t in wanted)
+
+
+def _member_topics(s: Session, story_ids: list[int]) -> dict[int, Counter[str]]:
+    """For each story, how many of its items carry each topic."""
+    out: dict[int, Counter[str]] = {}
+    if not story_ids:
+        return out
+    stmt = (
+        select(StoryItem.story_id, MatchTopic.topic, func.count())
+        .join(MatchTopic, col(MatchTopic.item_id) == col(StoryItem.item_id))
+        .where(col(StoryItem.story_id).in_(story_ids))
+        .group_by(StoryItem.story_id, MatchTopic.topic)
+    )
+    for story_id, topic, n in s.exec(stmt).all():
+        out.setdefault(story_id, Counter())[topic] = int(n)
+    return out
+
+
+def _main_topic(story_topics: list[str], wanted: set[str], members: Counter[str], period: Counter[str]) -> str:
+    """The topic a story is listed under: the one most of its items carry; on a tie the most specific
+    (fewest stories this period: "Entity List" before the broad "Export controls"); then by id."""
+    candidates = [t for t in story_topics if not wanted or t in wanted] or story_topics
+    if not candidates:
+        return ""
+    return min(candidates, key=lambda t: (-members[t], period[t], t))
+
+
+def build_digest(
+    s: Session,
+    sub: Subscription,
+    until: datetime | None = None,
+    span: timedelta | None = None,
+    *,
+    period: Period | None = None,
+    settings: DigestSettings | None = None,
+) -> Digest:
+    """The digest of ``period`` (or of the period of ``span``, default the subscription's, ending at
+    ``until``) for ``sub``: its topics, item languages and interface language."""
+    settings = settings or DigestSettings()
+    if period is None:
+        if until is None:
+            raise ValueError("build_digest needs a period or an end time")
+        period = ending_at(sub, until, span)
+    topics = sub_topics(sub)
+    languages = _wanted_languages(sub)
+    digest = Digest(period, "ar" if sub.interface_language == "ar" else "en", topics, sorted(languages))
+
+    found = _stories(s, period, topics, languages)
+    titles = _titles(s, found, languages)
+    member_topics = _member_topics(s, [st.id for st in found if st.id is not None])
+    period_topics = _topic_counts(found, [])
+    wanted = set(topics)
+    for st in found:
+        assert st.id is not None
+        item = titles.get(st.id)
+        if item is None:  # pruned, or no member in a wanted language
+            continue
+        story_topics = st.topics.split()
+        main = _main_topic(story_topics, wanted, member_topics.get(st.id, Counter()), period_topics)
+        digest.stories.append(
+            DigestStory(
+                story_id=st.id,
+                title=" ".join(item.title.split()),
+                title_language=item.language,
+                url=item.url,
+                sources=st.source_count,
+                languages=sorted(set(st.languages.split())),
+                score=st.score,
+                rank=round(rank(st, period.since, period.until), 4),
+                topics=story_topics,
+                main_topic=main,
+                first_published=st.first_published,
+            )
+        )
+    digest.stories.sort(key=lambda d: (-d.rank, d.story_id))
+    for ds in digest.stories:  # best group first: groups appear in the order of their best story
+        digest.groups.setdefault(ds.main_topic, []).append(ds)
+
+    before = period.previous()
+    previous = _stories(s, before, topics, languages)
+    digest.counts = _numbers(s, period, topics, languages, len(digest.stories))
+    digest.previous = _numbers(s, before, topics, languages, len(previous))
+    now_t, prev_t = _topic_counts(found, topics), _topic_counts(previous, topics)
+    digest.topic_counts = {t: (now_t[t], prev_t[t]) for t in sorted(now_t | prev_t, key=lambda t: (-now_t[t], t))}
+
+    mentions = entity_counts(s, period.since, period.until, topics, languages)
+    digest.entities = sorted(mentions.items(), key=lambda kv: (-kv[1], kv[0]))[: settings.entities]
+    start = first_mention(s)
+    if start is not None and start <= period.since - settings.new_min_history:
+        seen = entity_counts(s, period.since - settings.new_lookback, period.since, topics, languages)
+        fresh = [e for e, _ in sorted(mentions.items(), key=lambda kv: (-kv[1], kv[0])) if e not in seen]
+        digest.new_entities = fresh[: settings.new_entities]
+    digest.spikes = _distinct_spikes(
+        detect_spikes(s, period.until, topics=topics, languages=languages, settings=settings.spikes),
+        settings.spikes.limit,
+    )
+    return digest
+
+
+def _distinct_spikes(spikes: list[Spike], limit: int) -> list[Spike]:
+    """The strongest spikes, one per thing: the entity Nvidia and the topic Nvidia are the same news."""
+    from bot.digest.render import entity_name, topic_name
+
+    seen: set[str] = set()
+    out = []
+    for sp in spikes:
+        name = (entity_name if sp.kind == "entity" else topic_name)(sp.key, "en").casefold()
+        if sp.key in seen or name in seen:
+            continue
+        seen |= {sp.key, name}
+        out.append(sp)
+    return out[:limit]
+
+
+def local_days(period: Period) -> list[str]:
+    """The calendar days (ISO dates, in the period's time zone) the period touches, in order."""
+    tz = zone(period.timezone)
+    first = period.since.astimezone(tz).date()
+    last = (period.until - timedelta(microseconds=1)).astimezone(tz).date()
+    return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+
+
+def topic_counts_by_day(s: Session, digest: Digest) -> tuple[list[str], dict[str, list[int]]]:
+    """Mentions (relevant items) per topic per local day over the digest's period, for the chart:
+    the days, and for each topic a count per day (topics limited to the subscription's)."""
+    period = digest.period
+    days = local_days(period)
+    index = {d: i for i, d in enumerate(days)}
+    tz = zone(period.timezone)
+    stmt = (
+        select(MatchTopic.topic, MatchTopic.published)
+        .join(ItemRow, col(ItemRow.id) == col(MatchTopic.item_id))
+        .where(
+            col(MatchTopic.published) >= period.since,
+            col(MatchTopic.published) < period.until,
+            col(ItemRow.language).in_(digest.item_languages),
+        )
+    )
+    if digest.topics:
+        stmt = stmt.where(col(MatchTopic.topic).in_(digest.topics))
+    out: dict[str, list[int]] = {}
+    for topic, published in s.exec(stmt).all():
+        day = published.astimezone(tz).date().isoformat()
+        if day in index:
+            out.setdefault(topic, [0] * len(days))[index[day]] += 1
+    return days, out
+
+
+def digest_reply(s: Session, sub: Subscription, now: datetime, *, chart: bool = True) -> Reply:
+    """``/digest``: this chat's digest of the period ending now, with its chart (see ``bot.digest.deliver``)."""
+    from bot.digest.deliver import reply_for
+
+    return reply_for(s, build_digest(s, sub, now), chart=chart)
+
+
+__all__ = [
+    "Digest",
+    "DigestSettings",
+    "DigestStory",
+    "build_digest",
+    "digest_reply",
+    "entity_counts",
+    "local_days",
+    "rank",
+    "topic_counts_by_day",
+]

@@ -3,24 +3,55 @@
 from __future__ import annotations
 
 import argparse
-import html
-import json
+import base64
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.config import ConfigError, Env, FeedsFile, parse_duration
+from storage.tables import Subscription
+
+
+def probe(topics: list[str], language: str, now: datetime, timezone: str = "UTC") -> Subscription:
+    """A subscription that exists only for this rendering (all item languages)."""
+    return Subscription(
+        platform="cli",
+        target="-",
+        topics=" ".join(topics),
+        interface_language=language,
+        timezone=timezone,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def render(engine: object, sub: Subscription, now: datetime, span: timedelta, fmt: str) -> bytes:
+    """The digest in ``fmt`` (md, html, png, json) as bytes ready to write."""
+    from bot.digest.build import build_digest
+    from bot.digest.chart import render_chart
+    from bot.digest.render import render_html, render_json, render_markdown
+    from storage.db import session
+
+    with session(engine) as s:  # type: ignore[arg-type]
+        d = build_digest(s, sub, now, span)
+        if fmt == "png":
+            return render_chart(s, d)
+        if fmt == "json":
+            return render_json(d).encode()
+        if fmt == "html":
+            src = None
+            if not d.empty:  # a self-contained page: the chart inline
+                src = "data:image/png;base64," + base64.b64encode(render_chart(s, d)).decode()
+            return render_html(d, chart_src=src).encode()
+        return render_markdown(d).encode()
 
 
 def run(config: FeedsFile, env: Env, args: argparse.Namespace) -> int:
     from bot.app import open_database
-    from bot.digest.build import build_digest, render_text
     from bot.match import topic_lookup
-    from storage.db import session
-    from storage.tables import Subscription
 
     try:
-        period = parse_duration(args.since)
+        span = timedelta(seconds=parse_duration(args.since))
     except ValueError as exc:
         raise ConfigError(f"--since: {exc}") from None
     topics = []
@@ -31,49 +62,14 @@ def run(config: FeedsFile, env: Env, args: argparse.Namespace) -> int:
             return 2
         topics.append(tid)
     now = datetime.now(UTC)
-    from datetime import timedelta
-
-    probe = Subscription(
-        platform="cli",
-        target="-",
-        topics=" ".join(topics),
-        interface_language=args.lang,
-        created_at=now,
-        updated_at=now,
-    )
     engine = open_database(config, env)
-    with session(engine) as s:
-        d = build_digest(s, probe, now, timedelta(seconds=period))
-        if args.format == "png":
-            from bot.digest.chart import render_chart
-
-            data = render_chart(s, d)
-            out = Path(args.out or "digest.png")
-            out.write_bytes(data)
-            print(f"chart written to {out}")
-            return 0
-    if args.format == "json":
-        body = json.dumps(
-            {
-                "since": d.since.isoformat(),
-                "until": d.until.isoformat(),
-                "language": d.language,
-                "counts": d.counts,
-                "previous": d.previous,
-                "entities": d.entities,
-                "new_entities": d.new_entities,
-                "stories": [s.__dict__ for s in d.stories],
-            },
-            ensure_ascii=False,
-            default=str,
-        )
-    elif args.format == "html":
-        direction = "rtl" if args.lang == "ar" else "ltr"
-        body = f'<div dir="{direction}"><pre>{html.escape(render_text(d))}</pre></div>'
+    body = render(engine, probe(topics, args.lang, now), now, span, args.format)
+    if args.format == "png":
+        out = Path(args.out or "digest.png")
+        out.write_bytes(body)
+        print(f"chart written to {out}")
+    elif args.out:
+        Path(args.out).write_bytes(body + b"\n")
     else:
-        body = render_text(d)
-    if args.out:
-        Path(args.out).write_text(body + "\n", encoding="utf-8")
-    else:
-        print(body)
+        sys.stdout.write(body.decode() + "\n")
     return 0

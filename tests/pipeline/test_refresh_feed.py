@@ -27,8 +27,15 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 def keyword_classifier(title: str, text: str, lang: str | None) -> SimpleNamespace:
     hit = "chip" in title.lower()
-    return SimpleNamespace(relevant=hit, score=0.9 if hit else 0.0, severity="high" if hit else None,
-                           topics=("ai-chips",) if hit else (), entities=(), reasons=("'chip' in title",) if hit else ())
+    return SimpleNamespace(
+        relevant=hit,
+        score=0.9 if hit else 0.0,
+        severity="high" if hit else None,
+        topics=("ai-chips",) if hit else (),
+        entities=(),
+        reasons=("'chip' in title",) if hit else (),
+        evidence=5.0 if hit else 0.0,
+    )
 
 
 def rss(*items: tuple[str, str, datetime]) -> bytes:
@@ -37,8 +44,9 @@ def rss(*items: tuple[str, str, datetime]) -> bytes:
         f"<pubDate>{format_datetime(d)}</pubDate></item>"
         for g, t, d in items
     )
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Feed</title>{body}'
-            "</channel></rss>").encode()
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Feed</title>{body}</channel></rss>'
+    ).encode()
 
 
 def doc(body: bytes, status: int = 200) -> Callable[[], Document]:
@@ -57,8 +65,9 @@ class Harness:
         async def collect(alerts: object) -> None:
             self.alerts.extend(alerts)  # type: ignore[arg-type]
 
-        self.pipeline = Pipeline(engine=engine, fetcher=fetcher, config=self.config, on_alerts=collect,
-                                 classifier=keyword_classifier)
+        self.pipeline = Pipeline(
+            engine=engine, fetcher=fetcher, config=self.config, on_alerts=collect, classifier=keyword_classifier
+        )
 
 
 @pytest.fixture
@@ -115,8 +124,12 @@ async def test_one_broken_feed_never_stops_the_others(sqlite_engine: Engine, fet
         "/html.xml": lambda: (200, {"Content-Type": "text/html"}, b"<html><body>Not a feed</body></html>"),
     }
     with FeedServer(routes) as server:
-        h = Harness(sqlite_engine, server, {"ok": "/ok.xml", "gone": "/gone.xml", "html": "/html.xml",
-                                             "missing": "/nothing-here.xml"}, fetcher)
+        h = Harness(
+            sqlite_engine,
+            server,
+            {"ok": "/ok.xml", "gone": "/gone.xml", "html": "/html.xml", "missing": "/nothing-here.xml"},
+            fetcher,
+        )
         results = {r.feed_id: r for r in await h.pipeline.poll_once()}
     assert results["ok"].status == "new"
     assert (results["gone"].status, results["gone"].error_code) == ("failed", "http_410")
@@ -139,3 +152,48 @@ async def test_permanent_redirect_updates_the_stored_url(sqlite_engine: Engine, 
         with session(sqlite_engine) as s:
             feed = repo.get_feed(s, "m")
             assert feed is not None and feed.url == f"{server.base_url}/new.xml"
+
+
+async def test_second_look_reads_thin_items_with_some_evidence_only(sqlite_engine: Engine, fetcher: Fetcher) -> None:
+    """A title-only item naming a watched company is read once more from its page; one with no evidence is not."""
+    article = (
+        b"<html><body><article><h1>Huawei unveils plan</h1><p>Huawei said its new Ascend AI chips will be made "
+        b"by SMIC despite US export controls on advanced chipmaking equipment, according to the company.</p>"
+        b"<p>The Commerce Department added more Chinese chip firms to the Entity List last month, and officials "
+        b"in Washington said further restrictions on AI accelerators and high-bandwidth memory were under review.</p>"
+        b"<p>Analysts said the company's ability to ship the processors in volume would depend on the yields of "
+        b"SMIC's most advanced production lines, which rely on older deep-ultraviolet lithography tools.</p>"
+        b"</article></body></html>"
+    )
+
+    def feed_with(server_url: str) -> bytes:
+        return (
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+            f"<item><title>Huawei unveils its plan for next year</title><link>{server_url}/a/huawei</link>"
+            f"<guid isPermaLink=\"false\">h1</guid><pubDate>{format_datetime(NOW)}</pubDate></item>"
+            f"<item><title>City marathon closes roads on Sunday</title><link>{server_url}/a/marathon</link>"
+            f"<guid isPermaLink=\"false\">m1</guid><pubDate>{format_datetime(NOW)}</pubDate></item>"
+            "</channel></rss>"
+        ).encode()
+
+    with FeedServer({"/a/huawei": lambda: (200, {"Content-Type": "text/html; charset=utf-8"}, article)}) as server:
+        server.routes["/f.xml"] = doc(feed_with(server.base_url))
+        lines = [
+            "settings: {allow_private_addresses: true, retries: 0}",
+            "feeds:",
+            f"  - {{id: t, url: '{server.base_url}/f.xml', language: en}}",
+        ]
+        config = parse_config("\n".join(lines))
+        with session(sqlite_engine) as s:
+            repo.sync_feeds(s, [repo.FeedSpec("t", config.feeds[0].url, "en")])
+        pipeline = Pipeline(engine=sqlite_engine, fetcher=fetcher, config=config)  # the real matcher
+        [r] = await pipeline.poll_once()
+        assert r.relevant == 1, "the page's text made the thin Huawei headline relevant"
+        paths = [p for p, _ in server.requests]
+        assert paths.count("/a/huawei") == 1 and "/a/marathon" not in paths
+        await pipeline.poll_once()  # nothing new: no page is fetched again
+        assert [p for p, _ in server.requests].count("/a/huawei") == 1
+    with session(sqlite_engine) as s:
+        stored = {i.guid: i for i in repo.recent_items(s, feed_id="t")}
+        assert set(stored) == {"h1", "m1"}, stored
+        assert "SMIC" in stored["h1"].content and stored["m1"].content == ""

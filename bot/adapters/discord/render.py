@@ -211,6 +211,14 @@ class DiscordRenderer:
             messages.extend(DiscordMessage(embeds=g, ephemeral=ephemeral) for g in groups[1:])
         if not messages:
             messages.append(DiscordMessage(content=ELLIPSIS, ephemeral=ephemeral))
+        if reply.image is not None:
+            # The chart shows inside an embed (the attachment is named digest.png by both notifiers).
+            chart = {"image": {"url": "attachment://digest.png"}}
+            if len(messages[-1].embeds) >= EMBEDS_PER_MESSAGE:
+                messages.append(DiscordMessage(embeds=(chart,), ephemeral=ephemeral))
+            else:
+                tail = messages[-1]
+                messages[-1] = DiscordMessage(content=tail.content, embeds=(*tail.embeds, chart), ephemeral=ephemeral)
         last = messages[-1]
         messages[-1] = DiscordMessage(
             content=last.content,
