@@ -46,10 +46,11 @@ def cmd_poll(args: argparse.Namespace, env: Env) -> int:
 
     results = asyncio.run(go())
     for r in results:
+        # Errors quote the feed URL, which may carry credentials (http://user:password@host/feed).
         if args.json:
-            print(json.dumps(r.as_dict(), ensure_ascii=False))
+            print(REDACT(json.dumps(r.as_dict(), ensure_ascii=False)))
         elif r.status == "failed":
-            print(f"{r.feed_id}: failed — {r.error} [{r.error_code}]")
+            print(REDACT(f"{r.feed_id}: failed — {r.error} [{r.error_code}]"))
         else:
             print(f"{r.feed_id}: {r.status} ({r.new} new, {r.updated} updated, {r.relevant} relevant)")
     if not args.json:
@@ -100,8 +101,11 @@ def cmd_items(args: argparse.Namespace, env: Env) -> int:
 
     engine = open_database(_config(args, env), env)
     with session(engine) as s:
-        rows = repo.recent_items(s, feed_id=args.feed, limit=args.limit)
-    for r in rows:
+        if args.all:
+            rows = [(r, None, 1) for r in repo.recent_items(s, feed_id=args.feed, limit=args.limit)]
+        else:
+            rows = repo.recent_leads(s, feed_id=args.feed, limit=args.limit)
+    for r, story, reports in rows:
         if args.json:
             obj = {
                 "id": r.id,
@@ -111,10 +115,13 @@ def cmd_items(args: argparse.Namespace, env: Env) -> int:
                 "title": r.title,
                 "language": r.language,
                 "published": r.published.isoformat(),
+                "story": story,
+                "reports": reports,
             }
             print(json.dumps(obj, ensure_ascii=False))
         else:
-            print(f"{r.published:%Y-%m-%d %H:%M} [{r.feed_id}] {r.title}\n    {r.url or ''}")
+            also = f"  (+{reports - 1} more reports)" if reports > 1 else ""
+            print(f"{r.published:%Y-%m-%d %H:%M} [{r.feed_id}] {r.title}{also}\n    {r.url or ''}")
     return 0
 
 
@@ -210,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     items.add_argument("--feed")
     items.add_argument("--limit", type=int, default=20)
     items.add_argument("--json", action="store_true")
+    items.add_argument("--all", action="store_true", help="every stored item, duplicates included")
     items.set_defaults(func=cmd_items)
 
     db = sub.add_parser("db", help="database maintenance")

@@ -335,3 +335,22 @@ def mark_polled(
 def stored_identities(session: Session, feed_id: str, identities: list[str]) -> set[str]:
     stmt = select(ItemRow.identity).where(ItemRow.feed_id == feed_id, col(ItemRow.identity).in_(identities))
     return set(session.exec(stmt).all())
+
+
+def recent_leads(
+    session: Session, *, feed_id: str | None = None, limit: int = 20
+) -> list[tuple[ItemRow, int | None, int]]:
+    """Newest items with duplicates folded: an item in a story shows only when it leads it.
+
+    Returns (item, story id or None, number of reports in the story).
+    """
+    stmt = (
+        select(ItemRow, Story.id, Story.member_count)
+        .join(StoryItem, col(StoryItem.item_id) == col(ItemRow.id), isouter=True)
+        .join(Story, col(Story.id) == col(StoryItem.story_id), isouter=True)
+        .where(or_(col(StoryItem.story_id).is_(None), col(Story.lead_item_id) == col(ItemRow.id)))
+    )
+    if feed_id:
+        stmt = stmt.where(ItemRow.feed_id == feed_id)
+    stmt = stmt.order_by(col(ItemRow.published).desc(), col(ItemRow.id).desc()).limit(limit)
+    return [(item, sid, int(n or 1)) for item, sid, n in session.exec(stmt).all()]

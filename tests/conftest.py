@@ -34,9 +34,25 @@ def _loopback_only(self: socket.socket, address: object) -> object:
     return _real_connect(self, address)
 
 
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _resolve_loopback_only(host: object, *args: object, **kwargs: object) -> object:
+    # A DNS query is network traffic too: only loopback names and literal addresses resolve in tests.
+    name = host.decode() if isinstance(host, bytes) else host
+    if isinstance(name, str):
+        try:
+            ipaddress.ip_address(name.strip("[]"))
+        except ValueError:
+            if name not in ("localhost", "localhost.localdomain"):
+                raise socket.gaierror(socket.EAI_NONAME, f"test tried to resolve {name!r}: no DNS in tests") from None
+    return _real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+    monkeypatch.setattr(socket, "getaddrinfo", _resolve_loopback_only)
 
 
 @pytest.fixture

@@ -100,7 +100,9 @@ def demo_config(feeds: list[DemoFeed], base_url: str, data_dir: str) -> FeedsFil
     return FeedsFile.model_validate(
         {
             # The demo's own loopback server is the one private address it may reach.
-            "settings": {"allow_private_addresses": True, "data_dir": data_dir, "retries": 0},
+            # No second look at article pages: the sample outlets live under .example, and the demo never
+            # leaves this machine (not even for a DNS lookup).
+            "settings": {"allow_private_addresses": True, "data_dir": data_dir, "retries": 0, "second_look": False},
             "feeds": [
                 {
                     "id": f.id,
