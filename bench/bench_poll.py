@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 PORT = 18080
 
@@ -87,7 +86,9 @@ def run_baseline(feeds: int, hosts: int) -> dict[str, float]:
 def child(kind: str, feeds: int, hosts: int) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, "-m", "bench.bench_poll", "--child", kind, "--feeds", str(feeds), "--hosts", str(hosts)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -104,9 +105,19 @@ def main() -> None:
         print(json.dumps(fn(a.feeds, a.hosts)))
         return
     server = subprocess.Popen(
-        [sys.executable, "-m", "bench.feedservers", "--hosts", str(a.hosts), "--port", str(PORT),
-         "--feeds", str(max(a.feeds, a.baseline_feeds))],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "bench.feedservers",
+            "--hosts",
+            str(a.hosts),
+            "--port",
+            str(PORT),
+            "--feeds",
+            str(max(a.feeds, a.baseline_feeds)),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert server.stdout is not None and server.stdout.readline().strip() == "ready"
@@ -120,14 +131,22 @@ def main() -> None:
     print(f"# poll cycle: {a.feeds} feeds × 30 items on {a.hosts} loopback hosts, 100 ms server delay\n")
     print("| run | time (s) | feeds/s | items/s | peak RSS (MB) |")
     print("|---|---:|---:|---:|---:|")
-    print(f"| baseline: sequential feedparser.parse(url) ({a.baseline_feeds} feeds) | {b['s']:.2f} | "
-          f"{a.baseline_feeds / b['s']:.1f} | {b['items'] / b['s']:.0f} | {b['peak_mb']:.0f} |")
-    print(f"| raqib cold (fetch+parse+match+store, {r['cold_items']:.0f} new items) | {r['cold_s']:.2f} | "
-          f"{a.feeds / r['cold_s']:.1f} | {r['cold_items'] / r['cold_s']:.0f} | {r['cold_peak_mb']:.0f} |")
-    print(f"| raqib warm (all 304: {r['warm_304']:.0f}) | {r['warm_s']:.2f} | {a.feeds / r['warm_s']:.1f} | – | "
-          f"{r['warm_peak_mb']:.0f} |")
-    print(f"\ncold speed-up vs baseline: {base_s / r['cold_s']:.1f}× (target ≥ 10×); "
-          f"warm cycle {r['warm_s']:.2f} s (target < 3 s); failed feeds: {r['cold_failed']:.0f}/{r['warm_failed']:.0f}")
+    print(
+        f"| baseline: sequential feedparser.parse(url) ({a.baseline_feeds} feeds) | {b['s']:.2f} | "
+        f"{a.baseline_feeds / b['s']:.1f} | {b['items'] / b['s']:.0f} | {b['peak_mb']:.0f} |"
+    )
+    print(
+        f"| raqib cold (fetch+parse+match+store, {r['cold_items']:.0f} new items) | {r['cold_s']:.2f} | "
+        f"{a.feeds / r['cold_s']:.1f} | {r['cold_items'] / r['cold_s']:.0f} | {r['cold_peak_mb']:.0f} |"
+    )
+    print(
+        f"| raqib warm (all 304: {r['warm_304']:.0f}) | {r['warm_s']:.2f} | {a.feeds / r['warm_s']:.1f} | – | "
+        f"{r['warm_peak_mb']:.0f} |"
+    )
+    print(
+        f"\ncold speed-up vs baseline: {base_s / r['cold_s']:.1f}× (target ≥ 10×); "
+        f"warm cycle {r['warm_s']:.2f} s (target < 3 s); failed feeds: {r['cold_failed']:.0f}/{r['warm_failed']:.0f}"
+    )
 
 
 if __name__ == "__main__":

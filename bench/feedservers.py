@@ -11,8 +11,8 @@ import argparse
 import asyncio
 import hashlib
 import sys
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 
 def feed_body(feed_no: int, items: int) -> bytes:
@@ -20,13 +20,26 @@ def feed_body(feed_no: int, items: int) -> bytes:
     # General-news feeds: about one item in ten is about the field (measured share in real outlets'
     # economy/world feeds is lower still), so clustering runs on a realistic fraction.
     topics = [
-        "new US export controls on Nvidia AI chips", "city council approves new budget", "storm brings heavy rain",
-        "football club signs striker", "central bank holds interest rates", "hospital opens new wing",
-        "airline adds summer routes", "film festival announces lineup", "oil prices slip on demand worries",
-        "parliament debates pension reform", "SK Hynix expands HBM capacity", "marathon closes roads on Sunday",
-        "tech giant unveils new phone", "wheat harvest beats forecast", "museum reopens after renovation",
-        "regional bank reports record profit", "school exams begin next week", "port strike delays cargo",
-        "ferry service resumes after repairs", "local elections set for spring",
+        "new US export controls on Nvidia AI chips",
+        "city council approves new budget",
+        "storm brings heavy rain",
+        "football club signs striker",
+        "central bank holds interest rates",
+        "hospital opens new wing",
+        "airline adds summer routes",
+        "film festival announces lineup",
+        "oil prices slip on demand worries",
+        "parliament debates pension reform",
+        "SK Hynix expands HBM capacity",
+        "marathon closes roads on Sunday",
+        "tech giant unveils new phone",
+        "wheat harvest beats forecast",
+        "museum reopens after renovation",
+        "regional bank reports record profit",
+        "school exams begin next week",
+        "port strike delays cargo",
+        "ferry service resumes after repairs",
+        "local elections set for spring",
     ]
     entries = []
     for i in range(items):
@@ -46,7 +59,7 @@ def feed_body(feed_no: int, items: int) -> bytes:
 
 async def serve(hosts: int, port: int, feeds: int, items: int, delay: float) -> None:
     bodies = {f"/feed/{n}.xml": feed_body(n, items) for n in range(feeds)}
-    etags = {p: '"' + hashlib.sha1(b).hexdigest()[:16] + '"' for p, b in bodies.items()}  # noqa: S324
+    etags = {p: '"' + hashlib.sha1(b).hexdigest()[:16] + '"' for p, b in bodies.items()}
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

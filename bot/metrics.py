@@ -22,10 +22,18 @@ MATCHES = Counter("raqib_matches_total", "Items matched, by verdict", ["relevant
 STORIES_NEW = Counter("raqib_stories_new_total", "New stories", registry=REGISTRY)
 DELIVERIES = Counter("raqib_deliveries_total", "Delivery attempts by outcome", ["outcome"], registry=REGISTRY)
 PENDING = Gauge("raqib_deliveries_pending", "Deliveries waiting in the outbox", registry=REGISTRY)
-POLL_SECONDS = Histogram("raqib_poll_duration_seconds", "Time to refresh one feed", registry=REGISTRY,
-                         buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60))
-DISPATCH_LATENCY = Histogram("raqib_dispatch_latency_seconds", "From outbox row to sent message", registry=REGISTRY,
-                             buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800))
+POLL_SECONDS = Histogram(
+    "raqib_poll_duration_seconds",
+    "Time to refresh one feed",
+    registry=REGISTRY,
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
+)
+DISPATCH_LATENCY = Histogram(
+    "raqib_dispatch_latency_seconds",
+    "From outbox row to sent message",
+    registry=REGISTRY,
+    buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800),
+)
 
 Health = Callable[[], Awaitable[dict[str, object]]]
 

@@ -28,12 +28,16 @@ def test_durations(text: object, expect: float) -> None:
 @pytest.mark.parametrize(
     ("yaml_text", "needles"),
     [
-        ("feeds:\n  - {id: x, url: 'https://a.example', language: ar, intervall: 5m}\n",
-         ["feed #1 (id 'x')", "intervall", "unknown key"]),
+        (
+            "feeds:\n  - {id: x, url: 'https://a.example', language: ar, intervall: 5m}\n",
+            ["feed #1 (id 'x')", "intervall", "unknown key"],
+        ),
         ("feeds:\n  - {id: x, language: ar}\n", ["feed #1 (id 'x')", "'url'", "required"]),
         ("feeds:\n  - {id: x, url: 'https://a.example', language: fr}\n", ["'language'", "'ar' or 'en'"]),
-        ("feeds:\n  - {id: x, url: 'https://a', language: ar}\n  - {id: x, url: 'https://b', language: en}\n",
-         ["duplicate feed id 'x'"]),
+        (
+            "feeds:\n  - {id: x, url: 'https://a', language: ar}\n  - {id: x, url: 'https://b', language: en}\n",
+            ["duplicate feed id 'x'"],
+        ),
         ("feeds:\n  - {id: x, url: 'ftp://a.example', language: ar}\n", ["'url'", "http://"]),
         ("feeds:\n  - {id: x, url: 'https://a', language: ar, interval: soon}\n", ["'interval'", "not a duration"]),
         ("feeds: [\n", ["not valid YAML"]),

@@ -170,9 +170,9 @@ async def test_second_look_reads_thin_items_with_some_evidence_only(sqlite_engin
         return (
             '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
             f"<item><title>Huawei unveils its plan for next year</title><link>{server_url}/a/huawei</link>"
-            f"<guid isPermaLink=\"false\">h1</guid><pubDate>{format_datetime(NOW)}</pubDate></item>"
+            f'<guid isPermaLink="false">h1</guid><pubDate>{format_datetime(NOW)}</pubDate></item>'
             f"<item><title>City marathon closes roads on Sunday</title><link>{server_url}/a/marathon</link>"
-            f"<guid isPermaLink=\"false\">m1</guid><pubDate>{format_datetime(NOW)}</pubDate></item>"
+            f'<guid isPermaLink="false">m1</guid><pubDate>{format_datetime(NOW)}</pubDate></item>'
             "</channel></rss>"
         ).encode()
 

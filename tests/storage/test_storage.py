@@ -19,8 +19,17 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 def _row(identity: str, title: str = "t", h: str | None = None, feed: str = "f1") -> ItemRow:
     return ItemRow(
-        feed_id=feed, identity=identity, guid=identity, url=f"https://x.example/{identity}", title=title,
-        summary="s", content="", language="en", published=NOW, fetched=NOW, content_hash=h or title,
+        feed_id=feed,
+        identity=identity,
+        guid=identity,
+        url=f"https://x.example/{identity}",
+        title=title,
+        summary="s",
+        content="",
+        language="en",
+        published=NOW,
+        fetched=NOW,
+        content_hash=h or title,
     )
 
 
@@ -83,13 +92,15 @@ def test_times_come_back_aware_utc(engine: Engine) -> None:
 
 def test_sync_feeds_adds_changes_and_disables_removed(engine: Engine) -> None:
     with session(engine) as s:
-        added, changed = repo.sync_feeds(s, [repo.FeedSpec("a", "https://a.example/f", "ar"),
-                                             repo.FeedSpec("b", "https://b.example/f", "en")])
+        added, changed = repo.sync_feeds(
+            s, [repo.FeedSpec("a", "https://a.example/f", "ar"), repo.FeedSpec("b", "https://b.example/f", "en")]
+        )
         assert added == ["a", "b"] and changed == []
         feed = repo.get_feed(s, "a")
         assert feed is not None
-        repo.record_success(s, feed, now=NOW, interval=60, etag='"1"', last_modified=None,
-                            new_url="https://a.example/moved")
+        repo.record_success(
+            s, feed, now=NOW, interval=60, etag='"1"', last_modified=None, new_url="https://a.example/moved"
+        )
     with session(engine) as s:
         added, changed = repo.sync_feeds(s, [repo.FeedSpec("a", "https://a.example/f", "ar", title="A")])
         assert added == [] and changed == ["a"]
@@ -105,8 +116,9 @@ def test_record_failure_backs_off_and_disables_after_threshold(engine: Engine) -
         feed = repo.get_feed(s, "f1")
         assert feed is not None
         for n in range(1, 4):
-            disabled = repo.record_failure(s, feed, now=NOW, code="http_500", message="HTTP 500", retry_in=60 * n,
-                                           disable_after=3)
+            disabled = repo.record_failure(
+                s, feed, now=NOW, code="http_500", message="HTTP 500", retry_in=60 * n, disable_after=3
+            )
         assert disabled and not feed.enabled and feed.consecutive_failures == 3
         assert feed.next_poll == NOW + timedelta(seconds=180)
         assert "3 consecutive failures" in (feed.disabled_reason or "")
