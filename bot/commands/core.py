@@ -25,6 +25,7 @@ from bot.commands.model import ADMIN_COMMANDS, Invocation
 from bot.commands.texts import text
 from bot.deliver.model import Button, Reply
 from bot.deliver.views import alert_view
+from bot.log import REDACT
 from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
@@ -171,17 +172,20 @@ class Core:
                 for t in self._lexicon().topics.values()
             ]
             return Reply(text=text(lang, "choose_topics"), buttons=tuple(rows), language=lang)
+        everything = [a.lower() for a in args] in (["all"], ["الكل"])
+        # Resolve first: a refused /subscribe must neither create a subscription (new ones follow ALL topics)
+        # nor resume a paused one.
+        topics, error = ([], None) if everything else self._resolve_topics(args, lang)
+        if error:
+            return error
         now = self.clock()
         created = sub is None
         sub = sub or subs.get_or_create(s, inv.platform, target, now=now, language=lang)
         sub.paused, sub.paused_reason, sub.updated_at = False, None, now
         s.add(sub)
-        if [a.lower() for a in args] in (["all"], ["الكل"]):
+        if everything:
             sub.topics = ""
             return Reply(text=text(lang, "subscribed_all"), language=lang)
-        topics, error = self._resolve_topics(args, lang)
-        if error:
-            return error
         current = sub.topics.split()
         if not created and not current:  # already following every topic
             return Reply(text=text(lang, "already", topics=text(lang, "all_topics")), language=lang)
@@ -379,7 +383,7 @@ class Core:
                         "feed_failing",
                         name=name,
                         failures=f.consecutive_failures,
-                        error=(f.last_error or "")[:120],
+                        error=REDACT(f.last_error or "")[:120],  # a feed URL may carry credentials
                     )
                 )
             else:
