@@ -8,12 +8,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import multiprocessing
+import os
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from bot.analyze import lexicon_key, warm_up
 from bot.config import Env, FeedsFile
 from bot.deliver.console import ConsoleSink
 from bot.fetch import Fetcher, FetchSettings
@@ -34,6 +38,7 @@ def fetch_settings(config: FeedsFile, env: Env) -> FetchSettings:
     s = config.settings
     return FetchSettings(
         connect_timeout=s.connect_timeout,
+        total_timeout=s.total_timeout,
         read_timeout=s.read_timeout,
         max_bytes=s.max_bytes,
         max_redirects=s.max_redirects,
@@ -70,7 +75,34 @@ async def services(
     config: FeedsFile, env: Env, *, engine: Engine | None = None, sink: ConsoleSink | None = None
 ) -> AsyncIterator[Services]:
     engine = engine or await asyncio.to_thread(open_database, config, env)
-    async with Fetcher(fetch_settings(config, env)) as fetcher:
-        on_alerts = sink.send if sink else None
-        pipeline = Pipeline(engine=engine, fetcher=fetcher, config=config, on_alerts=on_alerts)
-        yield Services(engine, fetcher, pipeline)
+    with cpu_pool(config) as cpu:
+        async with Fetcher(fetch_settings(config, env)) as fetcher:
+            on_alerts = sink.send if sink else None
+            pipeline = Pipeline(engine=engine, fetcher=fetcher, config=config, on_alerts=on_alerts, cpu=cpu)
+            yield Services(engine, fetcher, pipeline)
+
+
+POOL_FROM_FEEDS = 20  # below this a cycle's parsing is short: a worker thread is enough
+
+
+@contextlib.contextmanager
+def cpu_pool(config: FeedsFile, *, force: bool = False) -> Iterator[Executor | None]:
+    """A process pool for parse → normalize → match when there are many feeds.
+
+    In a thread, that work holds the GIL and stalls the event loop (and with it every fetch in flight); in
+    processes it uses every core. Workers are spawned (not forked from a process with threads) and build the
+    lexicon once when they start.
+    """
+    if not force and sum(f.enabled for f in config.feeds) < POOL_FROM_FEEDS:
+        yield None
+        return
+    pool = ProcessPoolExecutor(
+        max_workers=max(2, os.cpu_count() or 2),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=warm_up,
+        initargs=(lexicon_key(config.lexicon),),
+    )
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -81,6 +81,7 @@ class Settings(_Strict):
     interval_jitter: Duration = 30.0
     connect_timeout: Duration = 10.0
     read_timeout: Duration = 20.0
+    total_timeout: Duration = 60.0  # one whole fetch: every redirect hop and the last byte
     max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_redirects: int = Field(default=5, ge=0, le=20)
     max_connections: int = Field(default=50, gt=0)
@@ -96,6 +97,11 @@ class Settings(_Strict):
     retention_days: int = Field(default=180, ge=1)  # older items keep only their identity (a tombstone)
     health_port: int = Field(default=0, ge=0, le=65535)  # 0: no /healthz and /metrics endpoint
     admin_chats: tuple[str, ...] = ()  # "telegram:123456" — told when a feed is disabled
+    # Leases (scale-out): how long a worker holds a feed poll, a batch of deliveries, or a bot's chat listener
+    # before another worker may take over. A dead worker's share is picked up after this long.
+    feed_lease: Duration = 300.0
+    delivery_lease: Duration = 60.0
+    chat_lease: Duration = 90.0
 
     @field_validator("admin_chats")
     @classmethod
