@@ -88,19 +88,19 @@ def record_success(
     new_url: str | None = None,
     title: str | None = None,
 ) -> None:
-    feed.last_attempt = feed.last_success = now
-    feed.consecutive_failures = 0
-    feed.last_error = feed.last_error_code = None
-    feed.etag, feed.last_modified = etag, last_modified
-    feed.next_poll = now + timedelta(seconds=interval)
-    feed.lease_owner = feed.lease_until = None
-    feed.polls += 1
-    if new_url:
-        feed.url = new_url
-    if title and not feed.title:
-        feed.title = title
-    session.add(feed)
-    session.commit()
+    """``mark_polled`` for a loaded ``Feed`` object, which is refreshed afterwards."""
+    assert feed.id is not None
+    mark_polled(
+        session,
+        feed.id,
+        now=now,
+        interval=interval,
+        etag=etag,
+        last_modified=last_modified,
+        new_url=new_url,
+        title=title,
+    )
+    session.refresh(feed)
 
 
 def record_failure(

@@ -72,7 +72,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from bot.match.lexicon import OFFTOPIC_ID, VETO_ID, Entry, Lexicon, Pattern, load_lexicon
+from bot.match.lexicon import CUE_ROLES, OFFTOPIC_ID, VETO_ID, Entry, Lexicon, Pattern, load_lexicon
 from bot.match.normalizer import Normalized, normalize
 from bot.match.scanner import RECOGNIZER_ENTRIES, Hit, scan
 
@@ -91,27 +91,8 @@ _DOMAIN_KINDS = frozenset({"company", "chip", "memory", "equipment", "agency", "
 _OBJECT_KINDS = frozenset({"company", "chip", "memory", "equipment", "material"})
 _CONTROL_ROLES = frozenset({"control", "control_weak"})
 # Roles whose words steer topics or severity but are no evidence of relevance.
-_NO_EVIDENCE_ROLES = frozenset(
-    {
-        "control_weak",
-        "reg_action",
-        "deal",
-        "commentary",
-        "hypothetical",
-        "consumer",
-        "offtopic",
-        "domestic",
-        "talent",
-        "pressure",
-        "buy_stop",
-        "retaliation",
-        "alliance",
-        "market",
-        "enforcement",
-        "legislative",
-        "speech",
-        "list_add",
-    }
+_NO_EVIDENCE_ROLES = (
+    frozenset({"control_weak", "reg_action", "deal", "commentary", "hypothetical", "consumer", "offtopic"}) | CUE_ROLES
 )
 _US_COMPANIES = frozenset(
     {"nvidia", "amd", "intel", "micron", "qualcomm", "broadcom", "applied-materials", "lam-research", "kla"}

@@ -33,39 +33,22 @@ LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicon"
 ENTITY_KINDS = frozenset(
     {"company", "chip", "memory", "equipment", "agency", "regulation", "person", "country", "material", "place"}
 )
-ROLES = frozenset(
+# Cue roles steer topics or severity but are no evidence of relevance on their own.
+CUE_ROLES = frozenset(
     {
-        "entity",
-        "strong",
-        "chip",
-        "chip_weak",
-        "control",
-        "control_weak",
-        "ai",
-        "trade",
-        "rivalry",
-        "reg_action",
-        "deal",
-        "commentary",
-        "hypothetical",
-        "consumer",
-        "offtopic",
-        "veto",
-        # topic cues (no evidence of their own)
-        "domestic",
-        "talent",
-        "pressure",
-        "buy_stop",
-        "retaliation",
-        "alliance",
-        # severity cues (no evidence of their own)
-        "market",
-        "enforcement",
-        "legislative",
-        "speech",
-        "list_add",
+        # topic cues
+        "domestic", "talent", "pressure", "buy_stop", "retaliation", "alliance",
+        # severity cues
+        "market", "enforcement", "legislative", "speech", "list_add",
     }
-)
+)  # fmt: skip
+_EVIDENCE_ROLES = frozenset(
+    {
+        "entity", "strong", "chip", "chip_weak", "control", "control_weak", "ai", "trade", "rivalry",
+        "reg_action", "deal", "commentary", "hypothetical", "consumer", "offtopic", "veto",
+    }
+)  # fmt: skip
+ROLES = _EVIDENCE_ROLES | CUE_ROLES
 DEFAULT_WEIGHT = {"strong": 3.0, "chip": 2.0, "chip_weak": 0.4, "control": 1.5, "ai": 0.3, "trade": 0.3}
 DEFAULT_WEIGHT.update({"rivalry": 0.8})
 _MODEL_KINDS = frozenset({"chip", "memory"})
