@@ -1,9 +1,13 @@
 """The long-running service (``raqib run``): scheduler, dispatcher, chat adapters, health — on one loop.
 
 Roles: ``poller`` (feed jobs), ``dispatcher`` (the outbox), ``chat`` (Telegram/Discord listeners), ``all``.
-Several processes may share one PostgreSQL: feeds are claimed with leases (``repo.claim_feed``), deliveries
-with ``FOR UPDATE SKIP LOCKED`` leases, and the chat listeners of a token by a named lease. SQLite is one
-process, ``--role all``.
+Several processes may share one PostgreSQL: feeds are claimed with leases (``storage.leases.claim_feed``),
+deliveries with ``FOR UPDATE SKIP LOCKED`` leases, and the chat listeners of a token by a named lease that
+every chat worker keeps trying to take, so a listener comes back when its holder dies. Sending needs no
+listener: every dispatcher sends through its own send-only notifiers.
+
+SQLite is one process, ``--role all``: a second ``raqib run`` on the same data folder is refused while the
+first is alive (pid file), and at start the leases of a dead predecessor are released at once.
 """
 
 from __future__ import annotations
@@ -28,13 +32,13 @@ from bot import metrics
 from bot.commands.core import Core
 from bot.config import ConfigError, Env, FeedsFile, load_config
 from bot.deliver.console import ConsoleNotifier
-from bot.deliver.dispatcher import Dispatcher
+from bot.deliver.dispatcher import Dispatcher, DispatchSettings
 from bot.deliver.model import Notifier
 from bot.fetch import Fetcher
 from bot.pipeline import FeedResult, Pipeline
 from storage import subscriptions as subs
 from storage.db import is_sqlite, session
-from storage.leases import take_lease
+from storage.leases import claim_feed, recover_single_process, release_lease, take_lease
 
 log = logging.getLogger("raqib.service")
 ROLES = ("all", "poller", "dispatcher", "chat")
@@ -42,6 +46,26 @@ ROLES = ("all", "poller", "dispatcher", "chat")
 
 class ServiceError(Exception):
     """A setting that makes the service impossible to start, with a message for the operator."""
+
+
+class LeasedPipeline(Pipeline):
+    """The pipeline with the service's feed claim: a run that the scheduler's jitter brought a little early
+    still counts as due, and a clock that went back does not stall the feed (see ``storage.leases``)."""
+
+    slack: float = 0.0
+
+    def _claim(self, feed_id: str) -> bool:
+        assert self.owner is not None
+        s = self.config.settings
+        return claim_feed(
+            self.engine,
+            feed_id,
+            owner=self.owner,
+            now=self.clock(),
+            lease=self.lease,
+            slack=self.slack,
+            horizon=s.max_backoff + 2 * max((self.config.interval(f) for f in self.config.feeds), default=600.0),
+        )
 
 
 def worker_id() -> str:
@@ -64,7 +88,8 @@ class Service:
         self.notifiers: dict[str, Notifier] = {}
         self.last_poll_ok: datetime | None = None
         self.dispatcher: Dispatcher | None = None
-        self.pipeline: Pipeline | None = None
+        self.pipeline: LeasedPipeline | None = None
+        self.chat_leases: dict[str, str] = {}  # platform -> lease name, while this worker listens
 
     # -- lifecycle -----------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -72,11 +97,26 @@ class Service:
 
         if self.engine is None:
             self.engine = await asyncio.to_thread(open_database, self.config, self.env)
-        if is_sqlite(self.engine) and self.role != "all":
-            raise ServiceError(
-                "SQLite serves one process: run with --role all, or use PostgreSQL (DATABASE_URL) "
-                "to spread pollers and dispatchers over several processes"
-            )
+        if is_sqlite(self.engine):
+            if self.role != "all":
+                raise ServiceError(
+                    "SQLite serves one process: run with --role all, or use PostgreSQL (DATABASE_URL) "
+                    "to spread pollers and dispatchers over several processes"
+                )
+            other = self._live_predecessor()
+            if other is not None:
+                raise ServiceError(
+                    f"another raqib (pid {other}) is running on this SQLite database; SQLite serves one "
+                    "process — stop it first, or use PostgreSQL to run several"
+                )
+            feeds, deliveries = await asyncio.to_thread(recover_single_process, self.engine, self.owner)
+            if feeds or deliveries:
+                log.warning(
+                    "the previous run stopped without releasing its work (a crash?): %d feeds and %d deliveries "
+                    "taken back",
+                    feeds,
+                    deliveries,
+                )
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -95,23 +135,31 @@ class Service:
 
     async def _start(self, core: Core, fetcher: Fetcher) -> None:
         assert self.engine is not None
+        settings = self.config.settings
         if self.role in ("all", "chat"):
-            await self._start_chat(core)
+            self._start_listeners(core)
         if self.role in ("all", "dispatcher"):
-            if not self.notifiers:
-                self.notifiers["console"] = ConsoleNotifier()
+            await self._start_notifiers()
+            self.notifiers["console"] = ConsoleNotifier()
+            if not (self.env.telegram_bot_token or self.env.discord_bot_token):
                 log.info("no chat token set: alerts for console subscriptions are printed here")
                 await asyncio.to_thread(self._ensure_console_subscription)
-            self.dispatcher = Dispatcher(self.engine, self.notifiers, owner=self.owner)
+            self.dispatcher = Dispatcher(
+                self.engine,
+                self.notifiers,
+                owner=self.owner,
+                settings=DispatchSettings(lease=settings.delivery_lease),
+            )
             self.tasks.append(asyncio.create_task(self.dispatcher.run(self.stop_event), name="dispatcher"))
         if self.role in ("all", "poller"):
-            self.pipeline = Pipeline(
+            self.pipeline = LeasedPipeline(
                 engine=self.engine,
                 fetcher=fetcher,
                 config=self.config,
                 owner=self.owner,
                 classifier=_classifier(self.config),
                 on_story_update=self._wake,
+                lease=settings.feed_lease,
             )
             self._schedule_feeds()
             self.scheduler.add_job(
@@ -141,6 +189,9 @@ class Service:
         for cleanup in reversed(self.cleanups):
             with contextlib.suppress(Exception):
                 await cleanup()
+        for name in self.chat_leases.values():  # the next worker need not wait for them to expire
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(release_lease, self.engine, name, self.owner)  # type: ignore[arg-type]
         if self.engine is not None:
             self.engine.dispose()
         self._remove_pid()
@@ -154,6 +205,10 @@ class Service:
     def _schedule_feeds(self) -> None:
         now = datetime.now(UTC)
         wanted = {f"feed:{f.id}": f for f in self.config.feeds if f.enabled}
+        if self.pipeline is not None:
+            # A run may come up to the jitter early (APScheduler draws it afresh for every run).
+            shortest = min((self.config.interval(f) for f in wanted.values()), default=600.0)
+            self.pipeline.slack = min(self.config.settings.interval_jitter + 0.5, shortest / 2)
         for job in self.scheduler.get_jobs():
             if job.id.startswith("feed:") and job.id not in wanted:
                 job.remove()
@@ -267,57 +322,121 @@ class Service:
             self.dispatcher.wake.set()
 
     # -- chat adapters ---------------------------------------------------------------------------------
-    async def _start_chat(self, core: Core) -> None:
-        assert self.engine is not None
+    async def _start_notifiers(self) -> None:
+        """Send-only notifiers for the dispatcher: sending needs no listener, so any worker can deliver."""
+        from bot.adapters.discord.webhook import DiscordWebhookNotifier
+
         tg = self.env.telegram_bot_token
-        if tg is not None and await self._lease_for(tg.get_secret_value(), "telegram"):
-            os.environ.setdefault("PTB_TIMEDELTA", "1")  # PTB 22: durations as timedelta, no deprecation noise
-            from bot.adapters.telegram.app import TelegramAdapter, TelegramSettings
+        if tg is not None:
+            from bot.adapters.telegram.app import TelegramSettings
+            from bot.adapters.telegram.notifier import TelegramNotifier
 
             settings = TelegramSettings.from_env({**os.environ, "TELEGRAM_BOT_TOKEN": tg.get_secret_value()})
             assert settings is not None
+            notifier = TelegramNotifier.create(
+                settings.token, api_url=settings.api_url, link_previews=settings.link_previews
+            )
+            await notifier.start()
+            self.cleanups.append(notifier.close)
+            self.notifiers["telegram"] = notifier
+        dc = self.env.discord_bot_token
+        if dc is not None:
+            import discord
+
+            from bot.adapters.discord.notifier import DiscordBotNotifier
+
+            client = discord.Client(intents=discord.Intents.none(), allowed_mentions=discord.AllowedMentions.none())
+            await client.login(dc.get_secret_value())  # REST only: no gateway connection for sending
+            self.cleanups.append(client.close)
+            self.notifiers["discord"] = DiscordBotNotifier(client)
+        webhook = DiscordWebhookNotifier()
+        self.notifiers["discord-webhook"] = webhook
+        self.cleanups.append(webhook.close)
+
+    def _start_listeners(self, core: Core) -> None:
+        """One worker listens for each bot token's updates; the others keep trying, and take over when it dies."""
+        tg, dc = self.env.telegram_bot_token, self.env.discord_bot_token
+        if tg is not None:
+            self.tasks.append(
+                asyncio.create_task(self._listen("telegram", tg.get_secret_value(), self._telegram_adapter(core)))
+            )
+        if dc is not None:
+            self.tasks.append(
+                asyncio.create_task(self._listen("discord", dc.get_secret_value(), self._discord_adapter(core)))
+            )
+
+    def _telegram_adapter(self, core: Core) -> Callable[[], Awaitable[Callable[[], Awaitable[None]]]]:
+        async def start() -> Callable[[], Awaitable[None]]:
+            os.environ.setdefault("PTB_TIMEDELTA", "1")  # PTB 22: durations as timedelta, no deprecation noise
+            from bot.adapters.telegram.app import TelegramAdapter, TelegramSettings
+
+            token = self.env.telegram_bot_token
+            assert token is not None
+            settings = TelegramSettings.from_env({**os.environ, "TELEGRAM_BOT_TOKEN": token.get_secret_value()})
+            assert settings is not None
             adapter = TelegramAdapter(settings, core)
             await adapter.start()
-            self.cleanups.append(adapter.stop)
-            self.notifiers["telegram"] = adapter.notifier
-        dc = self.env.discord_bot_token
-        if dc is not None and await self._lease_for(dc.get_secret_value(), "discord"):
+            return adapter.stop
+
+        return start
+
+    def _discord_adapter(self, core: Core) -> Callable[[], Awaitable[Callable[[], Awaitable[None]]]]:
+        async def start() -> Callable[[], Awaitable[None]]:
             from bot.adapters.discord.bot import DiscordAdapter
 
-            dadapter = DiscordAdapter(
+            token = self.env.discord_bot_token
+            assert token is not None
+            adapter = DiscordAdapter(
                 core,
-                token=dc.get_secret_value(),
+                token=token.get_secret_value(),
                 topic_choices=_topic_choices,
                 on_removed_from_guild=self._guild_removed,
             )
-            await dadapter.start()
-            self.cleanups.append(dadapter.close)
-            self.notifiers["discord"] = dadapter.notifier
-        from bot.adapters.discord.webhook import DiscordWebhookNotifier
+            await adapter.start()
+            return adapter.close
 
-        webhook = DiscordWebhookNotifier()
-        self.notifiers["discord-webhook"] = webhook
-        if hasattr(webhook, "close"):
-            self.cleanups.append(webhook.close)
+        return start
 
-    async def _lease_for(self, token: str, platform: str) -> bool:
-        """Only one process listens for a bot token's updates; the lease is renewed while we run."""
+    async def _listen(
+        self, platform: str, token: str, start: Callable[[], Awaitable[Callable[[], Awaitable[None]]]]
+    ) -> None:
+        """Hold the listener lease of a bot token: take it when free, renew it, listen while we hold it."""
         assert self.engine is not None
         name = f"chat:{platform}:{hashlib.sha256(token.encode()).hexdigest()[:16]}"
-        ok = await asyncio.to_thread(take_lease, self.engine, name, self.owner, 90.0)
-        if not ok:
-            log.info("another worker listens for the %s bot; this one only sends", platform)
-            return False
-
-        async def renew() -> None:
+        seconds = self.config.settings.chat_lease
+        stop: Callable[[], Awaitable[None]] | None = None
+        announced = False
+        try:
             while not self.stop_event.is_set():
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self.stop_event.wait(), timeout=30)
+                try:
+                    held = await asyncio.to_thread(take_lease, self.engine, name, self.owner, seconds)
+                except Exception:  # the database is away: keep listening if we were, and try again
+                    log.warning("could not renew the %s listener lease; retrying", platform, exc_info=True)
+                    held = stop is not None
+                if held and stop is None:
+                    self.chat_leases[platform] = name
+                    try:
+                        stop = await start()
+                    except Exception as exc:
+                        log.error("the %s bot could not start: %s", platform, exc)
+                        self.chat_leases.pop(platform, None)
+                        await asyncio.to_thread(release_lease, self.engine, name, self.owner)
+                        return
+                    log.info("this worker listens for the %s bot", platform)
+                elif not held and stop is not None:  # we lost the lease (a long pause): another worker listens
+                    log.warning("the %s listener lease was taken over; stopping this listener", platform)
+                    await stop()
+                    stop = None
+                    self.chat_leases.pop(platform, None)
+                elif not held and not announced:
+                    log.info("another worker listens for the %s bot; this one takes over if it stops", platform)
+                    announced = True
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stop_event.wait(), timeout=seconds / 3)
+        finally:
+            if stop is not None:
                 with contextlib.suppress(Exception):
-                    await asyncio.to_thread(take_lease, self.engine, name, self.owner, 90.0)
-
-        self.tasks.append(asyncio.create_task(renew(), name=f"lease-{platform}"))
-        return True
+                    await stop()
 
     def _guild_removed(self, guild_id: str) -> None:
         assert self.engine is not None
@@ -388,6 +507,26 @@ class Service:
 
     def _pid_path(self) -> Path:
         return Path(self.config.settings.data_dir) / "raqib.pid"
+
+    def _live_predecessor(self) -> int | None:
+        """The pid of another live ``raqib run`` on this data folder, if any (a stale pid file is ignored)."""
+        try:
+            pid = int(self._pid_path().read_text().strip())
+        except (OSError, ValueError):
+            return None
+        if pid == os.getpid():
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            return pid
+        try:  # a recycled pid belongs to some other program
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return pid
+        return pid if b"raqib" in cmdline or b"bot.cli" in cmdline else None
 
     def _write_pid(self) -> None:
         with contextlib.suppress(OSError):

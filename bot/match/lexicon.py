@@ -42,13 +42,13 @@ CUE_ROLES = frozenset(
         "market", "enforcement", "legislative", "speech", "list_add",
     }
 )  # fmt: skip
-_EVIDENCE_ROLES = frozenset(
+_BASE_ROLES = frozenset(
     {
         "entity", "strong", "chip", "chip_weak", "control", "control_weak", "ai", "trade", "rivalry",
         "reg_action", "deal", "commentary", "hypothetical", "consumer", "offtopic", "veto",
     }
 )  # fmt: skip
-ROLES = _EVIDENCE_ROLES | CUE_ROLES
+ROLES = _BASE_ROLES | CUE_ROLES
 DEFAULT_WEIGHT = {"strong": 3.0, "chip": 2.0, "chip_weak": 0.4, "control": 1.5, "ai": 0.3, "trade": 0.3}
 DEFAULT_WEIGHT.update({"rivalry": 0.8})
 _MODEL_KINDS = frozenset({"chip", "memory"})

@@ -151,7 +151,8 @@ async def test_a_dead_workers_lease_expires_and_the_row_is_sent(engine: Engine) 
     dead = Dispatcher(
         engine, {"test": Recorder()}, owner="dead", settings=DispatchSettings(lease=30), clock=lambda: NOW
     )
-    assert len(dead._claim()) == 1  # claimed, then the worker "dies" before sending
+    [claimed] = dead._claim()
+    assert dead._mark_sending(claimed)  # the request left, then the worker "died" before recording the answer
     rec = Recorder()
     live = Dispatcher(
         engine, {"test": rec}, owner="live", settings=DispatchSettings(per_chat_interval=0), clock=lambda: NOW
@@ -186,3 +187,53 @@ async def test_language_filter_and_terms(engine: Engine, lang_filter: str, mute:
     rec = Recorder()
     await Dispatcher(engine, {"test": rec}, owner="w", settings=DispatchSettings(per_chat_interval=0)).dispatch_once()
     assert bool(rec.sent) is expect
+
+
+async def test_a_row_claimed_but_never_sent_goes_back_unflagged(engine: Engine) -> None:
+    setup(engine, ("chat", "hbm"))
+    ingest(engine, "a", item("a", 1, *HBM))
+    dead = Dispatcher(
+        engine, {"test": Recorder()}, owner="dead", settings=DispatchSettings(lease=30), clock=lambda: NOW
+    )
+    assert len(dead._claim()) == 1  # claimed, then the worker died before its request left
+    rec = Recorder()
+    live = Dispatcher(
+        engine, {"test": rec}, owner="live", settings=DispatchSettings(per_chat_interval=0), clock=lambda: NOW
+    )
+    live.clock = lambda: NOW + timedelta(seconds=31)
+    assert await live.dispatch_once() == 1
+    with session(engine) as s:
+        [row] = s.exec(select(Delivery)).all()
+        assert row.status == "sent" and not row.resent_after_crash
+
+
+async def test_a_slow_worker_does_not_send_a_row_another_worker_took_over(engine: Engine) -> None:
+    setup(engine, ("chat", "hbm"))
+    ingest(engine, "a", item("a", 1, *HBM))
+    slow = Dispatcher(
+        engine, {"test": Recorder()}, owner="slow", settings=DispatchSettings(lease=30), clock=lambda: NOW
+    )
+    [mine] = slow._claim()
+    rec = Recorder()
+    other = Dispatcher(
+        engine, {"test": rec}, owner="other", settings=DispatchSettings(per_chat_interval=0), clock=lambda: NOW
+    )
+    other.clock = lambda: NOW + timedelta(seconds=31)  # the slow worker's lease ran out while it waited
+    assert await other.dispatch_once() == 1
+    assert not slow._mark_sending(mine), "the row is no longer ours: no second send"
+    assert len(rec.sent) == 1
+
+
+async def test_a_clock_that_jumps_back_does_not_hold_the_outbox(engine: Engine) -> None:
+    setup(engine, ("chat", "hbm"))
+    ingest(engine, "a", item("a", 1, *HBM))  # written with next_attempt = NOW
+    rec = Recorder()
+    back = Dispatcher(
+        engine,
+        {"test": rec},
+        owner="w",
+        settings=DispatchSettings(per_chat_interval=0),
+        clock=lambda: NOW - timedelta(hours=3),  # the wall clock went back three hours
+    )
+    assert await back.dispatch_once() == 1, "a never-tried row is due whatever the clock says"
+    assert len(rec.sent) == 1

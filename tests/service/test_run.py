@@ -71,8 +71,11 @@ class Lines:
 
 
 BACKLOG = ("old", "Nvidia H20 licence news from yesterday", "The Commerce Department granted licences for H20 chips.")
-NEWS = ("new", "SK Hynix to double HBM output as AI chip demand soars",
-        "The memory maker said high-bandwidth memory capacity for AI accelerators will double next year.")
+NEWS = (
+    "new",
+    "SK Hynix to double HBM output as AI chip demand soars",
+    "The memory maker said high-bandwidth memory capacity for AI accelerators will double next year.",
+)
 
 
 @pytest.fixture
@@ -89,7 +92,10 @@ def service(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Lines, Line
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DISCORD_", "DATABASE_URL"))}
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "--config", str(cfg), "run"],
-        cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
     try:
@@ -112,10 +118,10 @@ def test_run_alerts_reloads_reports_health_and_stops(service) -> None:  # type: 
         raise AssertionError("".join(err.seen) + "".join(iter(lambda: err.q.get() or "", ""))) from None
     assert not any(BACKLOG[1] in line for line in out.seen), "the backlog never alerts"
 
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:  # noqa: S310
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
         health = json.load(r)
     assert health["ok"] and health["database"] and health["scheduler"] and health["last_poll_age_s"] is not None
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:  # noqa: S310
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
         metrics = r.read().decode()
     assert 'raqib_feeds_polled_total{status="new"}' in metrics and "raqib_items_new_total 2.0" in metrics
 
