@@ -171,9 +171,18 @@ def parse_config(text: str, source: str = DEFAULT_CONFIG) -> FeedsFile:
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: expected a mapping with a 'feeds:' list at the top level")
     try:
-        return FeedsFile.model_validate(raw)
+        config = FeedsFile.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(f"{source}: invalid configuration:\n{_describe(exc, raw)}") from None
+    if config.lexicon:
+        # The user's lexicon extension is checked now, with the file's name, not at the first feed.
+        from bot.match import LexiconError, load_lexicon
+
+        try:
+            load_lexicon(config.lexicon)
+        except LexiconError as exc:
+            raise ConfigError(f"{source}: lexicon: {exc}") from None
+    return config
 
 
 def config_path(explicit: str | None = None, env: Env | None = None) -> Path:

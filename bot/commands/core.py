@@ -182,6 +182,12 @@ class Core:
         created = sub is None
         sub = sub or subs.get_or_create(s, inv.platform, target, now=now, language=lang)
         sub.paused, sub.paused_reason, sub.updated_at = False, None, now
+        if inv.extra.get("guild_id"):
+            sub.guild_id = str(inv.extra["guild_id"])[:64]
+        if inv.extra.get("mention_role_id"):  # Discord: a role to ping for alerts of a chosen severity
+            sub.mention_role = str(inv.extra["mention_role_id"])[:64]
+            severity = str(inv.extra.get("mention_severity") or "critical")
+            sub.mention_severity = severity if severity in ("critical", "high", "normal") else "critical"
         s.add(sub)
         if everything:
             sub.topics = ""
