@@ -14,7 +14,8 @@ RSS = (
     b'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>'
     b"<item><title>US adds 12 Chinese firms to Entity List over AI chips</title><link>https://w.example/1</link>"
     b'<guid isPermaLink="false">w1</guid><description>The Commerce Department said.</description></item>'
-    b'<item><title>Weekend weather: rain ahead</title><link>https://w.example/2</link><guid isPermaLink="false">w2</guid></item>'
+    b"<item><title>Weekend weather: rain ahead</title><link>https://w.example/2</link>"
+    b'<guid isPermaLink="false">w2</guid></item>'
     b"</channel></rss>"
 )
 
@@ -54,7 +55,7 @@ def test_poll_json_items_json_and_feeds_check(setup, capsys: pytest.CaptureFixtu
 
 
 def test_opml_export_then_import_round_trip(setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
-    cfg, server = setup
+    cfg, _server = setup
     assert main(["--config", str(cfg), "feeds", "export"]) == 0
     opml = capsys.readouterr().out
     assert 'xmlUrl="' in opml and 'language="ar"' in opml
