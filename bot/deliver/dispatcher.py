@@ -36,9 +36,11 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
 from bot.deliver.model import (
@@ -72,6 +74,7 @@ class DispatchSettings:
     per_chat_interval: float = 1.0  # Telegram: about one message a second per chat
     global_rate: float = 30.0  # Telegram: about 30 messages a second per bot
     max_retry_after: float = 86400.0  # a platform's retry_after is honoured up to a day
+    record_patience: float = 600.0  # how long an outcome waits for the database before we give up on it
 
 
 class RateLimiter:
@@ -256,21 +259,39 @@ class Dispatcher:
                     target, view, language=sub.interface_language, timezone=sub.timezone
                 )
         except TargetMoved as exc:
-            await asyncio.to_thread(self._moved, row, sub.id, exc.new_target)
+            await self._record(self._moved, row, sub.id, exc.new_target)
         except MessageFailure as exc:
             self.failed += 1
             log.warning("delivery %s refused by the platform: %s", row.id, exc)
-            await asyncio.to_thread(
-                self._finish, row, status="sent" if row.edit else "failed", error=str(exc), needs_edit=False
+            await self._record(
+                partial(self._finish, row, status="sent" if row.edit else "failed", error=str(exc), needs_edit=False)
             )
         except PermanentFailure as exc:
-            await asyncio.to_thread(self._permanent, row, sub.id, str(exc))
+            await self._record(self._permanent, row, sub.id, str(exc))
         except RetryLater as exc:
-            await asyncio.to_thread(self._retry, row, str(exc), exc.retry_after)
+            await self._record(self._retry, row, str(exc), exc.retry_after)
         except DeliveryError as exc:
-            await asyncio.to_thread(self._retry, row, str(exc), None)
+            await self._record(self._retry, row, str(exc), None)
         else:
-            await asyncio.to_thread(self._done, row, message_id, time.monotonic() - started)
+            await self._record(self._done, row, message_id, time.monotonic() - started)
+
+    async def _record(self, fn: Callable[..., object], *args: object) -> None:
+        """Record a send's outcome, waiting for the database if it is away: the message has left, and while
+        this process lives it still knows so — a resend would be a duplicate. Gives up after ``record_patience``
+        (then the row's lease expires and it is resent, flagged, as after a crash)."""
+        delay, waited = 0.25, 0.0
+        while True:
+            try:
+                await asyncio.to_thread(fn, *args)
+                return
+            except DBAPIError as exc:
+                if waited >= self.settings.record_patience:
+                    raise
+                if waited == 0:
+                    log.warning("could not record a delivery outcome (database away?); retrying: %s", exc)
+                await asyncio.sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 5.0)
 
     def _prepare(self, row: Claimed) -> tuple[Subscription, object, Reply | None] | None:
         with session(self.engine) as s:

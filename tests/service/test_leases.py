@@ -1,0 +1,49 @@
+"""Feed leases and named leases on a real database: due within the jitter slack, dead workers' leases expire,
+a clock that went back does not stall a feed, and SQLite's single process takes back a dead run's work."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from storage import repositories as repo
+from storage.db import session
+from storage.leases import claim_feed, release_lease, take_lease
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+def feed(engine: Engine, next_poll: datetime | None) -> None:
+    with session(engine) as s:
+        repo.sync_feeds(s, [repo.FeedSpec("f", "https://f.example/rss", "en")])
+        f = repo.get_feed(s, "f")
+        assert f is not None
+        f.next_poll = next_poll
+        s.add(f)
+        s.commit()
+
+
+def claim(engine: Engine, owner: str, now: datetime) -> bool:
+    return claim_feed(engine, "f", owner=owner, now=now, lease=60, slack=0.7, horizon=3600)
+
+
+def test_a_feed_is_claimed_once_within_the_slack_and_again_after_a_dead_lease(engine: Engine) -> None:
+    feed(engine, NOW + timedelta(seconds=0.5))  # a run the jitter brought half a second early still counts
+    assert claim(engine, "a", NOW)
+    assert not claim(engine, "b", NOW), "held by a live worker"
+    assert not claim(engine, "b", NOW + timedelta(seconds=59))
+    assert claim(engine, "b", NOW + timedelta(seconds=61)), "a dead worker's lease expires"
+
+
+def test_a_clock_that_went_back_does_not_stall_a_feed(engine: Engine) -> None:
+    feed(engine, NOW + timedelta(hours=5))  # scheduled before the clock jumped back five hours
+    assert claim(engine, "a", NOW)
+
+
+def test_named_lease_has_one_holder_and_is_released_at_shutdown(engine: Engine) -> None:
+    assert take_lease(engine, "chat:x", "a", 30, NOW)
+    assert not take_lease(engine, "chat:x", "b", 30, NOW)
+    assert take_lease(engine, "chat:x", "a", 30, NOW + timedelta(seconds=10)), "renewal"
+    release_lease(engine, "chat:x", "a")
+    assert take_lease(engine, "chat:x", "b", 30, NOW + timedelta(seconds=11))
