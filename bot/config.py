@@ -141,6 +141,7 @@ class Env(BaseSettings):
     database_url: SecretStr | None = None
     raqib_config: str | None = None
     raqib_allow_private_addresses: bool = False
+    raqib_health_port: int = 0  # overrides settings.health_port when set (the Docker image sets 9108)
 
 
 def _describe(exc: ValidationError, raw: dict[str, Any]) -> str:

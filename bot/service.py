@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import random
@@ -173,7 +174,7 @@ class Service:
         if self.role in ("all", "dispatcher"):
             self._schedule_digests()
         self.scheduler.start()
-        port = self.config.settings.health_port
+        port = self.env.raqib_health_port or self.config.settings.health_port
         if port:
             runner = await metrics.serve(port, self.health)
             self.cleanups.append(runner.cleanup)
@@ -348,10 +349,36 @@ class Service:
             client = discord.Client(intents=discord.Intents.none(), allowed_mentions=discord.AllowedMentions.none())
             await client.login(dc.get_secret_value())  # REST only: no gateway connection for sending
             self.cleanups.append(client.close)
-            self.notifiers["discord"] = DiscordBotNotifier(client)
-        webhook = DiscordWebhookNotifier()
+            self.notifiers["discord"] = DiscordBotNotifier(client, options_for=self._discord_options("discord"))
+        webhook = DiscordWebhookNotifier(options_for=self._discord_options("discord-webhook"))
         self.notifiers["discord-webhook"] = webhook
         self.cleanups.append(webhook.close)
+
+    def _discord_options(self, platform: str) -> Callable[[str], Any]:
+        """A subscription's presentation on Discord: the webhook's name and avatar, the role to mention."""
+        from bot.adapters.discord.webhook import TargetOptions
+
+        levels = ("normal", "high", "critical")
+
+        def options_for(target: str) -> TargetOptions | None:
+            assert self.engine is not None
+            with session(self.engine) as s:
+                sub = subs.find_by_target(s, platform, target)
+            if sub is None:
+                return None
+            look: dict[str, Any] = {}
+            if sub.title and sub.title.startswith("{"):
+                with contextlib.suppress(ValueError):
+                    look = json.loads(sub.title)
+            at_least = sub.mention_severity if sub.mention_severity in levels else "critical"
+            return TargetOptions(
+                username=look.get("username") or None,
+                avatar_url=look.get("avatar_url") or None,
+                mention_role_id=int(sub.mention_role) if (sub.mention_role or "").isdigit() else None,
+                mention_severities=frozenset(levels[levels.index(at_least) :]),
+            )
+
+        return options_for
 
     def _start_listeners(self, core: Core) -> None:
         """One worker listens for each bot token's updates; the others keep trying, and take over when it dies."""

@@ -140,3 +140,13 @@ def service_counts(s: Session) -> dict[str, object]:
 
 def stale_since(now: datetime, seconds: float) -> datetime:
     return now - timedelta(seconds=seconds)
+
+
+def find_by_target(s: Session, platform: str, target: str) -> Subscription | None:
+    """The subscription a notifier is sending to: by target id, or by the secret (a webhook URL) it was given."""
+    found = get_subscription(s, platform, target)
+    if found is None:
+        found = s.exec(
+            select(Subscription).where(Subscription.platform == platform, Subscription.secret == target)
+        ).first()
+    return found

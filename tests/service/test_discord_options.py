@@ -1,0 +1,33 @@
+"""The service tells the Discord notifiers each subscription's look: webhook name, avatar, role to mention."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+
+from bot.config import Env, FeedsFile
+from bot.service import Service
+from storage import subscriptions as subs
+from storage.db import session
+
+URL = "https://discord.com/api/webhooks/123/abc-token"
+
+
+def test_options_come_from_the_subscription(sqlite_engine: Engine) -> None:
+    now = datetime.now(UTC)
+    with session(sqlite_engine) as s:
+        hook = subs.get_or_create(s, "discord-webhook", "webhook:123", now=now)
+        hook.secret = URL
+        hook.title = json.dumps({"username": "Raqib News", "avatar_url": "https://img.example/r.png"})
+        chan = subs.get_or_create(s, "discord", "555", now=now)
+        chan.mention_role, chan.mention_severity = "777", "high"
+        s.commit()
+    service = Service(FeedsFile(), Env(_env_file=None), config_path=None, engine=sqlite_engine)
+    webhook = service._discord_options("discord-webhook")(URL)  # the notifier is handed the URL
+    assert webhook is not None and (webhook.username, webhook.avatar_url) == ("Raqib News", "https://img.example/r.png")
+    channel = service._discord_options("discord")("555")
+    assert channel is not None and channel.mention_role_id == 777
+    assert channel.mention_severities == frozenset({"high", "critical"})
+    assert service._discord_options("discord")("999") is None
