@@ -30,7 +30,7 @@ from tests.fakes.telegram_api import FakeBotAPI
 from tests.service.support import NEWS, Child, Publisher, child_env
 
 CHATS = (101, 102, 103)
-KILLS = int(os.environ.get("RAQIB_CRASH_KILLS", "12"))
+KILLS = int(os.environ.get("RAQIB_CRASH_KILLS", "10"))
 STORY_URL = re.compile(r"story-(\d{3})\.html")
 
 
