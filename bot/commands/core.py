@@ -288,7 +288,11 @@ class Core:
     ) -> Reply:
         sub = sub or subs.get_or_create(s, inv.platform, target, now=self.clock(), language=lang)
         if not args:
-            return Reply(text=text(lang, "settings_show", **self._describe(sub, lang)), language=lang)
+            return Reply(
+                text=text(lang, "settings_show", **self._describe(sub, lang)),
+                buttons=self._settings_buttons(lang),
+                language=lang,
+            )
         key, values = args[0].lower(), args[1:]
         problem = self._apply_setting(sub, key, values, lang)
         if problem:
@@ -296,6 +300,33 @@ class Core:
         sub.updated_at = self.clock()
         s.add(sub)
         return Reply(text=text(lang, "settings_saved", what=f"{key} {' '.join(values)}".strip()), language=lang)
+
+    def _settings_buttons(self, lang: str) -> tuple[tuple[Button, ...], ...]:
+        """One tap for the common choices; the time zone and the digest's hour are typed (/settings timezone …)."""
+        ar = lang == "ar"
+
+        def row(key: str, choices: list[tuple[str, str]]) -> tuple[Button, ...]:
+            return tuple(Button(label, self.sign(f"settings:{key}:{value}")) for label, value in choices)
+
+        return (
+            row("min_score", [(f"≥ {v}", v) for v in ("0", "0.3", "0.5", "0.7")]),
+            row(
+                "languages",
+                [
+                    ("عربي" if ar else "Arabic", "ar"),
+                    ("إنجليزي" if ar else "English", "en"),
+                    ("كلاهما" if ar else "Both", "both"),
+                ],
+            ),
+            row(
+                "digest",
+                [
+                    ("بلا موجز" if ar else "No digest", "off"),
+                    ("يومي" if ar else "Daily", "daily"),
+                    ("أسبوعي" if ar else "Weekly", "weekly:mon"),
+                ],
+            ),
+        )
 
     def _apply_setting(self, sub: Subscription, key: str, values: list[str], lang: str) -> str | None:
         if key in ("min_score", "score"):
