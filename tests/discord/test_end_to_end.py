@@ -1,0 +1,108 @@
+"""A Discord server's first minutes, end to end: the real command core on a real store, the real discord.py
+client against the fake Discord (REST + gateway on loopback), and the real outbox and dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from bot.adapters.discord.bot import DiscordAdapter
+from bot.commands.core import Core
+from bot.config import FeedsFile
+from bot.deliver.dispatcher import Dispatcher, DispatchSettings
+from bot.ingest import store_new_items
+from bot.normalize import Item
+from storage import repositories as repo
+from storage import subscriptions as subs
+from storage.db import session
+from tests.fakes.discord_api import BOT_TOKEN, CHANNEL_ID, GUILD_ID, FakeDiscord
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+MANAGE_CHANNELS = 1 << 4
+
+
+def item(n: int, title: str, body: str) -> Item:
+    return Item(
+        feed_id="wire",
+        identity=f"w{n}",
+        guid=f"w{n}",
+        url=f"https://wire.example/{n}",
+        title=title,
+        summary=body,
+        content="",
+        language="en",
+        published=NOW - timedelta(minutes=30 - n),
+        fetched=NOW,
+        content_hash=f"h{n}",
+    )
+
+
+async def test_a_server_subscribes_reads_latest_and_gets_an_embed(sqlite_engine: Engine) -> None:
+    with session(sqlite_engine) as s:
+        repo.sync_feeds(s, [repo.FeedSpec("wire", "https://wire.example/rss", "en", title="Example Wire")])
+    store_new_items(
+        sqlite_engine,
+        "wire",
+        [
+            item(
+                1,
+                "SK Hynix to double HBM output as AI demand soars",
+                "High-bandwidth memory capacity will double next year.",
+            )
+        ],
+        first_poll=True,
+        now=NOW,
+        config=FeedsFile(),
+    )
+    async with FakeDiscord() as fake:
+        with fake.patched():
+            adapter = DiscordAdapter(
+                Core(sqlite_engine, secret=b"e2e"), token=BOT_TOKEN, test_guild_id=GUILD_ID, guild_ready_timeout=0.05
+            )
+            await adapter.start()
+            try:
+                await asyncio.wait_for(adapter.ready.wait(), 10)
+
+                async def run(name: str, options: list[dict], permissions: int = 0) -> dict:
+                    payload = fake.interaction(name, options, permissions=permissions)
+                    await fake.dispatch("INTERACTION_CREATE", payload)
+                    path = f"/interactions/{payload['id']}/{payload['token']}/callback"
+                    return (await fake.wait_for(lambda r: r.path == path)).body["data"]
+
+                refused = await run("subscribe", [{"name": "topic", "type": 3, "value": "hbm"}])
+                assert refused["flags"] & 64 and "administrators" in refused["content"]
+                ok = await run("subscribe", [{"name": "topic", "type": 3, "value": "hbm"}], MANAGE_CHANNELS)
+                assert "Subscribed to: High-bandwidth memory" in ok["content"]
+                latest = await run("latest", [{"name": "query", "type": 3, "value": "hbm"}])
+                assert latest["embeds"][0]["title"].startswith("SK Hynix to double HBM output")
+                assert latest["allowed_mentions"] == {"parse": []}
+                with session(sqlite_engine) as s:
+                    sub = subs.get_subscription(s, "discord", str(CHANNEL_ID))
+                    assert sub is not None and sub.guild_id == str(GUILD_ID) and sub.topics == "hbm"
+
+                store_new_items(
+                    sqlite_engine,
+                    "wire",
+                    [item(2, "Samsung wins Nvidia HBM4 order @everyone", "Samsung will supply high-bandwidth memory.")],
+                    first_poll=False,
+                    now=NOW,
+                    config=FeedsFile(),
+                )
+                dispatcher = Dispatcher(
+                    sqlite_engine,
+                    {"discord": adapter.notifier},
+                    owner="e2e",
+                    settings=DispatchSettings(per_chat_interval=0),
+                )
+                assert await dispatcher.dispatch_once() == 1
+                posted = await fake.wait_for(
+                    lambda r: r.method == "POST" and r.path == f"/channels/{CHANNEL_ID}/messages"
+                )
+                embed = posted.body["embeds"][0]
+                assert "Samsung wins Nvidia HBM4 order" in embed["title"] and "@everyone" not in embed["title"]
+                assert posted.body["allowed_mentions"]["parse"] == []
+                assert await dispatcher.dispatch_once() == 0, "never twice"
+            finally:
+                await adapter.close()
