@@ -128,14 +128,24 @@ def check(config: FeedsFile, env: Env, *, as_json: bool) -> int:
             return list(await asyncio.gather(*(one(fetcher, f.id, f.url) for f in config.feeds)))
 
     results = asyncio.run(go())
+    stored = _stored_health(config, env)
     for r in results:
+        health = stored.get(str(r["feed"]))
+        if health:
+            r.update(health)
         if as_json:
             print(json.dumps(r, ensure_ascii=False))
         elif r["ok"]:
             extra = f" (moved to {r['moved_to']})" if "moved_to" in r else ""
             print(f"ok      {r['feed']}: {r['entries']} entries in {r['seconds']} s{extra}")
+            if r.get("disabled"):
+                print(f"        … but the service has it disabled: {r['disabled']} (raqib feeds enable {r['feed']})")
         else:
             print(f"FAILED  {r['feed']}: {r['error']} [{r['error_code']}]")
+            if r.get("disabled"):
+                print(f"        disabled by the service: {r['disabled']} (raqib feeds enable {r['feed']})")
+            elif r.get("consecutive_failures"):
+                print(f"        {r['consecutive_failures']} failed polls in a row so far")
     return 0
 
 
@@ -158,3 +168,29 @@ def enable(config: FeedsFile, env: Env, feed_id: str) -> int:
         s.commit()
     print(f"feed {feed_id} enabled; it is polled at the next cycle")
     return 0
+
+
+def _stored_health(config: FeedsFile, env: Env) -> dict[str, dict[str, object]]:
+    """What the service has recorded about each feed (when a database exists): disabled, failures in a row."""
+    from pathlib import Path
+
+    from bot.app import database_url
+    from storage import repositories as repo
+    from storage.db import make_engine, session
+
+    url = database_url(config, env)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return {}
+    try:
+        engine = make_engine(url)
+        with session(engine) as s:
+            feeds = repo.list_feeds(s)
+    except Exception:  # no schema yet, or the database is away: the live check stands on its own
+        return {}
+    return {
+        f.id: {
+            "disabled": None if f.enabled else (f.disabled_reason or "disabled"),
+            "consecutive_failures": f.consecutive_failures,
+        }
+        for f in feeds
+    }
