@@ -173,6 +173,18 @@ class Service:
             )
         if self.role in ("all", "dispatcher"):
             self._schedule_digests()
+            # A chat's /settings digest … changes its schedule while we run: keep the jobs in step, and
+            # catch up on a slot missed while the service was down (the outbox key makes repeats harmless).
+            self.scheduler.add_job(self._schedule_digests, "interval", minutes=5, id="digest-sync", coalesce=True)
+            self.scheduler.add_job(self._catch_up_digests, "date", run_date=datetime.now(UTC), id="digest-catch-up")
+            self.scheduler.add_job(
+                self._trends,
+                "interval",
+                hours=1,
+                id="trends",
+                coalesce=True,
+                next_run_time=datetime.now(UTC) + timedelta(minutes=10),
+            )
         self.scheduler.start()
         port = self.env.raqib_health_port or self.config.settings.health_port
         if port:
@@ -295,6 +307,27 @@ class Service:
         log.info("retention: %d items older than %d days pruned to tombstones", pruned, days)
 
     # -- digests ---------------------------------------------------------------------------------------
+    async def _catch_up_digests(self) -> None:
+        from bot.digest.schedule import catch_up
+
+        assert self.engine is not None
+        if await asyncio.to_thread(catch_up, self.engine, datetime.now(UTC)) and self.dispatcher is not None:
+            self.dispatcher.wake.set()
+
+    async def _trends(self) -> None:
+        """Instant trend alerts for the subscriptions that asked for them (/settings trends on)."""
+        from bot.digest.spikes import enqueue_trend_alerts
+
+        assert self.engine is not None
+
+        def run() -> int:
+            with session(self.engine) as s:  # type: ignore[arg-type]
+                ids = [x.id for x in subs.list_subscriptions(s, active_only=True) if x.trend_alerts and x.id]
+            return enqueue_trend_alerts(self.engine, datetime.now(UTC), ids) if ids else 0  # type: ignore[arg-type]
+
+        if await asyncio.to_thread(run) and self.dispatcher is not None:
+            self.dispatcher.wake.set()
+
     def _schedule_digests(self) -> None:
         assert self.engine is not None
         from bot.digest.schedule import digest_jobs

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -169,6 +170,7 @@ class Subscription(SQLModel, table=True):
     mention_role: str | None = Field(default=None, max_length=64)
     mention_severity: str | None = Field(default=None, max_length=16)
     link_previews: bool = False
+    trend_alerts: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 

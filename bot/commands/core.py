@@ -351,6 +351,11 @@ class Core:
             sub.timezone = value
         elif key == "digest":
             return self._apply_digest(sub, [v.lower() for v in values], lang)
+        elif key == "trends":
+            choice = values[0].lower() if values else ""
+            if choice not in ("on", "off"):
+                return text(lang, "bad_trends")
+            sub.trend_alerts = choice == "on"
         else:
             return text(lang, "unknown_setting", value=key[:32])
         return None

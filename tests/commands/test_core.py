@@ -174,3 +174,11 @@ async def test_watch_and_mute_terms_are_stored(core: Core, sqlite_engine: Engine
     await core.handle(inv("mute", '"stock price"'))
     r = await core.handle(inv("subscriptions"))
     assert "3A090" in r.text and "stock price" in r.text
+
+
+async def test_trend_alerts_are_opted_into(core: Core, sqlite_engine: Engine) -> None:
+    assert (await core.handle(inv("settings", "trends", "maybe"))).error
+    assert not (await core.handle(inv("settings", "trends", "on"))).error
+    with session(sqlite_engine) as s:
+        sub = subs.get_subscription(s, "telegram", "100")
+        assert sub is not None and sub.trend_alerts
