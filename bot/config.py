@@ -141,6 +141,8 @@ class Env(BaseSettings):
     database_url: SecretStr | None = None
     raqib_config: str | None = None
     raqib_allow_private_addresses: bool = False
+    discord_admin_role_id: int | None = None  # members with this role may change settings (besides Manage Channels)
+    discord_test_guild_id: int | None = None  # slash commands also synced here at once (for trying them out)
     raqib_health_port: int = 0  # overrides settings.health_port when set (the Docker image sets 9108)
 
 

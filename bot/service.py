@@ -451,6 +451,9 @@ class Service:
                 token=token.get_secret_value(),
                 topic_choices=_topic_choices,
                 on_removed_from_guild=self._guild_removed,
+                admin_role_id=self.env.discord_admin_role_id,
+                test_guild_id=self.env.discord_test_guild_id,
+                options_for=self._discord_options("discord"),
             )
             await adapter.start()
             return adapter.close
@@ -498,13 +501,18 @@ class Service:
                 with contextlib.suppress(Exception):
                     await stop()
 
-    def _guild_removed(self, guild_id: str) -> None:
+    async def _guild_removed(self, guild_id: str) -> None:
+        """The bot was removed from a Discord server: its subscriptions there pause, with the reason."""
         assert self.engine is not None
-        with session(self.engine) as s:
-            for sub in subs.list_subscriptions(s):
-                if sub.guild_id == str(guild_id) and not sub.paused:
-                    subs.pause(s, sub, "the bot was removed from the server", datetime.now(UTC))
-            s.commit()
+
+        def pause_all() -> None:
+            with session(self.engine) as s:  # type: ignore[arg-type]
+                for sub in subs.list_subscriptions(s):
+                    if sub.guild_id == str(guild_id) and not sub.paused:
+                        subs.pause(s, sub, "the bot was removed from the server", datetime.now(UTC))
+                s.commit()
+
+        await asyncio.to_thread(pause_all)
 
     def _ensure_console_subscription(self) -> None:
         assert self.engine is not None

@@ -31,3 +31,18 @@ def test_options_come_from_the_subscription(sqlite_engine: Engine) -> None:
     assert channel is not None and channel.mention_role_id == 777
     assert channel.mention_severities == frozenset({"high", "critical"})
     assert service._discord_options("discord")("999") is None
+
+
+async def test_removal_from_a_server_pauses_its_subscriptions(sqlite_engine: Engine) -> None:
+    now = datetime.now(UTC)
+    with session(sqlite_engine) as s:
+        for channel, guild in (("1", "g1"), ("2", "g1"), ("3", "g2")):
+            sub = subs.get_or_create(s, "discord", channel, now=now)
+            sub.guild_id = guild
+        s.commit()
+    service = Service(FeedsFile(), Env(_env_file=None), config_path=None, engine=sqlite_engine)
+    await service._guild_removed("g1")
+    with session(sqlite_engine) as s:
+        state = {x.target: (x.paused, x.paused_reason) for x in subs.list_subscriptions(s)}
+    assert state["1"] == (True, "the bot was removed from the server") and state["2"][0]
+    assert state["3"] == (False, None)
