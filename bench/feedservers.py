@@ -13,43 +13,135 @@ import hashlib
 import sys
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from xml.sax.saxutils import escape
+
+# The field's share of a general-news feed: about one item in ten (measured share in real outlets'
+# economy/world feeds is lower still), so clustering runs on a realistic fraction.
+FIELD_SLOTS = {0, 10}  # of the 20 topics below, the ones that are about the field
+TOPICS = [
+    "new US export controls on Nvidia AI chips",
+    "city council approves new budget",
+    "storm brings heavy rain",
+    "football club signs striker",
+    "central bank holds interest rates",
+    "hospital opens new wing",
+    "airline adds summer routes",
+    "film festival announces lineup",
+    "oil prices slip on demand worries",
+    "parliament debates pension reform",
+    "SK Hynix expands HBM capacity",
+    "marathon closes roads on Sunday",
+    "tech giant unveils new phone",
+    "wheat harvest beats forecast",
+    "museum reopens after renovation",
+    "regional bank reports record profit",
+    "school exams begin next week",
+    "port strike delays cargo",
+    "ferry service resumes after repairs",
+    "local elections set for spring",
+]
+EVENTS = 60  # distinct field events in a cycle's window, each told by ~25 outlets
+
+# Each company's products in the news (one per kind of development, so no two events share both).
+_COMPANIES = {
+    "Nvidia": ("H20", "H200", "B30A", "L20", "RTX 6000D"),
+    "AMD": ("MI308", "MI325X", "MI350", "MI300X", "V80"),
+    "SK Hynix": ("HBM3E", "HBM4", "LPDDR5X", "GDDR7", "DDR5"),
+    "Samsung": ("HBM3E 12H", "HBM4E", "SF2", "LPDDR6", "V9"),
+    "Micron": ("HBM3E 8H", "HBM4 36GB", "1-gamma", "LPDDR5", "G9"),
+    "ASML": ("NXT:1980i", "NXT:2100i", "EXE:5000", "NXT:870", "YieldStar 385"),
+    "Applied Materials": ("Centura Sculpta", "Endura", "Producer XP", "VeritySEM 10", "Vistara"),
+    "Lam Research": ("Akara", "Kiyo", "Striker", "Vantex", "Altus Halo"),
+    "TSMC": ("N7", "N5", "N3E", "N2", "CoWoS-L"),
+    "Huawei": ("Ascend 910C", "Ascend 920", "Kirin 9020", "Ascend 950PR", "Atlas 900"),
+    "SMIC": ("N+2", "N+3", "FinFET 14", "N+1", "28HK"),
+    "CXMT": ("DDR5-8000", "LPDDR5X-10667", "HBM2E", "DDR4-3200", "G4"),
+}
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
 
 
-def feed_body(feed_no: int, items: int) -> bytes:
+def field_event(e: int) -> tuple[str, str, str]:
+    """Event ``e``: (headline, wire text, a rewrite of the same facts). Events differ in company, kind of
+    development, and figures and dates — what tells real events apart."""
+    c = list(_COMPANIES)[e % len(_COMPANIES)]
+    kind = (e // len(_COMPANIES)) % 5
+    p = _COMPANIES[c][kind]
+    n, pct, day, month, dow = 8 + 3 * e, 5 + e % 23, 1 + e % 28, _MONTHS[e % 12], _DAYS[e % 5]
+    if kind == 0:
+        return (
+            f"US adds {n} firms tied to {c} supply chains to Entity List",
+            f"The Commerce Department said on {dow} it added {n} companies that bought {c} {p} through "
+            f"intermediaries to the Entity List, requiring a licence for any export to them from {month} {day}.",
+            f"Officials said {n} buyers of {c} {p} now need export licences. The Bureau of Industry and Security "
+            f"published the rule on {dow} and it applies from {month} {day}.",
+        )
+    if kind == 1:
+        return (
+            f"{c} gets US licence to ship {p} to China with a {pct}% cap",
+            f"Washington granted {c} export licences for {p} sales to China on {dow}, capped at {pct}% of last "
+            f"year's volume, with shipments allowed from {month} {day}.",
+            f"A {pct}% volume cap comes with the licences {c} received for {p} exports to China, the company "
+            f"confirmed on {dow}; deliveries may start {month} {day}.",
+        )
+    if kind == 2:
+        return (
+            f"Export controls on {c} {p} tightened from {month} {day}",
+            f"New US export controls announced on {dow} cover {c} {p} and related equipment, closing a gap that "
+            f"let {n} Chinese customers keep buying until {month} {day}.",
+            f"The rule announced {dow} extends export curbs to {c}'s {p}; about {n} customers in China are "
+            f"affected, and it takes effect {month} {day}.",
+        )
+    if kind == 3:
+        return (
+            f"China opens probe into {c} over {p} sales",
+            f"China's commerce ministry opened an investigation into {c} on {dow} over sales of {p}, citing the "
+            f"export control law and giving the company until {month} {day} to respond.",
+            f"MOFCOM said it is examining {c}'s {p} business under the export control law; {c} has until "
+            f"{month} {day} to answer, the ministry said {dow}.",
+        )
+    return (
+        f"{c} books ${n} million charge as {p} exports to China stall",
+        f"{c} said on {dow} it will take a ${n} million charge because export controls halted {p} shipments to "
+        f"China, and expects no recovery before {month} {day}.",
+        f"Export restrictions on {p} cost {c} ${n} million, the company said {dow}, adding that sales to China "
+        f"will stay frozen at least until {month} {day}.",
+    )
+
+
+def feed_body(feed_no: int, items: int, workload: str = "events") -> bytes:
+    """One feed's RSS. ``workload``: ``events`` — the field items tell ``EVENTS`` distinct events, each
+    carried by many outlets (half as the wire's text, half rewritten), as news is; ``two-stories`` — a
+    stress case: every field item is a near-copy of one of two texts, so two stories of hundreds of
+    near-duplicate members."""
     now = datetime(2026, 11, 20, 12, tzinfo=UTC)
-    # General-news feeds: about one item in ten is about the field (measured share in real outlets'
-    # economy/world feeds is lower still), so clustering runs on a realistic fraction.
-    topics = [
-        "new US export controls on Nvidia AI chips",
-        "city council approves new budget",
-        "storm brings heavy rain",
-        "football club signs striker",
-        "central bank holds interest rates",
-        "hospital opens new wing",
-        "airline adds summer routes",
-        "film festival announces lineup",
-        "oil prices slip on demand worries",
-        "parliament debates pension reform",
-        "SK Hynix expands HBM capacity",
-        "marathon closes roads on Sunday",
-        "tech giant unveils new phone",
-        "wheat harvest beats forecast",
-        "museum reopens after renovation",
-        "regional bank reports record profit",
-        "school exams begin next week",
-        "port strike delays cargo",
-        "ferry service resumes after repairs",
-        "local elections set for spring",
-    ]
     entries = []
     for i in range(items):
         when = format_datetime(now - timedelta(minutes=17 * i + feed_no))
-        t = topics[(feed_no + i) % len(topics)]
+        slot = (feed_no + i) % len(TOPICS)
+        t = TOPICS[slot]
+        title = f"Feed {feed_no} story {i}: {t}"
+        text = f"<p>Report {i} of feed {feed_no} about {t}, with details on companies, officials and markets.</p>"
+        if workload == "events" and slot in FIELD_SLOTS:
+            headline, wire, rewrite = field_event((feed_no * 31 + i * 7) % EVENTS)
+            title, text = (headline, wire) if feed_no % 2 == 0 else (f"{headline}, sources say", rewrite)
         entries.append(
-            f"<item><title>Feed {feed_no} story {i}: {t}</title>"
+            f"<item><title>{escape(title)}</title>"
             f"<link>https://site{feed_no % 97}.example/news/{feed_no}/{i}</link><guid>f{feed_no}-{i}</guid>"
-            f"<pubDate>{when}</pubDate><description>&lt;p&gt;Report {i} of feed {feed_no} about {t}, with "
-            f"details on companies, officials and markets.&lt;/p&gt;</description></item>"
+            f"<pubDate>{when}</pubDate><description>{escape(text)}</description></item>"
         )
     return (
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
@@ -57,8 +149,8 @@ def feed_body(feed_no: int, items: int) -> bytes:
     ).encode()
 
 
-async def serve(hosts: int, port: int, feeds: int, items: int, delay: float) -> None:
-    bodies = {f"/feed/{n}.xml": feed_body(n, items) for n in range(feeds)}
+async def serve(hosts: int, port: int, feeds: int, items: int, delay: float, workload: str) -> None:
+    bodies = {f"/feed/{n}.xml": feed_body(n, items, workload) for n in range(feeds)}
     etags = {p: '"' + hashlib.sha1(b).hexdigest()[:16] + '"' for p, b in bodies.items()}
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -95,9 +187,10 @@ def main() -> None:
     p.add_argument("--feeds", type=int, default=500)
     p.add_argument("--items", type=int, default=30)
     p.add_argument("--delay", type=float, default=0.1)
+    p.add_argument("--workload", choices=("events", "two-stories"), default="events")
     a = p.parse_args()
     try:
-        asyncio.run(serve(a.hosts, a.port, a.feeds, a.items, a.delay))
+        asyncio.run(serve(a.hosts, a.port, a.feeds, a.items, a.delay, a.workload))
     except KeyboardInterrupt:
         sys.exit(0)
 

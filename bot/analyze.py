@@ -7,7 +7,7 @@ the event loop; tests and small runs call it in a thread. It knows nothing of HT
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -23,6 +23,10 @@ class Analysis:
     entries: int
     items: list[Item]
     verdicts: dict[str, Any]  # identity → bot.match.Classification
+    # Story features of relevant items, computed here rather than in the single writer thread:
+    # identity → (near-duplicate signature, fact fingerprint) of the item's body.
+    features: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    canonical: dict[str, str | None] = field(default_factory=dict)  # identity → canonical URL
 
 
 @lru_cache(maxsize=4)
@@ -59,7 +63,33 @@ def analyze(
     items = normalize_entries(parsed.entries, feed_id=feed_id, feed_url=url, language=language, fetched=fetched)
     classify = classifier or classifier_for(lexicon)
     verdicts = {i.identity: classify(i.title, i.content or i.summary, i.language) for i in items}
-    return Analysis(parsed.title, parsed.bozo_reason if parsed.bozo else None, len(parsed.entries), items, verdicts)
+    return Analysis(
+        parsed.title,
+        parsed.bozo_reason if parsed.bozo else None,
+        len(parsed.entries),
+        items,
+        verdicts,
+        story_features([i for i in items if verdicts[i.identity].relevant]),
+        canonical_urls(items),
+    )
+
+
+def story_features(items: list[Item]) -> dict[str, tuple[Any, Any]]:
+    """identity → (signature, fingerprint) of each item's body, as ``bot.stories.assign`` computes them."""
+    from bot.stories.fingerprint import fingerprint
+    from bot.stories.neardup import signature
+
+    out: dict[str, tuple[Any, Any]] = {}
+    for i in items:
+        body = i.content or i.summary
+        out[i.identity] = (signature(body), fingerprint(i.title, body))
+    return out
+
+
+def canonical_urls(items: list[Item]) -> dict[str, str | None]:
+    from bot.stories.urls import publisher_url
+
+    return {i.identity: publisher_url(i.url, i.source_url) for i in items}
 
 
 def warm_up(lexicon: str | None = None) -> None:

@@ -1,16 +1,20 @@
-"""Store what a poll found, match what is new, and pick what deserves an alert.
+"""Store what polls found, match what is new, and pick what deserves an alert.
 
-Synchronous on purpose: the pipeline runs it in a worker thread, so one transaction's worth of SQL never
-blocks the event loop.
+Synchronous on purpose: the pipeline runs it in a worker thread, so SQL never blocks the event loop. The
+unit of work is a ``StoreJob`` (one feed's poll); ``store_jobs`` writes many of them in one transaction —
+SQLite has one writer, and a commit, a cache sync and a story's summary update per feed cost more than the
+rows themselves. A batch that fails is retried one feed per transaction, so one feed's bad data costs that
+feed only.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert
 from sqlalchemy.engine import Engine
@@ -19,15 +23,19 @@ from sqlmodel import Session
 from bot.config import FeedsFile
 from bot.deliver.route import StoryFacts, route
 from bot.normalize import Item
-from bot.stories.assign import StoryIndex, assign_story, refresh_story
+from bot.stories.assign import Assigner, StoryIndex, refresh_story
 from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
-from storage.tables import ItemRow, Match, MatchEntity, MatchTopic, StoryItem
+from storage.tables import Match, MatchEntity, MatchTopic, StoryItem
 
 if TYPE_CHECKING:
     from bot.match import Classification
     from bot.pipeline import Alertable
+    from bot.stories.fingerprint import Fingerprint
+    from bot.stories.neardup import Signature
+
+log = logging.getLogger("raqib.ingest")
 
 
 @dataclass
@@ -40,19 +48,71 @@ class StoredBatch:
     grown_stories: set[int] = field(default_factory=set)  # existing stories that gained or changed a member
 
 
-def _canonical(url: str | None, source_href: str | None) -> str | None:
+@dataclass(frozen=True)
+class PollMark:
+    """A successful poll's feed state (``repo.mark_polled``), written in the transaction of its items."""
+
+    interval: float
+    etag: str | None
+    last_modified: str | None
+    new_url: str | None = None
+    title: str | None = None
+
+
+@dataclass
+class StoreJob:
+    """One feed's poll, as the writer stores it. ``features``/``canonical`` are optional precomputations
+    (identity → (signature, fingerprint) of relevant items; identity → canonical URL) from the CPU stage."""
+
+    feed_id: str
+    now: datetime
+    items: Sequence[Item] = ()
+    verdicts: Mapping[str, Classification] = field(default_factory=dict)
+    first_poll: bool = False
+    authority: bool = False
+    features: Mapping[str, tuple[Signature, Fingerprint]] = field(default_factory=dict)
+    canonical: Mapping[str, str | None] | None = None
+    polled: PollMark | None = None
+
+
+@dataclass(slots=True)
+class NewRow:
+    """The columns of an ``ItemRow`` without the ORM object (``repo.store_items`` sets ``id``)."""
+
+    feed_id: str
+    identity: str
+    guid: str | None
+    url: str | None
+    canonical_url: str | None
+    source_url: str | None
+    source_name: str | None
+    title: str
+    summary: str
+    content: str
+    language: str
+    published: datetime
+    fetched: datetime
+    content_hash: str
+    updated_at: datetime | None = None
+    pruned_at: datetime | None = None
+    id: int | None = None
+
+
+def canonical_url(url: str | None, source_href: str | None) -> str | None:
     from bot.stories.urls import publisher_url
 
     return publisher_url(url, source_href)
 
 
-def to_row(item: Item) -> ItemRow:
-    return ItemRow(
+def to_row(item: Item, canonical: Mapping[str, str | None] | None = None) -> NewRow:
+    return NewRow(
         feed_id=item.feed_id,
         identity=item.identity,
         guid=item.guid,
         url=item.url,
-        canonical_url=_canonical(item.url, item.source_url),
+        canonical_url=canonical[item.identity]
+        if canonical is not None and item.identity in canonical
+        else canonical_url(item.url, item.source_url),
         source_url=item.source_url,
         source_name=item.source_name,
         title=item.title,
@@ -74,7 +134,7 @@ def default_classifier() -> Classifier:
     return classify
 
 
-def _match_values(row: ItemRow, c: Classification, now: datetime) -> dict[str, object]:
+def _match_values(row: Any, c: Classification, now: datetime) -> dict[str, object]:
     entities = [
         {"id": e.id, "kind": e.kind, "text": e.text, "start": e.start, "end": e.end, "field": e.field}
         for e in c.entities
@@ -91,8 +151,11 @@ def _match_values(row: ItemRow, c: Classification, now: datetime) -> dict[str, o
     }
 
 
-def save_matches(s: Session, verdicts: Sequence[tuple[ItemRow, Classification]], now: datetime) -> None:
-    """Store verdicts on new items in bulk: the match row, and topic/entity rows for relevant ones."""
+def save_matches(
+    s: Session, verdicts: Sequence[tuple[Any, Classification]], now: datetime, assigner: Assigner | None = None
+) -> None:
+    """Store verdicts on new items in bulk: the match row, and topic/entity rows for relevant ones (with
+    the batch's other writes when an ``assigner`` collects them)."""
     matches, topics, entities = [], [], []
     for row, c in verdicts:
         matches.append(_match_values(row, c, now))
@@ -101,11 +164,13 @@ def save_matches(s: Session, verdicts: Sequence[tuple[ItemRow, Classification]],
             ids = dict.fromkeys(e.id for e in c.entities)
             entities += [{"item_id": row.id, "entity": e, "published": row.published} for e in ids]
     for table, values in ((Match, matches), (MatchTopic, topics), (MatchEntity, entities)):
-        if values:
-            s.execute(insert(table), values)
+        if assigner is not None:
+            assigner.defer(table.__table__, values)  # type: ignore[attr-defined]
+        elif values:  # Core inserts: the ORM's bulk path costs more than the statement for write-only rows
+            s.execute(insert(table.__table__), values)  # type: ignore[attr-defined]
 
 
-def replace_match(s: Session, row: ItemRow, c: Classification, now: datetime) -> None:
+def replace_match(s: Session, row: Any, c: Classification, now: datetime) -> None:
     """A corrected item is matched again: its old verdict goes."""
     for table in (MatchTopic, MatchEntity, Match):
         s.execute(delete(table).where(table.item_id == row.id))  # type: ignore[attr-defined]
@@ -121,62 +186,155 @@ def store_new_items(
     now: datetime,
     config: FeedsFile,
     classifier: Classifier | None = None,
-    verdicts: dict[str, Classification] | None = None,
+    verdicts: Mapping[str, Classification] | None = None,
     authority: bool = False,
     story_index: StoryIndex | None = None,
 ) -> StoredBatch:
-    from bot.pipeline import Alertable
-
+    """One feed's items in their own transaction (``store_jobs`` with one job); raises what it raised."""
     if verdicts is None:
-        # Matching is pure CPU: done before taking the lock or opening a transaction.
         classify = classifier or default_classifier()
         verdicts = {i.identity: classify(i.title, i.content or i.summary, i.language) for i in items}
-    verdict = verdicts
-    batch = StoredBatch()
-    by_identity = {i.identity: i for i in items}
-    oldest_alert = now - timedelta(seconds=config.settings.max_item_age)
+    job = StoreJob(feed_id, now, items, verdicts, first_poll=first_poll, authority=authority)
+    [result] = store_jobs(engine, [job], config=config, story_index=story_index)
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def store_jobs(
+    engine: Engine, jobs: Sequence[StoreJob], *, config: FeedsFile, story_index: StoryIndex | None = None
+) -> list[StoredBatch | Exception]:
+    """Store ``jobs`` in one transaction, in order; each job's result or the exception that failed it.
+
+    When the batch fails, each job is tried again in a transaction of its own: the failure stays with
+    the feed that caused it, and the others are stored.
+    """
     index = story_index or StoryIndex()
-    with index.lock, session(engine) as s:
-        result = repo.store_items(s, feed_id, (to_row(i) for i in items))
+    # Held for the whole transaction: assignments are serialized (see ``bot.stories.assign``).
+    with index.lock:
+        if len(jobs) > 1:
+            try:
+                return list(_transaction(engine, jobs, config, index))
+            except Exception:
+                log.warning("storing a batch of %d feeds failed; storing them one by one", len(jobs), exc_info=True)
+        out: list[StoredBatch | Exception] = []
+        for job in jobs:
+            try:
+                out += _transaction(engine, [job], config, index)
+            except Exception as exc:
+                out.append(exc)
+        return out
+
+
+def _transaction(engine: Engine, jobs: Sequence[StoreJob], config: FeedsFile, index: StoryIndex) -> list[StoredBatch]:
+    with session(engine) as s:
+        try:
+            assigner = Assigner(s, index, jobs[0].now)
+            _prefetch_copies(assigner, jobs)
+            outbox = _Outbox(s)
+            polled: list[repo.PolledFeed] = []
+            out = [_store_job(s, job, assigner, outbox, config, polled) for job in jobs]
+            assigner.flush()
+            repo.mark_polled_many(s, polled)
+            outbox.mark_changed(jobs[-1].now)
+            s.commit()
+            return out
+        except BaseException:
+            s.rollback()  # explicitly: the story cache listens for it and reloads
+            raise
+
+
+def _prefetch_copies(assigner: Assigner, jobs: Sequence[StoreJob]) -> None:
+    """Exact-copy lookups for every relevant item of the batch in one query (most items are new)."""
+    hashes, urls = [], []
+    for job in jobs:
+        for i in job.items:
+            if job.verdicts[i.identity].relevant:
+                hashes.append(i.content_hash)
+                url = job.canonical.get(i.identity) if job.canonical is not None else None
+                urls.append(url if url is not None else canonical_url(i.url, i.source_url))
+    if hashes:
+        assigner.prefetch_copies(hashes, [u for u in urls if u])
+
+
+def _store_job(
+    s: Session,
+    job: StoreJob,
+    assigner: Assigner,
+    outbox: _Outbox,
+    config: FeedsFile,
+    polled: list[repo.PolledFeed],
+) -> StoredBatch:
+    from bot.pipeline import Alertable
+
+    batch = StoredBatch()
+    now = assigner.now = job.now
+    # Entity weights follow the stories stored so far, feed by feed, as when each feed had its own transaction.
+    assigner.index.refresh_weights()
+    if job.items:
+        verdict = job.verdicts
+        by_identity = {i.identity: i for i in job.items}
+        oldest_alert = now - timedelta(seconds=config.settings.max_item_age)
+        result = repo.store_items(s, job.feed_id, (to_row(i, job.canonical) for i in job.items))
         batch.new, batch.updated = len(result.new), len(result.updated)
-        save_matches(s, [(row, verdict[row.identity]) for row in result.new], now)
+        save_matches(s, [(row, verdict[row.identity]) for row in result.new], now, assigner)
+        if result.updated:
+            assigner.flush()  # the links and summaries read below include this batch's
         for row in result.updated:
             c = verdict[row.identity]
             replace_match(s, row, c, now)
             linked = s.get(StoryItem, row.id)
             if linked is not None:
                 # A correction: the story shows the new text; never a second alert.
+                assigner.flush()
                 refresh_story(s, linked.story_id, now)
+                assigner.forget(linked.story_id)
                 batch.grown_stories.add(linked.story_id)
             elif c.relevant:  # became relevant: it joins or starts a story, quietly
-                assign_story(s, row, c, authority=authority, index=index, now=now)
+                assigner.assign(row, c, authority=job.authority)
             batch.relevant += c.relevant
-        for row in result.new:
+        relevant = [row for row in result.new if verdict[row.identity].relevant]
+        for row in relevant:
             c = verdict[row.identity]
-            if not c.relevant:
-                continue
             batch.relevant += 1
-            assignment = assign_story(s, row, c, authority=authority, index=index, now=now)
+            sig, fp = job.features.get(row.identity, (None, None))
+            assignment = assigner.assign(row, c, authority=job.authority, sig=sig, fp=fp)
             if not assignment.new_story:
                 batch.grown_stories.add(assignment.story_id)
                 continue
             batch.new_stories += 1
             # A feed's first poll is its backlog, and old news is not news: store, never alert.
-            if not first_poll and row.published >= oldest_alert:
+            if not job.first_poll and row.published >= oldest_alert:
                 assert row.id is not None
                 batch.alerts.append(Alertable(row.id, by_identity[row.identity], c, assignment.story_id))
-        _enqueue(s, batch, now)
-        s.commit()
+        outbox.enqueue(batch, now)
+    if job.polled is not None:  # written with the batch, in one statement
+        p = job.polled
+        polled.append(repo.PolledFeed(job.feed_id, now, p.interval, p.etag, p.last_modified, p.new_url, p.title))
     return batch
 
 
-def _enqueue(s: Session, batch: StoredBatch, now: datetime) -> None:
+class _Outbox:
     """The outbox rows are written in the transaction that decided the alerts: none is lost in between."""
-    if batch.alerts:
-        subscriptions = subs.list_subscriptions(s, active_only=True)
-        for alert in batch.alerts:
-            c, item = alert.match, alert.item
-            facts = StoryFacts(frozenset(c.topics), item.language, float(c.score), f"{item.title}\n{item.text}")
-            wanted = route(subscriptions, facts)
-            subs.enqueue(s, wanted, story_id=alert.story_id, key=f"story:{alert.story_id}", kind="alert", now=now)
-    subs.mark_story_changed(s, sorted(batch.grown_stories), now)
+
+    def __init__(self, s: Session) -> None:
+        self.s = s
+        self._subscriptions: list[Any] | None = None
+        self._changed: set[int] = set()
+
+    def enqueue(self, batch: StoredBatch, now: datetime) -> None:
+        if batch.alerts:
+            if self._subscriptions is None:  # read once per transaction
+                self._subscriptions = subs.list_subscriptions(self.s, active_only=True)
+            for alert in batch.alerts:
+                c, item = alert.match, alert.item
+                facts = StoryFacts(frozenset(c.topics), item.language, float(c.score), f"{item.title}\n{item.text}")
+                wanted = route(self._subscriptions, facts)
+                subs.enqueue(
+                    self.s, wanted, story_id=alert.story_id, key=f"story:{alert.story_id}", kind="alert", now=now
+                )
+        self._changed |= batch.grown_stories
+
+    def mark_changed(self, now: datetime) -> None:
+        """Sent alerts of every story the transaction grew get edited (one statement for the batch)."""
+        subs.mark_story_changed(self.s, sorted(self._changed), now)

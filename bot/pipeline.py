@@ -20,17 +20,20 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import col, select
 
 from bot.analyze import Analysis, analyze, classifier_for, lexicon_key
 from bot.config import FeedsFile
 from bot.fetch import Fetcher, FetchError
 from bot.fetch.article import ArticleCache, fetch_article_text
-from bot.ingest import Classifier, store_new_items
+from bot.ingest import Classifier, PollMark, StoredBatch, StoreJob, store_jobs
 from bot.normalize import Item
 from bot.parse import NotAFeedError
 from bot.stories.assign import StoryIndex
+from bot.writer import BatchWriter
 from storage import repositories as repo
 from storage.db import session
+from storage.tables import Feed
 
 log = logging.getLogger("raqib.pipeline")
 SECOND_LOOK_CHARS = 20_000  # of an article's text kept as the item's content
@@ -82,6 +85,25 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# url, etag, last_modified, language, first poll, consecutive failures, authority
+FeedState = tuple[str, str | None, str | None, str, bool, int, bool]
+
+
+def _feed_state(feed: Feed | None) -> FeedState | str:
+    """What a refresh needs of the feed row, or why it is not polled."""
+    if feed is None or not feed.enabled:
+        return (feed.disabled_reason or "disabled") if feed else "unknown feed"
+    return (
+        feed.url,
+        feed.etag,
+        feed.last_modified,
+        feed.language,
+        feed.polls == 0,
+        feed.consecutive_failures,
+        feed.authority,
+    )
+
+
 @dataclass
 class Pipeline:
     engine: Engine
@@ -98,6 +120,14 @@ class Pipeline:
     _article_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(4))
     lease: float = 300.0
     on_story_update: StoryHook | None = None
+    # Storage goes through one writer that batches whatever feeds finished meanwhile into one transaction.
+    writer: BatchWriter[StoreJob, StoredBatch] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.writer = BatchWriter(self._write, max_jobs=100, max_weight=3000, weight=lambda j: len(j.items) + 1)
+
+    def _write(self, jobs: list[StoreJob]) -> list[StoredBatch | Exception]:
+        return store_jobs(self.engine, jobs, config=self.config, story_index=self.story_index)
 
     def _interval(self, feed_id: str) -> float:
         for f in self.config.feeds:
@@ -110,12 +140,16 @@ class Pipeline:
         base = min(interval * (2 ** min(failures, 16)), self.config.settings.max_backoff)
         return base * (0.75 + 0.5 * self.rng.random())
 
-    async def refresh_feed(self, feed_id: str) -> FeedResult:
+    async def refresh_feed(self, feed_id: str, state: FeedState | str | None = None) -> FeedResult:
+        """Poll one feed. ``state``: the feed's row as ``_states`` read it (``poll_once`` reads all at once);
+        read here when not given (and always after the claim, when the service leases feeds)."""
         if self.owner is not None:
             claimed = await asyncio.to_thread(self._claim, feed_id)
             if not claimed:
                 return FeedResult(feed_id, "skipped", error="not due, or polled by another worker")
-        state = await asyncio.to_thread(self._state, feed_id)
+            state = None
+        if state is None:
+            state = await asyncio.to_thread(self._state, feed_id)
         if isinstance(state, str):
             return FeedResult(feed_id, "skipped", error=state)
         url, etag, modified, language, first_poll, failures, authority = state
@@ -128,7 +162,11 @@ class Pipeline:
             return await self._fail(feed_id, exc.code, str(exc), failures, interval, exc.retry_after)
 
         if fetched.not_modified:
-            await asyncio.to_thread(self._succeed, feed_id, now, interval, etag, modified, fetched.permanent_url)
+            if fetched.permanent_url:
+                log.info("feed %s moved permanently to %s", feed_id, fetched.permanent_url)
+            await self.writer.submit(
+                StoreJob(feed_id, now, polled=PollMark(interval, etag, modified, fetched.permanent_url))
+            )
             return FeedResult(feed_id, "not_modified")
 
         job = partial(
@@ -154,33 +192,26 @@ class Pipeline:
         if analysis.bozo_reason:
             log.info("feed %s is ill-formed (%s); kept %d entries", feed_id, analysis.bozo_reason, analysis.entries)
 
-        try:
-            stored = await asyncio.to_thread(
-                store_new_items,
-                self.engine,
-                feed_id,
-                analysis.items,
-                first_poll=first_poll,
-                now=now,
-                config=self.config,
-                verdicts=analysis.verdicts,
-                authority=authority,
-                story_index=self.story_index,
-            )
-        except Exception as exc:  # the database is a dependency like the network: record, never crash
-            log.exception("storing items of %s failed", feed_id)
-            return await self._fail(feed_id, "storage", f"{type(exc).__name__}: {exc}", failures, interval)
-
-        await asyncio.to_thread(
-            self._succeed,
+        if fetched.permanent_url:
+            log.info("feed %s moved permanently to %s", feed_id, fetched.permanent_url)
+        job = StoreJob(
             feed_id,
             now,
-            interval,
-            fetched.etag,
-            fetched.last_modified,
-            fetched.permanent_url,
-            analysis.title,
+            analysis.items,
+            analysis.verdicts,
+            first_poll=first_poll,
+            authority=authority,
+            features=analysis.features,
+            canonical=analysis.canonical,
+            # the feed's new validators commit with its items: a crash in between cannot skip them
+            polled=PollMark(interval, fetched.etag, fetched.last_modified, fetched.permanent_url, analysis.title),
         )
+        try:
+            stored = await self.writer.submit(job)
+        except Exception as exc:  # the database is a dependency like the network: record, never crash
+            log.error("storing items of %s failed: %s: %s", feed_id, type(exc).__name__, exc)
+            return await self._fail(feed_id, "storage", f"{type(exc).__name__}: {exc}", failures, interval)
+
         result = FeedResult(
             feed_id,
             "new" if stored.new else "unchanged",
@@ -232,54 +263,39 @@ class Pipeline:
         replaced = {item.identity: (item, verdict) for item, verdict in looked}
         items = [replaced[i.identity][0] if i.identity in replaced else i for i in analysis.items]
         verdicts = {**analysis.verdicts, **{k: v for k, (_, v) in replaced.items()}}
+        # the richer text has other story features: the writer computes them for these few
+        features = {k: v for k, v in analysis.features.items() if k not in replaced}
         log.info(
             "feed %s: second look at %d thin items, %d now relevant",
             feed_id,
             len(looked),
             sum(bool(v.relevant) for _, v in looked),
         )
-        return dataclasses.replace(analysis, items=items, verdicts=verdicts)
+        return dataclasses.replace(analysis, items=items, verdicts=verdicts, features=features)
 
     def _stored_identities(self, feed_id: str, identities: list[str]) -> set[str]:
         with session(self.engine) as s:
             return repo.stored_identities(s, feed_id, identities)
 
-    def _state(self, feed_id: str) -> tuple[str, str | None, str | None, str, bool, int, bool] | str:
+    def _state(self, feed_id: str) -> FeedState | str:
         with session(self.engine) as s:
-            feed = repo.get_feed(s, feed_id)
-            if feed is None or not feed.enabled:
-                return (feed.disabled_reason or "disabled") if feed else "unknown feed"
-            return (
-                feed.url,
-                feed.etag,
-                feed.last_modified,
-                feed.language,
-                feed.polls == 0,
-                feed.consecutive_failures,
-                feed.authority,
-            )
+            return _feed_state(repo.get_feed(s, feed_id))
+
+    def _states(self, feed_ids: Sequence[str] | None) -> dict[str, FeedState | str]:
+        """Every feed's state in one query (default: every enabled feed) rather than one per feed."""
+        with session(self.engine) as s:
+            if feed_ids is None:
+                return {f.id: _feed_state(f) for f in repo.list_feeds(s) if f.enabled}
+            feeds: dict[str, Feed] = {}
+            for i in range(0, len(feed_ids), 500):
+                stmt = select(Feed).where(col(Feed.id).in_(list(feed_ids[i : i + 500])))
+                feeds.update({f.id: f for f in s.exec(stmt).all()})
+            return {fid: _feed_state(feeds.get(fid)) for fid in feed_ids}
 
     def _claim(self, feed_id: str) -> bool:
         assert self.owner is not None
         with session(self.engine) as s:
             return repo.claim_feed(s, feed_id, owner=self.owner, now=self.clock(), lease=self.lease)
-
-    def _succeed(
-        self,
-        feed_id: str,
-        now: datetime,
-        interval: float,
-        etag: str | None,
-        modified: str | None,
-        new_url: str | None,
-        title: str | None = None,
-    ) -> None:
-        if new_url:
-            log.info("feed %s moved permanently to %s", feed_id, new_url)
-        with session(self.engine) as s:
-            repo.mark_polled(
-                s, feed_id, now=now, interval=interval, etag=etag, last_modified=modified, new_url=new_url, title=title
-            )
 
     async def _fail(
         self, feed_id: str, code: str, message: str, failures: int, interval: float, retry_after: float | None = None
@@ -314,13 +330,16 @@ class Pipeline:
         self, feed_ids: Sequence[str] | None = None, progress: Callable[[FeedResult], None] | None = None
     ) -> list[FeedResult]:
         """One cycle over ``feed_ids`` (default: every enabled feed). Concurrency is the fetcher's."""
-        if feed_ids is None:
-            with session(self.engine) as s:
-                feed_ids = [f.id for f in repo.list_feeds(s) if f.enabled]
+        states: dict[str, FeedState | str] = {}
+        if self.owner is None:
+            states = await asyncio.to_thread(self._states, feed_ids)
+            feed_ids = list(states) if feed_ids is None else feed_ids
+        elif feed_ids is None:
+            feed_ids = await asyncio.to_thread(lambda: list(self._states(None)))
 
         async def one(fid: str) -> FeedResult:
             try:
-                result = await self.refresh_feed(fid)
+                result = await self.refresh_feed(fid, states.get(fid))
             except Exception as exc:  # a bug in one feed's path must not end the cycle
                 log.exception("unexpected error refreshing %s", fid)
                 result = FeedResult(fid, "failed", error_code="internal", error=f"{type(exc).__name__}: {exc}")

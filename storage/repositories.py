@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, update
+from sqlalchemy import Text, bindparam, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from storage.tables import Feed, ItemRow, MatchEntity, MatchTopic, Story, StoryItem
@@ -358,26 +358,69 @@ def mark_polled(
 
     ``commit=False`` leaves it to the caller's transaction (ingestion writes it with the poll's items).
     """
-    values: dict[str, object] = {
-        "last_attempt": now,
-        "last_success": now,
-        "consecutive_failures": 0,
-        "last_error": None,
-        "last_error_code": None,
-        "etag": etag,
-        "last_modified": last_modified,
-        "next_poll": now + timedelta(seconds=interval),
-        "lease_owner": None,
-        "lease_until": None,
-        "polls": Feed.polls + 1,
-    }
-    if new_url:
-        values["url"] = new_url
-    if title:
-        values["title"] = func.coalesce(Feed.title, title)
-    session.execute(update(Feed).where(col(Feed.id) == feed_id).values(**values))
+    mark_polled_many(
+        session,
+        [PolledFeed(feed_id, now, interval, etag, last_modified, new_url, title)],
+    )
     if commit:
         session.commit()
+
+
+@dataclass(frozen=True)
+class PolledFeed:
+    """One successful poll, for ``mark_polled_many``."""
+
+    feed_id: str
+    now: datetime
+    interval: float
+    etag: str | None
+    last_modified: str | None
+    new_url: str | None = None
+    title: str | None = None
+
+
+def mark_polled_many(session: Session, polled: Sequence[PolledFeed]) -> None:
+    """``mark_polled`` for many feeds as one executemany UPDATE, in the caller's transaction (no commit).
+
+    A permanent redirect replaces the URL; a feed title fills an empty one only.
+    """
+    if not polled:
+        return
+    table = Feed.__table__  # type: ignore[attr-defined]
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(
+            last_attempt=bindparam("b_now"),
+            last_success=bindparam("b_now"),
+            consecutive_failures=0,
+            last_error=None,
+            last_error_code=None,
+            etag=bindparam("b_etag"),
+            last_modified=bindparam("b_modified"),
+            next_poll=bindparam("b_next"),
+            lease_owner=None,
+            lease_until=None,
+            polls=table.c.polls + 1,
+            url=func.coalesce(bindparam("b_url", type_=Text), table.c.url),
+            title=func.coalesce(table.c.title, bindparam("b_title", type_=Text)),
+        )
+    )
+    session.execute(
+        stmt,
+        [
+            {
+                "b_id": p.feed_id,
+                "b_now": p.now,
+                "b_etag": p.etag,
+                "b_modified": p.last_modified,
+                "b_next": p.now + timedelta(seconds=p.interval),
+                "b_url": p.new_url or None,
+                "b_title": p.title or None,
+            }
+            for p in polled
+        ],
+    )
 
 
 def stored_identities(session: Session, feed_id: str, identities: list[str]) -> set[str]:

@@ -25,11 +25,12 @@ from __future__ import annotations
 import heapq
 import threading
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, func, insert, or_, text, update
+from sqlalchemy import bindparam, event, func, insert, or_, text, update
 from sqlmodel import Session, col, select
 
 from bot.stories.cluster import (
@@ -68,6 +69,30 @@ class _CachedStory:
     members: list[ItemFeatures] = field(default_factory=list)
     keys: set[str] = field(default_factory=set)  # entities and codes of all members (document frequency)
     first: datetime | None = None  # earliest member, naive UTC (the window is anchored there)
+    lead: ItemFeatures | None = None  # ``choose_lead(members)``
+    position: dict[Any, int] = field(default_factory=dict)  # member key → its place in ``members``
+    _recent: tuple[ItemFeatures, ...] | None = None  # ``_recent(members, _recent_max)``, kept up to date
+    _recent_max: int = 0
+
+    def add(self, feats: ItemFeatures) -> None:
+        self.position[feats.key] = len(self.members)
+        self.members.append(feats)
+        self.lead = feats if self.lead is None else choose_lead((self.lead, feats))
+        if self._recent is None:
+            return
+        if len(self.members) <= 2 * self._recent_max:
+            self._recent = tuple(self.members)
+        else:
+            # The newest members of (members + feats) are among the newest of members, and feats: sorting
+            # those (in insertion order, as a full sort would see them) gives exactly ``_recent(members)``.
+            pool = sorted({*self._recent, feats}, key=lambda m: self.position[m.key])
+            self._recent = _newest(pool, self._recent_max, self.lead)
+
+    def recent(self, max_members: int) -> tuple[ItemFeatures, ...]:
+        """The members ``decide`` sees: all of a small story, else the lead and the most recent ones."""
+        if self._recent is None or self._recent_max != max_members:
+            self._recent, self._recent_max = _recent(self.members, max_members), max_members
+        return self._recent
 
 
 class StoryIndex:
@@ -91,6 +116,8 @@ class StoryIndex:
         self._evicted_at: datetime | None = None
         self._weights: FieldWeights | None = None
         self.prepared: dict[Any, Any] = {}  # members' weights for ``decide``, valid with ``_weights``
+        self._version = 0  # bumped when the statistics behind ``weights`` change (a story or key learnt)
+        self._weights_version = -1
 
     # -- keeping in step with the database ---------------------------------------------------------
     def synced_in(self, s: Session) -> bool:
@@ -158,11 +185,14 @@ class StoryIndex:
         if self.item_story.get(item_id) == story_id:
             return
         self.item_story[item_id] = story_id
+        if story_id not in self.stories:
+            self._version += 1
         story = self.stories.setdefault(story_id, _CachedStory())
-        story.members.append(feats)
+        story.add(feats)
         if feats.published is not None and (story.first is None or _naive(feats.published) < story.first):
             story.first = _naive(feats.published)
         for k in story_keys(feats) - story.keys:
+            self._version += 1
             story.keys.add(k)
             self.doc_freq[k] += 1
             self.postings.setdefault(k, set()).add(story_id)
@@ -176,6 +206,8 @@ class StoryIndex:
             for sid, st in self.stories.items()
             if all(m.published is None or _naive(m.published) < cutoff for m in st.members)
         ]
+        if old:
+            self._version += 1
         for sid in old:
             st = self.stories.pop(sid)
             for m in st.members:
@@ -192,10 +224,18 @@ class StoryIndex:
 
     # -- reads --------------------------------------------------------------------------------------
     def weights(self) -> FieldWeights:
-        """Entity/code weights from their frequency among the cached (recent) stories (one per sync)."""
+        """Entity/code weights from their frequency among the cached (recent) stories (one per sync, or
+        per ``refresh_weights``)."""
         if self._weights is None:
             self._weights = FieldWeights(dict(self.doc_freq), len(self.stories))
+            self._weights_version = self._version
         return self._weights
+
+    def refresh_weights(self) -> None:
+        """Let ``weights`` follow the stories learnt since it was computed (a batch calls this per feed,
+        which weighs as if every feed had its own transaction); nothing to do when nothing was learnt."""
+        if self._weights is not None and self._weights_version != self._version:
+            self._weights, self.prepared = None, {}
 
     def covers(self, published: datetime, now: datetime, window: timedelta) -> bool:
         """True when every story that could take an item published then is in the cache."""
@@ -235,7 +275,7 @@ class StoryIndex:
                         ranked[sid] += w
         for sid, _w in ranked.most_common(_MAX_CANDIDATES):
             ids.add(sid)
-        out = [StoryCandidate(sid, _recent(self.stories[sid].members, cfg.max_members)) for sid in sorted(ids)]
+        out = [StoryCandidate(sid, self.stories[sid].recent(cfg.max_members)) for sid in sorted(ids)]
         return out, unknown
 
 
@@ -247,8 +287,11 @@ def _naive(t: datetime) -> datetime:
 def _recent(members: list[ItemFeatures], max_members: int) -> tuple[ItemFeatures, ...]:
     if len(members) <= max_members * 2:
         return tuple(members)
+    return _newest(members, max_members, choose_lead(members))
+
+
+def _newest(members: list[ItemFeatures], max_members: int, lead: ItemFeatures) -> tuple[ItemFeatures, ...]:
     ms = sorted(members, key=lambda m: _naive(m.published) if m.published else datetime.min, reverse=True)
-    lead = choose_lead(members)
     keep = ms[: max_members * 2 - 1]
     return tuple(keep if lead in keep else [lead, *keep])
 
@@ -336,43 +379,136 @@ def _exact_copy_story(s: Session, row: ItemRow) -> int | None:
 
 # -- assignment ---------------------------------------------------------------------------------------------
 
+_UNSET: Any = object()
 
-def assign_story(
-    s: Session,
-    row: ItemRow,
-    match: Any,
-    *,
-    authority: bool,
-    index: StoryIndex,
-    now: datetime,
-    config: ClusterConfig | None = None,
-) -> Assignment:
-    """Put ``row`` (stored, relevant, matched) into a story; returns which one and whether it is new."""
-    cfg = config or ClusterConfig()
-    assert row.id is not None
-    if s.get_bind().dialect.name == "postgresql":
-        s.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=_ADVISORY_KEY))  # type: ignore[call-overload]
-    with index.lock:
-        if not index.synced_in(s):
-            index.sync(s, now)
-        body = row.content or row.summary
-        sig = signature(body)
-        fp = fingerprint(row.title, body)
-        entities = frozenset(e.id for e in match.entities)
-        feats = ItemFeatures(
-            key=row.id,
-            published=row.published,
-            lang=row.language,
-            entities=entities,
-            fingerprint=fp,
-            informative=sig.informative,
-            authority=authority,
-            source=row.feed_id,
+
+@dataclass
+class _StoryState:
+    """A story's summary columns as this transaction has made them (written back by ``Assigner.flush``)."""
+
+    id: int
+    first_published: datetime
+    last_published: datetime
+    lead_item_id: int | None
+    authority_item_id: int | None
+    member_count: int
+    source_count: int
+    languages: str
+    severity: str | None
+    score: float
+    topics: str
+    updated_at: datetime | None = None
+    feeds: set[str] | None = None  # feeds of its members, read once when a member from a feed is added
+    authority_published: Any = _UNSET  # published time of the authority item, read once when needed
+    dirty: bool = False
+
+
+class Assigner:
+    """Story assignment for many items inside one transaction (a whole batch of feeds).
+
+    Per item this costs index lookups and the clustering decision; what used to be per-item SQL is per
+    batch: exact copies are looked up once per feed (``prefetch_copies``), a story's summary columns are
+    read once and written back once (``flush``), signature and link rows go in as two multi-row INSERTs.
+    The caller flushes before the transaction commits and before reading stories or links with SQL of
+    its own; the paths here that read them (late backlog, unknown near-duplicates) flush first.
+    """
+
+    def __init__(self, s: Session, index: StoryIndex, now: datetime, config: ClusterConfig | None = None) -> None:
+        self.s, self.index, self.now, self.cfg = s, index, now, config or ClusterConfig()
+        self._locked = s.get_bind().dialect.name != "postgresql"
+        self._stories: dict[int, _StoryState] = {}
+        self._signatures: list[dict[str, Any]] = []
+        self._links: list[dict[str, Any]] = []
+        self._by_hash: dict[str, int] = {}
+        self._by_url: dict[str, int] = {}
+        self._hashes_loaded: set[str] = set()
+        self._urls_loaded: set[str] = set()
+        self._deferred: dict[Any, list[dict[str, Any]]] = {}  # table → rows, in first-deferred order
+
+    # -- batch reads --------------------------------------------------------------------------------
+    def prefetch_copies(self, hashes: Sequence[str], urls: Sequence[str]) -> None:
+        """Load which stories hold items with these text hashes or canonical URLs, in one query per 500 keys
+        (a batch's relevant items); ``assign`` then finds exact copies in memory, learning this batch's links
+        as it makes them. Rows with keys not loaded here are looked up with SQL."""
+        hashes = sorted(set(hashes) - self._hashes_loaded)
+        urls = sorted(set(urls) - self._urls_loaded)
+        self._flush_writes()
+        for i in range(0, max(len(hashes), len(urls)), 500):
+            hs, us = hashes[i : i + 500], urls[i : i + 500]
+            same = or_(col(ItemRow.content_hash).in_(hs), col(ItemRow.canonical_url).in_(us))
+            stmt = (
+                select(StoryItem.story_id, ItemRow.content_hash, ItemRow.canonical_url)
+                .join(ItemRow, col(ItemRow.id) == col(StoryItem.item_id))
+                .where(same)
+            )
+            for story_id, content_hash, url in self.s.exec(stmt).all():
+                self._by_hash.setdefault(content_hash, int(story_id))
+                if url:
+                    self._by_url.setdefault(url, int(story_id))
+        self._hashes_loaded.update(hashes)
+        self._urls_loaded.update(urls)
+
+    def _exact_copy(self, row: Any) -> int | None:
+        loaded = row.content_hash in self._hashes_loaded and (
+            not row.canonical_url or row.canonical_url in self._urls_loaded
         )
-        # Core inserts: the ORM's unit of work costs more than the statement for these write-only rows
-        s.execute(
-            insert(ItemSignature),
-            [
+        if not loaded:
+            self._flush_writes()
+            return _exact_copy_story(self.s, row)
+        found = self._by_hash.get(row.content_hash)
+        if found is None and row.canonical_url:
+            found = self._by_url.get(row.canonical_url)
+        return found
+
+    def defer(self, table: Any, rows: list[dict[str, Any]]) -> None:
+        """Insert ``rows`` into ``table`` with this batch's other writes (one statement per table)."""
+        if rows:
+            self._deferred.setdefault(table, []).extend(rows)
+
+    def _state(self, story_id: int) -> _StoryState | None:
+        st = self._stories.get(story_id)
+        if st is None:
+            found = _story_row(self.s, story_id)
+            if found is None:
+                return None
+            st = self._stories[story_id] = _StoryState(*found)
+        return st
+
+    # -- the decision -------------------------------------------------------------------------------
+    def assign(
+        self,
+        row: Any,
+        match: Any,
+        *,
+        authority: bool,
+        sig: Signature | None = None,
+        fp: Fingerprint | None = None,
+    ) -> Assignment:
+        """Put ``row`` (stored, relevant, matched) into a story. ``sig``/``fp``: its body's signature and
+        fingerprint when computed already (the CPU stage does, off this thread)."""
+        assert row.id is not None
+        s, index, now = self.s, self.index, self.now
+        if not self._locked:
+            s.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=_ADVISORY_KEY))  # type: ignore[call-overload]
+            self._locked = True
+        with index.lock:
+            if not index.synced_in(s):
+                index.sync(s, now)
+            if sig is None or fp is None:
+                body = row.content or row.summary
+                sig, fp = signature(body), fingerprint(row.title, body)
+            entities = frozenset(e.id for e in match.entities)
+            feats = ItemFeatures(
+                key=row.id,
+                published=row.published,
+                lang=row.language,
+                entities=entities,
+                fingerprint=fp,
+                informative=sig.informative,
+                authority=authority,
+                source=row.feed_id,
+            )
+            self._signatures.append(
                 {
                     "item_id": row.id,
                     "published": row.published,
@@ -382,52 +518,217 @@ def assign_story(
                     "informative": sig.informative,
                     "authority": authority,
                 }
+            )
+            story_id = self._exact_copy(row)
+            reason = "exact copy (same URL or text)"
+            if story_id is None:
+                story_id, reason = self._decide(feats, sig)
+            current = self._state(story_id) if story_id is not None else None
+            if story_id is not None and current is None:  # deleted meanwhile (retention): the cache was stale
+                index.stories.pop(story_id, None)
+                reason = "new story: the chosen story no longer exists"
+            new_story = current is None
+            if current is None:
+                story_id = self._new_story(row, authority, match)
+            else:
+                self._grow(current, row, authority, match)
+                story_id = current.id
+            self._links.append({"item_id": row.id, "story_id": story_id, "joined_at": now, "reason": reason[:500]})
+            self._by_hash.setdefault(row.content_hash, story_id)
+            if row.canonical_url:
+                self._by_url.setdefault(row.canonical_url, story_id)
+            index.index.add_signature(row.id, sig)
+            index.learn(story_id, feats)
+        return Assignment(story_id, new_story, reason)
+
+    def _decide(self, feats: ItemFeatures, sig: Signature) -> tuple[int | None, str]:
+        s, index, now, cfg = self.s, self.index, self.now, self.cfg
+        near = index.index.query_signature(sig) if sig.informative else []
+        near_ids = [int(n.key) for n in near if n.key != feats.key][:50]  # type: ignore[call-overload]
+        weights = index.weights()
+        if feats.published is not None and index.covers(feats.published, now, cfg.window):
+            candidates, unknown = index.candidates(feats, near_ids, weights, cfg)
+            if unknown:  # near-duplicates older than the cache: their stories come from the database
+                self._flush_writes()
+                stmt = select(StoryItem.story_id).where(col(StoryItem.item_id).in_(unknown))
+                have = {int(c.story_id) for c in candidates}  # type: ignore[call-overload]
+                extra = {int(x) for x in s.exec(stmt).all()} - have
+                candidates += _load_candidates(s, extra, cfg.max_members)
+        else:
+            self._flush_writes()
+            ids = _entity_stories(s, feats.entities, feats.published or now, cfg.window)
+            if near_ids:
+                stmt = select(StoryItem.story_id).where(col(StoryItem.item_id).in_(near_ids))
+                ids |= {int(x) for x in s.exec(stmt).all()}
+            candidates = _load_candidates(s, ids, cfg.max_members)
+        decision = decide(feats, candidates, near, weights=weights, config=cfg, prepared=index.prepared)
+        story_id = int(decision.story_id) if decision.story_id is not None else None  # type: ignore[call-overload]
+        return story_id, decision.reason
+
+    def _new_story(self, row: Any, authority: bool, match: Any) -> int:
+        values = {
+            "created_at": self.now,
+            "updated_at": self.now,
+            "first_published": row.published,
+            "last_published": row.published,
+            "lead_item_id": row.id,
+            "authority_item_id": row.id if authority else None,
+            "member_count": 1,
+            "source_count": 1,
+            "languages": row.language,
+            "severity": getattr(match, "severity", None),
+            "score": float(getattr(match, "score", 0.0) or 0.0),
+            "topics": " ".join(dict.fromkeys(getattr(match, "topics", ()) or ())),
+        }
+        story_id = int(self.s.execute(insert(Story).returning(col(Story.id)), [values]).scalar_one())
+        self._stories[story_id] = _StoryState(
+            story_id,
+            row.published,
+            row.published,
+            row.id,
+            values["authority_item_id"],
+            1,
+            1,
+            row.language,
+            values["severity"],
+            values["score"],
+            values["topics"],
+            feeds={row.feed_id},
+            authority_published=row.published if authority else None,
+        )
+        return story_id
+
+    def _grow(self, story: _StoryState, row: Any, authority: bool, match: Any) -> None:
+        """The summary columns after one more member, without re-reading the members (``refresh_story`` does).
+
+        Same results as ``refresh_story``: the lead is the earliest authority item, else the earliest item.
+        """
+        if story.feeds is None:
+            self._flush_writes()
+            stmt = (
+                select(ItemRow.feed_id)
+                .join(StoryItem, col(ItemRow.id) == col(StoryItem.item_id))
+                .where(StoryItem.story_id == story.id)
+                .distinct()
+            )
+            story.feeds = set(self.s.exec(stmt).all())
+        if row.feed_id not in story.feeds:
+            story.feeds.add(row.feed_id)
+            story.source_count += 1
+        story.member_count += 1
+        story.languages = " ".join(sorted({*story.languages.split(), row.language}))
+        earlier = _naive(row.published) < _naive(story.first_published)
+        story.first_published = min(story.first_published, row.published, key=_naive)
+        story.last_published = max(story.last_published, row.published, key=_naive)
+        story.updated_at = self.now
+        if authority:
+            if story.authority_published is _UNSET:
+                held = story.authority_item_id
+                story.authority_published = (
+                    self.s.exec(select(ItemRow.published).where(ItemRow.id == held)).first() if held else None
+                )
+            if story.authority_published is None or _naive(row.published) < _naive(story.authority_published):
+                story.authority_item_id, story.authority_published = row.id, row.published
+        if story.authority_item_id is not None:
+            story.lead_item_id = story.authority_item_id
+        elif earlier:
+            story.lead_item_id = row.id
+        score = getattr(match, "score", None)
+        if score is not None and float(score) > story.score:
+            story.score = float(score)
+        severity = getattr(match, "severity", None)
+        if _SEVERITY_RANK.get(severity, 0) > _SEVERITY_RANK.get(story.severity, 0):
+            story.severity = severity
+        story.topics = " ".join(dict.fromkeys([*story.topics.split(), *(getattr(match, "topics", ()) or ())]))
+        story.dirty = True
+
+    # -- writes -------------------------------------------------------------------------------------
+    def _flush_writes(self) -> None:
+        if self._signatures:
+            self.defer(ItemSignature.__table__, self._signatures)  # type: ignore[attr-defined]
+            self._signatures = []
+        if self._links:
+            self.defer(StoryItem.__table__, self._links)  # type: ignore[attr-defined]
+            self._links = []
+        deferred, self._deferred = self._deferred, {}
+        for table, rows in deferred.items():
+            self.s.execute(insert(table), rows)
+
+    def flush(self) -> None:
+        """Write what this batch decided: deferred rows, signatures, links, changed stories' summaries."""
+        self._flush_writes()
+        dirty = [st for st in self._stories.values() if st.dirty]
+        if not dirty:
+            return
+        table = Story.__table__  # type: ignore[attr-defined]
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("story_id"))
+            .values(
+                {
+                    c: bindparam(c)
+                    for c in (
+                        "first_published",
+                        "last_published",
+                        "lead_item_id",
+                        "authority_item_id",
+                        "member_count",
+                        "source_count",
+                        "languages",
+                        "severity",
+                        "score",
+                        "topics",
+                        "updated_at",
+                    )
+                }
+            )
+        )
+        self.s.execute(
+            stmt,
+            [
+                {
+                    "story_id": st.id,
+                    "first_published": st.first_published,
+                    "last_published": st.last_published,
+                    "lead_item_id": st.lead_item_id,
+                    "authority_item_id": st.authority_item_id,
+                    "member_count": st.member_count,
+                    "source_count": st.source_count,
+                    "languages": st.languages,
+                    "severity": st.severity,
+                    "score": st.score,
+                    "topics": st.topics,
+                    "updated_at": st.updated_at or self.now,
+                }
+                for st in dirty
             ],
         )
-        story_id = _exact_copy_story(s, row)
-        reason = "exact copy (same URL or text)"
-        if story_id is None:
-            story_id, reason = _decide(s, feats, sig, index, now, cfg)
-        current = _story_row(s, story_id) if story_id is not None else None
-        if story_id is not None and current is None:  # deleted meanwhile (retention): the cache was stale
-            index.stories.pop(story_id, None)
-            reason = "new story: the chosen story no longer exists"
-        new_story = current is None
-        if current is None:
-            story_id = _new_story(s, row, authority, match, now)
-        else:
-            _grow_story(s, current, row, authority, match, now)
-            story_id = current.id
-        s.execute(
-            insert(StoryItem), [{"item_id": row.id, "story_id": story_id, "joined_at": now, "reason": reason[:500]}]
-        )
-        index.index.add_signature(row.id, sig)
-        index.learn(story_id, feats)
-    return Assignment(story_id, new_story, reason)
+        for st in dirty:
+            st.dirty = False
+            _expire_loaded(self.s, st.id)
+
+    def forget(self, story_id: int) -> None:
+        """Drop what this batch knows of a story that someone else rewrote (``refresh_story``)."""
+        self._stories.pop(story_id, None)
 
 
-def _decide(
-    s: Session, feats: ItemFeatures, sig: Signature, index: StoryIndex, now: datetime, cfg: ClusterConfig
-) -> tuple[int | None, str]:
-    near = index.index.query_signature(sig) if sig.informative else []
-    near_ids = [int(n.key) for n in near if n.key != feats.key][:50]  # type: ignore[call-overload]
-    weights = index.weights()
-    if feats.published is not None and index.covers(feats.published, now, cfg.window):
-        candidates, unknown = index.candidates(feats, near_ids, weights, cfg)
-        if unknown:  # near-duplicates older than the cache: their stories come from the database
-            stmt = select(StoryItem.story_id).where(col(StoryItem.item_id).in_(unknown))
-            have = {int(c.story_id) for c in candidates}  # type: ignore[call-overload]
-            extra = {int(x) for x in s.exec(stmt).all()} - have
-            candidates += _load_candidates(s, extra, cfg.max_members)
-    else:
-        ids = _entity_stories(s, feats.entities, feats.published or now, cfg.window)
-        if near_ids:
-            stmt = select(StoryItem.story_id).where(col(StoryItem.item_id).in_(near_ids))
-            ids |= {int(x) for x in s.exec(stmt).all()}
-        candidates = _load_candidates(s, ids, cfg.max_members)
-    decision = decide(feats, candidates, near, weights=weights, config=cfg, prepared=index.prepared)
-    story_id = int(decision.story_id) if decision.story_id is not None else None  # type: ignore[call-overload]
-    return story_id, decision.reason
+def assign_story(
+    s: Session,
+    row: Any,
+    match: Any,
+    *,
+    authority: bool,
+    index: StoryIndex,
+    now: datetime,
+    config: ClusterConfig | None = None,
+) -> Assignment:
+    """Put one ``row`` (stored, relevant, matched) into a story; returns which one and whether it is new.
+
+    Batches use ``Assigner`` directly; this is one item's batch."""
+    assigner = Assigner(s, index, now, config)
+    result = assigner.assign(row, match, authority=authority)
+    assigner.flush()
+    return result
 
 
 def _story_row(s: Session, story_id: int) -> Any:
@@ -436,6 +737,7 @@ def _story_row(s: Session, story_id: int) -> Any:
         Story.id,
         Story.first_published,
         Story.last_published,
+        Story.lead_item_id,
         Story.authority_item_id,
         Story.member_count,
         Story.source_count,
@@ -445,67 +747,6 @@ def _story_row(s: Session, story_id: int) -> Any:
         Story.topics,
     ).where(Story.id == story_id)
     return s.exec(stmt).first()
-
-
-def _new_story(s: Session, row: ItemRow, authority: bool, match: Any, now: datetime) -> int:
-    values = {
-        "created_at": now,
-        "updated_at": now,
-        "first_published": row.published,
-        "last_published": row.published,
-        "lead_item_id": row.id,
-        "authority_item_id": row.id if authority else None,
-        "member_count": 1,
-        "source_count": 1,
-        "languages": row.language,
-        "severity": getattr(match, "severity", None),
-        "score": float(getattr(match, "score", 0.0) or 0.0),
-        "topics": " ".join(dict.fromkeys(getattr(match, "topics", ()) or ())),
-    }
-    return int(s.execute(insert(Story).returning(col(Story.id)), [values]).scalar_one())
-
-
-def _grow_story(s: Session, story: Any, row: ItemRow, authority: bool, match: Any, now: datetime) -> None:
-    """The summary columns after one more member, without re-reading the members (``refresh_story`` does).
-
-    Same results as ``refresh_story``: the lead is the earliest authority item, else the earliest item.
-    """
-    assert row.id is not None
-    same_feed = (
-        select(StoryItem.item_id)
-        .join(ItemRow, col(ItemRow.id) == col(StoryItem.item_id))
-        .where(StoryItem.story_id == story.id, ItemRow.feed_id == row.feed_id)
-        .limit(1)
-    )
-    values: dict[str, Any] = {
-        "member_count": story.member_count + 1,
-        "source_count": story.source_count + (s.exec(same_feed).first() is None),
-        "languages": " ".join(sorted({*story.languages.split(), row.language})),
-        "first_published": min(story.first_published, row.published, key=_naive),
-        "last_published": max(story.last_published, row.published, key=_naive),
-        "updated_at": now,
-    }
-    authority_id = story.authority_item_id
-    if authority:
-        held = s.exec(select(ItemRow.published).where(ItemRow.id == authority_id)).first() if authority_id else None
-        if held is None or _naive(row.published) < _naive(held):
-            authority_id = values["authority_item_id"] = row.id
-    if authority_id is not None:
-        values["lead_item_id"] = authority_id
-    elif _naive(row.published) < _naive(story.first_published):
-        values["lead_item_id"] = row.id
-    score = getattr(match, "score", None)
-    if score is not None and float(score) > story.score:
-        values["score"] = float(score)
-    severity = getattr(match, "severity", None)
-    if _SEVERITY_RANK.get(severity, 0) > _SEVERITY_RANK.get(story.severity, 0):
-        values["severity"] = severity
-    topics = " ".join(dict.fromkeys([*story.topics.split(), *(getattr(match, "topics", ()) or ())]))
-    if topics != story.topics:
-        values["topics"] = topics
-    stmt = update(Story).where(col(Story.id) == story.id).values(**values)
-    s.execute(stmt.execution_options(synchronize_session=False))
-    _expire_loaded(s, story.id)
 
 
 def _expire_loaded(s: Session, story_id: int) -> None:
