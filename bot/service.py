@@ -22,6 +22,7 @@ import random
 import signal
 import socket
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -90,11 +91,12 @@ class Service:
         self.last_poll_ok: datetime | None = None
         self.dispatcher: Dispatcher | None = None
         self.pipeline: LeasedPipeline | None = None
+        self.cpu: Executor | None = None  # a process pool for parse and match when there are many feeds
         self.chat_leases: dict[str, str] = {}  # platform -> lease name, while this worker listens
 
     # -- lifecycle -----------------------------------------------------------------------------------
     async def run(self) -> None:
-        from bot.app import fetch_settings, open_database
+        from bot.app import cpu_pool, open_database
 
         if self.engine is None:
             self.engine = await asyncio.to_thread(open_database, self.config, self.env)
@@ -126,6 +128,14 @@ class Service:
             loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self.reload()))
         self._write_pid()
         core = Core(self.engine, secret=self._secret(), digest=_digest_fn())
+        # Parsing in worker processes when there are many feeds (a reload that adds feeds keeps the choice).
+        with cpu_pool(self.config, force=False) if self.role in ("all", "poller") else contextlib.nullcontext() as cpu:
+            self.cpu = cpu
+            await self._run(core)
+
+    async def _run(self, core: Core) -> None:
+        from bot.app import fetch_settings
+
         async with Fetcher(fetch_settings(self.config, self.env)) as fetcher:
             try:
                 await self._start(core, fetcher)
@@ -154,6 +164,7 @@ class Service:
             self.tasks.append(asyncio.create_task(self.dispatcher.run(self.stop_event), name="dispatcher"))
         if self.role in ("all", "poller"):
             self.pipeline = LeasedPipeline(
+                cpu=self.cpu,
                 engine=self.engine,
                 fetcher=fetcher,
                 config=self.config,
