@@ -20,6 +20,7 @@ demo: $(STAMP)
 	$(BIN)/raqib demo
 
 test: $(STAMP)
+	$(BIN)/ruff check bot storage tests bench eval
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)

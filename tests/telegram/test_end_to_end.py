@@ -83,7 +83,7 @@ async def test_a_new_user_subscribes_reads_latest_and_gets_an_alert(fake: FakeBo
             pressed = subs.get_subscription(s, "telegram", str(USER))
             assert pressed is not None and pressed.languages == "ar", "the button changed the setting"
         fake.command("/settings languages both", chat_id=USER, user_id=USER)
-        await fake.wait_for("sendMessage", count=5)
+        await fake.wait_for("sendMessage", where=lambda c: "languages both" in str(c.params.get("text")))
         with session(sqlite_engine) as s:
             sub = subs.get_subscription(s, "telegram", str(USER))
             assert sub is not None and sub.topics == "hbm" and sub.languages == "ar en"
@@ -107,7 +107,7 @@ async def test_a_new_user_subscribes_reads_latest_and_gets_an_alert(fake: FakeBo
             sqlite_engine, {"telegram": adapter.notifier}, owner="e2e", settings=DispatchSettings(per_chat_interval=0)
         )
         assert await dispatcher.dispatch_once() == 1
-        alert = (await fake.wait_for("sendMessage", count=6))[-1]
+        [alert] = await fake.wait_for("sendMessage", where=lambda c: "Samsung" in str(c.params.get("text")))
         assert alert.params["chat_id"] in (USER, str(USER)) and alert.params["parse_mode"] == "HTML"
         assert "<b>wins</b>" not in alert.params["text"] and "&lt;b&gt;wins&lt;/b&gt;" in alert.params["text"]
         assert await dispatcher.dispatch_once() == 0, "never twice"
