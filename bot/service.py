@@ -44,6 +44,7 @@ from storage.leases import claim_feed, recover_single_process, release_lease, ta
 
 log = logging.getLogger("raqib.service")
 ROLES = ("all", "poller", "dispatcher", "chat")
+LISTENER_START_GRACE = 60.0  # seconds a listener lease lasts while its bot is starting
 
 
 class ServiceError(Exception):
@@ -482,8 +483,11 @@ class Service:
         announced = False
         try:
             while not self.stop_event.is_set():
+                # Starting a bot (login, menu) can take longer than a lease on a busy machine, and the lease is
+                # renewed only between steps: ask for a longer one while we are not yet listening.
+                span = seconds if stop is not None else max(seconds, LISTENER_START_GRACE)
                 try:
-                    held = await asyncio.to_thread(take_lease, self.engine, name, self.owner, seconds)
+                    held = await asyncio.to_thread(take_lease, self.engine, name, self.owner, span)
                 except Exception:  # the database is away: keep listening if we were, and try again
                     log.warning("could not renew the %s listener lease; retrying", platform, exc_info=True)
                     held = stop is not None
