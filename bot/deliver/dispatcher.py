@@ -22,6 +22,12 @@ worker send its own in-flight row again.
 Outcomes. Success records the message id; ``RetryLater`` backs off exponentially (at least the platform's
 ``retry_after``); ``PermanentFailure`` pauses the subscription with the reason and cancels its queue;
 ``TargetMoved`` moves the subscription and sends again at once.
+
+Sharing. A cycle reads its rows' subscriptions in one query and builds each story's view once for all its
+chats (``ViewCache``: built after the rate limiter's wait, rebuilt after ``view_ttl`` seconds). The
+``sending`` marks and the common outcomes go through a group commit (``bot.deliver.groupwrite``): each is
+still its own conditional UPDATE with the lease-owner check, made just before the request or just after the
+answer, but those made at the same moment commit in one transaction. Moves and pauses keep their own.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ import logging
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -41,9 +47,11 @@ from functools import partial
 from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
+from bot.deliver.groupwrite import GroupWriter
 from bot.deliver.model import (
+    AlertView,
     DeliveryError,
     MessageFailure,
     Notifier,
@@ -52,7 +60,7 @@ from bot.deliver.model import (
     RetryLater,
     TargetMoved,
 )
-from bot.deliver.views import alert_view
+from bot.deliver.views import ViewCache, alert_view
 from storage import subscriptions as subs
 from storage.db import session
 from storage.tables import Delivery, Subscription
@@ -75,6 +83,7 @@ class DispatchSettings:
     global_rate: float = 30.0  # Telegram: about 30 messages a second per bot
     max_retry_after: float = 86400.0  # a platform's retry_after is honoured up to a day
     record_patience: float = 600.0  # how long an outcome waits for the database before we give up on it
+    view_ttl: float = 1.0  # an alert's view is shared by the chats sent within this many seconds of its build
 
 
 class RateLimiter:
@@ -96,6 +105,18 @@ class RateLimiter:
             self._next_chat[chat] = at + self.per_chat
         if at > now:
             await asyncio.sleep(at - now)
+
+
+def _outcome(**values: object) -> dict[str, object]:
+    return values
+
+
+@dataclass
+class _Cycle:
+    """What one dispatch cycle reads once and shares between its chat queues."""
+
+    subscriptions: dict[int, Subscription]
+    views: ViewCache
 
 
 @dataclass
@@ -132,6 +153,7 @@ class Dispatcher:
         self.sent = 0
         self.failed = 0
         self.inflight: set[int] = set()  # claimed by this process and not finished: never swept
+        self._writes = GroupWriter(engine)  # ``sending`` marks and outcomes share transactions under load
 
     # -- claiming (in a worker thread) ------------------------------------------------------------------
     def _claim(self) -> list[Claimed]:
@@ -192,41 +214,61 @@ class Dispatcher:
             self.inflight.update(c.id for c in claimed)
             return claimed
 
-    def _mark_sending(self, row: Claimed) -> bool:
+    def _mark_in(self, s: Session, row: Claimed) -> bool:
         """The last step before the request leaves: still ours? Then ``sending``, with a fresh lease."""
         now = self.clock()
         values: dict[str, object] = {"lease_until": now + timedelta(seconds=self.settings.lease)}
         if not row.edit:
             values["status"] = "sending"
-        with session(self.engine) as s:
-            result = s.execute(
-                update(Delivery)
-                .where(
-                    col(Delivery.id) == row.id,
-                    Delivery.lease_owner == self.owner,
-                    Delivery.status == ("sent" if row.edit else "pending"),
-                )
-                .values(**values)
+        result = s.execute(
+            update(Delivery)
+            .where(
+                col(Delivery.id) == row.id,
+                Delivery.lease_owner == self.owner,
+                Delivery.status == ("sent" if row.edit else "pending"),
             )
+            .values(**values)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def _mark_sending(self, row: Claimed) -> bool:
+        """``_mark_in`` in a transaction of its own."""
+        with session(self.engine) as s:
+            marked = self._mark_in(s, row)
             s.commit()
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+            return marked
 
     # -- one cycle ----------------------------------------------------------------------------------------
     async def dispatch_once(self) -> int:
         """Claim due rows and send them: concurrently across chats, in order within a chat."""
-        claimed = await asyncio.to_thread(self._claim)
+        claimed, subscriptions = await asyncio.to_thread(self._claim_with_subscriptions)
         if not claimed:
             return 0
+        cycle = _Cycle(subscriptions, ViewCache(self._build_view, ttl=self.settings.view_ttl))
         by_chat: dict[int, list[Claimed]] = defaultdict(list)
         for c in claimed:
             by_chat[c.subscription_id].append(c)
-        await asyncio.gather(*(self._chat_queue(rows) for rows in by_chat.values()))
+        await asyncio.gather(*(self._chat_queue(rows, cycle) for rows in by_chat.values()))
         return len(claimed)
 
-    async def _chat_queue(self, rows: list[Claimed]) -> None:
+    def _claim_with_subscriptions(self) -> tuple[list[Claimed], dict[int, Subscription]]:
+        """The claim, and the claimed rows' subscriptions read in one query (not one per row)."""
+        claimed = self._claim()
+        if not claimed:
+            return claimed, {}
+        ids = sorted({c.subscription_id for c in claimed})
+        with session(self.engine) as s:
+            found = s.exec(select(Subscription).where(col(Subscription.id).in_(ids))).all()
+            return claimed, {sub.id: sub for sub in found if sub.id is not None}
+
+    def _build_view(self, story_id: int) -> AlertView | None:
+        with session(self.engine) as s:
+            return alert_view(s, story_id)
+
+    async def _chat_queue(self, rows: list[Claimed], cycle: _Cycle) -> None:
         for row in rows:
             try:
-                await self._send(row)
+                await self._send(row, cycle)
             except Exception:  # a bug, or the database went away: the rest of the queue goes on
                 log.exception("delivery %s failed unexpectedly", row.id)
                 with contextlib.suppress(Exception):
@@ -234,15 +276,42 @@ class Dispatcher:
             finally:
                 self.inflight.discard(row.id)
 
-    async def _send(self, row: Claimed) -> None:
-        prepared = await asyncio.to_thread(self._prepare, row)
+    async def _prepared(
+        self, row: Claimed, cycle: _Cycle
+    ) -> tuple[Subscription, AlertView | None, Reply | None] | None:
+        """What to send, once the rate limiter lets this row go. An alert's view comes from the cycle's cache,
+        built after the limiter's wait so that a paced queue renders the story as it stands now."""
+        if row.kind != "alert":
+            prepared = await asyncio.to_thread(self._prepare, row)
+            if prepared is not None:
+                sub = prepared[0]
+                await self.limiter.wait(f"{sub.platform}:{sub.target}")
+            return prepared  # type: ignore[return-value]
+        sub = cycle.subscriptions.get(row.subscription_id)
+        if sub is None:  # moved or paused earlier in this cycle (or deleted): read it as it is now
+            sub = await asyncio.to_thread(self._subscription, row.subscription_id)
+            if sub is None:
+                return None
+            cycle.subscriptions[row.subscription_id] = sub
+        await self.limiter.wait(f"{sub.platform}:{sub.target}")
+        view = await cycle.views.get(row.story_id) if row.story_id is not None else None
+        if view is None:  # the story was pruned before we could send it
+            await asyncio.to_thread(self._finish, row, status="cancelled", error="story no longer stored")
+            return None
+        return sub, view, None
+
+    def _subscription(self, sub_id: int) -> Subscription | None:
+        with session(self.engine) as s:
+            return s.get(Subscription, sub_id)
+
+    async def _send(self, row: Claimed, cycle: _Cycle) -> None:
+        prepared = await self._prepared(row, cycle)
         if prepared is None:
             return
         sub, view, reply = prepared
         notifier = self.notifiers[sub.platform]
         target = sub.secret or sub.target
-        await self.limiter.wait(f"{sub.platform}:{sub.target}")
-        if not await asyncio.to_thread(self._mark_sending, row):
+        if not await self._writes.run(partial(self._mark_in, row=row)):
             log.info("delivery %s was taken over by another worker; not sending", row.id)
             return
         started = time.monotonic()
@@ -251,38 +320,58 @@ class Dispatcher:
                 message_id = await notifier.send_reply(target, reply)
             elif row.edit and row.message_id:
                 await notifier.edit_alert(
-                    target, row.message_id, view, language=sub.interface_language, timezone=sub.timezone
+                    target,
+                    row.message_id,
+                    view,  # type: ignore[arg-type]
+                    language=sub.interface_language,
+                    timezone=sub.timezone,
                 )
                 message_id = row.message_id
             else:
                 message_id = await notifier.send_alert(
-                    target, view, language=sub.interface_language, timezone=sub.timezone
+                    target,
+                    view,  # type: ignore[arg-type]
+                    language=sub.interface_language,
+                    timezone=sub.timezone,
                 )
         except TargetMoved as exc:
+            cycle.subscriptions.pop(row.subscription_id, None)  # its next rows go to the new target
             await self._record(self._moved, row, sub.id, exc.new_target)
         except MessageFailure as exc:
             self.failed += 1
             log.warning("delivery %s refused by the platform: %s", row.id, exc)
-            await self._record(
-                partial(self._finish, row, status="sent" if row.edit else "failed", error=str(exc), needs_edit=False)
+            await self._record_outcome(
+                row, _outcome(status="sent" if row.edit else "failed", error=str(exc), needs_edit=False)
             )
         except PermanentFailure as exc:
+            cycle.subscriptions.pop(row.subscription_id, None)
             await self._record(self._permanent, row, sub.id, str(exc))
         except RetryLater as exc:
-            await self._record(self._retry, row, str(exc), exc.retry_after)
+            await self._record_outcome(row, self._retry_values(row, str(exc), exc.retry_after))
         except DeliveryError as exc:
-            await self._record(self._retry, row, str(exc), None)
+            await self._record_outcome(row, self._retry_values(row, str(exc), None))
         else:
-            await self._record(self._done, row, message_id, time.monotonic() - started)
+            await self._record_outcome(row, self._done_values(row, message_id))
+            log.info(
+                "delivery %s sent (%s) in %.2fs", row.id, "edit" if row.edit else row.kind, time.monotonic() - started
+            )
 
     async def _record(self, fn: Callable[..., object], *args: object) -> None:
+        """Record a rarer outcome (a moved chat, a paused subscription) in its own transaction."""
+        await self._persist(lambda: asyncio.to_thread(fn, *args))
+
+    async def _record_outcome(self, row: Claimed, values: dict[str, object]) -> None:
+        """Record a send's outcome in the transaction shared with the outcomes finishing alongside it."""
+        await self._persist(lambda: self._writes.run(partial(self._finish_in, row=row, values=values)))
+
+    async def _persist(self, attempt: Callable[[], Awaitable[object]]) -> None:
         """Record a send's outcome, waiting for the database if it is away: the message has left, and while
         this process lives it still knows so — a resend would be a duplicate. Gives up after ``record_patience``
         (then the row's lease expires and it is resent, flagged, as after a crash)."""
         delay, waited = 0.25, 0.0
         while True:
             try:
-                await asyncio.to_thread(fn, *args)
+                await attempt()
                 return
             except DBAPIError as exc:
                 if waited >= self.settings.record_patience:
@@ -313,51 +402,58 @@ class Dispatcher:
             return sub, view, None
 
     # -- recording outcomes (worker threads) ----------------------------------------------------------------
+    def _finish_in(self, s: Session, row: Claimed, values: Mapping[str, object]) -> bool:
+        """Write a row's outcome in ``s`` if the row is still ours; False when our lease expired and another
+        worker took the row (its outcome wins)."""
+        changes = dict(values)
+        status = changes.pop("status", None)
+        if status:
+            changes["status"] = str(status)
+        if "error" in changes:
+            changes["last_error"] = str(changes.pop("error"))[:1000]
+        changes["lease_owner"] = changes["lease_until"] = None
+        result = s.execute(
+            update(Delivery).where(col(Delivery.id) == row.id, Delivery.lease_owner == self.owner).values(**changes)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     def _finish(self, row: Claimed, **values: object) -> None:
         with session(self.engine) as s:
-            d = s.get(Delivery, row.id)
-            if d is None or d.lease_owner != self.owner:
-                return  # our lease expired and another worker took the row: its outcome wins
-            status = values.pop("status", None)
-            if status:
-                d.status = str(status)
-            if "error" in values:
-                d.last_error = str(values.pop("error"))[:1000]
-            for k, v in values.items():
-                setattr(d, k, v)
-            d.lease_owner = d.lease_until = None
-            s.add(d)
+            self._finish_in(s, row, values)
             s.commit()
 
-    def _done(self, row: Claimed, message_id: str, seconds: float) -> None:
+    def _done_values(self, row: Claimed, message_id: str) -> dict[str, object]:
         self.sent += 1
-        self._finish(
-            row,
+        return _outcome(
             status="sent",
             message_id=str(message_id),
             sent_at=self.clock(),
             needs_edit=False,
             attempts=row.attempts + 1,
         )
+
+    def _done(self, row: Claimed, message_id: str, seconds: float) -> None:
+        self._finish(row, **self._done_values(row, message_id))
         log.info("delivery %s sent (%s) in %.2fs", row.id, "edit" if row.edit else row.kind, seconds)
 
-    def _retry(self, row: Claimed, error: str, retry_after: float | None) -> None:
+    def _retry_values(self, row: Claimed, error: str, retry_after: float | None) -> dict[str, object]:
         attempts = row.attempts + 1
         if attempts >= self.settings.max_attempts:
             self.failed += 1
             log.warning("delivery %s failed for good after %d attempts: %s", row.id, attempts, error)
-            self._finish(row, status="sent" if row.edit else "failed", error=error, attempts=attempts, needs_edit=False)
-            return
+            return _outcome(status="sent" if row.edit else "failed", error=error, attempts=attempts, needs_edit=False)
         delay = min(self.settings.backoff_base * 2 ** (attempts - 1), self.settings.backoff_max)
         delay = max(delay * (0.5 + self.rng.random()), min(retry_after or 0.0, self.settings.max_retry_after))
         log.info("delivery %s will be retried in %.1fs: %s", row.id, delay, error)
-        self._finish(
-            row,
+        return _outcome(
             status="sent" if row.edit else "pending",
             error=error,
             attempts=attempts,
             next_attempt=self.clock() + timedelta(seconds=delay),
         )
+
+    def _retry(self, row: Claimed, error: str, retry_after: float | None) -> None:
+        self._finish(row, **self._retry_values(row, error, retry_after))
 
     def _permanent(self, row: Claimed, sub_id: int | None, reason: str) -> None:
         self.failed += 1
