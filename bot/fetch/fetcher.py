@@ -1,4 +1,4 @@
-"""The fetcher: one shared httpx.AsyncClient, every HTTP rule of the bot in one place."""
+"""The fetcher: one shared httpx.AsyncClient (one small pool per host), every HTTP rule of the bot in one place."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from bot.fetch.errors import (
 from bot.fetch.files import read_file_url
 from bot.fetch.guard import check_http_url, check_public_host
 from bot.fetch.limits import HostLimiter
+from bot.fetch.pools import HostPools
 from bot.fetch.result import FetchResult
 from bot.fetch.settings import FEED_ACCEPT, FetchSettings
 
@@ -61,15 +62,23 @@ class Fetcher:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._limiter = HostLimiter(settings.max_connections, settings.per_host)
+        if transport is None:
+            # Loading the CA bundle costs tens of milliseconds: once, not once per host's pool.
+            tls = httpx.create_ssl_context()
+            transport = HostPools(
+                # Our semaphores bound requests in flight (per_host per host name); a pool of twice that
+                # means a request holding a slot never waits for a socket, and keeps a host's keep-alive
+                # connections for its next feeds. See bot.fetch.pools for why one pool per host.
+                lambda: httpx.AsyncHTTPTransport(
+                    verify=tls,
+                    limits=httpx.Limits(
+                        max_connections=2 * settings.per_host, max_keepalive_connections=settings.per_host
+                    ),
+                ),
+                max_pools=settings.max_connections,
+            )
         self._client = httpx.AsyncClient(
             transport=transport,
-            # Our semaphores bound requests in flight; the pool bounds open sockets. Twice the global limit
-            # keeps idle keep-alive connections to hosts that are briefly not being fetched instead of
-            # closing them to make room, and a request holding a slot never waits for a socket.
-            limits=httpx.Limits(
-                max_connections=2 * settings.max_connections,
-                max_keepalive_connections=2 * settings.max_connections,
-            ),
             timeout=httpx.Timeout(
                 connect=settings.connect_timeout,
                 read=settings.read_timeout,
