@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from storage.db import make_engine, upgrade
 
@@ -64,7 +64,8 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def pg_engine() -> Iterator[Engine]:
+def pg_schema() -> Iterator[tuple[Engine, str]]:
+    """A fresh schema on the real PostgreSQL: its engine, and a URL that puts a child process in it too."""
     if not PG_URL:
         pytest.skip("TEST_DATABASE_URL is not set")
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -73,11 +74,17 @@ def pg_engine() -> Iterator[Engine]:
         c.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(PG_URL, schema=schema)
     upgrade(engine)
-    yield engine
+    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield engine, url.render_as_string(hide_password=False)
     engine.dispose()
     with admin.begin() as c:
         c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+@pytest.fixture
+def pg_engine(pg_schema: tuple[Engine, str]) -> Engine:
+    return pg_schema[0]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

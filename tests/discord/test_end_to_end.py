@@ -4,57 +4,30 @@ client against the fake Discord (REST + gateway on loopback), and the real outbo
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
 from bot.adapters.discord.bot import DiscordAdapter
 from bot.commands.core import Core
-from bot.config import FeedsFile
 from bot.deliver.dispatcher import Dispatcher, DispatchSettings
-from bot.ingest import store_new_items
-from bot.normalize import Item
-from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
 from tests.fakes.discord_api import BOT_TOKEN, CHANNEL_ID, GUILD_ID, FakeDiscord
+from tests.fakes.store import add_wire_feed, ingest, wire_item
 
-NOW = datetime.now(UTC).replace(microsecond=0)
 MANAGE_CHANNELS = 1 << 4
 
 
-def item(n: int, title: str, body: str) -> Item:
-    return Item(
-        feed_id="wire",
-        identity=f"w{n}",
-        guid=f"w{n}",
-        url=f"https://wire.example/{n}",
-        title=title,
-        summary=body,
-        content="",
-        language="en",
-        published=NOW - timedelta(minutes=30 - n),
-        fetched=NOW,
-        content_hash=f"h{n}",
-    )
-
-
 async def test_a_server_subscribes_reads_latest_and_gets_an_embed(sqlite_engine: Engine) -> None:
-    with session(sqlite_engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec("wire", "https://wire.example/rss", "en", title="Example Wire")])
-    store_new_items(
+    add_wire_feed(sqlite_engine)
+    ingest(
         sqlite_engine,
-        "wire",
-        [
-            item(
-                1,
-                "SK Hynix to double HBM output as AI demand soars",
-                "High-bandwidth memory capacity will double next year.",
-            )
-        ],
+        wire_item(
+            1,
+            "SK Hynix to double HBM output as AI demand soars",
+            "High-bandwidth memory capacity will double next year.",
+        ),
         first_poll=True,
-        now=NOW,
-        config=FeedsFile(),
     )
     async with FakeDiscord() as fake:
         with fake.patched():
@@ -82,13 +55,12 @@ async def test_a_server_subscribes_reads_latest_and_gets_an_embed(sqlite_engine:
                     sub = subs.get_subscription(s, "discord", str(CHANNEL_ID))
                     assert sub is not None and sub.guild_id == str(GUILD_ID) and sub.topics == "hbm"
 
-                store_new_items(
+                ingest(
                     sqlite_engine,
-                    "wire",
-                    [item(2, "Samsung wins Nvidia HBM4 order @everyone", "Samsung will supply high-bandwidth memory.")],
+                    wire_item(
+                        2, "Samsung wins Nvidia HBM4 order @everyone", "Samsung will supply high-bandwidth memory."
+                    ),
                     first_poll=False,
-                    now=NOW,
-                    config=FeedsFile(),
                 )
                 dispatcher = Dispatcher(
                     sqlite_engine,

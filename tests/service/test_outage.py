@@ -21,7 +21,7 @@ from storage import subscriptions as subs
 from storage.db import session
 from tests.fakes.telegram_api import FakeBotAPI
 from tests.service.support import Child, Publisher, child_env
-from tests.service.test_scale import pg_schema, write_config  # noqa: F401 - a fixture
+from tests.service.test_scale import write_config
 
 OUTAGE = float(os.environ.get("RAQIB_OUTAGE_SECONDS", "6"))
 STORY_URL = re.compile(r"story-(\d{3})\.html")
@@ -67,7 +67,7 @@ class Proxy:
         self.writers -= {writer, up_writer}
 
 
-async def test_the_service_waits_for_the_database_and_loses_nothing(pg_schema, tmp_path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+async def test_the_service_waits_for_the_database_and_loses_nothing(pg_schema, tmp_path) -> None:  # type: ignore[no-untyped-def]
     engine, url = pg_schema
     parsed = make_url(url)
     proxy = Proxy(parsed.host or "127.0.0.1", parsed.port or 5432)

@@ -12,22 +12,19 @@ import itertools
 import os
 import random
 import re
-import uuid
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.app import sync_config
 from bot.config import load_config
 from bot.demo.server import FeedServer
 from storage import subscriptions as subs
-from storage.db import make_engine, session, upgrade
+from storage.db import session
 from storage.tables import Delivery, ItemRow, StoryItem, Subscription
 from tests.fakes.telegram_api import FakeBotAPI
 from tests.service.support import NEWS, Child, Publisher, child_env
@@ -41,22 +38,6 @@ STORY_URL = re.compile(r"story-(\d{3})\.html")
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
-@pytest.fixture
-def pg_schema() -> Iterator[tuple[Engine, str]]:
-    if not PG_URL:
-        pytest.skip("TEST_DATABASE_URL is not set")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as c:
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(PG_URL, schema=schema)
-    upgrade(engine)
-    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield engine, url.render_as_string(hide_password=False)
-    engine.dispose()
-    with admin.begin() as c:
-        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def write_config(tmp_path: Path, base: str) -> Path:

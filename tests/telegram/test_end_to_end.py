@@ -3,59 +3,31 @@ notifier, the real outbox and dispatcher, against the fake Bot API on loopback."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from sqlalchemy.engine import Engine
 
 from bot.adapters.telegram.app import TelegramAdapter, TelegramSettings
 from bot.adapters.telegram.notifier import ChatThrottle
 from bot.commands.core import Core
-from bot.config import FeedsFile
 from bot.deliver.dispatcher import Dispatcher, DispatchSettings
-from bot.ingest import store_new_items
-from bot.normalize import Item
-from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
+from tests.fakes.store import add_wire_feed, ingest, wire_item
 from tests.fakes.telegram_api import TOKEN, FakeBotAPI
 from tests.telegram.htmlcheck import check, visible
 
-NOW = datetime.now(UTC).replace(microsecond=0)
 USER = 501
 
 
-def item(n: int, title: str, body: str, lang: str = "en") -> Item:
-    return Item(
-        feed_id="wire",
-        identity=f"w{n}",
-        guid=f"w{n}",
-        url=f"https://wire.example/{n}",
-        title=title,
-        summary=body,
-        content="",
-        language=lang,
-        published=NOW - timedelta(minutes=30 - n),
-        fetched=NOW,
-        content_hash=f"h{n}",
-    )
-
-
 async def test_a_new_user_subscribes_reads_latest_and_gets_an_alert(fake: FakeBotAPI, sqlite_engine: Engine) -> None:
-    with session(sqlite_engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec("wire", "https://wire.example/rss", "en", title="Example Wire")])
-    store_new_items(
+    add_wire_feed(sqlite_engine)
+    ingest(
         sqlite_engine,
-        "wire",
-        [
-            item(
-                1,
-                "SK Hynix to double HBM output as AI demand soars",
-                "High-bandwidth memory capacity will double next year.",
-            )
-        ],
+        wire_item(
+            1,
+            "SK Hynix to double HBM output as AI demand soars",
+            "High-bandwidth memory capacity will double next year.",
+        ),
         first_poll=True,
-        now=NOW,
-        config=FeedsFile(),
     )
     core = Core(sqlite_engine, secret=b"e2e")
     throttle = ChatThrottle(per_second=1000, private_per_second=1000, group_per_minute=60_000)
@@ -89,19 +61,14 @@ async def test_a_new_user_subscribes_reads_latest_and_gets_an_alert(fake: FakeBo
             assert sub is not None and sub.topics == "hbm" and sub.languages == "ar en"
 
         # News arrives: one alert reaches the chat through the outbox, with feed text escaped.
-        store_new_items(
+        ingest(
             sqlite_engine,
-            "wire",
-            [
-                item(
-                    2,
-                    "Samsung <b>wins</b> Nvidia HBM4 order & more",
-                    "Samsung will supply high-bandwidth memory for Nvidia.",
-                )
-            ],
+            wire_item(
+                2,
+                "Samsung <b>wins</b> Nvidia HBM4 order & more",
+                "Samsung will supply high-bandwidth memory for Nvidia.",
+            ),
             first_poll=False,
-            now=NOW,
-            config=FeedsFile(),
         )
         dispatcher = Dispatcher(
             sqlite_engine, {"telegram": adapter.notifier}, owner="e2e", settings=DispatchSettings(per_chat_interval=0)
