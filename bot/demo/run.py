@@ -200,8 +200,9 @@ async def _demo(out: TextIO, data_dir: str) -> int:
             _line(out, "5) The week's digest, as a subscribed chat gets it on Monday morning:")
             from bot.digest.demo import demo_digest
 
-            chart = await asyncio.to_thread(demo_digest, engine, out, "en")
-            _line(out, f"   chart of mentions per topic per day: {chart}")
+            # The chart outlives the demo's temporary database: it is written where the demo was run.
+            chart = Path.cwd() / "raqib-demo-digest.png"
+            await asyncio.to_thread(demo_digest, engine, out, "en", chart_path=chart)
     return 0
 
 

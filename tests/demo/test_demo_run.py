@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
+
+import pytest
 
 from bot.demo.run import run_demo
 
 
-def test_demo_alerts_on_news_not_on_traps_and_groups_stories() -> None:
+def test_demo_alerts_on_news_not_on_traps_and_groups_stories(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the demo writes its digest chart where it runs
     out = io.StringIO()
     assert run_demo(out=out) == 0
+    assert (tmp_path / "raqib-demo-digest.png").read_bytes().startswith(b"\x89PNG")
     text = out.getvalue()
     first_poll = text.split("1) First poll")[1].split("2) ")[0]
     assert "failed" not in first_poll
