@@ -263,13 +263,13 @@ class Service:
             metrics.POLL_SECONDS.observe(asyncio.get_running_loop().time() - started)
         if result.status in ("new", "unchanged", "not_modified"):
             self.last_poll_ok = datetime.now(UTC)
-        if result.new or result.status == "failed":
+        if result.new:  # a failure was already logged, once, where it was classified (the pipeline)
             log.info(
-                "feed %s: %s",
+                "feed %s: %d new items, %d relevant, %d new stories",
                 feed_id,
-                f"failed: {result.error}"
-                if result.status == "failed"
-                else f"{result.new} new items, {result.relevant} relevant, {result.new_stories} new stories",
+                result.new,
+                result.relevant,
+                result.new_stories,
             )
         metrics.ITEMS_NEW.inc(result.new)
         metrics.STORIES_NEW.inc(result.new_stories)
