@@ -53,7 +53,44 @@ def fetch_settings(config: FeedsFile, env: Env) -> FetchSettings:
 def sync_config(engine: Engine, config: FeedsFile) -> tuple[list[str], list[str]]:
     specs = [repo.FeedSpec(f.id, f.url, f.language, f.title, f.authority, f.enabled) for f in config.feeds]
     with session(engine) as s:
-        return repo.sync_feeds(s, specs)
+        changed = repo.sync_feeds(s, specs)
+    if config.subscriptions:
+        sync_subscriptions(engine, config)
+    return changed
+
+
+def sync_subscriptions(engine: Engine, config: FeedsFile) -> None:
+    """Subscriptions written in the feeds file: created or updated at every load (the file owns their topics)."""
+    import json
+    import logging
+    from datetime import UTC, datetime
+
+    from bot.match import topic_lookup
+    from storage import subscriptions as subs
+
+    now = datetime.now(UTC)
+    with session(engine) as s:
+        for sc in config.subscriptions:
+            target, secret = sc.target, None
+            if sc.platform == "discord-webhook":
+                from bot.adapters.discord.webhook import InvalidWebhookURL, parse_webhook_url
+
+                url = sc.webhook_url()
+                try:
+                    ref = parse_webhook_url(url or "")
+                except InvalidWebhookURL as exc:
+                    where = f"${sc.url_env}" if sc.url_env else "url"
+                    logging.getLogger("raqib.config").error("webhook subscription (%s) skipped: %s", where, exc)
+                    continue
+                target, secret = f"webhook:{ref.id}", url
+            assert target is not None
+            sub = subs.get_or_create(s, sc.platform, target, now=now, language=sc.language)
+            sub.topics = " ".join(dict.fromkeys(t for t in (topic_lookup(x) for x in sc.topics) if t))
+            sub.secret, sub.interface_language, sub.updated_at = secret or sub.secret, sc.language, now
+            if sc.name or sc.avatar:
+                sub.title = json.dumps({"username": sc.name, "avatar_url": sc.avatar})
+            s.add(sub)
+        s.commit()
 
 
 def open_database(config: FeedsFile, env: Env, url: str | None = None) -> Engine:

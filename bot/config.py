@@ -113,9 +113,35 @@ class Settings(_Strict):
         return v
 
 
+class SubscriptionConfig(_Strict):
+    """A subscription kept in the feeds file (e.g. a Discord webhook with no bot); the file owns its topics."""
+
+    platform: Literal["discord-webhook", "telegram", "discord", "console"]
+    target: str | None = None  # chat or channel id (not for webhooks)
+    url: str | None = None  # discord-webhook: the URL — better kept out of the file with url_env
+    url_env: str | None = None  # discord-webhook: the environment variable holding the URL
+    topics: tuple[str, ...] = ()  # ids or names; none = every topic
+    language: Literal["ar", "en"] = "en"
+    name: str | None = None  # webhook: the poster's name
+    avatar: str | None = None  # webhook: avatar image URL
+
+    @model_validator(mode="after")
+    def _where(self) -> SubscriptionConfig:
+        if self.platform == "discord-webhook":
+            if not (self.url or self.url_env):
+                raise ValueError("a discord-webhook subscription needs url or url_env")
+        elif not self.target:
+            raise ValueError(f"a {self.platform} subscription needs target (the chat or channel id)")
+        return self
+
+    def webhook_url(self) -> str | None:
+        return self.url or (os.environ.get(self.url_env) if self.url_env else None)
+
+
 class FeedsFile(_Strict):
     settings: Settings = Settings()
     feeds: tuple[FeedConfig, ...] = ()
+    subscriptions: tuple[SubscriptionConfig, ...] = ()
     lexicon: dict[str, Any] | None = None
 
     @model_validator(mode="after")
@@ -177,6 +203,16 @@ def parse_config(text: str, source: str = DEFAULT_CONFIG) -> FeedsFile:
         config = FeedsFile.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(f"{source}: invalid configuration:\n{_describe(exc, raw)}") from None
+    for n, sub in enumerate(config.subscriptions, 1):
+        from bot.match import suggest_topic, topic_lookup
+
+        for topic in sub.topics:
+            if topic_lookup(topic) is None:
+                hint = suggest_topic(topic)
+                raise ConfigError(
+                    f"{source}: subscription #{n}: unknown topic {topic!r}"
+                    + (f" (did you mean {hint}?)" if hint else "")
+                )
     if config.lexicon:
         # The user's lexicon extension is checked now, with the file's name, not at the first feed.
         from bot.match import LexiconError, load_lexicon

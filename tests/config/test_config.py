@@ -65,3 +65,42 @@ def test_shipped_feeds_yaml_is_valid_and_bilingual() -> None:
     assert len(cfg.feeds) >= 12 and langs.count("ar") >= 4 and langs.count("en") >= 4
     assert any(f.authority and "federalregister" in f.url for f in cfg.feeds)
     assert any("news.google.com" in f.url and f.language == "ar" for f in cfg.feeds)
+
+
+def test_subscriptions_in_the_feeds_file(sqlite_engine, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from bot.app import sync_config
+    from storage import subscriptions as subs
+    from storage.db import session
+
+    url = "https://discord.com/api/webhooks/424242424242424242/" + "Tk-3_x" * 11 + "ab"
+    monkeypatch.setenv("RAQIB_WEBHOOK_ALERTS", url)
+    cfg = parse_config(
+        "feeds: []\nsubscriptions:\n"
+        "  - {platform: discord-webhook, url_env: RAQIB_WEBHOOK_ALERTS, topics: [hbm, ضوابط التصدير],"
+        " language: ar, name: Raqib}\n"
+        "  - {platform: telegram, target: '-100123', topics: [nvidia]}\n"
+        "  - {platform: discord-webhook, url: 'https://example.com/not-discord'}\n"
+    )
+    sync_config(sqlite_engine, cfg)
+    sync_config(sqlite_engine, cfg)  # idempotent
+    with session(sqlite_engine) as s:
+        all_subs = subs.list_subscriptions(s)
+        hook = subs.get_subscription(s, "discord-webhook", "webhook:424242424242424242")
+        assert hook is not None and hook.secret == url and hook.topics == "hbm export-controls"
+        assert hook.interface_language == "ar" and "Raqib" in (hook.title or "")
+        tg = subs.get_subscription(s, "telegram", "-100123")
+        assert tg is not None and tg.topics == "nvidia"
+        assert len(all_subs) == 2, "a URL that is not a Discord webhook is skipped, with a logged reason"
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "needle"),
+    [
+        ("subscriptions:\n  - {platform: discord-webhook, topics: [hbm]}\n", "needs url or url_env"),
+        ("subscriptions:\n  - {platform: telegram}\n", "needs target"),
+        ("subscriptions:\n  - {platform: telegram, target: '1', topics: [hbmm]}\n", "unknown topic 'hbmm'"),
+    ],
+)
+def test_bad_subscriptions_in_the_feeds_file(yaml_text: str, needle: str) -> None:
+    with pytest.raises(ConfigError, match=needle):
+        parse_config(yaml_text)
