@@ -41,3 +41,18 @@ def test_real_general_news_raises_almost_no_alerts() -> None:
     # Measured 2026-11-22: 1 of 210 (WIRED on Barefoot Networks' data-centre chips — chip-industry news, a
     # defensible borderline). The bound leaves room for one more borderline item, not for a class of errors.
     assert len(flagged) <= 2, flagged
+
+
+SEEDS = SHARED / "seeds"
+SEED_TOPICS = {"000": "hbm", "001": "nvidia", "002": "export-controls", "003": "rare-earths", "004": "us-china-tech"}
+
+
+@pytest.mark.skipif(not SEEDS.exists(), reason="../shared is absent")
+def test_the_five_seed_articles_are_relevant_with_their_topic() -> None:
+    """The real Arabic articles the product was conceived from (their vocabulary informed the lexicon, so this is
+    a sanity check, not an evaluation): each is relevant and carries its main topic."""
+    for path in sorted(SEEDS.glob("*.txt")):
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        verdict = classify(lines[0][:200], "\n".join(lines[1:]), "ar")
+        assert verdict.relevant, path.name
+        assert SEED_TOPICS[path.name[:3]] in verdict.topics, (path.name, verdict.topics)
