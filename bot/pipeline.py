@@ -27,6 +27,7 @@ from bot.config import FeedsFile
 from bot.fetch import Fetcher, FetchError
 from bot.fetch.article import ArticleCache, fetch_article_text
 from bot.ingest import Classifier, PollMark, StoredBatch, StoreJob, store_jobs
+from bot.log import REDACT
 from bot.normalize import Item
 from bot.parse import NotAFeedError
 from bot.stories.assign import StoryIndex
@@ -300,6 +301,8 @@ class Pipeline:
     async def _fail(
         self, feed_id: str, code: str, message: str, failures: int, interval: float, retry_after: float | None = None
     ) -> FeedResult:
+        # The reason is stored and shown (/feeds, feeds check): credentials in a feed's URL must not be.
+        message = REDACT(message)
         log.warning("feed %s failed: %s (%s)", feed_id, message, code)
         # A server's Retry-After beyond our own backoff is honoured: polling earlier would be refused.
         retry_in = max(self._backoff(failures, interval), retry_after or 0.0)

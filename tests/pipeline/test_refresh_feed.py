@@ -197,3 +197,17 @@ async def test_second_look_reads_thin_items_with_some_evidence_only(sqlite_engin
         stored = {i.guid: i for i in repo.recent_items(s, feed_id="t")}
         assert set(stored) == {"h1", "m1"}, stored
         assert "SMIC" in stored["h1"].content and stored["m1"].content == ""
+
+
+async def test_a_failing_feeds_stored_reason_holds_no_credentials(sqlite_engine: Engine, fetcher: Fetcher) -> None:
+    with FeedServer() as server:  # every path: 404
+        url = server.base_url.replace("http://", "http://reader:hunter2pass@") + "/private.xml"
+        settings = "settings: {allow_private_addresses: true, retries: 0}\n"
+        config = parse_config(settings + f"feeds:\n  - {{id: p, url: '{url}', language: en}}\n")
+        with session(sqlite_engine) as s:
+            repo.sync_feeds(s, [repo.FeedSpec("p", url, "en")])
+        [r] = await Pipeline(engine=sqlite_engine, fetcher=fetcher, config=config).poll_once()
+    assert r.status == "failed" and "hunter2pass" not in (r.error or "")
+    with session(sqlite_engine) as s:
+        feed = repo.get_feed(s, "p")
+        assert feed is not None and feed.last_error and "hunter2pass" not in feed.last_error
