@@ -244,6 +244,18 @@ async def test_bot_notifier_posts_and_edits_embeds(env: Env) -> None:
     assert edit.body["embeds"][0]["title"] == "HBM curbs: more outlets"
 
 
+async def test_a_resent_alert_is_not_posted_twice(env: Env) -> None:
+    """A send repeated after a crash (same story, same channel) carries the same nonce with enforce_nonce, and
+    Discord answers with the message it already posted."""
+    notifier = env.adapter.notifier
+    first = await notifier.send_alert(str(CHANNEL_ID), story(), language="en", timezone="UTC")
+    again = await notifier.send_alert(str(CHANNEL_ID), story(), language="en", timezone="UTC")
+    posts = env.fake.sent("POST", rf"^/channels/{CHANNEL_ID}/messages$")
+    assert len(posts) == 2 and all(p.body["enforce_nonce"] for p in posts)
+    assert posts[0].body["nonce"] == posts[1].body["nonce"] == "raqib-story-1"
+    assert first == again, "the second request got the first message back: one post in the channel"
+
+
 @pytest.mark.parametrize(
     ("status", "code", "expected", "reason"),
     [

@@ -78,6 +78,7 @@ class FakeDiscord:
         self.identifies: list[dict[str, Any]] = []
         self.unauthorized = False  # answer 401 to every bot-authenticated call (a bad token)
         self.guilds: list[dict[str, Any]] = [self.guild(GUILD_ID, [CHANNEL_ID])]
+        self.nonces: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, nonce) → the message posted
         self._ids = itertools.count(1500000000000000001)
         self._sockets: set[web.WebSocketResponse] = set()
         self._seq = itertools.count(2)
@@ -279,7 +280,14 @@ class FakeDiscord:
         if m == "PUT" and (match := re.fullmatch(r"/applications/(\d+)(?:/guilds/(\d+))?/commands", p)):
             return self._json([self._command(c, match.group(2)) for c in body or []])
         if m == "POST" and (match := re.fullmatch(r"/channels/(\d+)/messages", p)):
-            return self._json(self.message(match.group(1), body))
+            # Like Discord: with enforce_nonce, a repeated nonce in a channel returns the message already posted.
+            key = (match.group(1), str((body or {}).get("nonce")))
+            if (body or {}).get("enforce_nonce") and key in self.nonces:
+                return self._json(self.nonces[key])
+            posted = self.message(match.group(1), body)
+            if (body or {}).get("enforce_nonce"):
+                self.nonces[key] = posted
+            return self._json(posted)
         if m == "PATCH" and (match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", p)):
             msg = self.message(match.group(1), body)
             return self._json(msg | {"id": match.group(2), "edited_timestamp": msg["timestamp"]})

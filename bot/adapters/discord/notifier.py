@@ -78,8 +78,13 @@ class DiscordBotNotifier:
             log.warning("discord %s failed: %s", action, error)
             raise error from None
 
-    async def _send(self, target: str, message: DiscordMessage) -> str:
+    async def _send(self, target: str, message: DiscordMessage, *, nonce: str | None = None) -> str:
         kwargs = send_kwargs(message)
+        if nonce is not None:
+            # With enforce_nonce (discord.py sets it with a nonce) Discord answers a repeat of the same nonce in
+            # the same channel, within minutes, with the message it already posted: a send resent after a crash
+            # in the outbox's window does not post twice.
+            kwargs["nonce"] = nonce
         sent = await self._call(target, "send", self._channel(target).send(**kwargs))
         if "view" in kwargs:
             kwargs["view"].stop()  # clicks are routed by the adapter, not kept in discord.py's view store
@@ -88,7 +93,8 @@ class DiscordBotNotifier:
     async def send_alert(self, target: str, alert: AlertView, *, language: str, timezone: str) -> str:
         options = self.options_for(target) or TargetOptions()
         role = options.mention_role_id if alert.severity in options.mention_severities else None
-        return await self._send(target, self.renderer.alert_message(alert, language=language, mention_role_id=role))
+        message = self.renderer.alert_message(alert, language=language, mention_role_id=role)
+        return await self._send(target, message, nonce=f"raqib-story-{alert.story_id}"[:25])
 
     async def edit_alert(self, target: str, message_id: str, alert: AlertView, *, language: str, timezone: str) -> None:
         message = self.renderer.alert_message(alert, language=language)
