@@ -11,9 +11,9 @@ they go back to ``pending`` marked ``resent_after_crash``; rows it had merely cl
 Telegram and Discord webhooks offer no idempotency key for messages, so a send whose answer was lost with
 the worker cannot be told apart from one that never left: Raqib sends it again rather than risk losing it
 (at-least-once). Discord bot sends carry a nonce per story with ``enforce_nonce``, so there Discord itself
-answers a repeat (within minutes) with the message already posted. The window is the time between the platform's answer and our commit (milliseconds); the
-crash test (tests/service/test_crash.py) kills ``raqib run`` inside it on purpose and checks that every
-duplicate is a flagged row.
+answers a repeat (within minutes) with the message already posted. The window is the time between the
+platform's answer and our commit (milliseconds); the crash test (tests/service/test_crash.py) kills
+``raqib run`` inside it on purpose and checks that every duplicate is a flagged row.
 
 Clocks. A never-tried row is due whatever its ``next_attempt`` says, and a lease or retry time beyond the
 longest we ever set means the wall clock went back: both count as due, so a backward clock jump does not

@@ -38,8 +38,6 @@ STORY_URL = re.compile(r"story-(\d{3})\.html")
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
-
-
 def write_config(tmp_path: Path, base: str) -> Path:
     cfg = tmp_path / "feeds.yaml"
     cfg.write_text(
