@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 import sys
 import time
@@ -14,6 +15,12 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from storage.db import session
+from storage.tables import Delivery, ItemRow, StoryItem, Subscription
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -248,3 +255,21 @@ class Child:
         code = await asyncio.wait_for(self.proc.wait(), within)
         await asyncio.gather(*self._tasks, return_exceptions=True)
         return code
+
+
+STORY_URL = re.compile(r"story-(\d{3})\.html")
+
+
+def outbox_by_chat_and_story(engine: Engine) -> tuple[dict[int, int], dict[tuple[int, int | None], Delivery]]:
+    """(story number in the published URL → story id, (chat id, story id) → its outbox row)."""
+    with session(engine) as s:
+        story_of = {
+            int(m.group(1)): sid
+            for url, sid in s.exec(
+                select(ItemRow.url, StoryItem.story_id).join(StoryItem, StoryItem.item_id == ItemRow.id)
+            ).all()
+            if url and (m := STORY_URL.search(url))
+        }
+        chat_of = {sub.id: int(sub.target) for sub in s.exec(select(Subscription)).all()}
+        rows = {(chat_of[d.subscription_id], d.story_id): d for d in s.exec(select(Delivery)).all()}
+    return story_of, rows

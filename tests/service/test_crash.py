@@ -12,26 +12,22 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import re
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
 
 from bot.app import open_database
 from bot.config import Env, load_config
 from bot.demo.server import FeedServer
 from storage import subscriptions as subs
 from storage.db import session
-from storage.tables import Delivery, ItemRow, StoryItem, Subscription
 from tests.fakes.telegram_api import FakeBotAPI
-from tests.service.support import NEWS, Child, Publisher, child_env
+from tests.service.support import NEWS, STORY_URL, Child, Publisher, child_env, outbox_by_chat_and_story
 
 CHATS = (101, 102, 103)
 KILLS = int(os.environ.get("RAQIB_CRASH_KILLS", "10"))
-STORY_URL = re.compile(r"story-(\d{3})\.html")
 
 
 def write_config(tmp_path: Path, base: str) -> Path:
@@ -151,16 +147,7 @@ async def test_kill_9_at_random_points_loses_nothing_and_repeats_only_flagged_ro
         assert await child.terminate() == 0, child.tail()
 
         # Every expected alert arrived (above); now: what arrived twice, and was each such row flagged?
-        with session(engine) as s:
-            story_of = {
-                int(m.group(1)): sid
-                for url, sid in s.exec(
-                    select(ItemRow.url, StoryItem.story_id).join(StoryItem, StoryItem.item_id == ItemRow.id)
-                ).all()
-                if url and (m := STORY_URL.search(url))
-            }
-            chat_of = {sub.id: int(sub.target) for sub in s.exec(select(Subscription)).all()}
-            rows = {(chat_of[d.subscription_id], d.story_id): d for d in s.exec(select(Delivery)).all()}
+        story_of, rows = outbox_by_chat_and_story(engine)
         sent = Counter(
             (int(c.chat_id), story_of[k])  # type: ignore[arg-type]
             for c in fake.calls_to("sendMessage")

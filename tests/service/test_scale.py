@@ -11,29 +11,25 @@ import asyncio
 import itertools
 import os
 import random
-import re
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import select
 
 from bot.app import sync_config
 from bot.config import load_config
 from bot.demo.server import FeedServer
 from storage import subscriptions as subs
 from storage.db import session
-from storage.tables import Delivery, ItemRow, StoryItem, Subscription
 from tests.fakes.telegram_api import FakeBotAPI
-from tests.service.support import NEWS, Child, Publisher, child_env
+from tests.service.support import NEWS, STORY_URL, Child, Publisher, child_env, outbox_by_chat_and_story
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 CHATS = (201, 202)
 INTERVAL = 2.0
 JITTER = 0.3
-STORY_URL = re.compile(r"story-(\d{3})\.html")
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -121,16 +117,7 @@ async def test_three_workers_share_one_postgres_and_survive_a_kill(
             gaps = [b - a for a, b in itertools.pairwise(times)]
             assert gaps and min(gaps) >= INTERVAL - (JITTER + 0.5) - 0.4, (path, [round(g, 2) for g in gaps])
 
-        with session(engine) as s:
-            story_of = {
-                int(m.group(1)): sid
-                for u, sid in s.exec(
-                    select(ItemRow.url, StoryItem.story_id).join(StoryItem, StoryItem.item_id == ItemRow.id)
-                ).all()
-                if u and (m := STORY_URL.search(u))
-            }
-            chat_of = {sub.id: int(sub.target) for sub in s.exec(select(Subscription)).all()}
-            rows = {(chat_of[d.subscription_id], d.story_id): d for d in s.exec(select(Delivery)).all()}
+        story_of, rows = outbox_by_chat_and_story(engine)
         sent = Counter(
             (int(c.chat_id), story_of[int(m.group(1))])  # type: ignore[arg-type]
             for c in fake.calls_to("sendMessage")
