@@ -333,15 +333,6 @@ def claim_feed(session: Session, feed_id: str, *, owner: str, now: datetime, lea
     return bool(taken)
 
 
-def due_feeds(session: Session, now: datetime) -> list[str]:
-    stmt = select(Feed.id).where(
-        col(Feed.enabled).is_(True),
-        or_(col(Feed.next_poll).is_(None), col(Feed.next_poll) <= now),
-        or_(col(Feed.lease_until).is_(None), col(Feed.lease_until) < now),
-    )
-    return list(session.exec(stmt.order_by(col(Feed.next_poll))).all())
-
-
 def mark_polled(
     session: Session,
     feed_id: str,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, insert, update
 from sqlmodel import Session, col, select
@@ -143,10 +143,6 @@ def service_counts(s: Session) -> dict[str, object]:
         "last_poll": last,
         "pending": pending_count(s),
     }
-
-
-def stale_since(now: datetime, seconds: float) -> datetime:
-    return now - timedelta(seconds=seconds)
 
 
 def find_by_target(s: Session, platform: str, target: str) -> Subscription | None:

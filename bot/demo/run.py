@@ -28,7 +28,6 @@ FEEDS_DIR = Path(__file__).parent / "feeds"
 _RFC822 = re.compile(r"(<(pubDate|dc:date|lastBuildDate)>)([^<]+)(</\2>)")
 _RFC3339 = re.compile(r"(<(updated|published)>)([^<]+)(</\2>)")
 _BLOCK = re.compile(r"<(item|entry)\b.*?</\1>", re.DOTALL)
-_LEAD_REASONS: dict[int, tuple[str, ...]] = {}  # the story lead's reasons, shown with its alert
 _CONTENT_TYPE = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
 
 
@@ -121,7 +120,7 @@ def _line(out: TextIO, text: str = "") -> None:
     print(text, file=out, flush=True)
 
 
-def _compact(alert: Alertable, view: Any, titles: dict[str, str]) -> str:
+def _compact(alert: Alertable, view: Any, titles: dict[str, str], lead_reasons: tuple[str, ...] = ()) -> str:
     """The alert as a chat would see it: the story's lead (the primary source when there is one)."""
     m: Any = alert.match
     story = view.story if view else None
@@ -129,7 +128,7 @@ def _compact(alert: Alertable, view: Any, titles: dict[str, str]) -> str:
     source = lead.source_name or titles.get(lead.feed_id, lead.feed_id)
     sev = ((story.severity if story else None) or m.severity or "normal").upper()
     topics = " ".join(f"#{t}" for t in ((story.topics.split() if story else None) or m.topics)[:4])
-    why = "; ".join((_LEAD_REASONS.get(alert.story_id or -1) or m.reasons)[:2])
+    why = "; ".join((lead_reasons or m.reasons)[:2])
     return (
         f"  [{sev:<8}] {lead.title}\n"
         f"             {source} · {lead.language} · score {m.score:.2f} · {topics}\n"
@@ -180,9 +179,9 @@ async def _demo(out: TextIO, data_dir: str) -> int:
             _line(out, "")
             _line(out, f"3) {len(alerts)} new stories, one alert each — copies from other outlets and languages")
             _line(out, "   join the story instead of alerting again:")
-            views = await asyncio.to_thread(_story_views, engine, [a.story_id for a in alerts], phase2_start)
+            views, reasons = await asyncio.to_thread(_story_views, engine, [a.story_id for a in alerts], phase2_start)
             for a in sorted(alerts, key=lambda a: a.item.published, reverse=True):
-                _line(out, _compact(a, views.get(a.story_id), titles))
+                _line(out, _compact(a, views.get(a.story_id), titles, reasons.get(a.story_id or -1, ())))
                 _members(out, views.get(a.story_id), titles)
             grown = [v for sid, v in views.items() if sid not in {a.story_id for a in alerts}]
             if grown:
@@ -206,9 +205,13 @@ async def _demo(out: TextIO, data_dir: str) -> int:
     return 0
 
 
-def _story_views(engine: Any, alerted: list[int | None], since: datetime) -> dict[int, Any]:
+def _story_views(
+    engine: Any, alerted: list[int | None], since: datetime
+) -> tuple[dict[int, Any], dict[int, tuple[str, ...]]]:
+    """The stories to show (alerted, or grown since ``since``) and the reasons of each story's lead item."""
     from sqlmodel import col, select
 
+    from bot.deliver.views import alert_view
     from storage import repositories as repo
     from storage.db import session
     from storage.tables import Story
@@ -216,13 +219,9 @@ def _story_views(engine: Any, alerted: list[int | None], since: datetime) -> dic
     with session(engine) as s:
         ids = [sid for sid in alerted if sid is not None]
         ids += [sid for sid in s.exec(select(Story.id).where(col(Story.updated_at) >= since)).all() if sid not in ids]
-        from bot.deliver.views import alert_view
-
         views = {sid: v for sid in ids if (v := repo.story_view(s, sid)) is not None}
-        for sid in views:
-            lead_view = alert_view(s, sid)
-            _LEAD_REASONS[sid] = lead_view.reasons if lead_view else ()
-        return views
+        reasons = {sid: lead.reasons for sid in views if (lead := alert_view(s, sid)) is not None}
+        return views, reasons
 
 
 def _members(out: TextIO, view: Any, titles: dict[str, str]) -> None:

@@ -170,8 +170,10 @@ class TelegramNotifier:
         message = await self._send_text(target, RenderedMessage(text))
         return str(message.message_id)
 
-    async def edit_alert(self, target: str, message_id: str, alert: AlertView, *, language: str, timezone: str) -> None:
-        text = render_alert(alert, language=language, timezone=timezone)
+    def _editor(
+        self, target: str, message_id: str, keyboard: InlineKeyboardMarkup | None = None
+    ) -> Callable[[str, str | None], Awaitable[object]]:
+        """An editMessageText call for ``_formatted`` (which may retry it as plain text)."""
 
         def edit(body: str, parse_mode: str | None) -> Awaitable[object]:
             return self.bot.edit_message_text(
@@ -180,10 +182,15 @@ class TelegramNotifier:
                 message_id=int(message_id),
                 parse_mode=parse_mode,
                 link_preview_options=self._preview,
+                reply_markup=keyboard,
             )
 
+        return edit
+
+    async def edit_alert(self, target: str, message_id: str, alert: AlertView, *, language: str, timezone: str) -> None:
+        text = render_alert(alert, language=language, timezone=timezone)
         try:
-            await self._formatted(target, text, MESSAGE_LIMIT, edit)
+            await self._formatted(target, text, MESSAGE_LIMIT, self._editor(target, message_id))
         except _Ignored as done:
             log.info("telegram edit of message %s in chat %s skipped: %s", message_id, target, done)
 
@@ -212,16 +219,7 @@ class TelegramNotifier:
         if reply.image or len(messages) != 1:
             return False
         rendered = messages[0]
-
-        def edit(body: str, parse_mode: str | None) -> Awaitable[object]:
-            return self.bot.edit_message_text(
-                body,
-                chat_id=chat_ref(target),
-                message_id=int(message_id),
-                parse_mode=parse_mode,
-                link_preview_options=self._preview,
-                reply_markup=rendered.keyboard,
-            )
+        edit = self._editor(target, message_id, rendered.keyboard)
 
         try:
             await self._formatted(target, rendered.text, MESSAGE_LIMIT, edit)
