@@ -1,4 +1,4 @@
-"""``python -m eval``: run every evaluation suite present (``eval.match``, then ``eval.stories``).
+"""``python -m eval``: run every evaluation suite present (``eval.real`` on real news first, then the self-written regression sets ``eval.match`` and ``eval.stories``).
 
 Suites are imported lazily so one missing suite (another engineer's, or not written yet) does not
 stop the others. A suite exposes ``main(argv)`` or ``main()`` in its ``__main__`` module or package;
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-SUITES: tuple[str, ...] = ("eval.match", "eval.stories")
+SUITES: tuple[str, ...] = ("eval.real", "eval.match", "eval.stories")
 
 
 def _missing(exc: ModuleNotFoundError, module: str) -> bool:
