@@ -1,4 +1,5 @@
-"""``python -m eval``: run every evaluation suite present (``eval.real`` on real news first, then the self-written regression sets ``eval.match`` and ``eval.stories``).
+"""``python -m eval``: run every evaluation suite present: ``eval.real`` (real news) first, then the
+self-written regression sets ``eval.match`` and ``eval.stories``.
 
 Suites are imported lazily so one missing suite (another engineer's, or not written yet) does not
 stop the others. A suite exposes ``main(argv)`` or ``main()`` in its ``__main__`` module or package;

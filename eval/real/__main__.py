@@ -68,7 +68,8 @@ def render(prod: RelevanceReport, base: RelevanceReport, st: stories.StoryReport
         ("story pairs, cross-language", st.cross_language, sb.cross_language),
     ):
         ok = c.precision >= 0.90 and c.recall >= 0.80
-        out.append(f"{name} (tp {c.tp} fp {c.fp} fn {c.fn})".ljust(49) + f"{_pr(c)}  {_pr(cb)}   ≥ 0.90 / 0.80 {_mark(ok)}")
+        head = f"{name} (tp {c.tp} fp {c.fp} fn {c.fn})".ljust(49)
+        out.append(head + f"{_pr(c)}  {_pr(cb)}   ≥ 0.90 / 0.80 {_mark(ok)}")
     out.append(f"story reports not judged relevant: {len(st.irrelevant)} {st.irrelevant}")
     out.append("(story baseline: near-duplicate grouping only)")
     return "\n".join(out)

@@ -45,12 +45,13 @@ def cluster(reports: Sequence[Report], batches: Iterable[Sequence[int]] | None =
 
     ``batches`` lists, in arrival order, the positions of the reports each write transaction holds
     (default: one report at a time in the given order)."""
+    from sqlmodel import col, select
+
     from bot.config import FeedsFile
     from bot.ingest import StoreJob, store_jobs
     from bot.match import classify
     from bot.normalize import Item
     from bot.stories.assign import StoryIndex
-    from sqlmodel import col, select
     from storage import repositories as repo
     from storage.db import make_engine, session, upgrade
     from storage.tables import ItemRow, StoryItem
