@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.normalize import Item, normalize_entries
-from bot.parse import parse_feed
+from bot.parse import BrokenFeedError, ParseError, parse_feed
 
 
 @dataclass(frozen=True)
@@ -58,19 +58,30 @@ def analyze(
     lexicon: str | None = None,
     classifier: Callable[..., Any] | None = None,
 ) -> Analysis:
-    """Raises ``bot.parse.NotAFeedError`` when the body holds no feed."""
-    parsed = parse_feed(body, url=url, headers=dict(headers))
-    items = normalize_entries(parsed.entries, feed_id=feed_id, feed_url=url, language=language, fetched=fetched)
-    classify = classifier or classifier_for(lexicon)
-    verdicts = {i.identity: classify(i.title, i.content or i.summary, i.language) for i in items}
+    """Raises a ``bot.parse.ParseError`` (``code`` says which) and nothing else: whatever goes wrong on
+    one feed's content is that feed's failure, recorded on its row, never an exception in the service."""
+    try:
+        parsed = parse_feed(body, url=url, headers=dict(headers))
+    except ParseError:
+        raise
+    except Exception as exc:
+        raise BrokenFeedError.of("parsing", exc) from exc
+    try:
+        items = normalize_entries(parsed.entries, feed_id=feed_id, feed_url=url, language=language, fetched=fetched)
+        classify = classifier or classifier_for(lexicon)
+        verdicts = {i.identity: classify(i.title, i.content or i.summary, i.language) for i in items}
+        features = story_features([i for i in items if verdicts[i.identity].relevant])
+        canonical = canonical_urls(items)
+    except Exception as exc:
+        raise BrokenFeedError.of("normalizing and matching", exc, "normalize_error") from exc
     return Analysis(
         parsed.title,
         parsed.bozo_reason if parsed.bozo else None,
         len(parsed.entries),
         items,
         verdicts,
-        story_features([i for i in items if verdicts[i.identity].relevant]),
-        canonical_urls(items),
+        features,
+        canonical,
     )
 
 

@@ -25,15 +25,17 @@ from sqlmodel import col, select
 from bot.analyze import Analysis, analyze, classifier_for, lexicon_key
 from bot.config import FeedsFile
 from bot.fetch import Fetcher, FetchError
-from bot.fetch.article import ArticleCache, fetch_article_text
+from bot.fetch.article import ArticleCache, ArticleLimits, fetch_article_text
+from bot.fetch.limits import FairSlots
 from bot.ingest import Classifier, PollMark, StoredBatch, StoreJob, store_jobs
 from bot.log import REDACT
 from bot.normalize import Item
-from bot.parse import NotAFeedError
+from bot.parse import ParseError
 from bot.stories.assign import StoryIndex
 from bot.writer import BatchWriter
 from storage import repositories as repo
 from storage.db import session
+from storage.errors import describe_db_error
 from storage.tables import Feed
 
 log = logging.getLogger("raqib.pipeline")
@@ -118,14 +120,24 @@ class Pipeline:
     owner: str | None = None  # in the service: claim each feed (a lease) before polling it
     cpu: Executor | None = None  # a process pool for parse → normalize → match; None: a thread
     articles: ArticleCache = field(default_factory=ArticleCache)
-    _article_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(4))
     lease: float = 300.0
     on_story_update: StoryHook | None = None
     # Storage goes through one writer that batches whatever feeds finished meanwhile into one transaction.
     writer: BatchWriter[StoreJob, StoredBatch] = field(init=False, repr=False)
+    # Article pages of the second look: a few slots shared fairly between feeds (see ``_second_look``).
+    article_slots: FairSlots = field(init=False, repr=False)
+    article_limits: ArticleLimits = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.writer = BatchWriter(self._write, max_jobs=100, max_weight=3000, weight=lambda j: len(j.items) + 1)
+        s = self.config.settings
+        self.article_slots = FairSlots(s.article_slots, s.article_slots_per_feed)
+        self.article_limits = ArticleLimits(
+            timeout=s.article_timeout,
+            max_bytes=s.article_max_bytes,
+            rich_bytes=min(ArticleLimits.rich_bytes, s.article_max_bytes),
+            extract_timeout=s.article_extract_timeout,
+        )
 
     def _write(self, jobs: list[StoreJob]) -> list[StoredBatch | Exception]:
         return store_jobs(self.engine, jobs, config=self.config, story_index=self.story_index)
@@ -186,8 +198,12 @@ class Pipeline:
                 analysis = await asyncio.get_running_loop().run_in_executor(self.cpu, job)
             else:
                 analysis = await asyncio.to_thread(job)
-        except NotAFeedError as exc:
-            return await self._fail(feed_id, "not_a_feed", str(exc), failures, interval)
+        except ParseError as exc:  # not_a_feed, parse_error, normalize_error (bot.parse)
+            return await self._fail(feed_id, exc.code, str(exc), failures, interval)
+        except Exception as exc:  # e.g. a broken worker pool: still this poll's failure, recorded on the row
+            log.exception("parse stage of %s failed", feed_id)
+            reason = f"parse stage failed: {type(exc).__name__}"
+            return await self._fail(feed_id, "parse_error", reason, failures, interval)
         if self.config.settings.second_look:
             analysis = await self._second_look(feed_id, analysis)
         if analysis.bozo_reason:
@@ -210,8 +226,9 @@ class Pipeline:
         try:
             stored = await self.writer.submit(job)
         except Exception as exc:  # the database is a dependency like the network: record, never crash
-            log.error("storing items of %s failed: %s: %s", feed_id, type(exc).__name__, exc)
-            return await self._fail(feed_id, "storage", f"{type(exc).__name__}: {exc}", failures, interval)
+            reason = describe_db_error(exc)  # never the statement's parameters: they hold the feed's text
+            log.error("storing items of %s failed: %s", feed_id, reason)
+            return await self._fail(feed_id, "storage", reason, failures, interval)
 
         result = FeedResult(
             feed_id,
@@ -232,7 +249,12 @@ class Pipeline:
     async def _second_look(self, feed_id: str, analysis: Analysis) -> Analysis:
         """Thin new items with some evidence get their article page read once, then are matched again.
 
-        Never for items with no evidence at all, never for items already stored, a few pages at a time.
+        Never for items with no evidence at all, never for items already stored. What one feed may cost the
+        others is bounded: at most ``article_pages_per_poll`` pages a poll (the items with most evidence
+        first; the rest are stored as the feed gave them), fetched in slots shared fairly between feeds (one
+        feed holds at most ``article_slots_per_feed``, so a feed whose pages hang never keeps another feed's
+        page waiting for more than one slot to come free), each page one attempt within ``article_timeout``,
+        at most ``article_max_bytes``, and its extraction bounded in time (``bot.fetch.article``).
         """
         from bot.match import needs_second_look
         from bot.stories.urls import is_aggregator, publisher_url
@@ -244,14 +266,22 @@ class Pipeline:
         thin = [i for i in thin if i.identity not in known]
         if not thin:
             return analysis
+        cap = self.config.settings.article_pages_per_poll
+        if len(thin) > cap:
+            log.info("feed %s: %d thin items, reading the pages of %d", feed_id, len(thin), cap)
+            thin = sorted(thin, key=lambda i: -float(analysis.verdicts[i.identity].evidence))[:cap]
+            if not thin:
+                return analysis
         classify = self.classifier or classifier_for(lexicon_key(self.config.lexicon))
 
         async def look(item: Item) -> tuple[Item, Any] | None:
-            async with self._article_slots:
+            async with self.article_slots.slot(feed_id):
                 # Aggregator links (Google News) are not the article: read the publisher's page instead.
                 # Canonical URLs are for comparing, not fetching, so a plain link is fetched as published.
                 page = (publisher_url(item.url, item.source_url) if is_aggregator(item.url or "") else None) or item.url
-                text = await fetch_article_text(self.fetcher, page or "", cache=self.articles)
+                text = await fetch_article_text(
+                    self.fetcher, page or "", cache=self.articles, limits=self.article_limits, executor=self.cpu
+                )
             if not text:
                 return None
             richer = dataclasses.replace(item, content=text[:SECOND_LOOK_CHARS])

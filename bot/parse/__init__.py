@@ -2,6 +2,13 @@
 
 feedparser only ever sees bytes (a string argument could make it open files or URLs itself), and its
 dictionaries never leave this package: ``RawEntry`` carries the few fields the normalize stage needs.
+
+Errors (each with a stable ``code``, written on the feed row like a fetch failure)::
+
+    ParseError
+    ├── NotAFeedError      not_a_feed       the body holds no feed (an HTML page, an empty document)
+    └── BrokenFeedError    parse_error      feedparser itself raised on this body
+                           normalize_error  our normalize or match stage raised on this feed's entries
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ from typing import Any
 
 import feedparser
 from feedparser.sanitizer import _sanitize_html
+
+from bot.parse.charrefs import repair_char_refs
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +52,33 @@ class ParsedFeed:
     warnings: tuple[str, ...] = field(default=())
 
 
-class NotAFeedError(ValueError):
+class ParseError(ValueError):
+    """A feed body we could not turn into entries; ``code`` is stored on the feed row."""
+
+    code = "parse_error"
+
+
+class NotAFeedError(ParseError):
     """The body holds no feed at all (an HTML page, an empty or broken document)."""
+
+    code = "not_a_feed"
+
+
+class BrokenFeedError(ParseError):
+    """A stage raised on this feed's content. The message names the stage and the exception, never item text."""
+
+    def __init__(self, message: str, code: str = "parse_error") -> None:
+        super().__init__(message, code)
+        self.code = code
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    @classmethod
+    def of(cls, stage: str, exc: BaseException, code: str = "parse_error") -> BrokenFeedError:
+        # The exception's own words can quote the offending text: only its first line, shortened.
+        detail = (str(exc).splitlines() or [""])[0][:120]
+        return cls(f"{stage} failed on this feed: {type(exc).__name__}" + (f" ({detail})" if detail else ""), code)
 
 
 def _when(struct: time.struct_time | None) -> datetime | None:
@@ -96,7 +130,7 @@ def _entry(e: Any) -> RawEntry:
 def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = None) -> ParsedFeed:
     """Parse ``body`` fetched from ``url``. Entries feedparser could read from ill-formed XML are kept.
 
-    Raises ``NotAFeedError`` when nothing feed-like is found.
+    Raises ``NotAFeedError`` when nothing feed-like is found, ``BrokenFeedError`` when feedparser raises.
     """
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     response_headers.setdefault("content-location", url)
@@ -104,16 +138,24 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
     response_headers.setdefault("content-type", "application/xml")
     # resolve_relative_uris only rewrites links inside content markup, which html_to_text discards; item
     # links are still resolved against xml:base by feedparser and against the feed URL by bot.normalize.
-    parsed = feedparser.parse(
-        io.BytesIO(body), response_headers=response_headers, sanitize_html=False, resolve_relative_uris=False
-    )
-    entries = tuple(_entry(e) for e in parsed.entries)
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(repair_char_refs(body)),
+            response_headers=response_headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+        entries = tuple(_entry(e) for e in parsed.entries)
+        title = _clean(_text(parsed.feed, "title")) or None
+    except Exception as exc:  # feedparser's fallback paths raise on inputs we have not met yet: one feed's loss
+        raise BrokenFeedError.of("parsing", exc) from exc
     reason = str(parsed.get("bozo_exception")) if parsed.bozo else None
-    if not entries and not parsed.get("version") and not parsed.feed.get("title"):
+    if not entries and not parsed.get("version") and not title:
         raise NotAFeedError(f"no feed found in the response ({reason or 'unknown format'})")
+    link = parsed.feed.get("link")
     return ParsedFeed(
-        title=_clean(_text(parsed.feed, "title")) or None,
-        link=parsed.feed.get("link") or None,
+        title=title,
+        link=link if isinstance(link, str) and link else None,
         entries=entries,
         encoding=parsed.get("encoding"),
         bozo=bool(parsed.bozo),
