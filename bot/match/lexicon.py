@@ -56,6 +56,11 @@ _MODEL_KINDS = frozenset({"chip", "memory"})
 # countries are translated or have one settled spelling.
 _PROPER_NAME_KINDS = frozenset({"company", "chip", "memory", "equipment", "person", "place"})
 _NAME_KINDS = frozenset({"company", "chip", "memory", "equipment", "person", "material", "place"})
+# Common nouns that take an attached pronoun in Arabic (قائمتها، رقائقها، صادراتها): concept terms,
+# rules and lists, materials. Names (إنفيديا) and countries do not.
+_INFLECTED_KINDS = frozenset({"term", "regulation", "material"})
+# Products and acronyms the English press pluralizes (HBMs, GPUs, TPUs, H20s).
+_PLURAL_KINDS = frozenset({"chip", "memory", "term"})
 VETO_ID = "veto"
 OFFTOPIC_ID = "offtopic"
 
@@ -162,8 +167,9 @@ def arabic_key(alias: str) -> str:
 
 # -------------------------------------------------------------------------------- building
 class _Builder:
-    def __init__(self, with_variants: bool) -> None:
+    def __init__(self, with_variants: bool, inflect: bool = True) -> None:
         self.with_variants = with_variants
+        self.inflect = inflect
         self.entries: dict[str, Entry] = {}
         self.patterns: list[Pattern] = []
         self.curated: dict[str, str] = {}  # key -> entry id, curated aliases of entries
@@ -241,6 +247,10 @@ class _Builder:
         if lang == "ar":
             if entry.kind not in _PROPER_NAME_KINDS:
                 extra.update(var.article_variants(key))
+            if self.inflect and entry.kind in _INFLECTED_KINDS:
+                for form in (key, *var.article_variants(key)):
+                    for v, rule in var.suffix_variants(form).items():
+                        extra.setdefault(v, rule)
             if self.with_variants and entry.kind in _NAME_KINDS:
                 for v, rule in var.arabic_variants(key).items():
                     extra.setdefault(v, rule)
@@ -249,6 +259,8 @@ class _Builder:
                 extra.update(var.spelled_arabic(key))
             if self.with_variants:
                 extra.update(var.latin_variants(key, model=entry.kind in _MODEL_KINDS))
+            if self.inflect and entry.kind in _PLURAL_KINDS:
+                extra.update(var.english_plural(key, alias))
         for vkey, how in extra.items():
             if not vkey or vkey == key:
                 continue
@@ -282,14 +294,15 @@ class _Builder:
             idx = len(kept)
             kept.append(p)
             by_key.setdefault(p.key, []).append(idx)
-        return kept, build_automaton(by_key)
+        suffixed = {p.key for p in kept if p.how == "suffix"} - {p.key for p in kept if p.how != "suffix"}
+        return kept, build_automaton(by_key, suffixed)
 
 
 def _arabic_start(key: str) -> bool:
     return "\u0620" <= key[0] <= "\u064a" or "\u066e" <= key[0] <= "\u06d3"
 
 
-def build_automaton(by_key: Mapping[str, list[int]]) -> Any:
+def build_automaton(by_key: Mapping[str, list[int]], suffixed: frozenset[str] | set[str] = frozenset()) -> Any:
     """The automaton with the token-boundary rules built into its keys.
 
     The normalizer leaves only letters, digits and single spaces, and puts a space wherever Arabic
@@ -299,13 +312,17 @@ def build_automaton(by_key: Mapping[str, list[int]]) -> Any:
     Every raw match of the automaton is then a valid token match: the scan does no per-hit boundary
     work, and words that merely contain an alias (``said`` containing ``ai``) are never reported.
     Values are tuples of (core length, pattern index); a padded key reachable from two cores (a
-    proclitic + one key equal to another key) carries both.
+    proclitic + one key equal to another key) carries both. A key whose head carries an attached
+    pronoun (``suffixed``: قائمتها) never takes the article, so it gets only the other proclitics.
     """
     # One value tuple per core key, shared by all its padded forms (memory: ~20 forms per Arabic key).
     core_value = {key: tuple((len(key), i) for i in idxs) for key, idxs in by_key.items()}
     values: dict[str, tuple[tuple[int, int], ...]] = {}
     for key, value in core_value.items():
-        prefixes = ("", *sorted(PROCLITICS)) if _arabic_start(key) else ("",)
+        if not _arabic_start(key):
+            prefixes: tuple[str, ...] = ("",)
+        else:
+            prefixes = ("", *sorted(NO_ARTICLE_PROCLITICS if key in suffixed else PROCLITICS))
         for pre in prefixes:
             padded = f" {pre}{key} "
             values[padded] = values[padded] + value if padded in values else value
@@ -329,6 +346,7 @@ def _proclitics() -> frozenset[str]:
 
 
 PROCLITICS = _proclitics()
+NO_ARTICLE_PROCLITICS = frozenset(p for p in PROCLITICS if "ال" not in p and not p.endswith("لل"))
 
 
 def _merge_extra(data: dict[str, Any], extra: Mapping[str, Any] | None) -> list[tuple[str, Any]]:
@@ -356,11 +374,15 @@ def build_lexicon(
     *,
     extra: Mapping[str, Any] | None = None,
     with_variants: bool = True,
+    inflect: bool = True,
 ) -> Lexicon:
-    """Build a lexicon from already-parsed YAML documents (used by tests with their own data)."""
+    """Build a lexicon from already-parsed YAML documents (used by tests with their own data).
+
+    ``inflect=False`` leaves out the inflected forms (Arabic attached pronouns, English plurals):
+    the stemmer trial (``eval.real.stemmers``) compares against it."""
     ent_doc = dict(entities)
     extra_aliases = _merge_extra(ent_doc, extra)
-    b = _Builder(with_variants)
+    b = _Builder(with_variants, inflect)
     for i, raw in enumerate(ent_doc.get("entities") or []):
         b.add_entry(raw, is_term=False, where=f"entities[{i}]")
     for i, raw in enumerate(topics.get("terms") or []):

@@ -170,6 +170,51 @@ def article_variants(alias: str) -> dict[str, str]:
     return out
 
 
+# Attached pronouns (her/its, their, his/its, our, your). The press writes "قائمتها السوداء" (its
+# blacklist), "رقائقها" (its chips), "صادراتها" (its exports): a list or product word owned by the
+# actor named before it. ي "my" is left out: it would turn nouns into nisba adjectives (صيني).
+PRONOUN_SUFFIXES = ("ها", "هم", "هما", "ه", "نا", "كم")
+
+
+def _suffixed(word: str) -> Iterator[str]:
+    """``word`` with each attached pronoun; ة (normalized to ه) is written ت before a suffix."""
+    if len(word) < 3 or not _ARABIC_LETTER.match(word):
+        return
+    stem = word[:-1] + "ت" if word.endswith("ه") else word
+    for suffix in PRONOUN_SUFFIXES:
+        yield stem + suffix
+
+
+def suffix_variants(alias: str) -> dict[str, str]:
+    """Normalized Arabic alias (first word's article already removed) with an attached pronoun.
+
+    The pronoun goes on the head noun: the first word of a noun + adjective phrase (القائمة السوداء ->
+    قائمتها السوداء) or the last word of a two-word construct (تصدير الرقائق -> تصدير رقائقها), which
+    then loses its article. Only common nouns take it (``bot.match.lexicon`` skips proper names).
+    """
+    words = alias.split(" ")
+    out: dict[str, str] = {}
+    for form in _suffixed(words[0]):
+        out[" ".join([form, *words[1:]])] = "suffix"
+    if len(words) == 2 and words[1].startswith("ال") and len(words[1]) >= 5:
+        for form in _suffixed(words[1][2:]):
+            out[f"{words[0]} {form}"] = "suffix"
+    return out
+
+
+def english_plural(alias: str, written: str) -> dict[str, str]:
+    """The plural of a one-word acronym or product name (HBMs, TPUs), unless it is an English word.
+
+    ``alias`` is normalized, ``written`` as curated: only names written with capitals (HBM, DRAM)
+    are acronyms; lower-case concept words list their plurals themselves."""
+    if " " in alias or len(alias) < 2 or not alias.isascii() or alias.endswith("s") or not alias[-1].isalpha():
+        return {}
+    if written == written.lower():
+        return {}
+    plural = alias + "s"
+    return {} if _is_real_english(plural) else {plural: "plural"}
+
+
 def spelled_arabic(latin_alias: str) -> dict[str, str]:
     """Letter-by-letter Arabic readings of a Latin acronym or model number (normalized input)."""
     m = _SPELLABLE.match(latin_alias)

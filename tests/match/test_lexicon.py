@@ -99,4 +99,18 @@ def test_variants_are_switchable() -> None:
     with_v = load_lexicon()
     without = load_lexicon(with_variants=False)
     assert without.pattern_count < with_v.pattern_count
-    assert all(p.how in ("alias", "article", "spelled") for p in without.patterns)
+    # Inflected forms (attached pronouns, English plurals) are grammar, not spelling: they stay.
+    assert all(p.how in ("alias", "article", "spelled", "suffix", "plural") for p in without.patterns)
+
+
+def test_inflected_forms_of_common_nouns_only() -> None:
+    from bot.match.variants import english_plural, suffix_variants
+
+    assert "قائمتها السوداء" in suffix_variants("قائمه السوداء")  # its blacklist
+    assert "تصدير رقائقها" in suffix_variants("تصدير الرقائق")  # the export of its chips
+    assert english_plural("hbm", "HBM") == {"hbms": "plural"}
+    assert english_plural("chip", "chip") == {}  # concept words list their plurals themselves
+    lex = load_lexicon()
+    keys = {p.key: p for p in lex.patterns}
+    assert keys["قائمتهم السوداء"].how == "suffix"  # their blacklist
+    assert "انفيديتها" not in keys  # names take no pronoun
