@@ -174,11 +174,12 @@ def article_variants(alias: str) -> dict[str, str]:
 # blacklist), "رقائقها" (its chips), "صادراتها" (its exports): a list or product word owned by the
 # actor named before it. ي "my" is left out: it would turn nouns into nisba adjectives (صيني).
 PRONOUN_SUFFIXES = ("ها", "هم", "هما", "ه", "نا", "كم")
+_CARRIES_PRONOUN = ("تها", "تهم", "تهما", "تنا", "تكم", "قها", "قهم")  # a curated form that has one already
 
 
 def _suffixed(word: str) -> Iterator[str]:
     """``word`` with each attached pronoun; ة (normalized to ه) is written ت before a suffix."""
-    if len(word) < 3 or not _ARABIC_LETTER.match(word):
+    if len(word) < 3 or not _ARABIC_LETTER.match(word) or word.endswith(_CARRIES_PRONOUN):
         return
     stem = word[:-1] + "ت" if word.endswith("ه") else word
     for suffix in PRONOUN_SUFFIXES:
