@@ -94,6 +94,23 @@ class Settings(_Strict):
     allow_file_urls: bool = False
     allow_private_addresses: bool = False
     second_look: bool = True
+    # Article pages read for thin items (the second look). Pages of one feed's poll, slots shared fairly by
+    # all feeds (one feed holds at most article_slots_per_feed), one attempt within article_timeout, a body
+    # cap far below max_bytes, and an extraction given up after article_extract_timeout.
+    article_pages_per_poll: int = Field(default=4, ge=0, le=100)
+    article_slots: int = Field(default=4, gt=0, le=64)
+    article_slots_per_feed: int = Field(default=2, gt=0, le=64)
+    article_timeout: Duration = 8.0
+    article_max_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    article_extract_timeout: Duration = 10.0
+    # Alert caps: a feed's poll alerts at most alerts_per_feed_poll stories to a chat, and a chat gets at most
+    # alerts_per_chat_hour alerts an hour; the rest are folded into one summary message per chat (at most one
+    # an hour). A poll bringing at least flood_min_new new items and flood_factor times the feed's usual
+    # number is reported to the operators (admin_chats) and the log.
+    alerts_per_feed_poll: int = Field(default=5, gt=0)
+    alerts_per_chat_hour: int = Field(default=30, gt=0)
+    flood_min_new: int = Field(default=50, gt=0)
+    flood_factor: float = Field(default=5.0, ge=1.0)
     retention_days: int = Field(default=180, ge=1)  # older items keep only their identity (a tombstone)
     health_port: int = Field(default=0, ge=0, le=65535)  # 0: no /healthz and /metrics endpoint
     admin_chats: tuple[str, ...] = ()  # "telegram:123456" — told when a feed is disabled

@@ -25,7 +25,7 @@ from sqlmodel import col, select
 from bot.analyze import Analysis, analyze, classifier_for, lexicon_key
 from bot.config import FeedsFile
 from bot.fetch import Fetcher, FetchError
-from bot.fetch.article import ArticleCache, ArticleLimits, fetch_article_text
+from bot.fetch.article import RICH_BYTES, ArticleCache, ArticleLimits, fetch_article_text
 from bot.fetch.limits import FairSlots
 from bot.ingest import Classifier, PollMark, StoredBatch, StoreJob, store_jobs
 from bot.log import REDACT
@@ -135,7 +135,7 @@ class Pipeline:
         self.article_limits = ArticleLimits(
             timeout=s.article_timeout,
             max_bytes=s.article_max_bytes,
-            rich_bytes=min(ArticleLimits.rich_bytes, s.article_max_bytes),
+            rich_bytes=min(RICH_BYTES, s.article_max_bytes),
             extract_timeout=s.article_extract_timeout,
         )
 

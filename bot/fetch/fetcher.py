@@ -9,7 +9,7 @@ import re
 import time
 import zlib
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import MappingProxyType, TracebackType
 from typing import Self
@@ -41,6 +41,15 @@ _SCHEME = re.compile(r"\s*([A-Za-z][A-Za-z0-9+.-]*):")
 # Bodies of redirects and errors are read up to this much so the connection can go back to the pool;
 # beyond it we just close the connection.
 _DRAIN_LIMIT = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class _CallLimits:
+    """The limits of one ``fetch`` call: the settings', or tighter ones the caller asked for."""
+
+    retries: int
+    total_timeout: float
+    max_bytes: int
 
 
 class Fetcher:
@@ -113,17 +122,28 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: str | None = None,
+        retries: int | None = None,
+        total_timeout: float | None = None,
+        max_bytes: int | None = None,
     ) -> FetchResult:
         """Fetch ``url`` once, retrying transient failures. Raises ``FetchError`` (see ``bot.fetch``).
 
         ``etag``/``last_modified`` are the validators stored from the previous fetch; when the server
-        agrees nothing changed the result has ``not_modified=True`` and an empty body.
+        agrees nothing changed the result has ``not_modified=True`` and an empty body. ``retries``,
+        ``total_timeout`` and ``max_bytes`` tighten the settings for this one call (article pages: one
+        attempt, a short budget, a small body); they can only lower them.
         """
+        s = self.settings
+        limits = _CallLimits(
+            retries=s.retries if retries is None else max(0, min(retries, s.retries)),
+            total_timeout=s.total_timeout if total_timeout is None else min(total_timeout, s.total_timeout),
+            max_bytes=s.max_bytes if max_bytes is None else max(1, min(max_bytes, s.max_bytes)),
+        )
         started = time.monotonic()
         match = _SCHEME.match(url)
         scheme = match.group(1).lower() if match else ""
         if scheme == "file":
-            return await self._fetch_file(url, last_modified, started)
+            return await self._fetch_file(url, last_modified, started, limits.max_bytes)
         if scheme not in ("http", "https"):
             raise PolicyError(f"scheme {scheme or '(none)'!r} is not allowed for {url}", url=url, code="scheme")
 
@@ -137,13 +157,13 @@ class Fetcher:
         while True:
             attempt += 1
             try:
-                result = await self._attempt(url, headers, etag, last_modified)
+                result = await self._attempt(url, headers, etag, last_modified, limits)
             except FetchError as exc:
                 error = exc
             else:
                 return replace(result, attempts=attempt, elapsed=time.monotonic() - started)
             error.attempts = attempt
-            delay = self._retry_delay(error, attempt)
+            delay = self._retry_delay(error, attempt, limits.retries)
             if delay is None:
                 raise error
             log.info(
@@ -151,16 +171,16 @@ class Fetcher:
                 url,
                 error.code,
                 attempt,
-                self.settings.retries,
+                limits.retries,
                 delay,
                 extra={"url": url, "code": error.code},
             )
             await self._sleep(delay)
 
-    def _retry_delay(self, error: FetchError, attempt: int) -> float | None:
+    def _retry_delay(self, error: FetchError, attempt: int, retries: int) -> float | None:
         """Seconds to wait before the next attempt, or None to give up now."""
         s = self.settings
-        if not error.transient or attempt > s.retries:
+        if not error.transient or attempt > retries:
             return None
         if error.retry_after is not None:
             # The server named its price. If it is beyond what one poll may wait, give up now and let the
@@ -169,12 +189,12 @@ class Fetcher:
         return backoff_delay(attempt, base=s.backoff_base, cap=s.backoff_max, rng=self._rng)
 
     async def _attempt(
-        self, url: str, headers: dict[str, str], etag: str | None, last_modified: str | None
+        self, url: str, headers: dict[str, str], etag: str | None, last_modified: str | None, limits: _CallLimits
     ) -> FetchResult:
         """One attempt: every redirect hop within one total time budget, started once a slot is ours."""
         try:
             async with asyncio.timeout(None) as budget:
-                return await self._follow(url, headers, etag, last_modified, budget)
+                return await self._follow(url, headers, etag, last_modified, budget, limits)
         except TimeoutError:
             raise classify_httpx(TimeoutError(), url) from None
 
@@ -185,6 +205,7 @@ class Fetcher:
         etag: str | None,
         last_modified: str | None,
         budget: asyncio.Timeout,
+        limits: _CallLimits,
     ) -> FetchResult:
         s = self.settings
         try:
@@ -200,10 +221,10 @@ class Fetcher:
             # Waiting for a slot is our own queue, not the server's slowness: the budget starts after it.
             async with self._limiter.slot(current.host):
                 if budget.when() is None:
-                    budget.reschedule(loop.time() + s.total_timeout)
+                    budget.reschedule(loop.time() + limits.total_timeout)
                 if not s.allow_private_addresses:
                     await check_public_host(current, url)
-                status, location, response_headers, body = await self._request(current, headers, url)
+                status, location, response_headers, body = await self._request(current, headers, url, limits.max_bytes)
             if status in _REDIRECTS and location:
                 hops += 1
                 target = current.join(location)
@@ -250,7 +271,7 @@ class Fetcher:
             )
 
     async def _request(
-        self, target: httpx.URL, headers: dict[str, str], url: str
+        self, target: httpx.URL, headers: dict[str, str], url: str, cap: int
     ) -> tuple[int, str | None, MappingProxyType[str, str], bytes]:
         """One HTTP exchange: (status, redirect location, headers, body). Raises for unusable statuses."""
         try:
@@ -261,7 +282,7 @@ class Fetcher:
                 response_headers = MappingProxyType({k.lower(): v for k, v in response.headers.items()})
                 location = _location(response) if status in _REDIRECTS else None
                 if 200 <= status < 300:
-                    body = await self._read_body(response, url)
+                    body = await self._read_body(response, url, cap)
                     if not body:
                         raise ResponseError(f"empty body (HTTP {status}) from {url}", url=url, code="empty_body")
                     return status, None, response_headers, body
@@ -276,8 +297,7 @@ class Fetcher:
             error.url = url
             raise error from None
 
-    async def _read_body(self, response: httpx.Response, url: str) -> bytes:
-        cap = self.settings.max_bytes
+    async def _read_body(self, response: httpx.Response, url: str, cap: int) -> bytes:
         declared = response.headers.get("content-length", "").strip()
         if declared.isdigit() and int(declared) > cap:
             raise ResponseError(f"{url} announces {declared} bytes, over the {cap}-byte cap", url=url, code="too_large")
@@ -302,10 +322,10 @@ class Fetcher:
         except zlib.error as exc:
             raise ResponseError(f"corrupt compressed body from {url}: {exc}", url=url, code="decoding") from None
 
-    async def _fetch_file(self, url: str, last_modified: str | None, started: float) -> FetchResult:
+    async def _fetch_file(self, url: str, last_modified: str | None, started: float, cap: int) -> FetchResult:
         if not self.settings.allow_file:
             raise PolicyError(f"file URLs are disabled (allow_file): {url}", url=url, code="file_disabled")
-        read = await read_file_url(url, max_bytes=self.settings.max_bytes, last_modified=last_modified)
+        read = await read_file_url(url, max_bytes=cap, last_modified=last_modified)
         return FetchResult(
             url=url,
             final_url=url,
