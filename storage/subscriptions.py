@@ -34,6 +34,43 @@ def get_or_create(
     return sub
 
 
+# A chat that keeps settings, a language or watch terms without following any topic: the marker matches no
+# story topic (``bot.deliver.route`` follows a topic only when the story has it; only "" means every topic).
+NO_TOPICS = "__none__"
+
+
+def topic_ids(sub: Subscription) -> list[str]:
+    """The topics a chat follows by name (markers such as ``NO_TOPICS`` left out; [] for none or for all)."""
+    return [t for t in sub.topics.split() if not t.startswith("__")]
+
+
+def follows_all(sub: Subscription) -> bool:
+    return not sub.topics.split()
+
+
+def chat_settings(s: Session, platform: str, target: str, *, now: datetime, language: str = "en") -> Subscription:
+    """The chat's row, for its settings, language and terms. A new one follows no topic: choosing a language
+    or a setting is not a subscription (a new ``Subscription`` with no topics would follow every topic)."""
+    sub = get_subscription(s, platform, target)
+    if sub is None:
+        sub = get_or_create(s, platform, target, now=now, language=language)
+        sub.topics = NO_TOPICS
+        s.add(sub)
+    return sub
+
+
+def stop_alerts(s: Session, sub: Subscription, now: datetime) -> None:
+    """``/unsubscribe`` everything: no topics, no watch terms, no digest, no trend notices; pending deliveries
+    cancelled. The chat's language, time zone, minimum score and muted terms stay."""
+    sub.topics, sub.watch_terms, sub.digest, sub.trend_alerts, sub.updated_at = NO_TOPICS, "[]", "off", False, now
+    s.add(sub)
+    s.execute(
+        update(Delivery)
+        .where(col(Delivery.subscription_id) == sub.id, col(Delivery.status) == "pending")
+        .values(status="cancelled", last_error="unsubscribed")
+    )
+
+
 def list_subscriptions(s: Session, *, active_only: bool = False) -> list[Subscription]:
     stmt = select(Subscription).order_by(col(Subscription.id))
     if active_only:

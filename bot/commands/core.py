@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
 import logging
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.commands.model import ADMIN_COMMANDS, Invocation
+from bot.commands.model import ADMIN_COMMANDS, Invocation, callback_target
 from bot.commands.texts import text
 from bot.deliver.model import Button, Reply
 from bot.deliver.views import alert_view
@@ -37,6 +39,8 @@ MAX_ARGS_CHARS = 1024
 MAX_TOPICS = 20
 MAX_LATEST = 20
 MAX_TERMS = 20
+MAX_REPLY_CHARS = 3500  # one Telegram message (4,096), two Discord ones: a reply never floods a chat
+MAX_NAME = 80  # a feed's title as shown in a reply (feeds choose their titles)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DigestFn = Callable[[Session, Subscription, datetime], Reply | None]
 
@@ -71,10 +75,13 @@ class Core:
     # -- entry point ---------------------------------------------------------------------------------------
     async def handle(self, inv: Invocation) -> Reply:
         try:
-            return await asyncio.to_thread(self._handle, inv, await self._admin(inv))
+            reply = await asyncio.to_thread(self._handle, inv, await self._admin(inv))
         except Exception:
             log.exception("command /%s failed", inv.command)
             return Reply(text=text(self._lang_hint(inv), "error"), error=True, language=self._lang_hint(inv))
+        if len(reply.text) > MAX_REPLY_CHARS:
+            reply = dataclasses.replace(reply, text=reply.text[: MAX_REPLY_CHARS - 1] + "…")
+        return reply
 
     async def _admin(self, inv: Invocation) -> bool:
         if inv.chat_type == "private" and inv.target_chat_id in (None, inv.chat_id):
@@ -93,11 +100,16 @@ class Core:
             command, args = inv.command.lower(), list(inv.args)
             if inv.callback_data is not None:
                 payload = self.verify(inv.callback_data)
-                if payload is None:
+                # A button about another chat (a channel managed from a private chat) names it; the adapter
+                # routed the press there and checked the presser administers it. Anything else is not ours.
+                if payload is None or callback_target(inv.callback_data) not in (None, target):
                     return Reply(text=text(lang, "forged"), error=True, language=lang)
                 command, *args = payload.split(":")
+                if args and args[-1].startswith("@"):
+                    args.pop()
             if sum(len(a) for a in args) > MAX_ARGS_CHARS:
                 return Reply(text=text(lang, "too_long", max=MAX_ARGS_CHARS), error=True, language=lang)
+            args = [c for c in (_clean(a) for a in args) if c]
             if command in ADMIN_COMMANDS and not is_admin:
                 key = "channel_admin_required" if inv.target_chat_id not in (None, inv.chat_id) else "admins_only"
                 return Reply(text=text(lang, key), error=True, language=lang, ephemeral=True)
@@ -105,8 +117,16 @@ class Core:
             if handler is None:
                 return Reply(text=text(lang, "unknown_command", command=command[:32]), error=True, language=lang)
             reply: Reply = handler(s, inv, target, sub, lang, args)
-            s.commit()
+            if reply.error:
+                s.rollback()  # a refused command changes nothing
+            else:
+                s.commit()
             return reply
+
+    def _sign_for(self, inv: Invocation, target: str, payload: str) -> str:
+        """Signed button data; a button about another chat than the one it is shown in names that chat, so a
+        press acts there (and the adapter checks the presser administers it), never on the chat it sits in."""
+        return self.sign(payload if target == inv.chat_id else f"{payload}:@{target}")
 
     # -- topics --------------------------------------------------------------------------------------------
     @staticmethod
@@ -161,14 +181,14 @@ class Core:
         lines = [text(lang, "topics_header")]
         for t in self._lexicon().topics.values():
             lines.append(f"• {t.id} — {t.name_ar if lang == 'ar' else t.name_en}")
-        return Reply(text="\n".join(lines), language=lang)
+        return Reply(text=_capped(lines, lang), language=lang)
 
     def cmd_subscribe(
         self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
     ) -> Reply:
         if not args:
             rows = [
-                (Button(self._topic_name(t.id, lang), self.sign(f"subscribe:{t.id}")),)
+                (Button(self._topic_name(t.id, lang), self._sign_for(inv, target, f"subscribe:{t.id}")),)
                 for t in self._lexicon().topics.values()
             ]
             return Reply(text=text(lang, "choose_topics"), buttons=tuple(rows), language=lang)
@@ -192,8 +212,8 @@ class Core:
         if everything:
             sub.topics = ""
             return Reply(text=text(lang, "subscribed_all"), language=lang)
-        current = sub.topics.split()
-        if not created and not current:  # already following every topic
+        current = subs.topic_ids(sub)
+        if not created and subs.follows_all(sub):  # already following every topic
             return Reply(text=text(lang, "already", topics=text(lang, "all_topics")), language=lang)
         added = [t for t in topics if t not in current]
         sub.topics = " ".join(dict.fromkeys([*current, *topics]))
@@ -205,23 +225,36 @@ class Core:
     ) -> Reply:
         if sub is None:
             return Reply(text=text(lang, "not_subscribed"), language=lang)
+        now = self.clock()
         if not args or [a.lower() for a in args] in (["all"], ["الكل"]):
-            s.delete(sub)
+            # The chat stops receiving alerts; its language and settings stay (a later /subscribe finds them).
+            subs.stop_alerts(s, sub, now)
             return Reply(text=text(lang, "unsubscribed_all"), language=lang)
         topics, error = self._resolve_topics(args, lang)
         if error:
             return error
-        remaining = [t for t in sub.topics.split() if t not in topics]
-        if not remaining:
-            s.delete(sub)
-            return Reply(text=text(lang, "unsubscribed_all"), language=lang)
-        sub.topics, sub.updated_at = " ".join(remaining), self.clock()
+        # "All topics" minus some is every other topic, named: the chat keeps its watch terms and settings.
+        current = list(self._lexicon().topics) if subs.follows_all(sub) else subs.topic_ids(sub)
+        if not set(topics) & set(current):
+            names = ", ".join(self._topic_name(t, lang) for t in topics)
+            return Reply(text=text(lang, "not_following", topics=names), language=lang)
+        remaining = [t for t in current if t not in topics]
+        sub.topics, sub.updated_at = " ".join(remaining) or subs.NO_TOPICS, now
         s.add(sub)
-        names = ", ".join(self._topic_name(t, lang) for t in topics)
-        return Reply(text=text(lang, "unsubscribed", topics=names), language=lang)
+        names = ", ".join(self._topic_name(t, lang) for t in topics if t in current)
+        if not remaining:
+            return Reply(text=text(lang, "unsubscribed_last", topics=names), language=lang)
+        rest = ", ".join(self._topic_name(t, lang) for t in remaining)
+        return Reply(
+            text=text(lang, "unsubscribed", topics=names) + " " + text(lang, "still_following", topics=rest),
+            language=lang,
+        )
 
     def _describe(self, sub: Subscription, lang: str) -> dict[str, object]:
-        topics = ", ".join(self._topic_name(t, lang) for t in sub.topics.split()) or text(lang, "all_topics")
+        if subs.follows_all(sub):
+            topics = text(lang, "all_topics")
+        else:
+            topics = ", ".join(self._topic_name(t, lang) for t in subs.topic_ids(sub)) or text(lang, "no_topics")
         digest = sub.digest if sub.digest == "off" else f"{sub.digest} {DAYS[sub.digest_day]} {sub.digest_hour:02d}:00"
         return {
             "topics": topics,
@@ -250,8 +283,8 @@ class Core:
         from bot.match import entity_lookup, topic_lookup
 
         offset = 0
-        count = max(1, min(int(args.pop()), MAX_LATEST)) if args and args[-1].isdigit() else 5
-        if inv.callback_data is not None and len(args) >= 2 and args[-1].isdigit():
+        count = max(1, min(int(args.pop()), MAX_LATEST)) if args and _number(args[-1]) else 5
+        if inv.callback_data is not None and len(args) >= 2 and args[-1].isdecimal():
             offset = int(args.pop())
         query = " ".join(args).strip()
         if not query:
@@ -267,7 +300,7 @@ class Core:
         views = tuple(v for st in stories[:count] if st.id is not None and (v := alert_view(s, st.id)) is not None)
         buttons: tuple[tuple[Button, ...], ...] = ()
         if len(stories) > count:
-            data = self.sign(f"latest:{query[:24]}:{offset + count}:{count}")
+            data = self.sign(f"latest:{query[:24].replace(':', ' ')}:{offset + count}:{count}")
             if len(data.encode()) <= 64:
                 buttons = ((Button(text(lang, "more"), data),),)
         return Reply(text=text(lang, "latest_header", query=query[:64]), alerts=views, buttons=buttons, language=lang)
@@ -278,7 +311,7 @@ class Core:
         if len(args) != 1 or args[0].lower() not in ("ar", "en"):
             return Reply(text=text(lang, "lang_usage"), error=True, language=lang)
         new = args[0].lower()
-        sub = sub or subs.get_or_create(s, inv.platform, target, now=self.clock(), language=new)
+        sub = sub or subs.chat_settings(s, inv.platform, target, now=self.clock(), language=new)
         sub.interface_language, sub.updated_at = new, self.clock()
         s.add(sub)
         return Reply(text=text(new, "lang_set"), language=new)
@@ -286,27 +319,39 @@ class Core:
     def cmd_settings(
         self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
     ) -> Reply:
-        sub = sub or subs.get_or_create(s, inv.platform, target, now=self.clock(), language=lang)
-        if not args:
+        if not args:  # showing is reading: a chat without a row is shown the defaults, and gets no row
+            shown = sub or self._defaults(inv, target, lang)
             return Reply(
-                text=text(lang, "settings_show", **self._describe(sub, lang)),
-                buttons=self._settings_buttons(lang),
+                text=text(lang, "settings_show", **self._describe(shown, lang)),
+                buttons=self._settings_buttons(inv, target, lang),
                 language=lang,
             )
         key, values = args[0].lower(), args[1:]
-        problem = self._apply_setting(sub, key, values, lang)
+        # Validate on a copy first: a refused setting must not create the chat's row (nor touch it).
+        problem = self._apply_setting(self._defaults(inv, target, lang), key, values, lang)
         if problem:
             return Reply(text=problem, error=True, language=lang)
+        sub = sub or subs.chat_settings(s, inv.platform, target, now=self.clock(), language=lang)
+        self._apply_setting(sub, key, values, lang)
         sub.updated_at = self.clock()
         s.add(sub)
         return Reply(text=text(lang, "settings_saved", what=f"{key} {' '.join(values)}".strip()), language=lang)
 
-    def _settings_buttons(self, lang: str) -> tuple[tuple[Button, ...], ...]:
+    def _defaults(self, inv: Invocation, target: str, lang: str) -> Subscription:
+        """An unsaved row with the defaults, for showing settings and validating changes."""
+        now = self.clock()
+        return Subscription(
+            platform=inv.platform, target=target, interface_language=lang, created_at=now, updated_at=now
+        )
+
+    def _settings_buttons(self, inv: Invocation, target: str, lang: str) -> tuple[tuple[Button, ...], ...]:
         """One tap for the common choices; the time zone and the digest's hour are typed (/settings timezone …)."""
         ar = lang == "ar"
 
         def row(key: str, choices: list[tuple[str, str]]) -> tuple[Button, ...]:
-            return tuple(Button(label, self.sign(f"settings:{key}:{value}")) for label, value in choices)
+            return tuple(
+                Button(label, self._sign_for(inv, target, f"settings:{key}:{value}")) for label, value in choices
+            )
 
         return (
             row("min_score", [(f"≥ {v}", v) for v in ("0", "0.3", "0.5", "0.7")]),
@@ -385,10 +430,11 @@ class Core:
         self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str], which: str
     ) -> Reply:
         term = " ".join(args).strip().strip('"“”«»')
-        sub = sub or subs.get_or_create(s, inv.platform, target, now=self.clock(), language=lang)
-        current = subs.terms(sub, which)
+        current = subs.terms(sub, which) if sub else []
         if not 2 <= len(term) <= 64 or (term not in current and len(current) >= MAX_TERMS):
             return Reply(text=text(lang, "bad_term"), error=True, language=lang)
+        # A new chat's first watch term follows only what it names: the row is created following no topic.
+        sub = sub or subs.chat_settings(s, inv.platform, target, now=self.clock(), language=lang)
         current = list(dict.fromkeys([*current, term]))
         if which == "watch":
             sub.watch_terms = json.dumps(current, ensure_ascii=False)
@@ -415,7 +461,7 @@ class Core:
         now = self.clock()
         lines = [text(lang, "feeds_header", count=len(feeds))]
         for f in feeds:
-            name = f.title or f.id
+            name = _short(f.title or f.id, MAX_NAME)
             if not f.enabled:
                 lines.append(text(lang, "feed_disabled", name=name, reason=f.disabled_reason or ""))
             elif f.consecutive_failures:
@@ -430,7 +476,7 @@ class Core:
                 )
             else:
                 lines.append(text(lang, "feed_ok", name=name, ago=_ago(f.last_success, now, lang)))
-        return Reply(text="\n".join(lines), language=lang)
+        return Reply(text=_capped(lines, lang), language=lang)
 
     def cmd_status(
         self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
@@ -452,6 +498,36 @@ class Core:
         )
         reply = self.digest(s, probe, self.clock()) if self.digest else None
         return reply or Reply(text=text(lang, "digest_unavailable"), language=lang)
+
+
+def _clean(arg: str) -> str:
+    """User input without what no database column holds: NUL and other control characters, lone surrogates
+    (PostgreSQL refuses NUL in text, and a lone surrogate cannot be encoded)."""
+    return "".join(ch for ch in arg if unicodedata.category(ch) not in ("Cc", "Cs"))
+
+
+def _number(arg: str) -> bool:
+    """A count typed by a user: up to three decimal digits, ASCII or Arabic-Indic ("٥"); "²" and "½" are not."""
+    return 0 < len(arg) <= 3 and arg.isdecimal()
+
+
+def _short(value: str, limit: int) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def _capped(lines: list[str], lang: str, budget: int = MAX_REPLY_CHARS) -> str:
+    """Lines joined up to ``budget`` characters; the rest are counted: "…and N more"."""
+    out: list[str] = []
+    used = 0
+    for i, line in enumerate(lines):
+        more = text(lang, "and_more", count=len(lines) - i)
+        if used + len(line) + 1 > budget - len(more) - 1:
+            out.append(more)
+            break
+        out.append(line)
+        used += len(line) + 1
+    return "\n".join(out)
 
 
 def _ago(when: datetime | None, now: datetime, lang: str) -> str:

@@ -36,3 +36,12 @@ class Invocation:
 
 class CommandCore(Protocol):
     async def handle(self, invocation: Invocation) -> Reply: ...
+
+
+def callback_target(data: str | None) -> str | None:
+    """The chat a button acts on when it is not the chat it sits in (``subscribe:hbm:@-1001234567890|mac``),
+    else None. Read before verification so an adapter can route the press and check the presser's rights there;
+    the core then verifies the signature, which covers the target too."""
+    payload = (data or "").rpartition("|")[0]
+    last = payload.rpartition(":")[2]
+    return last[1:] or None if last.startswith("@") else None

@@ -17,7 +17,14 @@ What the adapter decides, and nothing more (permissions and texts are the core's
 * a channel managed from a private chat (``/subscribe @channel hbm``): resolved with getChat, and the user
   must administer that channel (getChatMember) before the core is called;
 * ``is_admin`` for the core: private chat → yes; channel post → yes (only admins can post); group →
-  getChatMember (creator/administrator), cached a minute; an anonymous admin posting as the group → yes.
+  getChatMember (creator/administrator), cached a minute; an anonymous admin posting as the group → yes;
+* a button about a channel, pressed in the private chat where it was managed, acts on that channel, and the
+  presser must administer it (the core verifies the signed data names the same channel).
+
+One user never holds up the others: updates from different chats are handled concurrently (``updates.py``),
+each command first meets the per-user and per-chat cooldown (``bot.commands.limits``: refused ones get one
+"slow down", then silence), and an answer that would wait more than ``reply_max_wait`` seconds for its chat's
+send pacing is dropped rather than queued behind a flood.
 """
 
 from __future__ import annotations
@@ -40,7 +47,10 @@ from bot.adapters.telegram.admins import AdminCache
 from bot.adapters.telegram.commands import TARGET_RE, cap_problem, parse_command, split_args
 from bot.adapters.telegram.errors import start_failure
 from bot.adapters.telegram.notifier import DEFAULT_API_URL, ChatThrottle, TelegramNotifier, send_with_patience
-from bot.commands.model import ADMIN_COMMANDS, CommandCore, Invocation
+from bot.adapters.telegram.updates import ChatUpdateProcessor
+from bot.commands.limits import Admission, CommandLimiter
+from bot.commands.model import ADMIN_COMMANDS, CommandCore, Invocation, callback_target
+from bot.commands.texts import text as core_text
 from bot.deliver.model import DeliveryError, Reply
 from bot.log import REDACT
 
@@ -67,6 +77,8 @@ class TelegramSettings:
     link_previews: bool = False
     admin_cache_seconds: float = 60.0
     drop_pending_updates: bool = False
+    reply_max_wait: float = 3.0  # an answer that would wait longer for its chat's pacing is dropped
+    chat_backlog: int = 8  # updates of one chat waiting behind the one being handled; more are dropped
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> TelegramSettings | None:
@@ -88,11 +100,21 @@ class TelegramSettings:
 
 
 class TelegramAdapter:
-    def __init__(self, settings: TelegramSettings, core: CommandCore, *, throttle: ChatThrottle | None = None):
+    def __init__(
+        self,
+        settings: TelegramSettings,
+        core: CommandCore,
+        *,
+        throttle: ChatThrottle | None = None,
+        limiter: CommandLimiter | None = None,
+    ):
         self.settings = settings
         self.core = core
+        self.limiter = limiter or CommandLimiter()
+        self.updates = ChatUpdateProcessor(backlog=settings.chat_backlog)
         api = settings.api_url.rstrip("/")
         builder = Application.builder().token(settings.token).base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
+        builder = builder.concurrent_updates(self.updates)
         if settings.webhook_url:
             builder = builder.updater(None)
         self.application = builder.build()
@@ -199,6 +221,8 @@ class TelegramAdapter:
         user = update.effective_user
         lang = labels.language(user.language_code if user else None)
         target = str(chat.id)
+        if not await self._admitted(target, str(user.id if user else chat.id), parsed.command, lang):
+            return
 
         problem = cap_problem(parsed.raw_args)
         if problem:
@@ -252,16 +276,27 @@ class TelegramAdapter:
         if chat_type not in _KNOWN_CHATS or query.data is None:
             await self._answer(query.answer())
             return
-        # In a private chat the presser owns the chat; in a group or channel, ask Telegram.
+        verdict = self.limiter.check(str(chat_id), str(query.from_user.id))
+        if verdict is not Admission.ADMIT:
+            slow = core_text(lang, "slow_down") if verdict is Admission.WARN else None
+            await self._answer(query.answer(slow, show_alert=bool(slow)))
+            return
+        # In a private chat the presser owns the chat; in a group or channel, ask Telegram. A button about a
+        # channel (shown in the private chat that manages it) acts there, for an administrator of it only.
         private = chat_type == ChatType.PRIVATE
-        is_admin = _yes if private else self._cached_admin(chat_id, query.from_user.id)
+        about = callback_target(query.data) or str(chat_id)
+        if about != str(chat_id):
+            ref = int(about) if about.lstrip("-").isdigit() else None
+            is_admin = self._cached_admin(ref, query.from_user.id) if private and ref is not None else _no
+        else:
+            is_admin = _yes if private else self._cached_admin(chat_id, query.from_user.id)
         invocation = Invocation(
             platform=PLATFORM,
             chat_id=str(chat_id),
             chat_type=str(chat_type),
             user_id=str(query.from_user.id),
             command="callback",
-            target_chat_id=str(chat_id),
+            target_chat_id=about,
             user_language=query.from_user.language_code,
             is_admin=is_admin,
             callback_data=query.data,  # untouched: the core verifies its signature
@@ -278,13 +313,21 @@ class TelegramAdapter:
         try:
             # Pagination and settings keyboards replace the message they sit under, unless the core says not.
             in_place = str(message.message_id) if message is not None and reply.extra.get("edit", True) else ""
-            if in_place and await self.notifier.edit_reply(target, in_place, reply):
+            wait = self.settings.reply_max_wait
+            if in_place and await self.notifier.edit_reply(target, in_place, reply, max_wait=wait):
                 return
-            await send_with_patience(lambda: self.notifier.send_reply(target, reply))
+            await send_with_patience(lambda: self.notifier.send_reply(target, reply, max_wait=wait), max_wait=wait)
         except DeliveryError as exc:
             log.warning("could not answer a button in chat %s: %s", target, exc)
 
     # ---- helpers --------------------------------------------------------------------------------------
+
+    async def _admitted(self, target: str, user: str, command: str, lang: str) -> bool:
+        """The cooldown, before any other work: refused commands get one short "slow down", then silence."""
+        verdict = self.limiter.check(target, user, command)
+        if verdict is Admission.WARN:
+            await self._say(target, core_text(lang, "slow_down"), lang)
+        return verdict is Admission.ADMIT
 
     def _admin_check(self, chat: Chat, message: Message, user: User | None) -> Callable[[], Awaitable[bool]]:
         if chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
@@ -324,8 +367,9 @@ class TelegramAdapter:
             return Reply(text=labels.message(lang, "error"), language=lang, error=True)
 
     async def _send(self, target: str, reply: Reply) -> None:
+        wait = self.settings.reply_max_wait
         try:
-            await send_with_patience(lambda: self.notifier.send_reply(target, reply))
+            await send_with_patience(lambda: self.notifier.send_reply(target, reply, max_wait=wait), max_wait=wait)
         except DeliveryError as exc:
             log.warning("could not answer in chat %s: %s", target, exc)
 

@@ -42,7 +42,7 @@ from bot.adapters.telegram.errors import (
 )
 from bot.adapters.telegram.markup import CAPTION_LIMIT, MESSAGE_LIMIT, html_to_text, utf16_len
 from bot.adapters.telegram.render import RenderedMessage, render_alert, render_reply
-from bot.deliver.model import AlertView, Reply, RetryLater
+from bot.deliver.model import AlertView, DeliveryError, Reply, RetryLater
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,11 @@ class ChatThrottle:
             raise RetryLater(f"chat {chat} is cooling down after flood control", retry_after=left)
         async with self._global, self._limiter(chat):
             return
+
+
+class ReplyDropped(DeliveryError):
+    """A command's answer that would have waited longer than its ``max_wait`` for the chat's send pacing: it is
+    dropped, not queued behind a flood (the user can ask again; alerts never take this path)."""
 
 
 class TelegramNotifier:
@@ -194,9 +199,10 @@ class TelegramNotifier:
         except _Ignored as done:
             log.info("telegram edit of message %s in chat %s skipped: %s", message_id, target, done)
 
-    async def send_reply(self, target: str, reply: Reply) -> str:
+    async def send_reply(self, target: str, reply: Reply, *, max_wait: float | None = None) -> str:
         """Send a command's answer; returns the id of the last message (the one carrying the keyboard),
-        or "" when the reply was empty."""
+        or "" when the reply was empty. With ``max_wait``, a message that would wait longer than that for the
+        chat's pacing raises ``ReplyDropped`` instead of waiting (interactive answers)."""
         messages = render_reply(reply)
         last: Message | None = None
         if reply.image:
@@ -206,12 +212,12 @@ class TelegramNotifier:
             elif reply.extra.get("caption"):  # a long text follows the photo; the photo gets its short caption
                 short = Reply(text=str(reply.extra["caption"]), language=reply.language)
                 caption = render_reply(short, limit=CAPTION_LIMIT)[0]
-            last = await self._send_photo(target, reply.image, caption, keyboard_now=not messages)
+            last = await self._send_photo(target, reply.image, caption, keyboard_now=not messages, max_wait=max_wait)
         for rendered in messages:
-            last = await self._send_text(target, rendered)
+            last = await self._send_text(target, rendered, max_wait=max_wait)
         return str(last.message_id) if last else ""
 
-    async def edit_reply(self, target: str, message_id: str, reply: Reply) -> bool:
+    async def edit_reply(self, target: str, message_id: str, reply: Reply, *, max_wait: float | None = None) -> bool:
         """Replace a message we sent (the one under a pressed button) with ``reply``: pagination and settings
         keyboards update in place. False when the reply cannot replace it (an image, several messages, the
         message is gone); the caller then sends it."""
@@ -222,14 +228,14 @@ class TelegramNotifier:
         edit = self._editor(target, message_id, rendered.keyboard)
 
         try:
-            await self._formatted(target, rendered.text, MESSAGE_LIMIT, edit)
+            await self._formatted(target, rendered.text, MESSAGE_LIMIT, edit, max_wait=max_wait)
         except _Ignored as why:
             return str(why) == "not modified"
         return True
 
     # ---- sending --------------------------------------------------------------------------------------
 
-    async def _send_text(self, target: str, rendered: RenderedMessage) -> Message:
+    async def _send_text(self, target: str, rendered: RenderedMessage, *, max_wait: float | None = None) -> Message:
         def send(body: str, parse_mode: str | None) -> Awaitable[Message]:
             return self.bot.send_message(
                 chat_ref(target),
@@ -239,10 +245,16 @@ class TelegramNotifier:
                 reply_markup=rendered.keyboard,
             )
 
-        return await self._formatted(target, rendered.text, MESSAGE_LIMIT, send)
+        return await self._formatted(target, rendered.text, MESSAGE_LIMIT, send, max_wait=max_wait)
 
     async def _send_photo(
-        self, target: str, image: bytes, caption: RenderedMessage | None, *, keyboard_now: bool
+        self,
+        target: str,
+        image: bytes,
+        caption: RenderedMessage | None,
+        *,
+        keyboard_now: bool,
+        max_wait: float | None = None,
     ) -> Message:
         markup: InlineKeyboardMarkup | None = caption.keyboard if caption else None
 
@@ -255,20 +267,32 @@ class TelegramNotifier:
                 reply_markup=markup if keyboard_now else None,
             )
 
-        return await self._formatted(target, caption.text if caption else "", CAPTION_LIMIT, send)
+        return await self._formatted(target, caption.text if caption else "", CAPTION_LIMIT, send, max_wait=max_wait)
 
     async def _formatted(
-        self, target: str, html_text: str, limit: int, call: Callable[[str, str | None], Awaitable[T]]
+        self,
+        target: str,
+        html_text: str,
+        limit: int,
+        call: Callable[[str, str | None], Awaitable[T]],
+        *,
+        max_wait: float | None = None,
     ) -> T:
         """Call with HTML; if Telegram refuses the markup, once more with the same content as plain text."""
         try:
-            return await self._call(target, lambda: call(html_text, ParseMode.HTML))
+            return await self._call(target, lambda: call(html_text, ParseMode.HTML), max_wait=max_wait)
         except _FormatRefused as refused:
             log.warning("telegram refused our HTML for chat %s (%s); resending as plain text", target, refused)
-            return await self._call(target, lambda: call(_plain(html_text, limit), None))
+            return await self._call(target, lambda: call(_plain(html_text, limit), None), max_wait=max_wait)
 
-    async def _call(self, target: str, make: Callable[[], Awaitable[T]]) -> T:
-        await self.throttle.acquire(target)
+    async def _call(self, target: str, make: Callable[[], Awaitable[T]], *, max_wait: float | None = None) -> T:
+        if max_wait is None:
+            await self.throttle.acquire(target)
+        else:
+            try:
+                await asyncio.wait_for(self.throttle.acquire(target), max_wait)
+            except TimeoutError:
+                raise ReplyDropped(f"chat {target}: an answer would wait over {max_wait:g} s for pacing") from None
         try:
             return await make()
         except TelegramError as exc:
