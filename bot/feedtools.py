@@ -100,16 +100,19 @@ def check(config: FeedsFile, env: Env, *, as_json: bool) -> int:
     """Fetch each feed once (no storing) and report what a poll would see."""
     from bot.app import fetch_settings
     from bot.fetch import Fetcher, FetchError
-    from bot.parse import NotAFeedError, parse_feed
+    from bot.log import REDACT
+    from bot.parse import ParseError, parse_feed
 
     async def one(fetcher: Fetcher, feed_id: str, url: str) -> dict[str, object]:
         try:
             r = await fetcher.fetch(url)
-            parsed = parse_feed(r.body, url=r.final_url, headers=r.headers)
+            parsed = await asyncio.to_thread(parse_feed, r.body, url=r.final_url, headers=r.headers)
         except FetchError as exc:
-            return {"feed": feed_id, "ok": False, "error_code": exc.code, "error": str(exc)}
-        except NotAFeedError as exc:
-            return {"feed": feed_id, "ok": False, "error_code": "not_a_feed", "error": str(exc)}
+            return {"feed": feed_id, "ok": False, "error_code": exc.code, "error": REDACT(str(exc))}
+        except ParseError as exc:  # not_a_feed, parse_error
+            return {"feed": feed_id, "ok": False, "error_code": exc.code, "error": REDACT(str(exc))}
+        except Exception as exc:  # one feed never ends the check: report it like any failure
+            return {"feed": feed_id, "ok": False, "error_code": "internal", "error": f"{type(exc).__name__}"}
         out: dict[str, object] = {
             "feed": feed_id,
             "ok": True,
