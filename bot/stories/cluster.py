@@ -57,11 +57,12 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.stories.fingerprint import Fingerprint
 from bot.stories.neardup import NearDup
+from bot.stories.terms import term_weight
 
 # Entities that appear in most stories of this field: sharing them says nothing about the event.
 GENERIC_ENTITIES = frozenset(
@@ -73,7 +74,8 @@ GENERIC_ENTITIES = frozenset(
     }
 )  # fmt: skip
 GENERIC_WEIGHT = 0.2
-# Fingerprint token weights by kind: model codes identify the product, weekdays are weak hints.
+# Fingerprint token weights by kind: model codes identify the product, weekdays are weak hints, a shared
+# actor ("China acted") says little alone, the event's resolved day and a quantity with its unit say much.
 KIND_WEIGHTS: Mapping[str, float] = {
     "code": 2.0,
     "num": 1.0,
@@ -82,9 +84,16 @@ KIND_WEIGHTS: Mapping[str, float] = {
     "dow": 0.4,
     "year": 0.15,
     "act": 0.8,
+    "qty": 1.5,
+    "day": 1.0,
+    "actor": 0.3,
+    "when": 0.0,  # unresolved day references: compared through ``day:`` instead
 }
 # Token kinds that name a specific fact (weekdays, years and actions are shared by unrelated events).
-SPECIFIC_KINDS = frozenset({"code", "num", "pct", "date"})
+SPECIFIC_KINDS = frozenset({"code", "num", "pct", "date", "qty", "day"})
+# A day reference resolves to the event's day only this close to the published time (a weekday points back
+# up to six days; a date further off is background or a deadline, not the event).
+_DAY_BACK, _DAY_AHEAD = timedelta(days=10), timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +134,11 @@ class ClusterConfig:
     ramp: float = 0.30  # added linearly from 24 h to the window edge
     min_shared: float = 2.0  # absolute shared weight (e.g. one model code, or two specific facts)
     code_conflict: float = 0.35
-    dow_conflict: float = 0.15
-    pct_conflict: float = 0.10
+    dow_conflict: float = 0.0  # weekdays named: superseded by the resolved day (a background weekday is no conflict)
+    pct_conflict: float = 0.10  # only between two single, clearly different percentages (a 10% vs a 15% stake)
     act_conflict: float = 0.35  # eval set: no effect between 0.25 and 0.45; the middle
+    actor_conflict: float = 0.30  # different governments act: a rule and the foreign reaction to it
+    day_conflict: float = 0.40  # event days two or more days apart: two developments of one storyline
     poor_weight: float = 5.0  # features weighing less than this make an item "feature-poor"
     min_specific: float = 1.0  # containment needs this much shared weight of specific facts
     containment_scale: float = 0.85  # containment counts a little less than a full overlap
@@ -226,9 +237,46 @@ def _weights(f: ItemFeatures, ent_w: Mapping[str, float] | None) -> dict[str, fl
     for e in f.entities:
         out["ent:" + e] = ent_w.get(e, default_weight(e)) if ent_w else default_weight(e)
     for t in f.fingerprint.tokens:
-        w = KIND_WEIGHTS.get(t.split(":", 1)[0], 0.5)
-        out[t] = ent_w.get(t, w) if ent_w is not None and t.startswith("code:") else w
+        kind = t.split(":", 1)[0]
+        w = term_weight(t[5:]) if kind == "term" else KIND_WEIGHTS.get(kind, 0.5)
+        if w > 0:
+            out[t] = ent_w.get(t, w) if ent_w is not None and kind == "code" else w
+    day = event_day(f)
+    if day is not None:
+        out["day:" + day.isoformat()] = KIND_WEIGHTS["day"]
     return out
+
+
+def event_day(f: ItemFeatures) -> date | None:
+    """The day the reported event happened: the first of the report's day references (``when:`` tokens,
+    in order) that resolves near its published time. A weekday is its latest occurrence on or before the
+    published day; a month-day takes the year that puts it nearest; "yesterday" is the day before."""
+    if f.published is None:
+        return None
+    refs = sorted(f.fingerprint.of_kind("when"), key=lambda t: int(t.split(":", 2)[1]))
+    pub = f.published.date()
+    for ref in refs:
+        _w, _n, kind, value = ref.split(":", 3)
+        day: date | None = None
+        if kind == "dow" and value in _DOW_INDEX:
+            day = pub - timedelta(days=(pub.weekday() - _DOW_INDEX[value]) % 7)
+        elif kind == "rel":
+            day = pub + timedelta(days=int(value))
+        elif kind == "date":
+            month, dom = (int(x) for x in value.split("-"))
+            options = []
+            for year in (pub.year - 1, pub.year, pub.year + 1):
+                try:
+                    options.append(date(year, month, dom))
+                except ValueError:  # 29 February of a common year
+                    continue
+            day = min(options, key=lambda d: abs(d - pub)) if options else None
+        if day is not None and -_DAY_BACK <= day - pub <= _DAY_AHEAD:
+            return day
+    return None
+
+
+_DOW_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
 
 def _specific(key: str, weight: float) -> bool:
@@ -248,13 +296,14 @@ class _Prepared:
     kinds: dict[str, frozenset[str]]  # conflict kinds → tokens
 
 
-_CONFLICT_KINDS = ("code", "dow", "pct", "act")
+_CONFLICT_KINDS = ("code", "dow", "pct", "act", "actor", "day")
 
 
 def _prepare(f: ItemFeatures, weights: Mapping[str, float] | None) -> _Prepared:
     w = _weights(f, weights)
     base = w if weights is None else _weights(f, None)
-    kinds = {k: f.fingerprint.of_kind(k) for k in _CONFLICT_KINDS}
+    kinds = {k: f.fingerprint.of_kind(k) for k in _CONFLICT_KINDS if k != "day"}
+    kinds["day"] = frozenset(k for k in w if k.startswith("day:"))
     return _Prepared(f, w, base, sum(w.values()), sum(base.values()), kinds)
 
 
@@ -288,15 +337,35 @@ def _pair(pa: _Prepared, pb: _Prepared, cfg: ClusterConfig) -> tuple[float, floa
         if specific >= cfg.min_specific and contained > score:
             score = contained
             notes.append(f"containment {shared:.1f}/{poor_total:.1f}")
-    penalties = {"code": cfg.code_conflict, "dow": cfg.dow_conflict, "pct": cfg.pct_conflict, "act": cfg.act_conflict}
     for kind in _CONFLICT_KINDS:
-        ka, kb = pa.kinds[kind], pb.kinds[kind]
-        if ka and kb and not (ka & kb):
-            score -= penalties[kind]
+        penalty = _conflict(kind, pa.kinds[kind], pb.kinds[kind], cfg)
+        if penalty > 0:
+            score -= penalty
             notes.append(f"{kind} differ")
     top = sorted(shared_keys, key=lambda k: -min(wa[k], wb[k]))[:5]
     expl = "shared " + ", ".join(top) + ("; " + ", ".join(notes) if notes else "")
     return max(score, 0.0), base_shared, expl
+
+
+def _conflict(kind: str, ka: frozenset[str], kb: frozenset[str], cfg: ClusterConfig) -> float:
+    """The penalty for two items' tokens of one kind contradicting each other (0 when they do not)."""
+    if not ka or not kb or ka & kb:
+        return 0.0
+    if kind == "day":  # one day apart is time zones and late wires, not two events
+        (da,), (db,) = ka, kb
+        gap = abs(date.fromisoformat(da[4:]) - date.fromisoformat(db[4:])).days
+        return cfg.day_conflict if gap >= 2 else 0.0
+    if kind == "pct":  # market moves quote many, slightly different figures: only two lone figures conflict
+        if len(ka) > 1 or len(kb) > 1:
+            return 0.0
+        (va,), (vb,) = (float(t[4:]) for t in ka), (float(t[4:]) for t in kb)
+        return cfg.pct_conflict if abs(va - vb) > 0.1 * max(va, vb, 1.0) else 0.0
+    return {
+        "code": cfg.code_conflict,
+        "dow": cfg.dow_conflict,
+        "act": cfg.act_conflict,
+        "actor": cfg.actor_conflict,
+    }[kind]
 
 
 def _feature_poor(a: ItemFeatures, total_a: float, b: ItemFeatures, total_b: float, cfg: ClusterConfig) -> bool:

@@ -13,9 +13,20 @@ extract, after folding Arabic-Indic digits:
 * ``year:`` — 1900-2100 standing alone (weak: background years recur). Clock times are ignored.
 * ``dow:`` — weekday named in the report ("on Tuesday" / "يوم الثلاثاء", "، السبت،"), weak but it
   separates two developments of the same week.
-* ``act:`` — the event type of the headline's main clause (``bot.stories.actions``): ``act:ease``
-  (licences granted), ``act:restrict``, ``act:earnings``, ``act:meeting``, ``act:response`` ... Two
-  reports with the same entities and different actions are different events.
+* ``act:`` — the event type of the lead's main clause (``bot.stories.actions``; the lead is the headline,
+  else the first sentence): ``act:ease`` (licences granted), ``act:restrict``, ``act:earnings``,
+  ``act:meeting``, ``act:response`` ... Two reports with the same entities and different actions are
+  different events.
+* ``qty:`` — capacities and nodes with their unit: "10 GW", "10 gigawatts", «10 غيغاواط» → ``qty:10gw``;
+  "7nm", "7-nanometer", «7 نانومتر» → ``qty:7nm``.
+* ``term:`` — concepts of the bilingual term map (``bot.stories.terms``, data in ``terms.yaml``): the
+  material, instrument or venue of the event (graphite, a stake, a stock debut, a letter of intent).
+* ``actor:`` — the government that acts in the lead's main clause (``us``, ``cn``, ``jp``, ``nl``...).
+* ``when:<n>:`` — the first day references of the lead and text, in order, unresolved: a weekday
+  (``when:0:dow:mon``), a date (``when:1:date:12-15``), yesterday (``when:0:rel:-1``). A bare "today"
+  is not one: republishers keep the wire's "today" days later.
+  Clustering resolves them against the item's published time into the event's day (``cluster``);
+  the fingerprint itself never depends on when it is computed.
 
 Canonical entity ids come from the matcher and are passed in separately (see ``cluster``).
 """
@@ -25,7 +36,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.stories.actions import actions
+from bot.stories.actions import actions, main_clause
+from bot.stories.terms import actor, lead_sentence, terms
 from bot.stories.text import normalize
 
 _MONTHS_EN = {
@@ -79,6 +91,22 @@ _DATE_AR_RE = re.compile(
     rf"(?<!\d)(\d{{1,2}})\s+(?:من\s+)?(?:شهر\s+)?({_MONTH_AR_ALT})(?!\w)|(?<!\w)({_MONTH_AR_ALT})\s+(\d{{1,2}})(?!\d)"
 )
 _WEEKDAY_RE = re.compile(r"(?:(?<!\w)(?:يوم|on|مساء|صباح|ليل)\s+|[،,]\s*)(" + "|".join(_WEEKDAYS) + r")(?!\w)")
+# Day references for the event's day: English weekdays anywhere ("said Monday", "Monday's trading"); Arabic
+# ones after a day word or in brackets («اليوم الأحد»، «أمس الخميس»، «(الخميس)»), since «الأحد» and «الاثنين»
+# are also "the one" and "the two".
+_EN_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_AR_DAYS = "الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت|الاحد"
+_DAY_REF_RE = re.compile(
+    rf"(?<![a-z])({_EN_DAYS})(?![a-z])"
+    rf"|(?:(?<!\w)(?:يوم|اليوم|امس|مساء|صباح|فجر|ليله|الماضي|[،,(])\s*)({_AR_DAYS})(?!\w)"
+    rf"|(?<![a-z])(yesterday)(?![a-z])|(?<!\w)(امس)(?!\s*\(?(?:{_AR_DAYS}))(?!\w)"
+)
+_QTY_RE = re.compile(
+    r"(?<![\d.])(\d+(?:\.\d+)?)\s?-?\s?(gw|gigawatts?|giga-watts?|جيجاوات|غيغاواط|جيغاواط|جيجا\s?وات|غيغا\s?واط"
+    r"|nm|nanometers?|nanometres?|نانومتر|نانو\s?متر)(?![a-z])"
+)
+_QTY_UNIT = {"g": "gw", "ج": "gw", "غ": "gw", "n": "nm", "ن": "nm"}
+_MAX_WHEN = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +133,17 @@ def _fmt(v: float) -> str:
 def fingerprint(title: str, text: str = "") -> Fingerprint:
     """Extract the fingerprint of a report (title weighs the same as body here). Never raises."""
     try:
-        toks = _extract(normalize(f"{title or ''}\n{text or ''}"))
-        # the headline states the event; a title-less item falls back to its first line
-        head = title if (title or "").strip() else (text or "").strip().split("\n", 1)[0][:300]
+        full = f"{title or ''}\n{text or ''}"
+        norm = normalize(full)
+        toks = _extract(norm)
+        # the headline states the event; a title-less item falls back to its first sentence
+        head = lead_sentence(title, text)
         toks.update("act:" + a for a in actions(head))
+        toks.update("term:" + c for c in terms(full))
+        who = actor(head, _clause_end(head))
+        if who:
+            toks.add("actor:" + who)
+        toks.update(_when(norm))
         return Fingerprint(frozenset(toks))
     except (ValueError, OverflowError):  # pragma: no cover - defensive: regexes bound the input
         return Fingerprint(frozenset())
@@ -147,6 +182,9 @@ def _extract(s: str) -> set[str]:
         if 1 <= day <= 31:
             toks.add(f"date:{month:02d}-{day:02d}")
             take(m)
+    for m in _QTY_RE.finditer(s):
+        toks.add(f"qty:{_fmt(_num(m.group(1)))}{_QTY_UNIT[m.group(2)[0]]}")
+        take(m)
     for m in _WEEKDAY_RE.finditer(s):
         toks.add("dow:" + _WEEKDAYS[m.group(1)])
     for m in _CODE_RE.finditer(s):
@@ -164,6 +202,37 @@ def _extract(s: str) -> set[str]:
         elif v >= 10 or "." in m.group(1):
             toks.add("num:" + _fmt(v))
     return toks
+
+
+def _clause_end(lead: str) -> int | None:
+    """Where the lead's main clause ends (its background starts), in ``lead``'s own positions."""
+    clause = main_clause(lead)
+    norm = normalize(lead)
+    return len(lead) if len(clause) >= len(norm) else max(len(clause), 1)
+
+
+def _when(s: str) -> set[str]:
+    """The first ``_MAX_WHEN`` day references of normalized text, numbered in order of appearance."""
+    refs: list[tuple[int, str]] = []
+    for m in _DAY_REF_RE.finditer(s):
+        day = m.group(1) or m.group(2)
+        if day:
+            refs.append((m.start(), "dow:" + _WEEKDAYS[day]))
+        else:
+            refs.append((m.start(), "rel:-1"))
+    for rx, month_of in ((_DATE_EN_RE, _MONTHS_EN), (_DATE_AR_RE, _MONTHS_AR)):
+        for m in rx.finditer(s):
+            g = m.groups()
+            month = month_of[g[0] or g[3]] if rx is _DATE_EN_RE else month_of[g[1] or g[2]]
+            day = int(g[1] or g[2]) if rx is _DATE_EN_RE else int(g[0] or g[3])
+            if 1 <= day <= 31 and not (rx is _DATE_EN_RE and g[0] == "may" and g[1] is None):
+                refs.append((m.start(), f"date:{month:02d}-{day:02d}"))
+    refs.sort()
+    out: list[str] = []
+    for _pos, ref in refs:
+        if ref not in out:
+            out.append(ref)
+    return {f"when:{n}:{ref}" for n, ref in enumerate(out[:_MAX_WHEN])}
 
 
 def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
