@@ -357,6 +357,9 @@ def mark_polled(
         session.commit()
 
 
+MAX_FEED_TITLE = 256  # characters of a feed's own title kept (one feed sent 200,000)
+
+
 @dataclass(frozen=True)
 class PolledFeed:
     """One successful poll, for ``mark_polled_many``."""
@@ -407,7 +410,7 @@ def mark_polled_many(session: Session, polled: Sequence[PolledFeed]) -> None:
                 "b_modified": p.last_modified,
                 "b_next": p.now + timedelta(seconds=p.interval),
                 "b_url": p.new_url or None,
-                "b_title": p.title or None,
+                "b_title": (p.title or "")[:MAX_FEED_TITLE] or None,  # a feed chooses its title: capped
             }
             for p in polled
         ],

@@ -5,6 +5,11 @@ decisions (permissions, parsing, texts) are the core's. ``is_admin`` is the memb
 in the channel the command is about (or a configured role), as Discord computed it for this interaction.
 
 Intents: guilds only (no privileged intent): slash commands arrive as interactions, not as message content.
+Every interaction is acknowledged within Discord's 3 s whatever other guilds are doing: each runs in its own
+task, a command meets the per-user and per-channel cooldown (``bot.commands.limits``) before any work (refused
+ones are answered at once with a short "slow down" only the caller sees), and a core slower than ``defer_after``
+is answered with "thinking…" first. A button about another channel acts there, for an administrator only.
+
 The client runs on the caller's loop: ``await adapter.start()`` logs in (a bad token raises one
 ``DiscordStartError``), syncs the commands and connects in a background task; ``await adapter.close()``.
 """
@@ -26,7 +31,9 @@ from bot.adapters.discord.render import DiscordMessage, DiscordRenderer
 from bot.adapters.discord.text import truncate_plain
 from bot.adapters.discord.translate import YamlTranslator, bilingual, message
 from bot.adapters.discord.webhook import TargetOptions
-from bot.commands.model import CommandCore, Invocation
+from bot.commands.limits import Admission, CommandLimiter
+from bot.commands.model import CommandCore, Invocation, callback_target
+from bot.commands.texts import text as core_text
 from bot.deliver.model import Reply
 
 log = logging.getLogger(__name__)
@@ -61,10 +68,12 @@ class DiscordAdapter:
         on_removed_from_guild: GuildRemoved | None = None,
         options_for: Callable[[str], TargetOptions | None] | None = None,
         renderer: DiscordRenderer | None = None,
-        defer_after: float = 2.0,
+        defer_after: float = 1.5,
         guild_ready_timeout: float = 2.0,
+        limiter: CommandLimiter | None = None,
     ) -> None:
         self.core = core
+        self.limiter = limiter or CommandLimiter()
         self._token = token
         self.topic_choices = topic_choices or (lambda _prefix, _language: [])
         self.admin_role_id = admin_role_id
@@ -266,7 +275,12 @@ class DiscordAdapter:
         # Permissions Discord resolved for this member: in the named channel when there is one (the namespace
         # keeps the raw resolved channel, which carries them; the cached TextChannel does not).
         permissions = interaction.permissions
-        if channel is not None:
+        about = callback_target(callback_data)
+        if about == str(interaction.channel_id):
+            about = None
+        if about is not None:  # a button about another channel: only a server administrator may use it here
+            permissions = discord.Permissions(administrator=interaction.permissions.administrator)
+        elif channel is not None:
             resolved = getattr(interaction.namespace, "channel", None)
             if isinstance(resolved, app_commands.AppCommandChannel | app_commands.AppCommandThread):
                 permissions = resolved.permissions
@@ -288,7 +302,7 @@ class DiscordAdapter:
             user_id=str(interaction.user.id),
             command=command,
             args=args,
-            target_chat_id=str(channel.id) if channel is not None else None,
+            target_chat_id=about or (str(channel.id) if channel is not None else None),
             user_language=language_of(interaction),
             is_admin=is_admin,
             callback_data=callback_data,
@@ -305,6 +319,13 @@ class DiscordAdapter:
         callback_data: str | None = None,
         extra: dict[str, object] | None = None,
     ) -> None:
+        if self.limiter.check(str(interaction.channel_id), str(interaction.user.id), command) is not Admission.ADMIT:
+            # Discord needs an answer to every interaction: the refused ones get a short one only the caller sees.
+            language = language_of(interaction)
+            await self.respond(
+                interaction, Reply(text=core_text(language, "slow_down"), ephemeral=True, language=language)
+            )
+            return
         invocation = self._invocation(
             interaction, command, args, channel=channel, callback_data=callback_data, extra=extra
         )
