@@ -113,6 +113,8 @@ class Settings(_Strict):
     flood_factor: float = Field(default=5.0, ge=1.0)
     retention_days: int = Field(default=180, ge=1)  # older items keep only their identity (a tombstone)
     health_port: int = Field(default=0, ge=0, le=65535)  # 0: no /healthz and /metrics endpoint
+    # Where that endpoint listens: this host only, unless a container must publish it (the image sets 0.0.0.0).
+    health_host: str = "127.0.0.1"
     admin_chats: tuple[str, ...] = ()  # "telegram:123456" — told when a feed is disabled
     # Leases (scale-out): how long a worker holds a feed poll, a batch of deliveries, or a bot's chat listener
     # before another worker may take over. A dead worker's share is picked up after this long.
@@ -187,6 +189,7 @@ class Env(BaseSettings):
     discord_admin_role_id: int | None = None  # members with this role may change settings (besides Manage Channels)
     discord_test_guild_id: int | None = None  # slash commands also synced here at once (for trying them out)
     raqib_health_port: int = 0  # overrides settings.health_port when set (the Docker image sets 9108)
+    raqib_health_host: str | None = None  # overrides settings.health_host (the Docker image sets 0.0.0.0)
 
 
 def _describe(exc: ValidationError, raw: dict[str, Any]) -> str:

@@ -38,8 +38,9 @@ DISPATCH_LATENCY = Histogram(
 Health = Callable[[], Awaitable[dict[str, object]]]
 
 
-async def serve(port: int, health: Health, host: str = "0.0.0.0") -> web.AppRunner:  # noqa: S104 - a container port
-    """Start the endpoint; the caller stops it with ``await runner.cleanup()``."""
+async def serve(port: int, health: Health, host: str = "127.0.0.1") -> web.AppRunner:
+    """Start the endpoint on ``host`` (loopback unless told otherwise: metrics describe the deployment, and
+    /healthz answers anyone who can connect); the caller stops it with ``await runner.cleanup()``."""
 
     async def healthz(_: web.Request) -> web.Response:
         try:
@@ -57,7 +58,7 @@ async def serve(port: int, health: Health, host: str = "0.0.0.0") -> web.AppRunn
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
-    log.info("health and metrics on port %d (/healthz, /metrics)", port)
+    log.info("health and metrics on %s port %d (/healthz, /metrics)", host, port)
     return runner
 
 

@@ -200,7 +200,8 @@ class Service:
         self.scheduler.start()
         port = self.env.raqib_health_port or self.config.settings.health_port
         if port:
-            runner = await metrics.serve(port, self.health)
+            host = self.env.raqib_health_host or self.config.settings.health_host
+            runner = await metrics.serve(port, self.health, host)
             self.cleanups.append(runner.cleanup)
 
     async def _shutdown(self) -> None:
