@@ -290,8 +290,18 @@ def _store_job(
                 refresh_story(s, linked.story_id, now)
                 assigner.forget(linked.story_id)
                 batch.grown_stories.add(linked.story_id)
-            elif c.relevant:  # became relevant: it joins or starts a story, quietly
-                assigner.assign(row, c, authority=job.authority)
+            elif c.relevant:
+                # Became relevant (a placeholder headline corrected in place): it joins a story (which then
+                # shows it, quietly), or starts one and is alerted once as a new story, under the rules of new
+                # items. Once in a story, later corrections take the branch above: never a second alert.
+                assignment = assigner.assign(row, c, authority=job.authority)
+                if not assignment.new_story:
+                    batch.grown_stories.add(assignment.story_id)
+                else:
+                    batch.new_stories += 1
+                    if not job.first_poll and row.published >= oldest_alert and row.identity in by_identity:
+                        assert row.id is not None
+                        batch.alerts.append(Alertable(row.id, by_identity[row.identity], c, assignment.story_id))
             batch.relevant += c.relevant
         relevant = [row for row in result.new if verdict[row.identity].relevant]
         for row in relevant:

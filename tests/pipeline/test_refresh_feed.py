@@ -14,13 +14,16 @@ from types import SimpleNamespace
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from bot.config import parse_config
 from bot.demo.server import Document, FeedServer
 from bot.fetch import Fetcher
 from bot.pipeline import Alertable, Pipeline
 from storage import repositories as repo
+from storage import subscriptions as subs
 from storage.db import session
+from storage.tables import Delivery
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -104,17 +107,60 @@ async def test_first_poll_is_quiet_then_news_alerts_once(sqlite_engine: Engine, 
         assert repo.count_items(s, "a") == 4
 
 
-async def test_correction_updates_the_item_without_a_new_alert(sqlite_engine: Engine, fetcher: Fetcher) -> None:
-    with FeedServer({"/a.xml": doc(rss(("g1", "First", NOW)))}) as server:
-        h = Harness(sqlite_engine, server, {"a": "/a.xml"}, fetcher)
+async def test_correction_of_an_alerted_item_edits_its_story_without_a_new_alert(
+    engine: Engine, fetcher: Fetcher
+) -> None:
+    with FeedServer({"/a.xml": doc(rss(("g0", "Old news", NOW)))}) as server:
+        h = Harness(engine, server, {"a": "/a.xml"}, fetcher)
+        await h.pipeline.poll_once()  # the quiet first poll
+        server.routes["/a.xml"] = doc(rss(("g0", "Old news", NOW), ("g1", "Chip licence granted", NOW)))
         await h.pipeline.poll_once()
-        server.routes["/a.xml"] = doc(rss(("g1", "First, corrected: chip licence", NOW)))
+        assert [a.item.title for a in h.alerts] == ["Chip licence granted"]
+        server.routes["/a.xml"] = doc(rss(("g0", "Old news", NOW), ("g1", "Chip licence granted, corrected", NOW)))
         [r] = await h.pipeline.poll_once()
         assert (r.new, r.updated) == (0, 1)
-        assert h.alerts == []
-    with session(sqlite_engine) as s:
-        [item] = repo.recent_items(s, feed_id="a")
-        assert item.title == "First, corrected: chip licence" and item.updated_at is not None
+        assert len(h.alerts) == 1, "a correction never alerts a second time"
+    with session(engine) as s:
+        item = next(i for i in repo.recent_items(s, feed_id="a") if i.title.startswith("Chip"))
+        assert item.title == "Chip licence granted, corrected" and item.updated_at is not None
+
+
+async def test_a_placeholder_corrected_into_a_relevant_item_alerts_once_as_a_new_story(
+    engine: Engine, fetcher: Fetcher
+) -> None:
+    """Issue 13, item 10: a headline updated in place that becomes relevant is alerted, once."""
+    with session(engine) as s:
+        subs.get_or_create(s, "console", "stdout", now=NOW)
+        s.commit()
+    with FeedServer({"/a.xml": doc(rss(("g0", "Old news", NOW)))}) as server:
+        h = Harness(engine, server, {"a": "/a.xml"}, fetcher)
+        await h.pipeline.poll_once()  # the quiet first poll
+        server.routes["/a.xml"] = doc(rss(("g0", "Old news", NOW), ("g1", "Breaking: developing story", NOW)))
+        [r1] = await h.pipeline.poll_once()
+        assert (r1.new, r1.relevant) == (1, 0) and h.alerts == []
+        server.routes["/a.xml"] = doc(rss(("g0", "Old news", NOW), ("g1", "Chip export licences revoked", NOW)))
+        [r2] = await h.pipeline.poll_once()
+        assert (r2.new, r2.updated, r2.relevant, r2.new_stories) == (0, 1, 1, 1)
+        assert [a.item.title for a in h.alerts] == ["Chip export licences revoked"]
+        server.routes["/a.xml"] = doc(rss(("g0", "Old news", NOW), ("g1", "Chip export licences revoked (2)", NOW)))
+        [r3] = await h.pipeline.poll_once()
+        assert r3.updated == 1 and len(h.alerts) == 1, "alerted once: a further correction only edits the story"
+    with session(engine) as s:
+        rows = s.exec(select(Delivery)).all()
+        assert [(d.key, d.kind) for d in rows] == [(f"story:{h.alerts[0].story_id}", "alert")], "one alert queued"
+
+
+async def test_an_old_item_corrected_into_a_relevant_one_stays_quiet(engine: Engine, fetcher: Fetcher) -> None:
+    month_ago = NOW - timedelta(days=30)
+    with FeedServer({"/a.xml": doc(rss(("g0", "Old news", NOW)))}) as server:
+        h = Harness(engine, server, {"a": "/a.xml"}, fetcher)
+        await h.pipeline.poll_once()
+        server.routes["/a.xml"] = doc(rss(("g1", "Placeholder", month_ago)))
+        await h.pipeline.poll_once()
+        server.routes["/a.xml"] = doc(rss(("g1", "Chip ban lifted", month_ago)))
+        [r] = await h.pipeline.poll_once()
+        assert (r.updated, r.relevant) == (1, 1)
+        assert h.alerts == [], "old news stays quiet, corrected or not"
 
 
 async def test_one_broken_feed_never_stops_the_others(sqlite_engine: Engine, fetcher: Fetcher) -> None:
