@@ -84,6 +84,15 @@ class Entry:
     title_topics: tuple[str, ...] = ()  # topics only when named in the title
     authority: bool = False  # speaks for a government: agencies, countries, officials
     legislative: bool = False  # a bill, not a rule: never a primary regulatory action
+    # Properties the topic and severity rules read (entities.yaml / topics.yaml; a user's lexicon
+    # extension sets them the same way):
+    side: str = ""  # 'us' | 'china': whose side the entity is on (a US chipmaker, Beijing, MOFCOM)
+    leader: bool = False  # a head of state (Trump, Xi): two leaders together are summit/trade news
+    negotiator: bool = False  # a trade negotiator (Bessent, He Lifeng): their presence is trade talks
+    control: bool = False  # names an export control or the rule-maker (BIS, chip export controls, FDPR)
+    trade_measure: bool = False  # a tariff or truce: trade policy, not an export control
+    list_name: bool = False  # a blacklist named generically (blacklist, القائمة السوداء)
+    primary: bool = False  # cites a primary regulatory source (a Federal Register citation)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +165,17 @@ def _lang_lists(value: Any, where: str) -> dict[str, list[str]]:
     return {lang: _as_list(value.get(lang), f"{where}.{lang}") for lang in ("ar", "en")}
 
 
+SIDES = ("us", "china")
+
+
+def _side(value: Any, where: str) -> str:
+    if value is None:
+        return ""
+    if value not in SIDES:
+        raise LexiconError(f"{where}: side must be one of {list(SIDES)}, not {value!r}")
+    return str(value)
+
+
 def arabic_key(alias: str) -> str:
     """Normalized Arabic alias with the first word's article removed (proclitics supply it)."""
     key = normalize_text(alias)
@@ -200,6 +220,7 @@ class _Builder:
             weight = float(weight)
         except (TypeError, ValueError):
             raise LexiconError(f"{where}: weight must be a number") from None
+        legislative = bool(raw.get("legislative", False))
         entry = Entry(
             id=eid,
             kind=kind,
@@ -211,7 +232,15 @@ class _Builder:
             strict=bool(raw.get("strict", False)),
             title_topics=tuple(_as_list(raw.get("title_topics"), f"{where}.title_topics")),
             authority=bool(raw.get("authority", kind in ("agency", "country"))),
-            legislative=bool(raw.get("legislative", False)),
+            legislative=legislative,
+            side=_side(raw.get("side"), where),
+            leader=bool(raw.get("leader", False)),
+            negotiator=bool(raw.get("negotiator", False)),
+            # a rule or list is a control unless it is a bill or says otherwise (the CHIPS Act: subsidies)
+            control=bool(raw.get("control", kind == "regulation" and not legislative)),
+            trade_measure=bool(raw.get("trade_measure", False)),
+            list_name=bool(raw.get("list_name", False)),
+            primary=bool(raw.get("primary", False)),
         )
         self.entries[eid] = entry
         self.entity_index.setdefault(normalize_text(eid.replace("-", " ")), eid)
@@ -243,24 +272,7 @@ class _Builder:
             self.curated[key] = entry.id
             self.entity_index.setdefault(key, entry.id)
             self.patterns.append(Pattern(key, entry.id, alias, "alias", ambiguous, lang))
-        extra: dict[str, str] = {}
-        if lang == "ar":
-            if entry.kind not in _PROPER_NAME_KINDS:
-                extra.update(var.article_variants(key))
-            if self.inflect and entry.kind in _INFLECTED_KINDS:
-                for form in (key, *var.article_variants(key)):
-                    for v, rule in var.suffix_variants(form).items():
-                        extra.setdefault(v, rule)
-            if self.with_variants and entry.kind in _NAME_KINDS:
-                for v, rule in var.arabic_variants(key).items():
-                    extra.setdefault(v, rule)
-        else:
-            if spell:
-                extra.update(var.spelled_arabic(key))
-            if self.with_variants:
-                extra.update(var.latin_variants(key, model=entry.kind in _MODEL_KINDS))
-            if self.inflect and entry.kind in _PLURAL_KINDS:
-                extra.update(var.english_plural(key, alias))
+        extra = self._arabic_forms(entry, key) if lang == "ar" else self._latin_forms(entry, key, alias, spell)
         for vkey, how in extra.items():
             if not vkey or vkey == key:
                 continue
@@ -268,6 +280,31 @@ class _Builder:
             if entry.id not in owners:
                 owners.add(entry.id)
                 self.patterns.append(Pattern(vkey, entry.id, alias, how, ambiguous, lang))
+
+    def _arabic_forms(self, entry: Entry, key: str) -> dict[str, str]:
+        """Generated Arabic forms -> rule: article, attached pronouns, spelling variants of names."""
+        extra: dict[str, str] = {}
+        if entry.kind not in _PROPER_NAME_KINDS:
+            extra.update(var.article_variants(key))
+        if self.inflect and entry.kind in _INFLECTED_KINDS:
+            for form in (key, *var.article_variants(key)):
+                for v, rule in var.suffix_variants(form).items():
+                    extra.setdefault(v, rule)
+        if self.with_variants and entry.kind in _NAME_KINDS:
+            for v, rule in var.arabic_variants(key).items():
+                extra.setdefault(v, rule)
+        return extra
+
+    def _latin_forms(self, entry: Entry, key: str, alias: str, spell: bool) -> dict[str, str]:
+        """Generated forms of a Latin alias -> rule: Arabic letter-by-letter readings, typos, plurals."""
+        extra: dict[str, str] = {}
+        if spell:
+            extra.update(var.spelled_arabic(key))
+        if self.with_variants:
+            extra.update(var.latin_variants(key, model=entry.kind in _MODEL_KINDS))
+        if self.inflect and entry.kind in _PLURAL_KINDS:
+            extra.update(var.english_plural(key, alias))
+        return extra
 
     def add_context(self, eid: str, lists: Mapping[str, Any], where: str) -> None:
         for lang, aliases in _lang_lists(lists, where).items():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import difflib
 
-from bot.match.classify import _DOMAIN_KINDS, Classification
+from bot.match.classify import Classification
+from bot.match.evidence import DOMAIN_KINDS
 from bot.match.lexicon import Lexicon, arabic_key, load_lexicon
 from bot.match.normalizer import normalize_text
 
@@ -23,7 +24,7 @@ def needs_second_look(c: Classification) -> bool:
     """
     if c.relevant or c.evidence <= 0:
         return False
-    return c.evidence >= SECOND_LOOK_MIN or any(e.kind in _DOMAIN_KINDS for e in c.entities)
+    return c.evidence >= SECOND_LOOK_MIN or any(e.kind in DOMAIN_KINDS for e in c.entities)
 
 
 def _keys(query: str) -> list[str]:

@@ -108,9 +108,19 @@ def drop_contained(hits: list[Hit], lexicon: Lexicon | None = None) -> list[Hit]
 
 # ------------------------------------------------------------------------------- recognizers
 RECOGNIZER_ENTRIES: dict[str, Entry] = {
-    "eccn-code": Entry("eccn-code", "regulation", "entity", 3.0, ("export-controls",), "رمز ECCN", "ECCN code"),
+    "eccn-code": Entry(
+        "eccn-code", "regulation", "entity", 3.0, ("export-controls",), "رمز ECCN", "ECCN code", control=True
+    ),
     "federal-register": Entry(
-        "federal-register", "regulation", "entity", 2.0, ("export-controls",), "السجل الفيدرالي", "Federal Register"
+        "federal-register",
+        "regulation",
+        "entity",
+        2.0,
+        ("export-controls",),
+        "السجل الفيدرالي",
+        "Federal Register",
+        control=True,
+        primary=True,
     ),
     "chip-model": Entry("chip-model", "chip", "chip_weak", 0.4, ("ai-chips",), "طراز رقاقة", "chip model"),
     "process-node": Entry("process-node", "term", "chip", 1.5, ("ai-chips",), "عقدة تصنيع", "process node"),

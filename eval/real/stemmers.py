@@ -29,7 +29,7 @@ from eval.real import corpus
 from eval.real.relevance import evaluate
 
 Stem = Callable[[str], str]
-SCAN_MODULE = "bot.match.classify"  # the module whose ``normalize`` prepares a field for the scan
+SCAN_MODULE = "bot.match.evidence"  # the module whose ``normalize`` prepares a field for the scan
 COLLISIONS: dict[int, list[str]] = {}  # per stemmer: curated aliases of two entries that stem alike
 _SAMPLE = ["قائمتها", "السوداء", "رقائقها", "صادراتها", "الرقائق", "المتقدمة", "لائحتها", "سميكة", "إنفيديا"]
 

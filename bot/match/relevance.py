@@ -1,0 +1,117 @@
+"""Stage 2 of ``classify``: weigh the evidence and decide relevance.
+
+Each lexicon entry counts once per item, with its weight (entities.yaml / topics.yaml), times
+``TITLE_FACTOR`` when it appears in the title (titles say what the item is about), plus a little for
+repetition in the body. Then:
+
+* ambiguous chip words (chips, رقائق) count only with support, and never beside off-topic context
+  (potato, poker) without strong chip evidence;
+* control words, cues and commentary words carry nothing on their own (``NO_EVIDENCE_ROLES``);
+* consumer context dampens company and product evidence; a company named with no chip, control, AI or
+  business context around it counts half;
+* rules add what single words cannot say: a control word with a chip, equipment or mineral object; a
+  US + China + AI context (the wider rivalry); a list action (an addition to a blacklist).
+
+``evidence >= THRESHOLD`` makes an item relevant; ``score = evidence / (evidence + THRESHOLD)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.match.evidence import Evidence
+from bot.match.lexicon import CUE_ROLES
+
+THRESHOLD = 2.0
+TITLE_FACTOR = 1.5
+CONTROL_OBJECT_BONUS = 1.5
+RIVALRY_BONUS = 1.6
+LIST_ACTION_BONUS = 1.5
+NO_CONTEXT_FACTOR = 0.5
+CONSUMER_DAMPING = 0.35
+SUPPORTED_CHIP_WEAK = 1.5
+
+# Roles whose words steer topics or severity but are no evidence of relevance.
+NO_EVIDENCE_ROLES = (
+    frozenset({"control_weak", "reg_action", "deal", "commentary", "hypothetical", "consumer", "offtopic"}) | CUE_ROLES
+)
+
+
+@dataclass(slots=True)
+class Weighing:
+    """What the evidence is worth: the total, each entry's share, and the rules that fired."""
+
+    evidence: float = 0.0
+    contributions: dict[str, float] = field(default_factory=dict)
+    control_object: bool = False  # a control term bearing on a chip, equipment or mineral object
+    list_action: bool = False  # an addition to a blacklist is stated
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def relevant(self) -> bool:
+        return self.evidence >= THRESHOLD
+
+    @property
+    def score(self) -> float:
+        return round(self.evidence / (self.evidence + THRESHOLD), 3) if self.evidence > 0 else 0.0
+
+
+def weigh(ev: Evidence) -> Weighing:
+    """Stage 2: the evidence total and the reasons, per the module docstring."""
+    w = Weighing()
+    _entries(ev, w)
+    _rules(ev, w)
+    w.evidence = round(w.evidence, 3)
+    return w
+
+
+def _entry_weight(ev: Evidence, eid: str) -> float:
+    e = ev.entries[eid]
+    weight = e.weight
+    if e.role == "chip_weak":
+        weight = SUPPORTED_CHIP_WEAK if ev.chip_weak_supported else (0.0 if ev.offtopic else e.weight)
+    elif e.role in NO_EVIDENCE_ROLES:
+        weight = 0.0
+    if e.role == "entity":
+        if ev.consumer:
+            weight *= CONSUMER_DAMPING
+        elif not ev.context:
+            weight *= NO_CONTEXT_FACTOR
+    return weight
+
+
+def _entries(ev: Evidence, w: Weighing) -> None:
+    if ev.offtopic and "chip_weak" in ev.fields_by_role and not ev.chip_weak_supported:
+        w.reasons.append(f"off-topic context '{ev.offtopic[0]}' : ambiguous chip words not counted")
+    for eid, fhs in ev.by_entry.items():
+        e = ev.entries[eid]
+        weight = _entry_weight(ev, eid)
+        in_title = eid in ev.in_title
+        body_count = sum(1 for fh in fhs if fh.field == "text")
+        value = weight * (TITLE_FACTOR if in_title else 1.0) + (0.25 * weight if body_count >= 3 else 0.0)
+        w.contributions[eid] = value
+        if value > 0:
+            w.evidence += value
+            kind = e.role if e.role != "entity" else e.kind
+            w.reasons.append(f"{'title' if in_title else 'text'}: '{fhs[0].text}' -> {eid} ({kind}, +{value:.2f})")
+    if not ev.context and any(v > 0 for v in w.contributions.values()):
+        w.reasons.append("entity named without chip, control, AI or business context: evidence halved")
+    if ev.consumer:
+        w.reasons.append("consumer context (gaming/review/phone): company and product evidence dampened")
+
+
+def _rules(ev: Evidence, w: Weighing) -> None:
+    if ev.control and ev.objects:
+        w.control_object = True
+        w.evidence += CONTROL_OBJECT_BONUS
+        w.reasons.append(f"rule: control term with a chip/equipment/mineral object (+{CONTROL_OBJECT_BONUS})")
+    if ev.ai and ev.country("china") and ev.country("us"):
+        w.evidence += RIVALRY_BONUS
+        w.reasons.append(f"rule: US + China + AI context (+{RIVALRY_BONUS})")
+    w.list_action = bool(ev.list_fields)
+    generic_list = any(e.list_name for e in ev.entries.values())
+    if ev.list_fields and generic_list and not (ev.offtopic and not ev.objects):
+        bonus = LIST_ACTION_BONUS * (TITLE_FACTOR if "title" in ev.list_fields else 1.0)
+        w.evidence += bonus
+        fields = "/".join(sorted(ev.list_fields))
+        w.reasons.append(f"rule: list action (an addition to a blacklist) in {fields} (+{bonus})")

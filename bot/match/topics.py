@@ -1,0 +1,128 @@
+"""Stage 3 of ``classify``: the topics of a relevant item.
+
+Each entry's evidence points at its topics (``topics`` in YAML; ``title_topics`` only when the entity
+is named in the title); a domain entity named in the title points at its topics even when its weight
+is low (Huawei). A topic needs ``TOPIC_MIN``. Rules add what single words cannot say:
+
+* ``china-chips``: a domestic-substitution cue (self-sufficiency, homegrown, محلية الصنع, رقائق صينية).
+* ``us-china-tech``: an explicit rivalry phrase (chip war, سباق الرقائق); a Chinese AI lab; talent and
+  travel cues with China; China pressing a US chip company (security review, backdoor, antitrust,
+  stop buying); alliances, frameworks and government stakes on minerals or chips with the US.
+* ``us-china-trade``: trade talks, tariffs, negotiators; two leaders; a leader and China in one
+  title; China acting against a US target (its controls, lists, probes) or a tit-for-tat cue with
+  both sides present.
+
+Entity properties (``side``, ``leader``, ``negotiator``, ``trade_measure``) come from the lexicon.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from bot.match.evidence import Evidence, is_control
+from bot.match.relevance import Weighing
+
+TOPIC_MIN = 1.0
+TITLE_ENTITY_TOPIC_MIN_WEIGHT = 0.5  # below this an entity is too generic to set a topic (Alibaba, Baidu)
+MENTION_VALUE = 0.3  # people and places point at a topic without proving relevance
+
+
+def assign(ev: Evidence, w: Weighing, reasons: list[str]) -> tuple[str, ...]:
+    """Stage 3: every topic whose score reaches ``TOPIC_MIN``, sorted."""
+    score: dict[str, float] = defaultdict(float)
+    _from_entries(ev, w, score)
+    if w.control_object:
+        score["export-controls"] += TOPIC_MIN
+    if w.list_action:
+        score["entity-list"] += TOPIC_MIN
+        score["export-controls"] += TOPIC_MIN
+    _cues(ev, score, reasons)
+    _trade(ev, w, score, reasons)
+    return tuple(sorted(t for t, v in score.items() if v >= TOPIC_MIN))
+
+
+def _from_entries(ev: Evidence, w: Weighing, score: dict[str, float]) -> None:
+    for eid, e in ev.entries.items():
+        value = w.contributions.get(eid, 0.0)
+        in_title = eid in ev.in_title
+        if e.role == "entity":
+            if value <= 0:
+                value = MENTION_VALUE
+            elif in_title and e.weight >= TITLE_ENTITY_TOPIC_MIN_WEIGHT:
+                value = max(value, TOPIC_MIN)  # the item is about this entity, whatever its weight
+        for t in e.topics:
+            score[t] += value
+        if in_title:
+            for t in e.title_topics:
+                score[t] += max(value, TOPIC_MIN)
+
+
+def _cue(ev: Evidence, score: dict[str, float], reasons: list[str], role: str, topic: str, body: float = 0.5) -> None:
+    fields = ev.fields_by_role.get(role)
+    if fields:
+        score[topic] += TOPIC_MIN if "title" in fields else body
+        reasons.append(f"topic: {role} cue -> {topic}")
+
+
+def _cues(ev: Evidence, score: dict[str, float], reasons: list[str]) -> None:
+    china = ev.side("china") and any(e.side == "china" and e.authority for e in ev.entries.values())
+    us_side = ev.side("us")
+    _cue(ev, score, reasons, "domestic", "china-chips")
+    if china:
+        _cue(ev, score, reasons, "talent", "us-china-tech", body=TOPIC_MIN)
+    if china and us_side:
+        _cue(ev, score, reasons, "pressure", "us-china-tech", body=TOPIC_MIN)
+        _cue(ev, score, reasons, "buy_stop", "us-china-tech")
+        _cue(ev, score, reasons, "buy_stop", "china-chips")
+        _cue(ev, score, reasons, "retaliation", "us-china-trade")
+    materials = any(e.kind == "material" for e in ev.entries.values())
+    if "alliance" in ev.roles and us_side and materials:
+        _cue(ev, score, reasons, "alliance", "us-china-tech", body=TOPIC_MIN)
+    elif ev.country("us") and materials and "deal" in ev.roles and not _china_country_in_title(ev):
+        score["us-china-tech"] += TOPIC_MIN  # a US government deal on minerals: supply security
+        reasons.append("topic: US minerals deal -> us-china-tech")
+
+
+def _china_country_in_title(ev: Evidence) -> bool:
+    return any(ev.entries[eid].side == "china" and ev.entries[eid].kind == "country" for eid in ev.in_title)
+
+
+def _trade(ev: Evidence, w: Weighing, score: dict[str, float], reasons: list[str]) -> None:
+    """Trade: a trade term, the negotiators, two leaders, a leader and China in one title, or China
+    acting against a US target (its controls, lists and probes are the trade war's moves)."""
+    entries = ev.entries.values()
+    leaders = {e.side for e in entries if e.leader}
+    title_leader = any(ev.entries[eid].leader and ev.entries[eid].side == "us" for eid in ev.in_title)
+    if (
+        any(e.role == "trade" or e.trade_measure for e in entries)
+        or any(e.negotiator for e in entries)
+        or leaders >= {"us", "china"}
+        or (title_leader and ev.side("china", title=True) and _china_actor_in_title(ev))
+    ):
+        score["us-china-trade"] += TOPIC_MIN
+    elif _china_acts_on_us(ev, w.list_action):
+        score["us-china-trade"] += TOPIC_MIN
+        reasons.append("topic: China acts against a US target -> us-china-trade")
+
+
+def _china_actor_in_title(ev: Evidence) -> bool:
+    """China itself or its ministry (not a Chinese company) in the title."""
+    return any(ev.entries[eid].side == "china" and ev.entries[eid].authority for eid in ev.in_title)
+
+
+def _china_acts_on_us(ev: Evidence, list_action: bool) -> bool:
+    """A Chinese control measure aimed at the US: China is the title's actor (named before any US
+    party), a US party is its target, and the title names the measure (a ban, a control, a list)."""
+    title_control = list_action or any(is_control(ev.entries[eid]) for eid in ev.in_title)
+    if not title_control:
+        return False
+    first_china = first_us = None
+    for fh in ev.title_hits():
+        e = fh.entry
+        if e is None:
+            continue
+        if first_china is None and e.side == "china" and e.authority:
+            first_china = fh.span[0]
+        if first_us is None and e.side == "us":
+            first_us = fh.span[0]
+    return first_china is not None and first_us is not None and first_china < first_us
