@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import re
+import socket
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from urllib.parse import urlsplit
 from xml.sax.saxutils import quoteattr
 
 import yaml
+from pydantic import ValidationError
 
-from bot.config import ConfigError, Env, FeedsFile, load_config, parse_config
+from bot.config import ConfigError, Env, FeedConfig, FeedsFile, load_config, parse_config
 from bot.normalize import script_language
 
 
@@ -33,46 +37,129 @@ def export_opml(config: FeedsFile) -> str:
     return "\n".join(lines)
 
 
-def _slug(text: str, taken: set[str]) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "feed"
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    taken.add(slug)
-    return slug
+class FeedIds:
+    """Unique feed ids from titles: one counter per base, so n outlines with one title cost O(n) probes.
+
+    (Trying ``-2``, ``-3``, … from the start for each new copy made 20,000 outlines with one title cost
+    200 million set lookups.) ``probes`` counts the lookups, for the test that pins the bound.
+    """
+
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = set(taken)
+        self.next: dict[str, int] = {}
+        self.probes = 0
+
+    def new(self, text: str) -> str:
+        base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "feed"
+        n = self.next.get(base, 1)
+        slug = base if n == 1 else f"{base}-{n}"
+        self.probes += 1
+        while slug in self.taken:  # only ids taken by something else than this counter: each is passed once
+            n += 1
+            slug = f"{base}-{n}"
+            self.probes += 1
+        self.next[base] = n + 1
+        self.taken.add(slug)
+        return slug
+
+
+MAX_OPML_BYTES = 8 * 1024 * 1024  # a few thousand feeds take well under 1 MB
+MAX_OUTLINES = 5000  # outlines of any kind (folders included) in one import
+_TITLE_CHARS = 200
+
+
+def _outlines(opml: Path) -> list[ET.Element] | str:
+    """The file's outlines, or why it is refused (too big, too many outlines, not XML)."""
+    try:
+        if opml.stat().st_size > MAX_OPML_BYTES:
+            return f"larger than {MAX_OPML_BYTES // (1024 * 1024)} MiB; nothing imported (split the file)"
+        found: list[ET.Element] = []
+        # iterparse: counting stops at the cap instead of building the whole tree first.
+        for _, element in ET.iterparse(opml, events=("end",)):  # noqa: S314 - expat refuses entity bombs (2.4.1+)
+            if element.tag == "outline":
+                found.append(element)
+                if len(found) > MAX_OUTLINES:
+                    return f"more than {MAX_OUTLINES:,} outlines; nothing imported (split the file)"
+        return found
+    except (OSError, ET.ParseError) as exc:
+        return f"not a readable OPML file: {exc}"
+
+
+def _refusal(url: str, *, allow_file: bool, allow_private: bool) -> str | None:
+    """Why ``url`` is not imported, or None. The poll-time guard (``bot.fetch.guard``) still checks every
+    fetch; here a list from elsewhere is kept from even naming local files or this host's network."""
+    from bot.fetch.guard import is_forbidden_address
+
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".")
+    except ValueError:
+        return "not a valid URL"
+    if parts.scheme.lower() == "file":
+        return None if allow_file else "file: URLs are not imported (allow_file_urls is off)"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"scheme {parts.scheme or '(none)'!r}: only http and https feeds"
+    if not host:
+        return "no host"
+    if allow_private:
+        return None
+    if host == "localhost" or host.endswith(".localhost"):
+        return "a local address (allow_private_addresses is off)"
+    try:
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(host)
+    except ValueError:
+        try:  # the shorthand forms a resolver accepts too: 2130706433, 0x7f.1, 127.1
+            ip = ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None  # a name: resolved, and refused if private, when it is polled
+    if is_forbidden_address(ip):
+        return f"a private or reserved address ({ip}; allow_private_addresses is off)"
+    return None
 
 
 def import_opml(opml: Path, config_file: Path, language: str | None, write: bool) -> int:
-    """Feeds of ``opml`` not yet configured (by URL) are printed as YAML, or appended with ``write``."""
-    try:
-        root = ET.parse(opml).getroot()  # noqa: S314 - expat refuses entity expansion bombs since 2.4.1
-    except (OSError, ET.ParseError) as exc:
-        print(f"raqib: {opml}: not a readable OPML file: {exc}", file=sys.stderr)
+    """Feeds of ``opml`` not yet configured (by URL) are printed as YAML, or appended with ``write``.
+
+    Every outline that is not imported gets one line on stderr saying why; nothing is written unless
+    every feed appended passes the configuration's validation.
+    """
+    outlines = _outlines(opml)
+    if isinstance(outlines, str):
+        print(f"raqib: {opml}: {outlines}", file=sys.stderr)
         return 2
     config = load_config(config_file) if config_file.exists() else FeedsFile()
+    allow_private = config.settings.allow_private_addresses or Env().raqib_allow_private_addresses
     known = {f.url for f in config.feeds}
-    taken = {f.id for f in config.feeds}
+    ids = FeedIds({f.id for f in config.feeds})
     new: list[dict[str, object]] = []
-    for outline in root.iter("outline"):
+    for outline in outlines:
         url = (outline.get("xmlUrl") or "").strip()
         if not url or url in known:
             continue
         known.add(url)
-        title = outline.get("title") or outline.get("text") or url
+        why = _refusal(url, allow_file=config.settings.allow_file_urls, allow_private=allow_private)
+        if why is not None:
+            print(f"raqib: refused {url[:200]}: {why}", file=sys.stderr)
+            continue
+        title = (outline.get("title") or outline.get("text") or url)[:_TITLE_CHARS]
         lang = outline.get("language", "")[:2].lower()
         if lang not in ("ar", "en"):
             lang = script_language(title * 3, language or "")
         if lang not in ("ar", "en"):
-            print(f"raqib: skipped {url}: language unclear (use --language ar|en)", file=sys.stderr)
+            print(f"raqib: skipped {url[:200]}: language unclear (use --language ar|en)", file=sys.stderr)
             continue
-        new.append(
-            {
-                "id": _slug(title if title.isascii() else url.split("//")[-1], taken),
-                "url": url,
-                "language": lang,
-                "title": title,
-            }
-        )
+        entry: dict[str, object] = {
+            "id": ids.new(title if title.isascii() else url.split("//")[-1]),
+            "url": url,
+            "language": lang,
+            "title": title,
+        }
+        try:
+            FeedConfig.model_validate(entry)
+        except ValidationError as exc:
+            print(f"raqib: refused {url[:200]}: {exc.errors()[0]['msg']}", file=sys.stderr)
+            continue
+        new.append(entry)
     snippet = yaml.safe_dump(new, allow_unicode=True, sort_keys=False)
     if not new:
         print("nothing to import: every feed is already configured")
