@@ -41,6 +41,7 @@ from bot.stories.cluster import (
     StoryCandidate,
     choose_lead,
     decide,
+    event_day,
     story_keys,
 )
 from bot.stories.fingerprint import Fingerprint, fingerprint
@@ -68,6 +69,7 @@ class Assignment:
 class _CachedStory:
     members: list[ItemFeatures] = field(default_factory=list)
     keys: set[str] = field(default_factory=set)  # entities and codes of all members (document frequency)
+    post_keys: set[str] = field(default_factory=set)  # keys under which ``postings`` lists this story
     first: datetime | None = None  # earliest member, naive UTC (the window is anchored there)
     lead: ItemFeatures | None = None  # ``choose_lead(members)``
     position: dict[Any, int] = field(default_factory=dict)  # member key → its place in ``members``
@@ -195,6 +197,8 @@ class StoryIndex:
             self._version += 1
             story.keys.add(k)
             self.doc_freq[k] += 1
+        for k in _posting_keys(feats) - story.post_keys:
+            story.post_keys.add(k)
             self.postings.setdefault(k, set()).add(story_id)
 
     def evict(self, now: datetime) -> None:
@@ -216,6 +220,7 @@ class StoryIndex:
                 self.doc_freq[k] -= 1
                 if self.doc_freq[k] <= 0:
                     del self.doc_freq[k]
+            for k in st.post_keys:
                 ids = self.postings.get(k)
                 if ids is not None:
                     ids.discard(sid)
@@ -256,11 +261,12 @@ class StoryIndex:
         ranked: Counter[int] = Counter()
         lo = hi = None
         if feats.published is not None:
-            lo, hi = _naive(feats.published) - cfg.window, _naive(feats.published) + cfg.window
+            reach = max(cfg.window, cfg.dated_window)
+            lo, hi = _naive(feats.published) - reach, _naive(feats.published) + reach
         if lo is not None and hi is not None:
             # rarest keys first; a key held by very many stories (Nvidia in a busy week) only adds its
             # newest stories once rarer keys found some: what shares only it is weak evidence anyway
-            for k in sorted(_specific_keys(feats), key=lambda k: self.doc_freq.get(k, 0)):
+            for k in sorted(_posting_keys(feats), key=lambda k: len(self.postings.get(k, ()))):
                 posting = self.postings.get(k)
                 if not posting:
                     continue
@@ -294,6 +300,20 @@ def _newest(members: list[ItemFeatures], max_members: int, lead: ItemFeatures) -
     ms = sorted(members, key=lambda m: _naive(m.published) if m.published else datetime.min, reverse=True)
     keep = ms[: max_members * 2 - 1]
     return tuple(keep if lead in keep else [lead, *keep])
+
+
+# Fingerprint facts that find candidate stories besides entities: a story of the same day, amount, quantity
+# or concept is worth scoring even when the two reports name different entities (an Arabic report without
+# the agency's name, an English one without the company's).
+_POSTING_KINDS = ("num:", "pct:", "qty:", "date:", "term:")
+
+
+def _posting_keys(f: ItemFeatures) -> set[str]:
+    keys = _specific_keys(f) | {t for t in f.fingerprint.tokens if t.startswith(_POSTING_KINDS)}
+    day = event_day(f)
+    if day is not None:
+        keys.add("day:" + day.isoformat())
+    return keys
 
 
 def _specific_keys(f: ItemFeatures) -> set[str]:

@@ -130,6 +130,8 @@ class StoryCandidate:
 @dataclass(frozen=True, slots=True)
 class ClusterConfig:
     window: timedelta = timedelta(hours=72)
+    # a report that dates the event (resolved day) to a member's day may join up to this late, at ``base``
+    dated_window: timedelta = timedelta(days=7)
     base: float = 0.40  # fingerprint score needed on the same day
     ramp: float = 0.30  # added linearly from 24 h to the window edge
     min_shared: float = 2.0  # absolute shared weight (e.g. one model code, or two specific facts)
@@ -425,7 +427,8 @@ def decide(
                 )
                 if best is None or d.score > best.score:
                     best = d
-        if not in_window or gap is None:
+        dated = prepared_item.kinds["day"]
+        if gap is None or not (in_window or (dated and gap <= cfg.dated_window)):
             continue
         # 2. fingerprint score against lead + most recent members
         hours = gap.total_seconds() / 3600
@@ -442,11 +445,16 @@ def decide(
                 pm = _prepare(m, weights)
                 if prepared is not None:
                     prepared[m.key] = pm
+            # a report dating the event to the member's day re-tells it, however late it comes: no ramp
+            same_day = bool(dated & pm.kinds["day"])
+            if not (in_window or same_day):
+                continue
+            need = cfg.base if same_day else threshold
             score, shared, expl = _pair(prepared_item, pm, cfg)
-            if score >= threshold and shared >= cfg.min_shared:
+            if score >= need and shared >= cfg.min_shared:
                 d = Decision(
                     story.story_id,
-                    f"fingerprint {score:.2f} ≥ {threshold:.2f} with {m.key} ({hours:.0f} h): {expl}",
+                    f"fingerprint {score:.2f} ≥ {need:.2f} with {m.key} ({hours:.0f} h): {expl}",
                     score,
                 )
                 if best is None or d.score > best.score:
