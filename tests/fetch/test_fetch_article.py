@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import math
+import threading
 from collections.abc import Callable
 
-from bot.fetch import Fetcher
-from bot.fetch.article import ArticleCache, fetch_article_text
+import pytest
+
+from bot.fetch import Fetcher, article
+from bot.fetch.article import RICH_BYTES, ArticleCache, ArticleLimits, fetch_article_text
 from tests.fakes.feedserver import FeedServer, Reply
+from tests.fetch.support import RecordingSleep
 
 # Written for this test: a page with navigation and footer noise around one story.
 STORY = (
@@ -75,3 +80,69 @@ async def test_cache_is_bounded_lru(server: FeedServer, make_fetcher: Callable[.
     assert len(cache) == 2 and server.url("/a") in cache and server.url("/b") not in cache
     await fetch_article_text(fetcher, server.url("/b"), cache=cache)
     assert len(server.requests_for("/b")) == 2 and len(server.requests_for("/a")) == 1
+
+
+# -- what one article page may cost (issue 13, item 4) -------------------------------------------------------
+
+
+async def test_a_page_that_never_answers_costs_one_short_attempt(
+    server: FeedServer, fetcher: Fetcher, sleep: RecordingSleep
+) -> None:
+    server.route("/hang", Reply(delay=math.inf))
+    limits = ArticleLimits(timeout=0.3)
+    assert fetcher.settings.retries == 2, "feeds keep their retries"
+    assert await fetch_article_text(fetcher, server.url("/hang"), cache=ArticleCache(), limits=limits) is None
+    assert len(server.requests_for("/hang")) == 1, "an article page is never retried"
+    assert sleep.calls == [], "no backoff either"
+
+
+async def test_a_page_over_the_article_cap_is_refused_and_never_extracted(
+    server: FeedServer, fetcher: Fetcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    extracted: list[int] = []
+    monkeypatch.setattr(article, "_extract", lambda body, *_: extracted.append(len(body)))
+    monkeypatch.setattr(article, "_extract_plain", lambda body, *_: extracted.append(len(body)))
+    big = PAGE + b"<!--" + b"x" * (3 * 1024 * 1024) + b"-->"
+    server.route("/declared", Reply(body=big, headers={"Content-Type": "text/html"}))
+    server.route("/chunked", Reply(body=big, headers={"Content-Type": "text/html"}, content_length=False))
+    assert fetcher.settings.max_bytes == 10 * 1024 * 1024, "the feed cap is far above the page"
+    for path in ("/declared", "/chunked"):
+        assert await fetch_article_text(fetcher, server.url(path), cache=ArticleCache()) is None
+    assert extracted == []
+
+
+async def test_a_large_page_is_read_by_the_cheap_extractor(
+    server: FeedServer, fetcher: Fetcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above 512 KiB trafilatura is not used (its cost grows faster than the page); the text is still found."""
+
+    def no_trafilatura(*_: object, **__: object) -> str:
+        raise AssertionError("trafilatura must not see a large page")
+
+    monkeypatch.setattr(article.trafilatura, "extract", no_trafilatura)
+    filler = "<table>" + "<tr><td>cell</td><td>1,234</td></tr>" * 40_000 + "</table>"
+    page = PAGE.replace(b"</article>", f"</article>{filler}".encode())
+    assert RICH_BYTES < len(page) < ArticleLimits().max_bytes
+    server.route("/big", Reply(body=page, headers={"Content-Type": "text/html; charset=utf-8"}))
+    text = await fetch_article_text(fetcher, server.url("/big"), cache=ArticleCache())
+    assert text is not None and STORY in text and SECOND in text
+    assert "Sport" not in text and "newsletter" not in text, "navigation and footer are left out"
+
+
+async def test_an_extraction_that_runs_too_long_is_given_up(
+    server: FeedServer, fetcher: Fetcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+
+    def stuck(body: bytes, charset: str | None, url: str) -> str | None:
+        release.wait(30)
+        return "too late"
+
+    monkeypatch.setattr(article, "_extract", stuck)
+    server.route("/story", Reply(body=PAGE, headers={"Content-Type": "text/html"}))
+    limits = ArticleLimits(extract_timeout=0.2)
+    try:
+        text = await fetch_article_text(fetcher, server.url("/story"), cache=ArticleCache(), limits=limits)
+        assert text is None and not release.is_set(), "the caller gave up while the extraction still ran"
+    finally:
+        release.set()
