@@ -32,6 +32,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -77,8 +78,8 @@ class TelegramSettings:
     link_previews: bool = False
     admin_cache_seconds: float = 60.0
     drop_pending_updates: bool = False
-    reply_max_wait: float = 3.0  # an answer that would wait longer for its chat's pacing is dropped
-    chat_backlog: int = 8  # updates of one chat waiting behind the one being handled; more are dropped
+    reply_max_wait: float = 3.0  # seconds from a command's arrival to its answer; a later answer is dropped
+    chat_backlog: int = 16  # updates of one chat waiting behind the one being handled; more are dropped
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> TelegramSettings | None:
@@ -111,7 +112,7 @@ class TelegramAdapter:
         self.settings = settings
         self.core = core
         self.limiter = limiter or CommandLimiter()
-        self.updates = ChatUpdateProcessor(backlog=settings.chat_backlog)
+        self.updates = ChatUpdateProcessor(backlog=settings.chat_backlog, gate=self._gate)
         api = settings.api_url.rstrip("/")
         builder = Application.builder().token(settings.token).base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
         builder = builder.concurrent_updates(self.updates)
@@ -221,12 +222,11 @@ class TelegramAdapter:
         user = update.effective_user
         lang = labels.language(user.language_code if user else None)
         target = str(chat.id)
-        if not await self._admitted(target, str(user.id if user else chat.id), parsed.command, lang):
-            return
+        deadline = self.updates.received(update) + self.settings.reply_max_wait
 
         problem = cap_problem(parsed.raw_args)
         if problem:
-            await self._say(target, labels.message(lang, problem, max_bytes=1024, max_args=20), lang)
+            await self._say(target, labels.message(lang, problem, max_bytes=1024, max_args=20), lang, deadline)
             return
         args = split_args(parsed.raw_args)
         is_admin = self._admin_check(chat, message, user)
@@ -237,13 +237,13 @@ class TelegramAdapter:
             if chat.type != ChatType.PRIVATE:
                 if parsed.command in ADMIN_COMMANDS:
                     text = labels.message(lang, "target_private_only", command=parsed.command)
-                    await self._say(target, text, lang)
+                    await self._say(target, text, lang, deadline)
                     return
             else:
                 assert user is not None
                 resolved = await self._resolve_target(args[0], user, lang)
                 if isinstance(resolved, str):
-                    await self._say(target, resolved, lang)
+                    await self._say(target, resolved, lang, deadline)
                     return
                 extra.update(target_title=resolved.title or args[0], target_type=str(resolved.type))
                 about, args = str(resolved.id), args[1:]
@@ -261,8 +261,13 @@ class TelegramAdapter:
             is_admin=is_admin,
             extra=extra,
         )
+        queued = time.monotonic() - self.updates.received(update)
+        if queued >= self.settings.reply_max_wait:  # waited too long behind this chat's earlier commands
+            log.info("telegram: /%s in chat %s dropped: its answer would come too late", parsed.command, target)
+            return
         reply = await self._ask_core(invocation, lang)
-        await self._send(target, reply)
+        # The core's own time is not held against the answer (a chart takes a moment); waiting in line is.
+        await self._send(target, reply, time.monotonic() + self.settings.reply_max_wait - queued)
 
     async def _on_callback(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -275,11 +280,6 @@ class TelegramAdapter:
         lang = labels.language(query.from_user.language_code)
         if chat_type not in _KNOWN_CHATS or query.data is None:
             await self._answer(query.answer())
-            return
-        verdict = self.limiter.check(str(chat_id), str(query.from_user.id))
-        if verdict is not Admission.ADMIT:
-            slow = core_text(lang, "slow_down") if verdict is Admission.WARN else None
-            await self._answer(query.answer(slow, show_alert=bool(slow)))
             return
         # In a private chat the presser owns the chat; in a group or channel, ask Telegram. A button about a
         # channel (shown in the private chat that manages it) acts there, for an administrator of it only.
@@ -302,6 +302,7 @@ class TelegramAdapter:
             callback_data=query.data,  # untouched: the core verifies its signature
             extra={"message_id": message.message_id} if message is not None else {},
         )
+        queued = time.monotonic() - self.updates.received(update)
         reply = await self._ask_core(invocation, lang)
         # A refusal ("admins only", a forged or stale button) is a toast for the one who pressed: it must not
         # replace the message the button sits under, nor notify the whole chat.
@@ -313,7 +314,7 @@ class TelegramAdapter:
         try:
             # Pagination and settings keyboards replace the message they sit under, unless the core says not.
             in_place = str(message.message_id) if message is not None and reply.extra.get("edit", True) else ""
-            wait = self.settings.reply_max_wait
+            wait = max(0.05, self.settings.reply_max_wait - queued)
             if in_place and await self.notifier.edit_reply(target, in_place, reply, max_wait=wait):
                 return
             await send_with_patience(lambda: self.notifier.send_reply(target, reply, max_wait=wait), max_wait=wait)
@@ -322,11 +323,30 @@ class TelegramAdapter:
 
     # ---- helpers --------------------------------------------------------------------------------------
 
-    async def _admitted(self, target: str, user: str, command: str, lang: str) -> bool:
-        """The cooldown, before any other work: refused commands get one short "slow down", then silence."""
-        verdict = self.limiter.check(target, user, command)
+    async def _gate(self, update: object) -> bool:
+        """The cooldown, before an update joins its chat's queue: commands for us and button presses spend the
+        user's and the chat's tokens; a refused one gets one short "slow down" (a toast for a button), then
+        silence. Everything else passes (and is ignored by the handlers)."""
+        if not isinstance(update, Update):
+            return True
+        query = update.callback_query
+        if query is not None:
+            chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+            verdict = self.limiter.check(str(chat_id), str(query.from_user.id))
+            if verdict is not Admission.ADMIT:
+                lang = labels.language(query.from_user.language_code)
+                slow = core_text(lang, "slow_down") if verdict is Admission.WARN else None
+                await self._answer(query.answer(slow, show_alert=bool(slow)))
+            return verdict is Admission.ADMIT
+        message, chat = update.effective_message, update.effective_chat
+        parsed = parse_command(message.text) if message is not None else None
+        if chat is None or parsed is None or (parsed.bot and parsed.bot.lower() != self.username.lower()):
+            return True
+        user = update.effective_user
+        verdict = self.limiter.check(str(chat.id), str(user.id if user else chat.id), parsed.command)
         if verdict is Admission.WARN:
-            await self._say(target, core_text(lang, "slow_down"), lang)
+            lang = labels.language(user.language_code if user else None)
+            await self._say(str(chat.id), core_text(lang, "slow_down"), lang)
         return verdict is Admission.ADMIT
 
     def _admin_check(self, chat: Chat, message: Message, user: User | None) -> Callable[[], Awaitable[bool]]:
@@ -366,15 +386,20 @@ class TelegramAdapter:
             log.exception("command %r failed in chat %s", invocation.command, invocation.chat_id)
             return Reply(text=labels.message(lang, "error"), language=lang, error=True)
 
-    async def _send(self, target: str, reply: Reply) -> None:
-        wait = self.settings.reply_max_wait
+    async def _send(self, target: str, reply: Reply, deadline: float | None = None) -> None:
+        """Answer a command; an answer that cannot go out by ``deadline`` (default: ``reply_max_wait`` from
+        now) for the chat's send pacing is dropped, never queued behind a flood."""
+        wait = self.settings.reply_max_wait if deadline is None else deadline - time.monotonic()
+        if wait <= 0:
+            log.info("telegram: an answer in chat %s dropped: it would come too late", target)
+            return
         try:
             await send_with_patience(lambda: self.notifier.send_reply(target, reply, max_wait=wait), max_wait=wait)
         except DeliveryError as exc:
             log.warning("could not answer in chat %s: %s", target, exc)
 
-    async def _say(self, target: str, text: str, lang: str) -> None:
-        await self._send(target, Reply(text=text, language=lang, error=True))
+    async def _say(self, target: str, text: str, lang: str, deadline: float | None = None) -> None:
+        await self._send(target, Reply(text=text, language=lang, error=True), deadline)
 
     async def _answer(self, call: Awaitable[bool]) -> None:
         try:

@@ -4,9 +4,10 @@ python-telegram-bot handles one update at a time by default, so one chat's flood
 that chat's send pacing) held every other chat's commands. With this processor a chat's updates keep their
 order (a ``/subscribe`` then ``/unsubscribe`` are applied in that order) while other chats go on at once.
 
-A chat may have at most ``backlog`` updates waiting behind the one being handled; more are dropped at once
-(logged, counted in ``dropped``): a flood is not queued, it is refused. Commands that do get through still meet
-the per-user and per-chat cooldown (``bot.commands.limits``) before any work is done.
+Before an update joins its chat's queue it passes ``gate`` (the adapter's cooldown check, which answers "slow
+down" once): a flood is refused at the door, not queued. As a last resort a chat may have at most ``backlog``
+updates waiting behind the one being handled; more are dropped at once (logged, counted in ``dropped``).
+``received(update)`` tells a handler when its update arrived, so an answer can be given up once it is late.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Awaitable
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -34,23 +36,45 @@ def chat_of(update: object) -> int | None:
 
 
 class ChatUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = 256, *, backlog: int = 8) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int = 256,
+        *,
+        backlog: int = 16,
+        gate: Callable[[object], Awaitable[bool]] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self.backlog = backlog
+        self.gate = gate
         self.dropped = 0
+        self._clock = clock
         self._locks: dict[int, asyncio.Lock] = {}
         self._count: dict[int, int] = {}  # per chat: handled now + waiting
+        self._received: dict[int, float] = {}  # id(update) → when it arrived, while it is being processed
+
+    def received(self, update: object) -> float:
+        """When ``update`` reached the processor (now, for an update it does not know)."""
+        return self._received.get(id(update), self._clock())
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        self._received[id(update)] = self._clock()
+        try:
+            await self._process(update, coroutine)
+        finally:
+            del self._received[id(update)]
+
+    async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = chat_of(update)
         if chat is None:
             await coroutine
             return
-        if self._count.get(chat, 0) > self.backlog:
-            self.dropped += 1
+        if (self.gate is not None and not await self.gate(update)) or self._count.get(chat, 0) > self.backlog:
+            if self._count.get(chat, 0) > self.backlog:
+                self.dropped += 1
+                log.info("telegram: chat %s has %d updates waiting; one more dropped", chat, self.backlog)
             if inspect.iscoroutine(coroutine):
                 coroutine.close()  # never started: nothing to clean up
-            log.info("telegram: chat %s has %d updates waiting; one more dropped", chat, self.backlog)
             return
         self._count[chat] = self._count.get(chat, 0) + 1
         lock = self._locks.setdefault(chat, asyncio.Lock())
