@@ -10,6 +10,12 @@ from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
 
+# Lengths the code writes up to (``bot.normalize`` and ``bot.stories.urls`` cap what they produce at these,
+# and a test holds them equal): one place, so that the schema and the code cannot disagree again.
+URL_MAX = 8192  # a link or canonical URL; anything longer is not an article URL (data: blobs)
+IDENTITY_MAX = 512  # an item's identity within its feed (``bot.normalize``)
+DELIVERY_KEY_MAX = 128  # "story:<id>", "digest:<period>", "disabled:<feed id>:<hour>", "trend:…"
+
 
 class Feed(SQLModel, table=True):
     __tablename__ = "feeds"
@@ -41,17 +47,18 @@ class ItemRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("feed_id", "identity", name="uq_items_feed_identity"),
         Index("ix_items_published", "published"),
-        Index("ix_items_canonical_url", "canonical_url"),
+        # Equality only, and values up to URL_MAX: a B-tree entry holds about 2,700 bytes, a hash entry any.
+        Index("ix_items_canonical_url", "canonical_url", postgresql_using="hash"),
         Index("ix_items_content_hash", "content_hash"),
         Index("ix_items_feed_published", "feed_id", "published"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     feed_id: str = Field(foreign_key="feeds.id", max_length=64, ondelete="CASCADE")
-    identity: str = Field(max_length=512)
+    identity: str = Field(max_length=IDENTITY_MAX)
     guid: str | None = Field(default=None, sa_column=Column(Text))
     url: str | None = Field(default=None, sa_column=Column(Text))
-    canonical_url: str | None = Field(default=None, max_length=2048)
+    canonical_url: str | None = Field(default=None, max_length=URL_MAX)
     source_url: str | None = Field(default=None, sa_column=Column(Text))
     source_name: str | None = Field(default=None, sa_column=Column(Text))
     title: str = Field(sa_column=Column(Text, nullable=False))
@@ -187,7 +194,7 @@ class Delivery(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     subscription_id: int = Field(foreign_key="subscriptions.id", ondelete="CASCADE")
     story_id: int | None = Field(default=None, foreign_key="stories.id", index=True, ondelete="SET NULL")
-    key: str = Field(max_length=64)  # "story:<id>" or "digest:<period>"
+    key: str = Field(max_length=DELIVERY_KEY_MAX)  # "story:<id>", "digest:<period>", "disabled:…", "trend:…"
     kind: str = Field(default="alert", max_length=16)  # alert | digest | notice
     status: str = Field(default="pending", max_length=16)  # pending | sending | sent | failed | cancelled
     needs_edit: bool = False  # sent, and the story changed since: edit the message

@@ -7,6 +7,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import storage.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage.migrations import compare_type
 
 target_metadata = SQLModel.metadata
 
@@ -18,6 +19,7 @@ def run() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=compare_type,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 
 from storage import repositories as repo
 from storage.db import session, upgrade
+from storage.migrations import compare_type
 from storage.tables import ItemRow
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -41,7 +42,7 @@ def _feeds(engine: Engine, *ids: str) -> None:
 def test_migrations_match_the_models_and_are_idempotent(engine: Engine) -> None:
     upgrade(engine)  # a second upgrade is a no-op
     with engine.connect() as c:
-        diff = compare_metadata(MigrationContext.configure(c), SQLModel.metadata)
+        diff = compare_metadata(MigrationContext.configure(c, opts={"compare_type": compare_type}), SQLModel.metadata)
     assert diff == []
     names = set(inspect(engine).get_table_names())
     assert {"feeds", "items", "matches", "match_topics", "alembic_version"} <= names
