@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.config import FeedsFile
+from bot.deliver.caps import AlertCaps, Folds, alerts_this_hour, flood_reason, notify_operators, priority
 from bot.deliver.route import StoryFacts, route
 from bot.normalize import Item
 from bot.stories.assign import Assigner, StoryIndex, refresh_story
@@ -46,6 +47,7 @@ class StoredBatch:
     alerts: list[Alertable] = field(default_factory=list)
     new_stories: int = 0
     grown_stories: set[int] = field(default_factory=set)  # existing stories that gained or changed a member
+    flood: str | None = None  # far more new items than the feed's history: why (flagged to the operators)
 
 
 @dataclass(frozen=True)
@@ -231,12 +233,13 @@ def _transaction(engine: Engine, jobs: Sequence[StoreJob], config: FeedsFile, in
         try:
             assigner = Assigner(s, index, jobs[0].now)
             _prefetch_copies(assigner, jobs)
-            outbox = _Outbox(s)
+            outbox = _Outbox(s, AlertCaps.from_settings(config.settings))
             polled: list[repo.PolledFeed] = []
             out = [_store_job(s, job, assigner, outbox, config, polled) for job in jobs]
             assigner.flush()
             repo.mark_polled_many(s, polled)
             outbox.mark_changed(jobs[-1].now)
+            outbox.write_summaries(jobs[-1].now)
             s.commit()
             return out
         except BaseException:
@@ -317,33 +320,77 @@ def _store_job(
             if not job.first_poll and row.published >= oldest_alert:
                 assert row.id is not None
                 batch.alerts.append(Alertable(row.id, by_identity[row.identity], c, assignment.story_id))
-        outbox.enqueue(batch, now)
+        if not job.first_poll:
+            batch.flood = _flag_flood(s, job, batch.new, config)
+        outbox.enqueue(batch, now, job.feed_id, (job.polled.title if job.polled else None) or job.feed_id)
     if job.polled is not None:  # written with the batch, in one statement
         p = job.polled
         polled.append(repo.PolledFeed(job.feed_id, now, p.interval, p.etag, p.last_modified, p.new_url, p.title))
     return batch
 
 
-class _Outbox:
-    """The outbox rows are written in the transaction that decided the alerts: none is lost in between."""
+def _flag_flood(s: Session, job: StoreJob, new: int, config: FeedsFile) -> str | None:
+    """A poll with far more new items than the feed's history: logged and told to the operators."""
+    reason = flood_reason(s, job.feed_id, new, AlertCaps.from_settings(config.settings))
+    if reason is None:
+        return None
+    log.warning("feed %s floods: %s", job.feed_id, reason)
+    if config.settings.admin_chats:
+        text = (
+            f"Raqib: the feed {job.feed_id} brought {reason}. Its alerts are capped at "
+            f"{config.settings.alerts_per_feed_poll} per chat and poll; if it republished its archive, consider "
+            "disabling it (enabled: false in feeds.yaml)."
+        )
+        key = f"flood:{job.feed_id}:{job.now:%Y%m%d%H}"
+        notify_operators(s, config.settings.admin_chats, key, text, job.now)
+    return reason
 
-    def __init__(self, s: Session) -> None:
+
+class _Outbox:
+    """The outbox rows are written in the transaction that decided the alerts: none is lost in between.
+
+    Alert caps (``bot.deliver.caps``): per chat, one feed's poll alerts at most ``per_feed_poll`` stories (the
+    most important first) and a chat at most ``per_chat_hour`` an hour; the stories beyond are folded into one
+    summary per chat, written at the end of the transaction."""
+
+    def __init__(self, s: Session, caps: AlertCaps | None = None) -> None:
         self.s = s
+        self.caps = caps or AlertCaps()
         self._subscriptions: list[Any] | None = None
         self._changed: set[int] = set()
+        self._hour: dict[int, int] = {}  # alerts queued per chat in the last hour, counted on as we queue
+        self._folds = Folds()
 
-    def enqueue(self, batch: StoredBatch, now: datetime) -> None:
+    def enqueue(self, batch: StoredBatch, now: datetime, feed_id: str = "", feed_name: str = "") -> None:
         if batch.alerts:
             if self._subscriptions is None:  # read once per transaction
                 self._subscriptions = subs.list_subscriptions(self.s, active_only=True)
-            for alert in batch.alerts:
+            routed = []
+            for alert in sorted(batch.alerts, key=priority):
                 c, item = alert.match, alert.item
                 facts = StoryFacts(frozenset(c.topics), item.language, float(c.score), f"{item.title}\n{item.text}")
-                wanted = route(self._subscriptions, facts)
+                routed.append((alert, route(self._subscriptions, facts)))
+            chats = {sid for _, wanted in routed for sid in wanted} - self._hour.keys()
+            if chats:
+                self._hour.update(alerts_this_hour(self.s, chats, now))
+            this_poll: dict[int, int] = {}
+            for alert, wanted in routed:
+                send = []
+                for sid in wanted:
+                    if this_poll.get(sid, 0) < self.caps.per_feed_poll and self._hour[sid] < self.caps.per_chat_hour:
+                        send.append(sid)
+                        this_poll[sid] = this_poll.get(sid, 0) + 1
+                        self._hour[sid] += 1
+                    else:
+                        self._folds.add(sid, feed_id, feed_name or feed_id)
                 subs.enqueue(
-                    self.s, wanted, story_id=alert.story_id, key=f"story:{alert.story_id}", kind="alert", now=now
+                    self.s, send, story_id=alert.story_id, key=f"story:{alert.story_id}", kind="alert", now=now
                 )
         self._changed |= batch.grown_stories
+
+    def write_summaries(self, now: datetime) -> None:
+        if self._folds:
+            self._folds.write(self.s, now)
 
     def mark_changed(self, now: datetime) -> None:
         """Sent alerts of every story the transaction grew get edited (one statement for the batch)."""

@@ -15,7 +15,8 @@ answers a repeat (within minutes) with the message already posted. The window is
 platform's answer and our commit (milliseconds); the crash test (tests/service/test_crash.py) kills
 ``raqib run`` inside it on purpose and checks that every duplicate is a flagged row.
 
-Clocks. A never-tried row is due whatever its ``next_attempt`` says, and a lease or retry time beyond the
+Clocks. A never-tried row is due whatever its ``next_attempt`` says (except a summary of the alert caps, held
+until its time on purpose: ``bot.deliver.caps``), and a lease or retry time beyond the
 longest we ever set means the wall clock went back: both count as due, so a backward clock jump does not
 hold the outbox back. Rows in flight in this process are never swept, so a forward jump cannot make this
 worker send its own in-flight row again.
@@ -50,6 +51,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
+from bot.deliver.caps import SUMMARY, summary_text
 from bot.deliver.groupwrite import GroupWriter
 from bot.deliver.model import (
     AlertView,
@@ -184,7 +186,8 @@ class Dispatcher:
                     col(Subscription.paused).is_(False),
                     or_(
                         col(Delivery.next_attempt) <= now,
-                        Delivery.attempts == 0,
+                        # a summary is held on purpose until its time (bot.deliver.caps): not "never tried"
+                        (Delivery.attempts == 0) & (Delivery.kind != SUMMARY),
                         col(Delivery.next_attempt) > horizon,
                     ),
                     or_(
@@ -393,6 +396,9 @@ class Dispatcher:
                 from bot.digest.deliver import reply_from_payload
 
                 return sub, None, reply_from_payload(s, sub, row.payload)
+            if row.kind == SUMMARY:  # stories folded by the alert caps, in the chat's language
+                language = sub.interface_language
+                return sub, None, Reply(text=summary_text(row.payload, language), language=language)
             if row.kind != "alert":
                 payload = json.loads(row.payload or "{}")
                 return sub, None, Reply(text=payload.get("text", ""), language=sub.interface_language)

@@ -1,0 +1,225 @@
+"""Alert caps: how much one feed's poll, or one hour, may send one chat; the rest folded into one summary.
+
+A feed that republishes its archive with fresh GUIDs (hundreds of relevant "new" items at once) must not post
+hundreds of alerts in a chat. Per chat, one feed's poll alerts at most ``per_feed_poll`` stories — the most
+severe, best-scored and newest first — and the chat gets at most ``per_chat_hour`` alerts an hour (counted on
+the outbox). Every story beyond is still stored, still in ``/latest`` and in the digest; instead of its alert
+the chat gets one summary message ("…and 97 more stories from X — see /latest or the digest", in the chat's
+language), rendered when it is sent.
+
+Summaries are themselves bounded: a chat has at most one summary waiting; stories folded while it waits are
+added to it; and a summary is held until an hour after the chat's previous one was sent (the dispatcher does
+not send a ``summary`` row before its ``next_attempt``), so a feed that floods every poll costs a chat at most
+one summary an hour. An outbox row that the dispatcher already claimed is never changed: the next folds start
+a new summary.
+
+A poll bringing far more new items than the feed's own history (at least ``flood_min_new``, and
+``flood_factor`` times its mean per poll so far, the first poll's backlog counting as one poll) is flagged to
+the operators: a log warning and a notice to ``admin_chats``, once per feed and hour.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from storage import repositories as repo
+from storage import subscriptions as subs
+from storage.tables import Delivery
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.pipeline import Alertable
+
+log = logging.getLogger("raqib.deliver")
+
+SUMMARY = "summary"  # the outbox kind of a summary row
+HOUR = timedelta(hours=1)
+_RANK = {"critical": 0, "high": 1, "normal": 2}
+NAME_CHARS = 80  # of a feed's name in a summary: the name came from the feed
+
+
+@dataclass(frozen=True)
+class AlertCaps:
+    per_feed_poll: int = 5
+    per_chat_hour: int = 30
+    flood_min_new: int = 50
+    flood_factor: float = 5.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AlertCaps:
+        return cls(
+            per_feed_poll=settings.alerts_per_feed_poll,
+            per_chat_hour=settings.alerts_per_chat_hour,
+            flood_min_new=settings.flood_min_new,
+            flood_factor=settings.flood_factor,
+        )
+
+
+def priority(alert: Alertable) -> tuple[int, float, float]:
+    """Sort key: the most severe first, then the best scored, then the newest."""
+    c = alert.match
+    return (_RANK.get(getattr(c, "severity", None) or "normal", 3), -float(c.score), -alert.item.published.timestamp())
+
+
+def alerts_this_hour(s: Session, subscription_ids: Iterable[int], now: datetime) -> dict[int, int]:
+    """Alert rows queued for each chat in the hour before ``now`` (one grouped query)."""
+    ids = sorted(set(subscription_ids))
+    counts = dict.fromkeys(ids, 0)
+    for start in range(0, len(ids), 500):
+        stmt = (
+            select(Delivery.subscription_id, func.count())
+            .where(
+                col(Delivery.subscription_id).in_(ids[start : start + 500]),
+                Delivery.kind == "alert",
+                col(Delivery.created_at) >= now - HOUR,
+            )
+            .group_by(col(Delivery.subscription_id))
+        )
+        counts.update({sid: int(n) for sid, n in s.exec(stmt).all()})
+    return counts
+
+
+class Folds:
+    """Stories each chat did not get an alert for in one transaction, by feed, until written as summaries."""
+
+    def __init__(self) -> None:
+        self._by_chat: dict[int, dict[str, list[Any]]] = {}
+
+    def add(self, subscription_id: int, feed_id: str, feed_name: str) -> None:
+        feeds = self._by_chat.setdefault(subscription_id, {})
+        entry = feeds.setdefault(feed_id, [feed_name[:NAME_CHARS], 0])
+        entry[1] += 1
+
+    def __bool__(self) -> bool:
+        return bool(self._by_chat)
+
+    def write(self, s: Session, now: datetime) -> int:
+        """One summary per chat: added to its waiting summary, or a new one (held an hour after the last)."""
+        for sid, feeds in self._by_chat.items():
+            _fold_into_summary(s, sid, {fid: (name, n) for fid, (name, n) in feeds.items()}, now)
+            log.info("chat %s: %d stories folded into a summary (alert caps)", sid, sum(n for _, n in feeds.values()))
+        written = len(self._by_chat)
+        self._by_chat.clear()
+        return written
+
+
+def _merge(payload: str | None, feeds: dict[str, tuple[str, int]]) -> str:
+    try:
+        old = json.loads(payload or "{}").get("feeds", [])
+    except (ValueError, AttributeError):
+        old = []
+    merged: dict[str, list[Any]] = {}
+    for entry in old:
+        if isinstance(entry, list) and len(entry) == 3:
+            merged[str(entry[0])] = [str(entry[1]), int(entry[2])]
+    for fid, (name, n) in feeds.items():
+        entry = merged.setdefault(fid, [name, 0])
+        entry[1] += n
+    return json.dumps({"feeds": [[fid, name, n] for fid, (name, n) in merged.items()]}, ensure_ascii=False)
+
+
+def _fold_into_summary(s: Session, subscription_id: int, feeds: dict[str, tuple[str, int]], now: datetime) -> None:
+    waiting = s.exec(
+        select(Delivery)
+        .where(
+            Delivery.subscription_id == subscription_id,
+            Delivery.kind == SUMMARY,
+            Delivery.status == "pending",
+            col(Delivery.lease_owner).is_(None),
+        )
+        .order_by(col(Delivery.id).desc())
+        .limit(1)
+    ).first()
+    if waiting is not None:
+        # Conditional: a dispatcher that claimed it meanwhile has read its payload; then start a new one.
+        changed = s.execute(
+            update(Delivery)
+            .where(col(Delivery.id) == waiting.id, Delivery.status == "pending", col(Delivery.lease_owner).is_(None))
+            .values(payload=_merge(waiting.payload, feeds))
+            .execution_options(synchronize_session=False)
+        )
+        if changed.rowcount:  # type: ignore[attr-defined]
+            return
+    last = s.exec(
+        select(func.max(func.coalesce(col(Delivery.sent_at), col(Delivery.created_at)))).where(
+            Delivery.subscription_id == subscription_id,
+            Delivery.kind == SUMMARY,
+            col(Delivery.created_at) >= now - 2 * HOUR,
+        )
+    ).one()
+    key = f"more:{now:%Y%m%dT%H%M%S%f}"
+    subs.enqueue(s, [subscription_id], story_id=None, key=key, kind=SUMMARY, now=now, payload=_merge(None, feeds))
+    if last is not None:
+        last = last if last.tzinfo is not None else last.replace(tzinfo=now.tzinfo)
+        if last + HOUR > now:
+            s.execute(
+                update(Delivery)
+                .where(Delivery.subscription_id == subscription_id, Delivery.key == key)
+                .values(next_attempt=last + HOUR)
+                .execution_options(synchronize_session=False)
+            )
+
+
+def summary_text(payload: str | None, language: str) -> str:
+    """The summary in the chat's language: the total, and the feeds by how many stories each had."""
+    from bot.commands.texts import text
+
+    try:
+        entries = json.loads(payload or "{}").get("feeds", [])
+    except (ValueError, AttributeError):
+        entries = []
+    feeds = sorted(
+        ((str(e[1]), int(e[2])) for e in entries if isinstance(e, list) and len(e) == 3),
+        key=lambda e: -e[1],
+    )
+    total = sum(n for _, n in feeds)
+    shown = [name for name, _ in feeds[:3]]
+    if len(feeds) > 3:
+        shown.append(text(language, "alerts_folded_others", count=len(feeds) - 3))
+    separator = "، " if language == "ar" else ", "
+    return text(language, "alerts_folded", count=total, sources=separator.join(shown) or "?")
+
+
+# -- floods: flagged to the operators ---------------------------------------------------------------------
+
+
+def flood_reason(s: Session, feed_id: str, new: int, caps: AlertCaps) -> str | None:
+    """Why this poll's ``new`` items are far above the feed's history, or None. Queries only when ``new`` is
+    at least ``flood_min_new`` (rare)."""
+    if new < caps.flood_min_new:
+        return None
+    feed = repo.get_feed(s, feed_id)
+    if feed is None or feed.polls < 1:
+        return None  # a first poll is a backlog, never a flood
+    before = repo.count_items(s, feed_id) - new
+    usual = before / feed.polls
+    if new < caps.flood_factor * usual:
+        return None
+    return f"{new} new items in one poll, against {usual:.1f} per poll so far ({feed.polls} polls)"
+
+
+def notify_operators(s: Session, admin_chats: Sequence[str], key: str, text: str, now: datetime) -> int:
+    """A notice to each operator chat (``settings.admin_chats``), once per ``key``; returns the rows added."""
+    if len(key) > 64:  # the outbox key column holds 64 characters
+        key = "op:" + hashlib.sha256(key.encode()).hexdigest()[:40]
+    ids = []
+    for ref in admin_chats:
+        platform, _, target = ref.partition(":")
+        sub = subs.get_subscription(s, platform, target)
+        if sub is None:
+            sub = subs.get_or_create(s, platform, target, now=now)
+            sub.topics = "__operator__"  # a notice-only chat: matches no topic
+            s.add(sub)
+            s.flush()
+        if sub.id is not None:
+            ids.append(sub.id)
+    return subs.enqueue(s, ids, story_id=None, key=key, kind="notice", now=now, payload=json.dumps({"text": text}))
