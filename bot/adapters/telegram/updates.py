@@ -52,17 +52,26 @@ class ChatUpdateProcessor(BaseUpdateProcessor):
         self._locks: dict[int, asyncio.Lock] = {}
         self._count: dict[int, int] = {}  # per chat: handled now + waiting
         self._received: dict[int, float] = {}  # id(update) → when it arrived, while it is being processed
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     def received(self, update: object) -> float:
         """When ``update`` reached the processor (now, for an update it does not know)."""
         return self._received.get(id(update), self._clock())
 
+    async def idle(self) -> None:
+        """Return when no update is being processed (at once if none is)."""
+        await self._idle.wait()
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         self._received[id(update)] = self._clock()
+        self._idle.clear()
         try:
             await self._process(update, coroutine)
         finally:
             del self._received[id(update)]
+            if not self._received:
+                self._idle.set()
 
     async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = chat_of(update)
