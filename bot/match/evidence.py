@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from bot.match.lexicon import OFFTOPIC_ID, VETO_ID, Entry, Lexicon, Pattern
+from bot.match.lexicon import OFFTOPIC_ID, SENSE_PREFIX, VETO_ID, Entry, Lexicon, Pattern
 from bot.match.normalizer import Normalized, normalize
 from bot.match.scanner import RECOGNIZER_ENTRIES, Hit, scan
 
@@ -145,7 +145,13 @@ class Evidence:
     @property
     def objects(self) -> bool:
         """Something an export control can bear on: strong chip evidence, a chip entity, counted chip words."""
-        return self.strong or self.chip_entity or ("chip_weak" in self.fields_by_role and self.chip_weak_supported)
+        return (
+            self.strong
+            or self.chip_entity
+            or ("chip_weak" in self.fields_by_role and self.chip_weak_supported)
+            # a mineral named beside a control word is the control's object, whatever its weight (graphite)
+            or any(e.kind == "material" and e.weight > 0 for e in self.entries.values())
+        )
 
 
 def is_control(e: Entry) -> bool:
@@ -158,18 +164,40 @@ def gather(lex: Lexicon, title: str, text: str) -> Evidence:
     ev = Evidence(title=title, hits=[])
     clear: list[FieldHit] = []
     ambiguous: list[FieldHit] = []
+    senses: dict[str, str] = {}  # sense pattern entry -> the first word of it found
     for fh in collect(lex, title, text):
         eid = fh.hit.pattern.entry
         if eid == VETO_ID:
             ev.notes.append(f"veto: '{fh.text}' in {fh.field} (another sense of the word)")
         elif eid == OFFTOPIC_ID:
             ev.offtopic.append(fh.text)
+        elif eid.startswith(SENSE_PREFIX):
+            senses.setdefault(eid, fh.text)
         elif fh.entry is not None:
             (ambiguous if fh.hit.pattern.ambiguous else clear).append(fh)
+    if senses:
+        clear = _disarmed(lex, senses, clear, ev.notes)
     ev.hits = clear + _confirmed(clear, ambiguous, ev.notes)
     _index(ev)
     _facts(ev)
     return ev
+
+
+def _is_domain(e: Entry) -> bool:
+    return e.role in ("strong", "chip") or (e.role == "entity" and e.kind in DOMAIN_KINDS and e.weight >= 1.0)
+
+
+def _disarmed(lex: Lexicon, senses: dict[str, str], clear: list[FieldHit], notes: list[str]) -> list[FieldHit]:
+    """Drop the words another field's context disarms (``semiconductor`` in a physics lesson, ``lithography``
+    in printmaking) unless other chip-domain evidence says the item is about the industry after all."""
+    disarmed = frozenset().union(*(lex.senses.get(eid, frozenset()) for eid in senses))
+    if any(fh.entry is not None and fh.entry.id not in disarmed and _is_domain(fh.entry) for fh in clear):
+        return clear
+    kept = [fh for fh in clear if fh.entry is None or fh.entry.id not in disarmed]
+    if len(kept) < len(clear):
+        sense, word = next(iter(senses.items()))
+        notes.append(f"{sense.removeprefix(SENSE_PREFIX)} context '{word}': {', '.join(sorted(disarmed))} not counted")
+    return kept
 
 
 def _confirmed(clear: list[FieldHit], ambiguous: list[FieldHit], notes: list[str]) -> list[FieldHit]:
@@ -181,7 +209,7 @@ def _confirmed(clear: list[FieldHit], ambiguous: list[FieldHit], notes: list[str
         e = fh.entry
         assert e is not None
         clear_ids.add(e.id)
-        if e.role in ("strong", "chip") or (e.role == "entity" and e.kind in DOMAIN_KINDS and e.weight >= 1.0):
+        if _is_domain(e):
             domain_clear = True
         elif e.role == "chip_weak":
             chip_word_fields.add(fh.field)

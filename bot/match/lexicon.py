@@ -63,6 +63,7 @@ _INFLECTED_KINDS = frozenset({"term", "regulation", "material"})
 _PLURAL_KINDS = frozenset({"chip", "memory", "term"})
 VETO_ID = "veto"
 OFFTOPIC_ID = "offtopic"
+SENSE_PREFIX = "sense:"  # pattern entries of another field's context (negatives.yaml ``senses``)
 
 
 class LexiconError(ValueError):
@@ -121,6 +122,8 @@ class Lexicon:
     automaton: Any  # ahocorasick.Automaton: padded key -> ((core length, pattern index), ...)
     with_variants: bool
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (variant key, reason)
+    # negatives.yaml ``senses``: pattern entry "sense:<id>" -> the entry ids that context disarms
+    senses: dict[str, frozenset[str]] = field(default_factory=dict)
     _topic_index: dict[str, str] = field(default_factory=dict)
     _entity_index: dict[str, str] = field(default_factory=dict)
 
@@ -428,6 +431,7 @@ def build_lexicon(
         b.add_aliases(str(eid), lists, where=f"lexicon extension aliases '{eid}'")
     b.add_context(VETO_ID, negatives.get("vetoes"), "negatives.vetoes")
     b.add_context(OFFTOPIC_ID, negatives.get("offtopic"), "negatives.offtopic")
+    senses = _add_senses(b, negatives.get("senses") or [])
     patterns, automaton = b.finish()
     topic_map, topic_index = _build_topics(topics.get("topics") or [])
     return Lexicon(
@@ -437,9 +441,29 @@ def build_lexicon(
         automaton=automaton,
         with_variants=with_variants,
         dropped=b.dropped,
+        senses=senses,
         _topic_index=topic_index,
         _entity_index=b.entity_index,
     )
+
+
+def _add_senses(b: _Builder, raw: Any) -> dict[str, frozenset[str]]:
+    """Another field's context (physics lessons, printmaking): its words, and the entries it disarms."""
+    if not isinstance(raw, list):
+        raise LexiconError("negatives.senses: expected a list")
+    out: dict[str, frozenset[str]] = {}
+    for i, sense in enumerate(raw):
+        where = f"negatives.senses[{i}]"
+        if not isinstance(sense, Mapping) or not isinstance(sense.get("id"), str):
+            raise LexiconError(f"{where}: expected a mapping with an id")
+        disarms = frozenset(_as_list(sense.get("disarms"), f"{where}.disarms"))
+        unknown = sorted(disarms - set(b.entries))
+        if unknown:
+            raise LexiconError(f"{where}: disarms unknown entries {unknown}")
+        eid = SENSE_PREFIX + sense["id"]
+        b.add_context(eid, sense.get("words"), f"{where}.words")
+        out[eid] = disarms
+    return out
 
 
 def _build_topics(raw_topics: Iterable[Any]) -> tuple[dict[str, Topic], dict[str, str]]:

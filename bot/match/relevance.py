@@ -69,8 +69,14 @@ def _entry_weight(ev: Evidence, eid: str) -> float:
     e = ev.entries[eid]
     weight = e.weight
     if e.role == "chip_weak":
-        weight = SUPPORTED_CHIP_WEAK if ev.chip_weak_supported else (0.0 if ev.offtopic else e.weight)
+        # Unsupported chip words count a little, except beside another sense's context (potato) and in a
+        # consumer item, where they are the product's parts (a graphics card review names its GPU).
+        weight = SUPPORTED_CHIP_WEAK if ev.chip_weak_supported else (0.0 if ev.offtopic or ev.consumer else e.weight)
     elif e.role in NO_EVIDENCE_ROLES:
+        weight = 0.0
+    elif e.role == "control" and not (ev.objects or ev.ai or (ev.side("us") and ev.side("china"))):
+        # Export licences for arms, a rice export ban: a control word counts only when it bears on chips,
+        # chipmaking equipment, minerals or AI, or is a move between the US and China.
         weight = 0.0
     if e.role == "entity":
         if ev.consumer:
@@ -108,9 +114,11 @@ def _rules(ev: Evidence, w: Weighing) -> None:
     if ev.ai and ev.country("china") and ev.country("us"):
         w.evidence += RIVALRY_BONUS
         w.reasons.append(f"rule: US + China + AI context (+{RIVALRY_BONUS})")
-    w.list_action = bool(ev.list_fields)
+    # A blacklist action is an Entity-List-style action when it bears on chips (an object) or is one of
+    # the US-China moves (both named); the EU's tax-haven and airline lists are neither.
+    w.list_action = bool(ev.list_fields) and (ev.objects or (ev.side("us") and ev.side("china")))
     generic_list = any(e.list_name for e in ev.entries.values())
-    if ev.list_fields and generic_list and not (ev.offtopic and not ev.objects):
+    if w.list_action and generic_list and not (ev.offtopic and not ev.objects):
         bonus = LIST_ACTION_BONUS * (TITLE_FACTOR if "title" in ev.list_fields else 1.0)
         w.evidence += bonus
         fields = "/".join(sorted(ev.list_fields))

@@ -73,7 +73,7 @@ def _swallows(outer: Hit, inner: Hit, lexicon: Lexicon | None) -> bool:
         return True
     oe, ie = lexicon.entries.get(o), lexicon.entries.get(i)
     if ie is None:
-        return oe is not None or o in ("veto", "offtopic")
+        return oe is not None or o in ("veto", "offtopic") or o.startswith("sense:")
     if ie.kind == "term":
         return True
     if oe is not None and oe.kind != "term":

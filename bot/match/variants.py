@@ -181,9 +181,14 @@ def _suffixed(word: str) -> Iterator[str]:
     """``word`` with each attached pronoun; ة (normalized to ه) is written ت before a suffix."""
     if len(word) < 3 or not _ARABIC_LETTER.match(word) or word.endswith(_CARRIES_PRONOUN):
         return
-    stem = word[:-1] + "ت" if word.endswith("ه") else word
+    if word.endswith("ه"):  # ة, folded to ه by the normalizer
+        for suffix in PRONOUN_SUFFIXES:
+            yield word[:-1] + "ت" + suffix
+        return
     for suffix in PRONOUN_SUFFIXES:
-        yield stem + suffix
+        # Not ه here: معالج + ه would read as معالجة "treatment", since the normalizer folds ة to ه.
+        if suffix != "ه":
+            yield word + suffix
 
 
 def suffix_variants(alias: str) -> dict[str, str]:
