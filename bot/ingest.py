@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert
@@ -235,7 +235,9 @@ def _transaction(engine: Engine, jobs: Sequence[StoreJob], config: FeedsFile, in
             _prefetch_copies(assigner, jobs)
             outbox = _Outbox(s, AlertCaps.from_settings(config.settings))
             polled: list[repo.PolledFeed] = []
-            out = [_store_job(s, job, assigner, outbox, config, polled) for job in jobs]
+            # Story decisions follow publication, not the order feeds answered in (see bot.stories.assign).
+            done = {i: _store_job(s, jobs[i], assigner, outbox, config, polled) for i in _publication_order(jobs)}
+            out = [done[i] for i in range(len(jobs))]
             assigner.flush()
             repo.mark_polled_many(s, polled)
             outbox.mark_changed(jobs[-1].now)
@@ -245,6 +247,21 @@ def _transaction(engine: Engine, jobs: Sequence[StoreJob], config: FeedsFile, in
         except BaseException:
             s.rollback()  # explicitly: the story cache listens for it and reloads
             raise
+
+
+def _publication_order(jobs: Sequence[StoreJob]) -> list[int]:
+    """Positions of ``jobs`` by their earliest item's published time, then feed id: a batch's stories do not
+    depend on which feed answered first."""
+
+    def key(i: int) -> tuple[datetime, str]:
+        times = [_naive_utc(it.published) for it in jobs[i].items if it.published is not None]
+        return (min(times) if times else _naive_utc(jobs[i].now), jobs[i].feed_id)
+
+    return sorted(range(len(jobs)), key=key)
+
+
+def _naive_utc(t: datetime) -> datetime:
+    return t if t.tzinfo is None else t.astimezone(UTC).replace(tzinfo=None)
 
 
 def _prefetch_copies(assigner: Assigner, jobs: Sequence[StoreJob]) -> None:
@@ -306,7 +323,11 @@ def _store_job(
                         assert row.id is not None
                         batch.alerts.append(Alertable(row.id, by_identity[row.identity], c, assignment.story_id))
             batch.relevant += c.relevant
-        relevant = [row for row in result.new if verdict[row.identity].relevant]
+        # oldest first (feeds list newest first): a story's first item is its earliest
+        relevant = sorted(
+            (row for row in result.new if verdict[row.identity].relevant),
+            key=lambda row: (_naive_utc(row.published), row.identity),
+        )
         for row in relevant:
             c = verdict[row.identity]
             batch.relevant += 1
