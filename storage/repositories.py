@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy import Text, bindparam, func, insert, or_, update
 from sqlmodel import Session, col, select
 
-from storage.tables import Feed, ItemRow, MatchEntity, MatchTopic, Story, StoryItem
+from storage.tables import URL_MAX, Feed, ItemRow, MatchEntity, MatchTopic, Story, StoryItem
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,30 @@ class StoreResult:
     unchanged: int
 
 
+def _key_of(value: str, limit: int) -> str:
+    """A stable stand-in within ``limit`` for a key too long to store: equal values keep equal keys."""
+    if len(value) <= limit:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_ITEM_BOUNDS = {c.name: c.type.length for c in ItemRow.__table__.columns if getattr(c.type, "length", None)}  # type: ignore[attr-defined]
+
+
+def _fit(row: Any) -> None:
+    """Hold a row to the schema's lengths before the database is asked (issue 13.3): a value too long must
+    never fail a feed's every poll. A canonical URL (a comparison key that canonicalization can make several
+    times longer than the link) becomes a bounded stand-in; anything else too long is a bug upstream
+    (``bot.normalize`` caps what feeds send), refused by name and length, never quoting the value."""
+    url = getattr(row, "canonical_url", None)
+    if url is not None and len(url) > URL_MAX:
+        row.canonical_url = _key_of(url, URL_MAX)  # compared for equality only (see bot.stories.assign)
+    for name, limit in _ITEM_BOUNDS.items():
+        value = getattr(row, name, None)
+        if isinstance(value, str) and len(value) > limit:
+            raise ValueError(f"items.{name}: {len(value)} characters, the column holds {limit}")
+
+
 def store_items(session: Session, feed_id: str, rows: Iterable[Any]) -> StoreResult:
     """Insert what is new; update what came back corrected. The unique (feed, identity) key decides.
 
@@ -148,6 +173,8 @@ def store_items(session: Session, feed_id: str, rows: Iterable[Any]) -> StoreRes
     rows = list(rows)
     if not rows:
         return StoreResult([], [], 0)
+    for row in rows:
+        _fit(row)
     identities = [r.identity for r in rows]
     known: dict[str, tuple[int, str]] = {}
     for chunk_start in range(0, len(identities), 500):

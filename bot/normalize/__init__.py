@@ -18,6 +18,17 @@ __all__ = ["Item", "normalize_entries", "script_language"]
 # Dates further in the future than this are clock errors or typos: we use the fetch time instead.
 _FUTURE_SLACK = timedelta(days=1)
 _EARLIEST = datetime(1995, 1, 1).astimezone()
+# What one entry may store (issue 13.3): far above any real entry, far below what a hostile feed can send.
+# A longer text is cut at a word with "…"; a longer link is no link (nothing that long is an article URL);
+# a longer GUID or link inside an identity is kept as a prefix and a hash, so identities stay distinct.
+URL_MAX = 8192  # = storage.tables.URL_MAX = bot.stories.urls._MAX_URL (a test holds them equal)
+IDENTITY_MAX = 512  # = storage.tables.IDENTITY_MAX
+TITLE_MAX = 1_000
+SOURCE_NAME_MAX = 200
+SUMMARY_MAX = 20_000
+CONTENT_MAX = 100_000
+GUID_MAX = 2_048
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -35,10 +46,27 @@ def script_language(text: str, default: str) -> str:
     return default
 
 
+def cap(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, at a word when one is near, marked with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", max(0, limit - 200), limit)
+    return text[: cut if cut > 0 else limit - 1].rstrip() + "…"
+
+
+def _key(value: str, limit: int) -> str:
+    """``value`` for an identity: itself when short, else a prefix and its SHA-256 (distinct, bounded, stable)."""
+    if len(value) <= limit:
+        return value
+    return value[: limit - 65] + "#" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _absolute(link: str | None, base: str) -> str | None:
     if not link:
         return None
     link = link.strip()
+    if len(link) > URL_MAX or _CONTROL.search(link):
+        return None  # a data: blob or a broken value, not a link to an article
     try:
         absolute = urljoin(base, link) if base.startswith(("http://", "https://")) else link
         parts = urlsplit(absolute)
@@ -46,7 +74,8 @@ def _absolute(link: str | None, base: str) -> str | None:
         return None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
-    return urlunsplit(parts)
+    absolute = urlunsplit(parts)
+    return absolute if len(absolute) <= URL_MAX else None
 
 
 def _hash(*texts: str) -> str:
@@ -70,25 +99,27 @@ def normalize_entries(
         if source_name and title.endswith(f" - {source_name}"):
             # Aggregators append the outlet to the headline ("… - Reuters"); it is the source, not news.
             title = title[: -len(source_name) - 3].rstrip()
-        summary = html_to_text(raw.summary_html)
-        content = html_to_text(raw.content_html)
+        title = cap(title, TITLE_MAX)
+        source_name = cap(source_name, SOURCE_NAME_MAX) if source_name else None
+        summary = cap(html_to_text(raw.summary_html), SUMMARY_MAX)
+        content = cap(html_to_text(raw.content_html), CONTENT_MAX)
         if content == summary:
             content = ""
         url = _absolute(raw.link, feed_url)
         content_hash = _hash(title, summary, content)
         if not (title or summary or content or url):
             continue  # nothing a person could read: not an item
-        if raw.guid:
-            guid = raw.guid.strip()
-            identity = "guid:" + guid[:400]
+        guid = _CONTROL.sub("", raw.guid).strip() if raw.guid else ""
+        if guid:
+            identity = "guid:" + _key(guid, 400)
             if guid in first_url_of_guid:
                 if first_url_of_guid[guid] == url or not url:
                     continue  # the same entry repeated
-                identity = f"guid:{guid[:200]}|{url[:200]}"
+                identity = f"guid:{_key(guid, 200)}|{_key(url, 200)}"
             else:
                 first_url_of_guid[guid] = url
         elif url:
-            identity = "url:" + url[:500]
+            identity = "url:" + _key(url, 500)
         else:
             identity = "hash:" + content_hash
         if identity in seen:
@@ -102,7 +133,7 @@ def normalize_entries(
             Item(
                 feed_id=feed_id,
                 identity=identity,
-                guid=raw.guid,
+                guid=cap(guid, GUID_MAX) if guid else None,
                 url=url,
                 title=title,
                 summary=summary,
