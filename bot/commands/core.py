@@ -41,6 +41,10 @@ MAX_LATEST = 20
 MAX_TERMS = 20
 MAX_REPLY_CHARS = 3500  # one Telegram message (4,096), two Discord ones: a reply never floods a chat
 MAX_NAME = 80  # a feed's title as shown in a reply (feeds choose their titles)
+# Commands that take real CPU (a digest draws a chart): at most HEAVY_SLOTS run at once, so a flood of them
+# waits for its turn instead of taking every worker thread the other chats' commands need.
+HEAVY = frozenset({"digest"})
+HEAVY_SLOTS = 2
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DigestFn = Callable[[Session, Subscription, datetime], Reply | None]
 
@@ -62,6 +66,7 @@ class Core:
         self.secret = secret
         self.clock = clock
         self.digest = digest
+        self._heavy = asyncio.Semaphore(HEAVY_SLOTS)
 
     # -- callback data: short (Telegram allows 64 bytes), signed so a forged button does nothing ----------
     def sign(self, payload: str) -> str:
@@ -75,7 +80,14 @@ class Core:
     # -- entry point ---------------------------------------------------------------------------------------
     async def handle(self, inv: Invocation) -> Reply:
         try:
-            reply = await asyncio.to_thread(self._handle, inv, await self._admin(inv))
+            # Only a command that changes something needs the platform asked (getChatMember costs a request).
+            asks = inv.command.lower() in ADMIN_COMMANDS or inv.callback_data is not None
+            is_admin = await self._admin(inv) if asks else False
+            if inv.command.lower() in HEAVY:
+                async with self._heavy:
+                    reply = await asyncio.to_thread(self._handle, inv, is_admin)
+            else:
+                reply = await asyncio.to_thread(self._handle, inv, is_admin)
         except Exception:
             log.exception("command /%s failed", inv.command)
             return Reply(text=text(self._lang_hint(inv), "error"), error=True, language=self._lang_hint(inv))
