@@ -280,10 +280,10 @@ class Core:
     def cmd_subscriptions(
         self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
     ) -> Reply:
-        if sub is None:
-            return Reply(text=text(lang, "not_subscribed"), language=lang)
+        watch, mute = (subs.terms(sub, "watch"), subs.terms(sub, "mute")) if sub else ([], [])
+        if sub is None or not (subs.follows_all(sub) or subs.topic_ids(sub) or watch):
+            return Reply(text=text(lang, "not_subscribed"), language=lang)  # settings alone are no subscription
         msg = text(lang, "subscriptions", **self._describe(sub, lang))
-        watch, mute = subs.terms(sub, "watch"), subs.terms(sub, "mute")
         if watch or mute:
             none = text(lang, "none")
             msg += "\n" + text(lang, "term_list", watch=", ".join(watch) or none, mute=", ".join(mute) or none)

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from bot.adapters.discord.bot import DiscordAdapter
 from bot.commands.core import HEAVY_SLOTS, MAX_REPLY_CHARS, Core
+from bot.commands.limits import CommandLimiter
 from bot.commands.texts import text
 from bot.deliver.model import Reply
 from storage import repositories as repo
@@ -56,7 +57,10 @@ async def discord_env(sqlite_engine: Engine) -> AsyncIterator[tuple[FakeDiscord,
     async with FakeDiscord() as fake:
         with fake.patched():
             core = Core(sqlite_engine, secret=b"discord-flood", digest=digest)
-            adapter = DiscordAdapter(core, token=BOT_TOKEN, test_guild_id=GUILD_ID, guild_ready_timeout=0.05)
+            limiter = CommandLimiter(clock=lambda: 0.0)  # no token comes back during a test, however slow
+            adapter = DiscordAdapter(
+                core, token=BOT_TOKEN, test_guild_id=GUILD_ID, guild_ready_timeout=0.05, limiter=limiter
+            )
             await adapter.start()
             try:
                 await asyncio.wait_for(adapter.ready.wait(), 10)

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from bot.adapters.telegram.app import TelegramAdapter, TelegramSettings
 from bot.commands.core import MAX_REPLY_CHARS, Core
+from bot.commands.limits import CommandLimiter
 from bot.commands.texts import text
 from storage import repositories as repo
 from storage import subscriptions as subs
@@ -31,9 +32,12 @@ QUIET_BOUND = 5.0  # seconds; the flood itself takes 30 s to send at the group's
 
 @pytest.fixture
 async def adapter(fake: FakeBotAPI, sqlite_engine: Engine) -> AsyncIterator[TelegramAdapter]:
-    # The default throttle and limiter: the real pacing and the real cooldown.
+    # The default throttle and the default cooldown; the cooldown's clock stands still so that no token comes
+    # back while a flood is being handled, however slow the machine.
     bot = TelegramAdapter(
-        TelegramSettings(token=TOKEN, api_url=fake.api_url, poll_timeout=5), Core(sqlite_engine, secret=b"flood")
+        TelegramSettings(token=TOKEN, api_url=fake.api_url, poll_timeout=5),
+        Core(sqlite_engine, secret=b"flood"),
+        limiter=CommandLimiter(clock=lambda: 0.0),
     )
     await bot.start()
     try:
