@@ -14,6 +14,8 @@ Rules (general, not per item):
 * A **response verb** (vow, retaliate, condemn, question; «تتوعد»، «تندد»، «ترد») makes the rest of its
   clause the *object* of the response: "China vows response to Entity List additions" is a response, not an
   addition. An action introduced as the response's instrument ("with a ban", «بحظر») still counts.
+* ``guidance`` (a government telling buyers to avoid a product) is not a rule (``restrict``) and not the
+  licence it may answer (``ease``): the same chip, a different act.
 * Classes are coarse and a word may belong to two (Arabic «توافق» is both "approve" and "agree"): a missed
   distinction costs less than a false conflict, which splits one event in two.
 * No action found → no ``act:`` token → no conflict (most feature-poor titles stay neutral).
@@ -150,6 +152,22 @@ ACTION_PATTERNS: Mapping[str, tuple[str, ...]] = {
         r"\b(?:violat\w*|breach\w*|smuggl\w*|arrest\w*|accus\w*|charged with|anti-?monopoly|antitrust)\b",
         _AR + r"(?:تحقيق|دعوى|غرامه|انتهاك|مخالفه|تهريب|اعتقال|اتهام|تهمه|احتكار)" + _END,
         _AR_VERB + r"(?:حقق|قاضي|نتهك|نتهكت|خالف|هرب|تهم)" + r"(?:ت|ون|ان)?(?!\w)",
+    ),
+    # a government steering buyers without a rule: "urges firms to avoid", «تحث الشركات على تجنب»
+    "guidance": (
+        r"\b(?:urg\w*|tell\w*|told|ask\w*|advis\w*|instruct\w*|discourag\w*|summon\w*)\b (?:[\w'-]+ ){0,4}?"
+        r"(?:companies|firms|businesses|buyers|operators|tech firms|tech companies|banks|carmakers|customers)\b",
+        r"\b(?:avoid\w*|shun\w*|not to (?:buy|use|purchase))\b",
+        r"\bwindow guidance\b",
+        _AR_VERB + r"(?:حث|طلب|نصح|دعت|استدع)" + r"\w* (?:\w+ ){0,2}?\w*(?:شركات|الشركات|المشترين|المشغلين)",
+        _AR + r"(?:تجنب|عدم شراء|عدم استخدام)" + _END,
+    ),
+    # a government taking over or seizing a company
+    "intervention": (
+        r"\b(?:take|takes|took|taken|taking|seiz\w*|assum\w*) (?:\w+ ){0,2}?control\b",
+        r"\b(?:nationali[sz]\w*|intervene\w*|intervention)\b",
+        _AR_VERB + r"(?:سيطر|تولى|تتولى|ستتولى)" + _END,
+        _AR + r"(?:السيطره|التدخل)" + _END,
     ),
     # statements about another event: vows, retaliation, condemnation, demands, threats, warnings
     "response": (

@@ -94,6 +94,7 @@ SPECIFIC_KINDS = frozenset({"code", "num", "pct", "date", "qty", "day"})
 # A day reference resolves to the event's day only this close to the published time (a weekday points back
 # up to six days; a date further off is background or a deadline, not the event).
 _DAY_BACK, _DAY_AHEAD = timedelta(days=10), timedelta(days=1)
+_FRESH_DAYS = 2  # a resolved day at most this far before publication can conflict with another
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,7 +306,11 @@ def _prepare(f: ItemFeatures, weights: Mapping[str, float] | None) -> _Prepared:
     w = _weights(f, weights)
     base = w if weights is None else _weights(f, None)
     kinds = {k: f.fingerprint.of_kind(k) for k in _CONFLICT_KINDS if k != "day"}
-    kinds["day"] = frozenset(k for k in w if k.startswith("day:"))
+    days = frozenset(k for k in w if k.startswith("day:"))
+    # only a fresh day (the event is this report's news) can contradict: a day well before publication
+    # may be background the first reference happens to name ("told on April 9", disclosed a week later)
+    kinds["day"] = days if _fresh(days, f) else frozenset()
+    kinds["dated"] = days
     return _Prepared(f, w, base, sum(w.values()), sum(base.values()), kinds)
 
 
@@ -347,6 +352,13 @@ def _pair(pa: _Prepared, pb: _Prepared, cfg: ClusterConfig) -> tuple[float, floa
     top = sorted(shared_keys, key=lambda k: -min(wa[k], wb[k]))[:5]
     expl = "shared " + ", ".join(top) + ("; " + ", ".join(notes) if notes else "")
     return max(score, 0.0), base_shared, expl
+
+
+def _fresh(days: frozenset[str], f: ItemFeatures) -> bool:
+    if not days or f.published is None:
+        return False
+    (day,) = days
+    return (f.published.date() - date.fromisoformat(day[4:])).days <= _FRESH_DAYS
 
 
 def _conflict(kind: str, ka: frozenset[str], kb: frozenset[str], cfg: ClusterConfig) -> float:
@@ -427,7 +439,7 @@ def decide(
                 )
                 if best is None or d.score > best.score:
                     best = d
-        dated = prepared_item.kinds["day"]
+        dated = prepared_item.kinds["dated"]
         if gap is None or not (in_window or (dated and gap <= cfg.dated_window)):
             continue
         # 2. fingerprint score against lead + most recent members
@@ -446,7 +458,7 @@ def decide(
                 if prepared is not None:
                     prepared[m.key] = pm
             # a report dating the event to the member's day re-tells it, however late it comes: no ramp
-            same_day = bool(dated & pm.kinds["day"])
+            same_day = bool(dated & pm.kinds["dated"])
             if not (in_window or same_day):
                 continue
             need = cfg.base if same_day else threshold

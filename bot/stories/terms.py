@@ -31,7 +31,7 @@ TERMS_FILE = Path(__file__).with_name("terms.yaml")
 DEFAULT_WEIGHT = 0.6
 
 _AR_CHAR = re.compile(r"[\u0600-\u06ff]")
-_AR_PREFIX = r"(?<!\w)(?:[وف]?(?:[بلك]|لل)?)"
+_AR_PREFIX = r"(?<!\w)(?P<pre>[وف]?(?:[بلك]|لل)?)"
 _AR_SUFFIX = r"(?:ها|هم|ه|ات|ين|ون|ان|يه|يا|ا)?(?!\w)"
 _EN_SUFFIX = r"(?:'s|’s|s|es)?(?![\w])"
 _DATELINE = re.compile(
@@ -78,6 +78,7 @@ def _compile(word: str, *, suffixes: bool = True) -> tuple[re.Pattern[str], bool
 def _load(path: Path = TERMS_FILE) -> tuple[tuple[_Pattern, ...], dict[str, float], tuple[_Pattern, ...]]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     governing = "|".join(re.escape(str(n)) for n in data.get("governing_nouns", ()))
+    ar_governing = "|".join(re.escape(normalize(str(n))) for n in data.get("ar_governing_nouns", ()))
     patterns: list[_Pattern] = []
     weights: dict[str, float] = {}
     for concept, spec in (data.get("terms") or {}).items():
@@ -92,6 +93,10 @@ def _load(path: Path = TERMS_FILE) -> tuple[tuple[_Pattern, ...], dict[str, floa
             actors.append(_Pattern(who, rx, orig))
         for adj in spec.get("adjectives", ()):
             rx = re.compile(rf"(?<![\w-]){re.escape(str(adj).lower())}\s+(?:{governing})s?\b")
+            actors.append(_Pattern(who, rx, False))
+        # Arabic adjectives follow their noun: «قاعدة أمريكية»، «السلطات الصينية»
+        for adj in spec.get("ar_adjectives", ()):
+            rx = re.compile(_AR_PREFIX + rf"(?:{ar_governing})\s+{re.escape(normalize(str(adj)))}(?!\w)")
             actors.append(_Pattern(who, rx, False))
     return tuple(patterns), weights, tuple(actors)
 
@@ -131,7 +136,7 @@ def actor(lead: str, clause_end: int | None = None) -> str | None:
         for m in p.regex.finditer(hay):
             if _adjective(hay, m.end()) or _PREPOSITION_BEFORE.search(hay[max(0, m.start() - 20) : m.start()].lower()):
                 continue
-            if not p.on_original and _AR_CHAR.search(m.group(0)) and re.match(r"[وبل]", m.group(0)):
+            if "pre" in p.regex.groupindex and m.group("pre"):
                 continue  # «بالصين»، «وبكين»، «لواشنطن»: a place or a second party, not the subject
             # positions in the normalized and the original text differ by removed diacritics only: close enough
             if best is None or m.start() < best[0]:
