@@ -37,7 +37,7 @@ log = logging.getLogger("raqib.commands")
 
 MAX_ARGS_CHARS = 1024
 MAX_TOPICS = 20
-MAX_LATEST = 20
+MAX_LATEST = 10  # stories per /latest: at most two Telegram messages even with maximal items
 MAX_TERMS = 20
 MAX_REPLY_CHARS = 3500  # one Telegram message (4,096), two Discord ones: a reply never floods a chat
 MAX_NAME = 80  # a feed's title as shown in a reply (feeds choose their titles)
