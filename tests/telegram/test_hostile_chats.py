@@ -139,3 +139,14 @@ async def test_feeds_with_huge_titles_is_one_message(
     assert len(fake.calls_to("sendMessage")) == 1
     shown = visible(answer.params["text"])
     assert len(shown) <= MAX_REPLY_CHARS and shown.splitlines()[-1].startswith("…and ")
+
+
+async def test_a_button_flood_gets_one_slow_down_toast(fake: FakeBotAPI, adapter: TelegramAdapter) -> None:
+    for _ in range(15):
+        fake.press("subscribe:hbm|forged", chat_id=ATTACKER, user_id=ATTACKER)
+    answers = await fake.wait_for("answerCallbackQuery", count=15)
+    texts = [a.params.get("text") for a in answers]
+    burst = int(adapter.limiter.per_user.burst)
+    assert texts.count(SLOW) == 1 and texts.count(None) == 15 - burst - 1
+    assert all("expired" in t for t in texts if t not in (None, SLOW)), "the admitted ones reached the core"
+    assert not fake.calls_to("sendMessage"), "nothing was posted in the chat"
