@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Text, bindparam, func, insert, or_, update
@@ -133,8 +135,9 @@ def record_failure(
 @dataclass(frozen=True)
 class StoreResult:
     new: list[Any]  # the given row objects, ``id`` set
-    updated: list[ItemRow]  # same identity, new title or text (a correction)
-    unchanged: int
+    updated: list[ItemRow]  # same identity, new title or text a reader sees (a correction)
+    unchanged: int  # same text; or a stored item under a flipped GUID or link
+    quiet: int = 0  # same identity, text changed only where no reader looks: stored, not a correction
 
 
 def _key_of(value: str, limit: int) -> str:
@@ -162,7 +165,14 @@ def _fit(row: Any) -> None:
 
 
 def store_items(session: Session, feed_id: str, rows: Iterable[Any]) -> StoreResult:
-    """Insert what is new; update what came back corrected. The unique (feed, identity) key decides.
+    """Insert what is new; update what came back corrected. The unique (feed, identity) key decides, with
+    two refinements against feeds that flip what they send (issue 13.14):
+
+    - an entry whose identity is unknown but whose text (``content_hash``) is a stored item's, with the same
+      link (or canonical link), or with no GUID on either side, is that item with a flipped GUID or link:
+      not new (``StoreResult.unchanged``);
+    - a known entry whose text changed only where no reader looks (invisible characters, the body past the
+      alert's excerpt) is stored quietly (``StoreResult.quiet``): not a correction, no edit of its story.
 
     ``rows`` are ``ItemRow`` objects or any objects carrying its columns as attributes (ingestion passes
     plain dataclasses: building hundreds of ORM objects per poll costs more than inserting them). New rows
@@ -192,7 +202,12 @@ def store_items(session: Session, feed_id: str, rows: Iterable[Any]) -> StoreRes
             changed.append(row)
         else:
             unchanged += 1
+    if new:
+        flipped = _flipped(session, feed_id, new)
+        new = [r for r in new if id(r) not in flipped]
+        unchanged += len(flipped)
     updated: list[ItemRow] = []
+    quiet = 0
     if changed:
         loaded = {
             r.id: r
@@ -200,10 +215,15 @@ def store_items(session: Session, feed_id: str, rows: Iterable[Any]) -> StoreRes
         }
         for row in changed:
             old = loaded[known[row.identity][0]]
+            seen_before = _reader_view(old.title, old.summary, old.content)
             old.title, old.summary, old.content = row.title, row.summary, row.content
             old.url, old.canonical_url = row.url or old.url, row.canonical_url or old.canonical_url
-            old.content_hash, old.updated_at = row.content_hash, row.fetched
+            old.content_hash = row.content_hash
             session.add(old)
+            if _reader_view(row.title, row.summary, row.content) == seen_before:
+                quiet += 1  # the new text is kept, but nothing a reader sees changed: no correction
+                continue
+            old.updated_at = row.fetched
             updated.append(old)
     if new:
         table = ItemRow.__table__  # type: ignore[attr-defined]
@@ -213,7 +233,53 @@ def store_items(session: Session, feed_id: str, rows: Iterable[Any]) -> StoreRes
         for row, item_id in zip(new, session.execute(stmt, values).scalars().all(), strict=True):
             row.id = item_id
     session.flush()
-    return StoreResult(new, updated, unchanged)
+    return StoreResult(new, updated, unchanged, quiet)
+
+
+def _flipped(session: Session, feed_id: str, rows: list[Any]) -> set[int]:
+    """``id()`` of the rows that are stored items under a flipped GUID or link (see ``store_items``).
+
+    One indexed query on (content_hash) per 500 rows; most new entries have no stored twin and cost nothing more.
+    """
+    by_hash: dict[str, list[tuple[str | None, str | None, str | None]]] = {}
+    hashes = list({r.content_hash for r in rows})
+    for start in range(0, len(hashes), 500):
+        stmt = select(ItemRow.content_hash, ItemRow.guid, ItemRow.url, ItemRow.canonical_url).where(
+            ItemRow.feed_id == feed_id, col(ItemRow.content_hash).in_(hashes[start : start + 500])
+        )
+        for h, guid, url, canonical in session.exec(stmt).all():
+            by_hash.setdefault(h, []).append((guid, url, canonical))
+    out: set[int] = set()
+    for row in rows:
+        for guid, url, canonical in by_hash.get(row.content_hash, ()):
+            same_link = bool(row.url and row.url == url) or bool(row.canonical_url and row.canonical_url == canonical)
+            if same_link or not (guid or row.guid):
+                out.add(id(row))
+                break
+    return out
+
+
+# What an alert shows of an item's body: the first characters of its summary (or content). Equal to
+# ``bot.deliver.views.EXCERPT_CHARS`` (a test holds them equal); storage does not import bot.
+READER_EXCERPT = 320
+
+
+@cache
+def _invisible() -> dict[int, None]:
+    """Format characters (Unicode category Cf), built on first use: a tenth of a second, once."""
+    return {c: None for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"}
+
+
+def _reader_view(title: str, summary: str, content: str) -> tuple[str, str]:
+    """What a reader sees of an item: its title and the start of its body, without invisible characters
+    (zero-width spaces, direction marks, soft hyphens) and with whitespace as it is rendered."""
+    invisible = _invisible()
+    body = summary or content
+    # The start of a long body fills the excerpt; all of it only when invisibles and spaces ate that start.
+    seen = " ".join(body[: READER_EXCERPT * 4].translate(invisible).split())
+    if len(seen) < READER_EXCERPT < len(body):
+        seen = " ".join(body.translate(invisible).split())
+    return " ".join(title.translate(invisible).split()), seen[:READER_EXCERPT]
 
 
 def recent_items(session: Session, *, feed_id: str | None = None, limit: int = 20) -> list[ItemRow]:
