@@ -72,7 +72,7 @@ def classify(title: str, text: str = "", lang: str | None = None, lexicon: Lexic
     topics: tuple[str, ...] = ()
     severity = None
     if w.relevant:
-        topics = assign(ev, w, reasons)
+        topics = assign(ev, w, reasons, lex.topics)
         severity = grade(ev, w.list_action, reasons)
     reasons.append(f"{'relevant' if w.relevant else 'not relevant'}: evidence {w.evidence:.2f} (threshold {THRESHOLD})")
     return Classification(w.relevant, w.score, severity, topics, _entities(ev), tuple(reasons), w.evidence)

@@ -112,6 +112,9 @@ class Topic:
     name_ar: str
     name_en: str
     aliases: tuple[str, ...]
+    # Topics an item on this topic is also about (Huawei/SMIC news is China's-own-chips news): a
+    # subscriber to either gets it.
+    implies: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -477,13 +480,18 @@ def _build_topics(raw_topics: Iterable[Any]) -> tuple[dict[str, Topic], dict[str
             raise LexiconError(f"duplicate topic id '{tid}'")
         names = raw.get("name") or {}
         al = _lang_lists(raw.get("aliases"), f"topics[{i}] '{tid}'.aliases")
-        topic = Topic(tid, str(names.get("ar", "")), str(names.get("en", tid)), tuple(al["ar"] + al["en"]))
+        implies = tuple(_as_list(raw.get("implies"), f"topics[{i}] '{tid}'.implies"))
+        topic = Topic(tid, str(names.get("ar", "")), str(names.get("en", tid)), tuple(al["ar"] + al["en"]), implies)
         topics[tid] = topic
         for text in (tid, tid.replace("-", " "), topic.name_ar, topic.name_en, *topic.aliases):
             if not text:
                 continue
             for key in {normalize_text(text), arabic_key(text)}:
                 index.setdefault(key, tid)
+    for topic in topics.values():
+        unknown = sorted(set(topic.implies) - set(topics))
+        if unknown:
+            raise LexiconError(f"topic '{topic.id}': implies unknown topic(s) {unknown}")
     return topics, index
 
 

@@ -123,7 +123,8 @@ RECOGNIZER_ENTRIES: dict[str, Entry] = {
         primary=True,
     ),
     "chip-model": Entry("chip-model", "chip", "chip_weak", 0.4, ("ai-chips",), "طراز رقاقة", "chip model"),
-    "process-node": Entry("process-node", "term", "chip", 1.5, ("ai-chips",), "عقدة تصنيع", "process node"),
+    # A process node is manufacturing (7nm Kirin): chip evidence, but no AI-chip topic by itself.
+    "process-node": Entry("process-node", "term", "chip", 1.5, (), "عقدة تصنيع", "process node"),
 }
 
 # One regex, one pass; the group name says which recognizer fired.

@@ -18,17 +18,23 @@ Entity properties (``side``, ``leader``, ``negotiator``, ``trade_measure``) come
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 
 from bot.match.evidence import Evidence, is_control
+from bot.match.lexicon import Topic
 from bot.match.relevance import Weighing
 
 TOPIC_MIN = 1.0
+# Kinds whose mention anywhere in a relevant item gives their topics (a person's or a general AI
+# company's does not: Trump is not the trade topic by himself, Alibaba is no chip story).
+_NAMED_TOPIC_KINDS = frozenset({"company", "chip", "memory", "equipment", "regulation", "material"})
+_CHIP_COMPANY_MIN_WEIGHT = 0.5
 TITLE_ENTITY_TOPIC_MIN_WEIGHT = 0.5  # below this an entity is too generic to set a topic (Alibaba, Baidu)
 MENTION_VALUE = 0.3  # people and places point at a topic without proving relevance
 
 
-def assign(ev: Evidence, w: Weighing, reasons: list[str]) -> tuple[str, ...]:
-    """Stage 3: every topic whose score reaches ``TOPIC_MIN``, sorted."""
+def assign(ev: Evidence, w: Weighing, reasons: list[str], topics: Mapping[str, Topic]) -> tuple[str, ...]:
+    """Stage 3: every topic whose score reaches ``TOPIC_MIN``, with the topics they imply, sorted."""
     score: dict[str, float] = defaultdict(float)
     _from_entries(ev, w, score)
     if w.control_object:
@@ -37,8 +43,25 @@ def assign(ev: Evidence, w: Weighing, reasons: list[str]) -> tuple[str, ...]:
         score["entity-list"] += TOPIC_MIN
         score["export-controls"] += TOPIC_MIN
     _cues(ev, score, reasons)
+    _controls(ev, w, score, reasons)
+    _rivalry(ev, w, score, reasons)
+    _listing(ev, w, score, reasons)
     _trade(ev, w, score, reasons)
-    return tuple(sorted(t for t, v in score.items() if v >= TOPIC_MIN))
+    found = {t for t, v in score.items() if v >= TOPIC_MIN}
+    if "chip-equipment" in found and "ai-chips" in found and not _ai_chip_itself(ev):
+        # Controls on chipmaking tools name the chips they make; the item is about the tools.
+        found.discard("ai-chips")
+    for t in sorted(found):
+        implied = set(topics[t].implies) - found if t in topics else set()
+        if implied:
+            found |= implied
+            reasons.append(f"topic: {t} -> {', '.join(sorted(implied))} (the topics overlap)")
+    return tuple(sorted(found))
+
+
+def _ai_chip_itself(ev: Evidence) -> bool:
+    """An AI chip or accelerator is named as such (an AI-chip term, a chip model), not only its maker."""
+    return any("ai-chips" in e.topics and (e.role == "strong" or e.kind == "chip") for e in ev.entries.values())
 
 
 def _from_entries(ev: Evidence, w: Weighing, score: dict[str, float]) -> None:
@@ -48,8 +71,14 @@ def _from_entries(ev: Evidence, w: Weighing, score: dict[str, float]) -> None:
         if e.role == "entity":
             if value <= 0:
                 value = MENTION_VALUE
-            elif in_title and e.weight >= TITLE_ENTITY_TOPIC_MIN_WEIGHT:
-                value = max(value, TOPIC_MIN)  # the item is about this entity, whatever its weight
+            elif e.weight >= TITLE_ENTITY_TOPIC_MIN_WEIGHT and (
+                in_title or (e.kind in _NAMED_TOPIC_KINDS and not ev.consumer)
+            ):
+                # The item is about this entity, whatever its weight (Huawei, Samsung): a subscriber
+                # to its topic expects a relevant item that names it.
+                value = max(value, TOPIC_MIN)
+        if e.role == "rivalry" and value > 0:
+            value = max(value, TOPIC_MIN)  # an explicit rivalry phrase (chip war, التوترات التكنولوجية)
         for t in e.topics:
             score[t] += value
         if in_title:
@@ -79,8 +108,69 @@ def _cues(ev: Evidence, score: dict[str, float], reasons: list[str]) -> None:
     if "alliance" in ev.roles and us_side and materials:
         _cue(ev, score, reasons, "alliance", "us-china-tech", body=TOPIC_MIN)
     elif ev.country("us") and materials and "deal" in ev.roles and not _china_country_in_title(ev):
-        score["us-china-tech"] += TOPIC_MIN  # a US government deal on minerals: supply security
-        reasons.append("topic: US minerals deal -> us-china-tech")
+        score["us-china-trade"] += TOPIC_MIN  # a US government deal on minerals: trade over minerals
+        reasons.append("topic: US minerals deal -> us-china-trade")
+
+
+def _controls(ev: Evidence, w: Weighing, score: dict[str, float], reasons: list[str]) -> None:
+    """export-controls and ai-chips from what a control bears on."""
+    if ev.ai and ev.control and not (ev.objects or score["chip-equipment"] or score["rare-earths"]):
+        # Controls on AI itself (the diffusion rule, "قيود على تصدير الذكاء الاصطناعي") are AI-chip controls.
+        score["export-controls"] += TOPIC_MIN
+        score["ai-chips"] += TOPIC_MIN
+        reasons.append("topic: controls on AI -> export-controls, ai-chips")
+    china_acts = any(e.side == "china" and e.authority for e in ev.entries.values())
+    if "buy_stop" in ev.roles and china_acts and ev.side("us"):
+        # China telling its firms to stop buying a US chipmaker's products is a ban on chips.
+        score["export-controls"] += TOPIC_MIN
+        reasons.append("topic: China bars purchases from a US chip company -> export-controls")
+
+
+def _foreign_actor(ev: Evidence) -> bool:
+    """The US (its government, agencies, companies) or another government acting toward China."""
+    return ev.side("us") or any(e.kind == "country" and not e.side for e in ev.entries.values())
+
+
+def _rivalry(ev: Evidence, w: Weighing, score: dict[str, float], reasons: list[str]) -> None:
+    """us-china-tech: one side's measure against the other's chip or AI industry — a control, a list
+    action or a probe, with China and a foreign government or US company both named."""
+    if score["us-china-tech"] >= TOPIC_MIN:
+        return
+    measure = w.control_object or w.list_action or "pressure" in ev.roles or "buy_stop" in ev.roles
+    # China's mineral controls with the US named are the trade war's lever (us-china-trade).
+    if measure and ev.side("china") and _foreign_actor(ev) and not _minerals_lever(ev, w):
+        why = "a measure between China and the US or its allies"
+    elif ev.ai and ev.side("china") and ev.side("us"):
+        why = "AI with both sides named: the AI race"
+    elif w.control_object and "chip-equipment" in score and score["chip-equipment"] >= TOPIC_MIN:
+        why = "controls on chipmaking equipment, the allies' part of the contest"
+    else:
+        return
+    score["us-china-tech"] += TOPIC_MIN
+    reasons.append(f"topic: {why} -> us-china-tech")
+
+
+def _listing(ev: Evidence, w: Weighing, score: dict[str, float], reasons: list[str]) -> None:
+    """entity-list: US export restrictions or sanctions on named Chinese companies are listings
+    (``فرضت قيودا على صادرات سميك``, ``sanctions on SMIC``), whether or not the list is named."""
+    if score["entity-list"] >= TOPIC_MIN or (not w.control_object and not _control_word(ev)):
+        return
+    if _targets_chinese_company(ev):
+        score["entity-list"] += TOPIC_MIN
+        reasons.append("topic: US restrictions on Chinese companies -> entity-list")
+
+
+def _targets_chinese_company(ev: Evidence) -> bool:
+    """The US government and a named Chinese chip company in one item about a control."""
+    us_actor = any(e.side == "us" and (e.authority or e.leader) for e in ev.entries.values())
+    return us_actor and any(
+        e.side == "china" and e.kind in ("company", "equipment") and e.weight >= _CHIP_COMPANY_MIN_WEIGHT
+        for e in ev.entries.values()
+    )
+
+
+def _control_word(ev: Evidence) -> bool:
+    return any(is_control(e) and not e.trade_measure for e in ev.entries.values())
 
 
 def _china_country_in_title(ev: Evidence) -> bool:
@@ -103,6 +193,16 @@ def _trade(ev: Evidence, w: Weighing, score: dict[str, float], reasons: list[str
     elif _china_acts_on_us(ev, w.list_action):
         score["us-china-trade"] += TOPIC_MIN
         reasons.append("topic: China acts against a US target -> us-china-trade")
+    elif _minerals_lever(ev, w):
+        score["us-china-trade"] += TOPIC_MIN
+        reasons.append("topic: China's mineral controls with the US named -> us-china-trade")
+
+
+def _minerals_lever(ev: Evidence, w: Weighing) -> bool:
+    """China's export controls on minerals, with the US named: the trade war's lever."""
+    materials = any(e.kind == "material" for e in ev.entries.values())
+    china = any(e.side == "china" and e.authority for e in ev.entries.values())
+    return w.control_object and materials and china and ev.country("us")
 
 
 def _china_actor_in_title(ev: Evidence) -> bool:
