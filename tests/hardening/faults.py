@@ -204,4 +204,14 @@ def install_faults(server: FeedServer, secret_file: Path, *, black_hole: BlackHo
         "external_parameter_entity", Reply(body=external_parameter_entity(secret_file), headers=RSS_TYPE), None, items=1
     )
     add("external_dtd", Reply(body=external_dtd(secret_file), headers=RSS_TYPE), None, items=1)
+    # Repaired: character references XML forbids once made feedparser raise and lose the whole feed.
+    refs = rss(
+        "refs",
+        [
+            ("r-1", "Launch &#xD83D;&#xDE80; &#xD800; today", "Pair and lone half."),
+            ("r-2", "Range &#x110000; &#99999999999999999999;", "Out of range."),
+            ("r-3", "Plain", "Nothing odd."),
+        ],
+    )
+    add("bad_char_refs", Reply(body=refs, headers=RSS_TYPE), None, items=3)
     return faults
