@@ -55,6 +55,7 @@ Policies (documented decisions):
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -70,7 +71,7 @@ GENERIC_ENTITIES = frozenset(
         "us", "usa", "united-states", "america", "china", "prc", "beijing", "washington",
         "trump", "donald-trump", "biden", "joe-biden", "xi", "xi-jinping", "white-house",
         "commerce", "us-commerce", "commerce-department", "doc", "mofcom", "export-controls",
-        "tariffs", "chips", "semiconductors", "ai-chips",
+        "tariffs", "chips", "semiconductors", "ai-chips", "bis", "bureau-of-industry-and-security",
     }
 )  # fmt: skip
 GENERIC_WEIGHT = 0.2
@@ -144,6 +145,7 @@ class ClusterConfig:
     day_conflict: float = 0.40  # event days two or more days apart: two developments of one storyline
     poor_weight: float = 5.0  # features weighing less than this make an item "feature-poor"
     min_specific: float = 1.0  # containment needs this much shared weight of specific facts
+    min_object: float = 0.8  # shared weight of what the event is about (entity, code, amount, concept)
     containment_scale: float = 0.85  # containment counts a little less than a full overlap
     max_members: int = 30  # members compared per story (lead + most recent); bounds the cost
 
@@ -282,6 +284,15 @@ def event_day(f: ItemFeatures) -> date | None:
 _DOW_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
 
+_OBJECT_KINDS = frozenset({"code", "num", "pct", "qty", "term"})
+
+
+def _object(key: str, weight: float) -> bool:
+    """Keys naming what an event is about (a company, chip, amount, material), not who, when or how."""
+    kind = key.split(":", 1)[0]
+    return kind in _OBJECT_KINDS or (kind == "ent" and weight >= 0.5)
+
+
 def _specific(key: str, weight: float) -> bool:
     kind = key.split(":", 1)[0]
     return kind in SPECIFIC_KINDS or (kind == "ent" and weight >= 0.5)
@@ -297,6 +308,7 @@ class _Prepared:
     total: float
     base_total: float
     kinds: dict[str, frozenset[str]]  # conflict kinds → tokens
+    objects: float  # weight of what the report is about (``_object`` keys)
 
 
 _CONFLICT_KINDS = ("code", "dow", "pct", "act", "actor", "day")
@@ -311,7 +323,8 @@ def _prepare(f: ItemFeatures, weights: Mapping[str, float] | None) -> _Prepared:
     # may be background the first reference happens to name ("told on April 9", disclosed a week later)
     kinds["day"] = days if _fresh(days, f) else frozenset()
     kinds["dated"] = days
-    return _Prepared(f, w, base, sum(w.values()), sum(base.values()), kinds)
+    objects = sum(v for k, v in base.items() if _object(k, v))
+    return _Prepared(f, w, base, sum(w.values()), sum(base.values()), kinds, objects)
 
 
 def pair_score(
@@ -335,6 +348,13 @@ def _pair(pa: _Prepared, pb: _Prepared, cfg: ClusterConfig) -> tuple[float, floa
     base_shared = sum(min(pa.base[k], pb.base[k]) for k in shared_keys)
     if shared <= 0:
         return 0.0, 0.0, "nothing shared"
+    # who, when and what kind of act are context: two reports sharing only them (China, Wednesday, a
+    # protest) are two events when each names what it is about and they share none of it. A report that
+    # names no object (an Arabic brief without the company's name) can still join on context.
+    # (base weights: HBM is what a report is about even in a week when every story names it)
+    about = sum(min(pa.base[k], pb.base[k]) for k in shared_keys if _object(k, min(pa.base[k], pb.base[k])))
+    if about < cfg.min_object and pa.objects >= cfg.min_object and pb.objects >= cfg.min_object:
+        return 0.0, base_shared, "different objects (shared only " + ", ".join(sorted(shared_keys)[:5]) + ")"
     score = shared / math.sqrt(pa.total * pb.total)
     notes: list[str] = []
     if _feature_poor(pa.f, pa.base_total, pb.f, pb.base_total, cfg):
@@ -402,6 +422,39 @@ def _codes_conflict(a: ItemFeatures, b: ItemFeatures) -> bool:
     return bool(ka and kb and not (ka & kb))
 
 
+def _prepared(m: ItemFeatures, weights: Mapping[str, float] | None, cache: dict[Hashable, Any] | None) -> _Prepared:
+    pm = cache.get(m.key) if cache is not None else None
+    if pm is None or pm.f is not m:
+        pm = _prepare(m, weights)
+        if cache is not None:
+            cache[m.key] = pm
+    return pm
+
+
+def _story_day(members: Iterable[_Prepared]) -> str | None:
+    """The story's event day: the fresh day most of its members give (the earliest on a tie)."""
+    days = Counter(next(iter(pm.kinds["day"])) for pm in members if pm.kinds["day"])
+    if not days:
+        return None
+    return min(days, key=lambda d: (-days[d], d))
+
+
+def _new_development(item: _Prepared, members: Iterable[_Prepared]) -> bool:
+    """True when the item's fresh event day is two or more days from the story's."""
+    if not item.kinds["day"]:
+        return False
+    story_day = _story_day(members)
+    if story_day is None:
+        return False
+    (day,) = item.kinds["day"]
+    return abs(date.fromisoformat(day[4:]) - date.fromisoformat(story_day[4:])).days >= 2
+
+
+def _vetoed(a: _Prepared, b: _Prepared, cfg: ClusterConfig) -> bool:
+    """Near-duplicate text with a different actor or event day: a template reused for another act."""
+    return any(_conflict(k, a.kinds[k], b.kinds[k], cfg) > 0 for k in ("actor", "day"))
+
+
 def decide(
     item: ItemFeatures,
     candidates: Sequence[StoryCandidate],
@@ -426,10 +479,16 @@ def decide(
         lead = story.lead
         gap = _gap(item.published, story.first_published)
         in_window = gap is not None and gap <= cfg.window
+        members = {m.key: _prepared(m, weights, prepared) for m in story.members}
+        # 0. a report of a later development never joins: its fresh event day is not the story's
+        if _new_development(prepared_item, members.values()):
+            continue
         # 1. near-duplicate evidence
         for m in story.members:
             hit = nd.get(m.key)
             if hit is None or not m.informative or _codes_conflict(item, m):
+                continue
+            if _vetoed(prepared_item, members[m.key], cfg):  # an edited template: another actor or day
                 continue
             if in_window or gap is None:
                 d = Decision(
@@ -452,11 +511,7 @@ def decide(
             reverse=True,
         )[: cfg.max_members - 1]
         for m in (lead, *recent):
-            pm = prepared.get(m.key) if prepared is not None else None
-            if pm is None or pm.f is not m:
-                pm = _prepare(m, weights)
-                if prepared is not None:
-                    prepared[m.key] = pm
+            pm = members[m.key]
             # a report dating the event to the member's day re-tells it, however late it comes: no ramp
             same_day = bool(dated & pm.kinds["dated"])
             if not (in_window or same_day):
