@@ -99,6 +99,13 @@ def test_the_code_never_writes_more_than_the_schema_holds() -> None:
     assert all(len(i.identity) <= tables.IDENTITY_MAX for i in items)
     assert items[0].url == long_url and items[3].url is None, "a link longer than any article URL is no link"
     assert all(len(i.guid or "") <= normalize.GUID_MAX for i in items)
+    # topic and entity ids of the shipped lexicon fit match_topics.topic / match_entities.entity
+    from bot.match import load_lexicon
+
+    lexicon = load_lexicon()
+    limits = {t.name: t.c for t in SQLModel.metadata.sorted_tables}
+    assert max(map(len, lexicon.entries)) <= limits["match_entities"].entity.type.length
+    assert max(map(len, lexicon.topics)) <= limits["match_topics"].topic.type.length
     # outbox keys: the longest feed id (config allows 64) and the longest topic/entity id
     assert len(f"disabled:{'f' * 64}:{FAR:%Y%m%d%H}") <= tables.DELIVERY_KEY_MAX
     assert len(f"trend:entity:{'e' * 64}:{FAR.date().isoformat()}") <= tables.DELIVERY_KEY_MAX
