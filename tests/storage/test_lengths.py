@@ -241,3 +241,69 @@ def _settings(config):  # type: ignore[no-untyped-def]
     from bot.config import Env
 
     return fetch_settings(config, Env())
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
+    """An engine on an empty database (no migration applied yet), SQLite or a fresh PostgreSQL schema."""
+    import uuid
+
+    from storage.db import make_engine
+    from tests.conftest import PG_URL
+
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+        yield engine
+        engine.dispose()
+        return
+    if not PG_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(PG_URL, schema=schema)
+    yield engine
+    engine.dispose()
+    with admin.begin() as c:
+        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def test_migration_0006_keeps_every_row_and_indexes_by_hash(empty_engine: Engine) -> None:
+    from storage.db import upgrade
+
+    upgrade(empty_engine, "0005")
+    with empty_engine.begin() as c:
+        c.execute(
+            text(
+                "INSERT INTO feeds (id, url, configured_url, language, authority, enabled, created_at, "
+                "consecutive_failures, polls) VALUES ('f', 'u', 'u', 'en', false, true, :t, 0, 0)"
+            ),
+            {"t": NOW},
+        )
+        c.execute(
+            text(
+                "INSERT INTO items (feed_id, identity, canonical_url, title, summary, content, language, "
+                "published, fetched, content_hash) VALUES ('f', 'i', 'https://c.example/x', 't', 's', '', "
+                "'en', :t, :t, 'h')"
+            ),
+            {"t": NOW},
+        )
+        c.execute(
+            text(
+                "INSERT INTO matches (item_id, relevant, score, topics, entities, reasons, matched_at) "
+                "SELECT id, true, 1.0, '', '[]', '[]', :t FROM items"
+            ),
+            {"t": NOW},
+        )
+    upgrade(empty_engine)
+    long_url = "https://c.example/" + "y" * (tables.URL_MAX - 18)
+    with empty_engine.begin() as c:
+        assert c.execute(text("SELECT count(*) FROM matches")).scalar() == 1, "no cascade, no copy lost"
+        c.execute(text("UPDATE items SET canonical_url = :u"), {"u": long_url})
+        found = c.execute(text("SELECT identity FROM items WHERE canonical_url = :u"), {"u": long_url}).scalar()
+        assert found == "i"
+        if empty_engine.dialect.name == "postgresql":
+            ddl = c.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_items_canonical_url'")).scalar()
+            assert ddl is not None and "USING hash" in ddl
