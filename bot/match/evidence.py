@@ -116,6 +116,7 @@ class Evidence:
     chip_weak_supported: bool = False  # ambiguous chip words (chips, رقائق) count
     context: bool = False  # chip, control, AI or business context around the names
     list_fields: set[str] = field(default_factory=set)  # fields where a list action is stated
+    target_listing: bool = False  # an export authority restricts or adds a counted group of companies
 
     @property
     def roles(self) -> set[str]:
@@ -263,10 +264,20 @@ def _facts(ev: Evidence) -> None:
         ev.strong
         or ev.control
         or ev.ai
-        or bool(roles & {"chip_weak", "deal", "market"})
+        or bool(roles & {"chip_weak", "deal", "market", "buy_stop", "pressure"})  # business or a regulator's move
         or sum(1 for e in entries if e.role == "entity" and e.kind in OBJECT_KINDS and e.weight > 0) >= 2
     )
     ev.list_fields = _list_action_fields(ev)
+    # An export authority (or, outside another field's context such as oil sanctions, the US government)
+    # adding or restricting a counted group of companies: a listing.
+    authority = any(e.export_authority for e in entries) or (
+        not ev.offtopic and any(e.side == "us" and e.authority for e in entries)
+    )
+    ev.target_listing = (
+        "target" in roles
+        and authority
+        and ("list_add" in roles or any(e.role in CONTROL_ROLES and not e.trade_measure for e in entries))
+    )
 
 
 def _list_action_fields(ev: Evidence) -> set[str]:

@@ -40,6 +40,8 @@ CUE_ROLES = frozenset(
         "domestic", "talent", "pressure", "buy_stop", "retaliation", "alliance",
         # severity cues
         "market", "enforcement", "legislative", "speech", "list_add",
+        # companies counted as a group (36 Chinese entities): the targets of a listing
+        "target",
     }
 )  # fmt: skip
 _BASE_ROLES = frozenset(
@@ -94,6 +96,7 @@ class Entry:
     trade_measure: bool = False  # a tariff or truce: trade policy, not an export control
     list_name: bool = False  # a blacklist named generically (blacklist, القائمة السوداء)
     primary: bool = False  # cites a primary regulatory source (a Federal Register citation)
+    export_authority: bool = False  # keeps an export-control list (BIS, the Commerce Department, MOFCOM)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +250,7 @@ class _Builder:
             trade_measure=bool(raw.get("trade_measure", False)),
             list_name=bool(raw.get("list_name", False)),
             primary=bool(raw.get("primary", False)),
+            export_authority=bool(raw.get("export_authority", False)),
         )
         self.entries[eid] = entry
         self.entity_index.setdefault(normalize_text(eid.replace("-", " ")), eid)

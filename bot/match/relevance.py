@@ -116,9 +116,13 @@ def _rules(ev: Evidence, w: Weighing) -> None:
         w.reasons.append(f"rule: US + China + AI context (+{RIVALRY_BONUS})")
     # A blacklist action is an Entity-List-style action when it bears on chips (an object) or is one of
     # the US-China moves (both named); the EU's tax-haven and airline lists are neither.
-    w.list_action = bool(ev.list_fields) and (ev.objects or (ev.side("us") and ev.side("china")))
+    # An export authority adding or restricting a counted group of companies ("Commerce adds 36 Chinese
+    # entities", "قيودا على تصدير 28 شركة") is a listing whether or not the list is named.
+    w.list_action = (bool(ev.list_fields) and (ev.objects or (ev.side("us") and ev.side("china")))) or (
+        ev.target_listing
+    )
     generic_list = any(e.list_name for e in ev.entries.values())
-    if w.list_action and generic_list and not (ev.offtopic and not ev.objects):
+    if ev.target_listing or (w.list_action and generic_list and not (ev.offtopic and not ev.objects)):
         bonus = LIST_ACTION_BONUS * (TITLE_FACTOR if "title" in ev.list_fields else 1.0)
         w.evidence += bonus
         fields = "/".join(sorted(ev.list_fields))

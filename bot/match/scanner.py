@@ -123,6 +123,9 @@ RECOGNIZER_ENTRIES: dict[str, Entry] = {
         primary=True,
     ),
     "chip-model": Entry("chip-model", "chip", "chip_weak", 0.4, ("ai-chips",), "طراز رقاقة", "chip model"),
+    # "adds 36 Chinese entities", "قيودا على تصدير 28 شركة": companies counted as a group, the way lists
+    # are reported; a cue (no evidence) that lets a US export action read as a listing.
+    "listed-targets": Entry("listed-targets", "term", "target", 0.0, (), "شركات مدرجة", "listed companies"),
     # A process node is manufacturing (7nm Kirin): chip evidence, but no AI-chip topic by itself.
     "process-node": Entry("process-node", "term", "chip", 1.5, (), "عقدة تصنيع", "process node"),
 }
@@ -136,9 +139,16 @@ _RECOGNIZER = re.compile(
     # Chip model numbers not in the lexicon by name (H800, MI308X, GB300).
     r"|(?P<model>(?:h|gb|mi)[0-9]{2,3}[a-z]?(?![a-z0-9]))"
     # Process nodes (7nm, 5 nm, 3 نانومتر).
-    r"|(?P<node>(?<!\.)[0-9]{1,2} ?(?:nm|نانومتر|نانو متر)(?![a-z\u0620-\u064a])))"
+    r"|(?P<node>(?<!\.)[0-9]{1,2} ?(?:nm|نانومتر|نانو متر)(?![a-z\u0620-\u064a]))"
+    # Companies counted as a group (36 Chinese entities, 28 شركة صينية, 10 شركات).
+    r"|(?P<targets>[0-9]{1,4} (?:(?:more|new|other|additional) )?(?:chinese |foreign )?"
+    r"(?:companies|entities|firms|organizations|organisations)(?![a-z])"
+    r"|[0-9]{1,4} (?:شركه|شركات|كيانا|كيانات|مؤسسه|مؤسسات|جهه|جهات)(?![\u0620-\u064a])))"
 )
-_GROUP_ENTRY = {"eccn": "eccn-code", "fr": "federal-register", "model": "chip-model", "node": "process-node"}
+_GROUP_ENTRY = {
+    "eccn": "eccn-code", "fr": "federal-register", "model": "chip-model", "node": "process-node",
+    "targets": "listed-targets",
+}  # fmt: skip
 _HAS_DIGIT = re.compile(r"[0-9]")
 
 

@@ -42,6 +42,10 @@ def assign(ev: Evidence, w: Weighing, reasons: list[str], topics: Mapping[str, T
     if w.list_action:
         score["entity-list"] += TOPIC_MIN
         score["export-controls"] += TOPIC_MIN
+        if ev.side("china") and ("target" in ev.roles or _chinese_company(ev)):
+            # Chinese companies listed: China's own chip industry is the target.
+            score["china-chips"] += TOPIC_MIN
+            reasons.append("topic: Chinese companies listed -> china-chips")
     _cues(ev, score, reasons)
     _controls(ev, w, score, reasons)
     _rivalry(ev, w, score, reasons)
@@ -106,7 +110,10 @@ def _cues(ev: Evidence, score: dict[str, float], reasons: list[str]) -> None:
         _cue(ev, score, reasons, "retaliation", "us-china-trade")
     materials = any(e.kind == "material" for e in ev.entries.values())
     if "alliance" in ev.roles and us_side and materials:
+        # A minerals alliance, framework or stake with the US: supply security in the contest with China
+        # (us-china-tech) and a deal where minerals are at stake (us-china-trade).
         _cue(ev, score, reasons, "alliance", "us-china-tech", body=TOPIC_MIN)
+        _cue(ev, score, reasons, "alliance", "us-china-trade", body=TOPIC_MIN)
     elif ev.country("us") and materials and "deal" in ev.roles and not _china_country_in_title(ev):
         score["us-china-trade"] += TOPIC_MIN  # a US government deal on minerals: trade over minerals
         reasons.append("topic: US minerals deal -> us-china-trade")
@@ -160,13 +167,17 @@ def _listing(ev: Evidence, w: Weighing, score: dict[str, float], reasons: list[s
         reasons.append("topic: US restrictions on Chinese companies -> entity-list")
 
 
-def _targets_chinese_company(ev: Evidence) -> bool:
-    """The US government and a named Chinese chip company in one item about a control."""
-    us_actor = any(e.side == "us" and (e.authority or e.leader) for e in ev.entries.values())
-    return us_actor and any(
+def _chinese_company(ev: Evidence) -> bool:
+    return any(
         e.side == "china" and e.kind in ("company", "equipment") and e.weight >= _CHIP_COMPANY_MIN_WEIGHT
         for e in ev.entries.values()
     )
+
+
+def _targets_chinese_company(ev: Evidence) -> bool:
+    """The US government and a named Chinese chip company in one item about a control."""
+    us_actor = any(e.side == "us" and (e.authority or e.leader) for e in ev.entries.values())
+    return us_actor and _chinese_company(ev)
 
 
 def _control_word(ev: Evidence) -> bool:
@@ -190,7 +201,7 @@ def _trade(ev: Evidence, w: Weighing, score: dict[str, float], reasons: list[str
         or (title_leader and ev.side("china", title=True) and _china_actor_in_title(ev))
     ):
         score["us-china-trade"] += TOPIC_MIN
-    elif _china_acts_on_us(ev, w.list_action):
+    elif _china_acts_on_us(ev, w.list_action) or _china_probes_us_company(ev):
         score["us-china-trade"] += TOPIC_MIN
         reasons.append("topic: China acts against a US target -> us-china-trade")
     elif _minerals_lever(ev, w):
@@ -208,6 +219,14 @@ def _minerals_lever(ev: Evidence, w: Weighing) -> bool:
 def _china_actor_in_title(ev: Evidence) -> bool:
     """China itself or its ministry (not a Chinese company) in the title."""
     return any(ev.entries[eid].side == "china" and ev.entries[eid].authority for eid in ev.in_title)
+
+
+def _china_probes_us_company(ev: Evidence) -> bool:
+    """China's regulators pressing a US chip company (an antitrust probe, a security review): the trade
+    war's leverage, wherever the item says it."""
+    china_acts = any(e.side == "china" and e.authority for e in ev.entries.values())
+    us_company = any(e.side == "us" and e.kind == "company" for e in ev.entries.values())
+    return china_acts and us_company and "pressure" in ev.roles
 
 
 def _china_acts_on_us(ev: Evidence, list_action: bool) -> bool:
