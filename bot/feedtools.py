@@ -106,7 +106,7 @@ def _refusal(url: str, *, allow_file: bool, allow_private: bool) -> str | None:
     if host == "localhost" or host.endswith(".localhost"):
         return "a local address (allow_private_addresses is off)"
     try:
-        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(host)
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(host.split("%", 1)[0])
     except ValueError:
         try:  # the shorthand forms a resolver accepts too: 2130706433, 0x7f.1, 127.1
             ip = ipaddress.IPv4Address(socket.inet_aton(host))

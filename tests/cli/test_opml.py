@@ -82,6 +82,7 @@ LOCAL = [
     ("Loopback", "http://127.0.0.1:8080/feed"),
     ("Metadata", "http://169.254.169.254/latest/meta-data/"),
     ("IPv6 loopback", "http://[::1]/rss"),
+    ("Link-local with zone", "http://[fe80::1%25eth0]/rss"),
     ("Mapped", "http://[::ffff:10.0.0.1]/rss"),
     ("Decimal loopback", "http://2130706433/rss"),
     ("Localhost", "http://localhost/rss"),
