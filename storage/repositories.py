@@ -215,14 +215,16 @@ def store_items(session: Session, feed_id: str, rows: Iterable[Any]) -> StoreRes
         }
         for row in changed:
             old = loaded[known[row.identity][0]]
-            seen_before = _reader_view(old.title, old.summary, old.content)
+            visible = _reader_view(row.title, row.summary, row.content) != _reader_view(
+                old.title, old.summary, old.content
+            )
             old.title, old.summary, old.content = row.title, row.summary, row.content
-            old.url, old.canonical_url = row.url or old.url, row.canonical_url or old.canonical_url
             old.content_hash = row.content_hash
             session.add(old)
-            if _reader_view(row.title, row.summary, row.content) == seen_before:
-                quiet += 1  # the new text is kept, but nothing a reader sees changed: no correction
+            if not visible:  # the new text is kept, but nothing a reader sees changed: no correction
+                quiet += 1  # (nor a new link: a link that flips with invisible text is a flipper's, not news)
                 continue
+            old.url, old.canonical_url = row.url or old.url, row.canonical_url or old.canonical_url
             old.updated_at = row.fetched
             updated.append(old)
     if new:
