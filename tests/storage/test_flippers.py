@@ -112,6 +112,7 @@ async def test_flippers_do_not_grow_the_store_or_edit_stories(engine: Engine) ->
         assert repo.count_items(s, "flip") == 5
         rows = {r.guid or r.url: r for r in repo.recent_items(s, feed_id="flip", limit=20)}
     assert rows["a-0"].url == "https://n.example/a", "A keeps its first identity"
+    assert rows["c"].url == "https://n.example/c/0" and rows["d"].url == "https://n.example/d", "links kept"
     assert rows["e"].title == "Chip story E corrected"
     assert rows["d"].summary.endswith(f"updated {POLLS - 1} minutes ago"), "the quiet change is still stored"
 
