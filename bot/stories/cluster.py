@@ -90,6 +90,7 @@ KIND_WEIGHTS: Mapping[str, float] = {
     "actor": 0.3,
     "when": 0.0,  # unresolved day references: compared through ``day:`` instead
 }
+KIND_CAPS: Mapping[str, float] = {"num": 2.0, "pct": 1.5, "date": 1.5, "year": 0.3}
 # Token kinds that name a specific fact (weekdays, years and actions are shared by unrelated events).
 SPECIFIC_KINDS = frozenset({"code", "num", "pct", "date", "qty", "day"})
 # A day reference resolves to the event's day only this close to the published time (a weekday points back
@@ -131,11 +132,12 @@ class StoryCandidate:
 
 @dataclass(frozen=True, slots=True)
 class ClusterConfig:
-    window: timedelta = timedelta(hours=72)
+    window: timedelta = timedelta(hours=96)  # a re-telling 3-4 days late joins only with a near-copy's score
     # a report that dates the event (resolved day) to a member's day may join up to this late, at ``base``
     dated_window: timedelta = timedelta(days=7)
     base: float = 0.40  # fingerprint score needed on the same day
-    ramp: float = 0.30  # added linearly from 24 h to the window edge
+    ramp: float = 0.30  # added linearly from 24 h to 24 h + ``ramp_span``, then held to the window edge
+    ramp_span: timedelta = timedelta(hours=48)
     min_shared: float = 2.0  # absolute shared weight (e.g. one model code, or two specific facts)
     code_conflict: float = 0.35
     dow_conflict: float = 0.0  # weekdays named: superseded by the resolved day (a background weekday is no conflict)
@@ -249,6 +251,14 @@ def _weights(f: ItemFeatures, ent_w: Mapping[str, float] | None) -> dict[str, fl
     day = event_day(f)
     if day is not None:
         out["day:" + day.isoformat()] = KIND_WEIGHTS["day"]
+    # a market report quoting eight prices does not say eight times more about *which* event it is: the
+    # figures of one kind weigh at most ``KIND_CAPS`` together, so detail does not dilute the overlap
+    for kind, cap in KIND_CAPS.items():
+        keys = [k for k in out if k.startswith(kind + ":")]
+        total = sum(out[k] for k in keys)
+        if total > cap:
+            for k in keys:
+                out[k] *= cap / total
     return out
 
 
@@ -503,7 +513,7 @@ def decide(
             continue
         # 2. fingerprint score against lead + most recent members
         hours = gap.total_seconds() / 3600
-        span = max(cfg.window.total_seconds() / 3600 - 24, 1.0)
+        span = max(cfg.ramp_span.total_seconds() / 3600, 1.0)
         threshold = cfg.base + cfg.ramp * min(max(hours - 24, 0.0) / span, 1.0)
         recent = sorted(
             (m for m in story.members if m is not lead),
