@@ -16,11 +16,14 @@ import re
 # One or more digits: a value with hundreds of digits is still one reference (and still invalid).
 _REF = re.compile(rb"&#(?:[xX]([0-9A-Fa-f]+)|([0-9]+));")
 _REPLACEMENT = b"&#xFFFD;"
-_BOMS = (
+# Wide encodings, told by a byte-order mark or, without one, by how "<" of the XML declaration is spelled.
+_WIDE = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
+    (b"<\x00?\x00", "utf-16-le"),
+    (b"\x00<\x00?", "utf-16-be"),
 )
 
 
@@ -78,10 +81,10 @@ def repair_char_refs(body: bytes) -> bytes:
     """``body`` with its forbidden character references repaired (see the module docstring).
 
     Works on the bytes of any ASCII-compatible encoding (UTF-8, windows-1256, ISO-8859-x); a UTF-16 or
-    UTF-32 document (announced by its byte-order mark) is decoded, repaired and encoded again.
+    UTF-32 document (told by its byte-order mark or its XML declaration) is decoded, repaired and encoded again.
     """
-    for bom, encoding in _BOMS:
-        if body.startswith(bom):
+    for start, encoding in _WIDE:
+        if body.startswith(start):
             try:
                 text = body.decode(encoding)
             except UnicodeDecodeError:

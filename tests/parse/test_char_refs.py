@@ -66,6 +66,11 @@ def test_references_are_repaired_in_the_bytes() -> None:
     assert repair_char_refs(valid) is valid, "nothing to repair: the same bytes"
     utf16 = "<t>&#xD800;\u0639</t>".encode("utf-16")
     assert repair_char_refs(utf16).decode("utf-16") == "<t>&#xFFFD;\u0639</t>"
+    declared = "<?xml version='1.0' encoding='utf-16'?><t>&#xD83D;&#xDE80;</t>"
+    for encoding in ("utf-16-le", "utf-16-be"):
+        assert repair_char_refs(declared.encode(encoding)).decode(encoding) == declared.replace(
+            "&#xD83D;&#xDE80;", "&#x1F680;"
+        )
 
 
 def test_every_item_survives_hostile_references() -> None:
