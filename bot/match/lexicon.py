@@ -42,6 +42,8 @@ CUE_ROLES = frozenset(
         "market", "enforcement", "legislative", "speech", "list_add",
         # companies counted as a group (36 Chinese entities): the targets of a listing
         "target",
+        # equipment named generically (المعدات, tools): chipmaking equipment beside a chipmaking word
+        "tools",
     }
 )  # fmt: skip
 _BASE_ROLES = frozenset(

@@ -52,7 +52,7 @@ def assign(ev: Evidence, w: Weighing, reasons: list[str], topics: Mapping[str, T
     _listing(ev, w, score, reasons)
     _trade(ev, w, score, reasons)
     found = {t for t, v in score.items() if v >= TOPIC_MIN}
-    if "chip-equipment" in found and "ai-chips" in found and not _ai_chip_itself(ev):
+    if "chip-equipment" in found and "ai-chips" in found and not (_ai_chip_itself(ev) or ev.ai):
         # Controls on chipmaking tools name the chips they make; the item is about the tools.
         found.discard("ai-chips")
     for t in sorted(found):
@@ -126,11 +126,29 @@ def _controls(ev: Evidence, w: Weighing, score: dict[str, float], reasons: list[
         score["export-controls"] += TOPIC_MIN
         score["ai-chips"] += TOPIC_MIN
         reasons.append("topic: controls on AI -> export-controls, ai-chips")
+    if w.control_object and score["chip-equipment"] < TOPIC_MIN and _equipment_for_chips(ev):
+        score["chip-equipment"] += TOPIC_MIN
+        reasons.append("topic: controls on equipment beside a chipmaking word -> chip-equipment")
+    if ev.ai and score["hbm"] >= TOPIC_MIN:
+        # Memory for AI servers and accelerators (HBM4 for GPUs) is AI-chip supply.
+        score["ai-chips"] += TOPIC_MIN
+        reasons.append("topic: memory for AI -> ai-chips")
     china_acts = any(e.side == "china" and e.authority for e in ev.entries.values())
     if "buy_stop" in ev.roles and china_acts and ev.side("us"):
         # China telling its firms to stop buying a US chipmaker's products is a ban on chips.
         score["export-controls"] += TOPIC_MIN
         reasons.append("topic: China bars purchases from a US chip company -> export-controls")
+
+
+_EQUIPMENT_REACH = 40  # characters from "the equipment" to the chipmaking words that qualify it
+
+
+def _equipment_for_chips(ev: Evidence) -> bool:
+    """Equipment named generically and qualified by a chipmaking word right after it ("المعدات
+    المستخدمة لإنتاج أشباه الموصلات", "tools used to make semiconductors"); not "networking equipment"."""
+    tools = [fh for fhs in ev.by_entry.values() for fh in fhs if fh.entry is not None and fh.entry.role == "tools"]
+    chips = [fh for fhs in ev.by_entry.values() for fh in fhs if fh.entry is not None and fh.entry.role == "chip"]
+    return any(t.field == c.field and 0 <= c.hit.start - t.hit.end <= _EQUIPMENT_REACH for t in tools for c in chips)
 
 
 def _foreign_actor(ev: Evidence) -> bool:
