@@ -1,0 +1,465 @@
+"""Soak: ``raqib run`` against 200 healthy and 20 hostile loopback feeds, with a chat flooding commands.
+
+Issue 13's "done when": the service as shipped (a real ``raqib run`` subprocess, SQLite, the real Telegram code
+path against the fake Bot API of ``tests/fakes/telegram_api.py``) polls for ``--duration`` seconds:
+
+* ``--healthy`` feeds (default 200) on 20 loopback hosts, each with a quiet backlog; during the run they
+  publish ordinary news and, one at a time, 60 distinct relevant events (``bench.feedservers.field_event``);
+* 20 hostile feeds, each on its own loopback host: 3 that never answer, 2 that drip a byte a second, 2 gzip
+  bombs, 1 of 50 MB, 3 GUID flippers, 3 archive floods (100 fresh relevant items every poll), 2 with bad
+  character references, and 4 whose thin items link to article pages that hang, are 10 MB, or are large
+  tables (the second look);
+* one group member flooding commands (``--flood-rate`` a second: /help, /feeds, /digest, /latest) and a quiet
+  user in a private chat sending /help every 5 s.
+
+Reported: healthy-feed alert latency (event published → its alert reaches the fake Bot API), the quiet user's
+reply time, peak RSS of the service (main process, and with its worker processes), and items lost (healthy
+items published but not stored, relevant events never alerted). Targets: latency p95 ≤ interval + 2 s, quiet
+reply p95 ≤ 2 s, RSS ≤ 400 MB, nothing lost.
+
+The one alert chat is sent 60 healthy stories in the run by design, so its hourly alert cap is raised in the
+bench's feeds.yaml (``alerts_per_chat_hour: 1000``); the per-feed-and-poll cap stays at its default (5) and is
+what holds the archive floods back. ``interval_jitter`` is 1 s.
+
+    .venv/bin/python -m bench.bench_soak [--duration 600] [--healthy 200] [--interval 60] [--flood-rate 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import math
+import os
+import random
+import re
+import statistics
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from sqlmodel import col, func, select
+
+from bench.feedservers import TOPICS, field_event
+from bot.app import open_database
+from bot.config import Env, load_config
+from storage import subscriptions as subs
+from storage.db import session
+from storage.tables import Feed, ItemRow
+from tests.fakes.feedserver import FeedServer, Reply, Request, gzip_bomb
+from tests.fakes.telegram_api import FakeBotAPI
+from tests.service.support import Child, child_env
+
+ALERT_CHAT, QUIET_CHAT, FLOOD_CHAT, FLOOD_USER = 1001, 2002, -1003, 3003
+EVENT_URL = re.compile(r"/news/e(\d+)\b")
+FLOOD_COMMANDS = ("/help", "/feeds", "/digest", "/latest hbm", "/status", "/topics")
+
+
+def rss(title: str, entries: list[tuple[str, str, str, str]]) -> bytes:
+    """entries: (guid, title, link, description)."""
+    now = format_datetime(datetime.now(UTC))
+    items = "".join(
+        f"<item><title>{t}</title><link>{link}</link><guid isPermaLink='false'>{g}</guid>"
+        f"<pubDate>{now}</pubDate><description>{d}</description></item>"
+        for g, t, link, d in entries
+    )
+    head = "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+    return f"{head}<title>{title}</title>{items}</channel></rss>".encode()
+
+
+class HealthyFeed:
+    """A feed whose items appear over time; answers 304 while nothing changed."""
+
+    def __init__(self, n: int, host: str) -> None:
+        self.n, self.host = n, host
+        self.entries: list[tuple[str, str, str, str]] = []
+        self.version = 0
+        for i in range(10):  # the backlog, stored quietly at the first poll
+            self.add_filler(i)
+
+    def add_filler(self, i: int) -> str:
+        topic = TOPICS[(self.n + i) % len(TOPICS)] if (self.n + i) % len(TOPICS) not in (0, 10) else TOPICS[1]
+        guid = f"h{self.n}-f{i}"
+        self.entries.insert(0, (guid, escape(f"Feed {self.n} story {i}: {topic}"), self.link(f"f{i}"), "Local news."))
+        self.version += 1
+        return guid
+
+    def add_event(self, e: int) -> str:
+        headline, wire, _ = field_event(e)
+        guid = f"h{self.n}-e{e}"
+        self.entries.insert(0, (guid, escape(headline), self.link(f"e{e}"), escape(wire)))
+        self.version += 1
+        return guid
+
+    def link(self, slug: str) -> str:
+        return f"https://healthy{self.n}.example/news/{slug}"
+
+    def __call__(self, request: Request) -> Reply:
+        etag = f'"v{self.version}"'
+        if request.headers.get("if-none-match") == etag:
+            return Reply(status=304, headers={"ETag": etag})
+        body = rss(f"Healthy feed {self.n}", self.entries[:40])
+        return Reply(body=body, headers={"ETag": etag, "Content-Type": "application/rss+xml"})
+
+
+def hostile_routes(kind: str, n: int, server: FeedServer) -> None:
+    """Route /feed.xml (and its pages) on ``server`` for one hostile feed of ``kind``."""
+    polls = itertools.count()
+    if kind == "hang":
+        server.route("/feed.xml", Reply(delay=math.inf))
+    elif kind == "drip":
+        server.route("/feed.xml", Reply(body=b"<rss>" + b" " * 100_000, chunk_size=1, chunk_delay=1.0))
+    elif kind == "bomb":
+        server.route("/feed.xml", Reply(stream=gzip_bomb(1 << 30), headers={"Content-Encoding": "gzip"}))
+    elif kind == "huge":
+
+        async def fifty_mb() -> AsyncIterator[bytes]:
+            yield b"<?xml version='1.0'?><rss version='2.0'><channel><title>huge</title>"
+            for _ in range(50):
+                yield b"<item><title>x</title></item>" * ((1 << 20) // 28)
+
+        server.route("/feed.xml", Reply(stream=fifty_mb))
+    elif kind == "flipper":
+
+        def flipper(_: Request) -> Reply:
+            k = next(polls)
+            entries = [
+                (f"flip{n}-{k}-{i}", f"Flipper {n} weather report {i}", f"https://flip{n}.example/{i}", "Same text.")
+                for i in range(20)
+            ]
+            return Reply(body=rss(f"Flipper {n}", entries), headers={"Content-Type": "application/rss+xml"})
+
+        server.route("/feed.xml", flipper)
+    elif kind == "archive":
+
+        def archive(_: Request) -> Reply:
+            k = next(polls)
+            count = 5 if k == 0 else 100  # a quiet first poll, then the archive again and again with fresh GUIDs
+            entries = []
+            for i in range(count):
+                # Old news of the field, each a distinct event by design (figures and dates differ), fresh GUIDs.
+                headline, wire, _ = field_event(1000 + 100 * (n * 50 + k) + i)
+                entries.append(
+                    (f"arch{n}-{k}-{i}", escape(headline), f"https://archive{n}.example/{k}/{i}", escape(wire))
+                )
+            return Reply(body=rss(f"Archive {n}", entries), headers={"Content-Type": "application/rss+xml"})
+
+        server.route("/feed.xml", archive)
+    elif kind == "badrefs":
+        entries = [
+            (
+                f"bad{n}-{i}",
+                f"Rocket &#xD83D;&#xDE80; launch {i} &#xD800; &#x110000;",
+                f"https://bad{n}.example/{i}",
+                "x",
+            )
+            for i in range(10)
+        ]
+        server.route(
+            "/feed.xml", Reply(body=rss(f"Bad refs {n}", entries), headers={"Content-Type": "application/rss+xml"})
+        )
+    elif kind.startswith("look-"):
+        page_kind = kind.removeprefix("look-")
+        if page_kind == "hang":
+            page = Reply(delay=math.inf)
+        elif page_kind == "big":  # 10 MB, chunked (no Content-Length to refuse it by)
+            page = Reply(body=b"<html><body>" + b"<p>filler text</p>" * 600_000, content_length=False)
+        else:  # a large table page under the cap: the cheap extractor's case
+            table = (
+                b"<html><body><table>" + b"<tr><td>cell</td><td>1,234</td></tr>" * 50_000 + b"</table></body></html>"
+            )
+            page = Reply(body=table, headers={"Content-Type": "text/html"})
+
+        def thin(request: Request) -> Reply:
+            k = next(polls)
+            entries = [
+                (f"look{n}-{k}-{i}", f"Huawei unveils its plan {k}.{i} for next year", server.url(f"/page/{k}-{i}"), "")
+                for i in range(8)
+            ]
+            return Reply(body=rss(f"Thin {n}", entries), headers={"Content-Type": "application/rss+xml"})
+
+        server.route("/feed.xml", thin)
+        for k in range(200):  # a new page for every thin item (the article cache remembers a URL's answer)
+            for i in range(8):
+                server.route(f"/page/{k}-{i}", page)
+
+
+ALL_HOSTILE = (
+    ["hang"] * 3
+    + ["drip"] * 2
+    + ["bomb"] * 2
+    + ["huge"]
+    + ["flipper"] * 3
+    + ["archive"] * 3
+    + ["badrefs"] * 2
+    + ["look-hang", "look-hang", "look-big", "look-table"]
+)
+
+
+class TimedBotAPI(FakeBotAPI):
+    """The fake Bot API, noting when each message to a chat arrived."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.messages: list[tuple[float, int, str, str]] = []  # (monotonic, chat, method, text)
+        for method in ("sendmessage", "sendphoto", "editmessagetext"):
+            original = getattr(self, f"_m_{method}")
+
+            async def timed(params: dict[str, Any], _original: Any = original, _method: str = method) -> Any:
+                chat = params.get("chat_id")
+                text = str(params.get("text") or params.get("caption") or "")
+                self.messages.append((time.monotonic(), int(chat) if chat is not None else 0, _method, text))
+                return await _original(params)
+
+            setattr(self, f"_m_{method}", timed)
+
+
+def rss_of(pid: int) -> tuple[int, int]:
+    """(RSS of ``pid``, RSS of ``pid`` and its children) in bytes."""
+
+    def one(p: int) -> int:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        return 0
+
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    children.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    main = one(pid)
+    return main, main + sum(one(c) for c in children)
+
+
+def p95(values: list[float]) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+async def run(args: argparse.Namespace) -> int:
+    rng = random.Random(args.seed)
+    tmp = Path(tempfile.mkdtemp(prefix="raqib-soak-"))
+    fake = await TimedBotAPI().start()
+    fake.add_chat(ALERT_CHAT, "private")
+    fake.add_chat(QUIET_CHAT, "private")
+    fake.add_chat(FLOOD_CHAT, "group", title="Flooders")
+
+    hosts = [FeedServer(f"127.0.0.{2 + h}") for h in range(20)]
+    healthy = [HealthyFeed(n, hosts[n % 20].host) for n in range(args.healthy)]
+    for feed in healthy:
+        hosts[feed.n % 20].route(f"/h{feed.n}.xml", feed)
+    HOSTILE = ALL_HOSTILE[: args.hostile]
+    hostile_servers = [FeedServer(f"127.0.1.{1 + k}") for k in range(len(HOSTILE))]
+    for srv in hosts + hostile_servers:
+        await srv.start()
+    for k, (kind, srv) in enumerate(zip(HOSTILE, hostile_servers, strict=True)):
+        hostile_routes(kind, k, srv)
+
+    lines = [
+        "settings:",
+        f"  default_interval: {args.interval}",
+        "  interval_jitter: 1",
+        "  allow_private_addresses: true",
+        "  alerts_per_chat_hour: 1000",
+        f"  data_dir: '{tmp / 'data'}'",
+        "feeds:",
+    ]
+    lines += [
+        f"  - {{id: h{f.n}, url: 'http://{f.host}:{hosts[f.n % 20].port}/h{f.n}.xml', language: en}}" for f in healthy
+    ]
+    lines += [
+        f"  - {{id: x{k}-{kind}, url: '{srv.url('/feed.xml')}', language: en}}"
+        for k, (kind, srv) in enumerate(zip(HOSTILE, hostile_servers, strict=True))
+    ]
+    cfg = tmp / "feeds.yaml"
+    cfg.write_text("\n".join(lines) + "\n")
+    db_url = f"sqlite:///{tmp / 'data' / 'raqib.db'}"
+    engine = open_database(load_config(cfg), Env(), url=db_url)
+    with session(engine) as s:
+        sub = subs.get_or_create(s, "telegram", str(ALERT_CHAT), now=datetime.now(UTC))
+        s.add(sub)
+        s.commit()
+
+    env = child_env(TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_URL=fake.api_url)
+    child = await Child.start(cfg, env=env, cwd=tmp, name="raqib run")
+    peak_main = peak_total = 0
+    stop = asyncio.Event()
+
+    async def sample() -> None:
+        nonlocal peak_main, peak_total
+        while not stop.is_set():
+            main, total = rss_of(child.proc.pid)
+            peak_main, peak_total = max(peak_main, main), max(peak_total, total)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 1.0)
+
+    sampler = asyncio.create_task(sample())
+    try:
+        await child.wait_for("raqib running", within=180)
+        # Start publishing once every healthy feed has stored its backlog (the quiet first poll).
+        started = time.monotonic()
+        while True:
+            with session(engine) as s:
+                done = s.exec(
+                    select(func.count()).select_from(Feed).where(col(Feed.id).like("h%"), Feed.polls >= 1)
+                ).one()
+            if done >= args.healthy or time.monotonic() - started > 3 * args.interval:
+                break
+            await asyncio.sleep(1.0)  # a bench watching a database: polling is the measurement's own pace
+        print(f"first polls: {done}/{args.healthy} healthy feeds after {time.monotonic() - started:.0f}s", flush=True)
+
+        published: dict[int, float] = {}  # event -> monotonic time it became visible
+        stored_guids: dict[int, set[str]] = {f.n: {g for g, *_ in f.entries} for f in healthy}
+        quiet_sent: list[float] = []
+        flood_sent = 0
+
+        async def publish() -> None:
+            events = min(60, max(1, int(args.duration // 10)))
+            gap = args.duration / events
+            filler = itertools.count(100)
+            for k in range(events):
+                e = k * 13 % 60  # successive events differ in company and in kind of development
+                feed = healthy[rng.randrange(len(healthy))]
+                stored_guids[feed.n].add(feed.add_event(e))
+                published[e] = time.monotonic()
+                for _ in range(3):  # ordinary news elsewhere
+                    other = healthy[rng.randrange(len(healthy))]
+                    stored_guids[other.n].add(other.add_filler(next(filler)))
+                await asyncio.sleep(gap)
+
+        async def quiet() -> None:
+            while not stop.is_set():
+                fake.command("/help", chat_id=QUIET_CHAT, user_id=QUIET_CHAT)
+                quiet_sent.append(time.monotonic())
+                await asyncio.sleep(5.0)
+
+        async def flood() -> None:
+            nonlocal flood_sent
+            commands = itertools.cycle(FLOOD_COMMANDS)
+            while not stop.is_set():
+                fake.command(next(commands), chat_id=FLOOD_CHAT, user_id=FLOOD_USER, chat_type="group")
+                flood_sent += 1
+                await asyncio.sleep(1.0 / args.flood_rate)
+
+        t0 = time.monotonic()
+        tasks = [asyncio.create_task(quiet()), asyncio.create_task(flood())]
+        await publish()
+        await asyncio.sleep(max(0.0, args.duration - (time.monotonic() - t0)))
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        # Grace: the last event's alert may take a poll interval; the last /help its reply.
+        await asyncio.sleep(args.interval + 15)
+        elapsed = time.monotonic() - t0
+    finally:
+        stop.set()
+        await sampler
+        code = await child.terminate(within=60)
+
+    # -- figures ----------------------------------------------------------------------------------------------
+    alerted: dict[int, float] = {}
+    edited: dict[int, float] = {}
+    quiet_replies: list[float] = []
+    for at, chat, method, text in fake.messages:
+        if chat == ALERT_CHAT:
+            for m in EVENT_URL.finditer(text):
+                e = int(m.group(1))
+                (alerted if method == "sendmessage" else edited).setdefault(e, at)
+        elif chat == QUIET_CHAT:
+            quiet_replies.append(at)
+    latencies = [alerted[e] - t for e, t in published.items() if e in alerted]
+    shown = [min(alerted.get(e, math.inf), edited.get(e, math.inf)) - t for e, t in published.items()]
+    shown = [x for x in shown if x != math.inf]
+    joined = [e for e in published if e not in alerted and e in edited]
+    never = [e for e in published if e not in alerted and e not in edited]
+    reply_times = [r - s for s, r in zip(quiet_sent, quiet_replies, strict=False)]
+    with session(engine) as s:
+        have = {
+            (fid, guid)
+            for fid, guid in s.exec(select(ItemRow.feed_id, ItemRow.guid).where(col(ItemRow.feed_id).like("h%"))).all()
+        }
+        feeds = {f.id: f for f in s.exec(select(Feed)).all()}
+        hostile_items = s.exec(select(func.count()).select_from(ItemRow).where(col(ItemRow.feed_id).like("x%"))).one()
+    lost = sorted((n, g) for n, guids in stored_guids.items() for g in guids if (f"h{n}", g) not in have)
+    to_flood = [m for m in fake.messages if m[1] == FLOOD_CHAT]
+    alerts_total = sum(1 for m in fake.messages if m[1] == ALERT_CHAT and m[2] == "sendmessage")
+
+    print(
+        f"\nsoak: {elapsed:.0f}s of `raqib run` (exit {code}), {args.healthy} healthy + {len(HOSTILE)} hostile feeds, "
+        f"interval {args.interval}s, seed {args.seed}"
+    )
+    print(
+        f"healthy alerts: {len(latencies)}/{len(published)} events alerted"
+        + (f", {len(joined)} joined an earlier story (edit)" if joined else "")
+        + (f", never shown: {never}" if never else "")
+    )
+    if shown:
+        print(
+            f"  shown (alert, or edit of the story it joined): p50 {statistics.median(shown):.1f}s, "
+            f"p95 {p95(shown):.1f}s"
+        )
+    if latencies:
+        print(
+            f"  latency p50 {statistics.median(latencies):.1f}s, p95 {p95(latencies):.1f}s, max {max(latencies):.1f}s "
+            f"(target p95 <= {args.interval + 2}s)"
+        )
+    print(
+        f"quiet user: {len(quiet_replies)}/{len(quiet_sent)} /help answered; reply p50 "
+        f"{statistics.median(reply_times) if reply_times else float('nan'):.2f}s, p95 {p95(reply_times):.2f}s, "
+        f"max {max(reply_times, default=float('nan')):.2f}s (target p95 <= 2s)"
+    )
+    print(f"flooder: {flood_sent} commands at {args.flood_rate}/s, {len(to_flood)} messages back")
+    print(
+        f"peak RSS: {peak_main / 2**20:.0f} MB main process, {peak_total / 2**20:.0f} MB with its workers "
+        "(target <= 400 MB)"
+    )
+    print(
+        f"items lost: {len(lost)} of {sum(len(g) for g in stored_guids.values())} healthy items published"
+        + (f" e.g. {lost[:5]}" if lost else "")
+    )
+    print(f"alert chat: {alerts_total} alerts in all (healthy events and capped archive floods)")
+    print(
+        f"hostile feeds: {hostile_items} items stored; states: "
+        + ", ".join(
+            f"{fid}={f.last_error_code or 'ok'}/{f.polls}p" for fid, f in sorted(feeds.items()) if fid.startswith("x")
+        )
+    )
+    engine.dispose()
+    await fake.close()
+    for srv in hosts + hostile_servers:
+        await srv.close()
+    if os.environ.get("RAQIB_SOAK_KEEP"):
+        print(f"kept: {tmp}")
+    return 0 if not lost and not never else 1
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--duration", type=float, default=600.0)
+    p.add_argument("--healthy", type=int, default=200)
+    p.add_argument("--interval", type=int, default=60)
+    p.add_argument("--flood-rate", type=float, default=10.0)
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument(
+        "--hostile", type=int, default=len(ALL_HOSTILE), help="how many of the 20 hostile feeds (0: baseline)"
+    )
+    raise SystemExit(asyncio.run(run(p.parse_args())))
+
+
+if __name__ == "__main__":
+    main()
