@@ -3,6 +3,16 @@
 Adapters only translate. Here live argument parsing and caps, permission checks (settings change only by
 admins outside private chats), topic resolution (ids, Arabic and English names and aliases, suggestions on
 a typo), signed callback data, and the replies in the chat's language.
+
+Rules the rest of the code relies on:
+
+* input is validated before anything is written, and a refused command (an error reply) is rolled back;
+  arguments lose what no database column holds (NUL and other controls, lone surrogates);
+* a language, a setting or a watch term is stored on the chat's row, which then follows no topic
+  (``subs.NO_TOPICS``): only ``/subscribe`` makes a chat follow topics, and only ``/subscribe all`` all of them;
+* a button shown in one chat about another (a channel managed from a private chat) carries that chat's id
+  inside its signed data, and acts there only;
+* a reply's text is at most ``MAX_REPLY_CHARS``; lists end with "…and N more".
 """
 
 from __future__ import annotations

@@ -176,3 +176,44 @@ async def test_feed_strings_and_replies_are_capped(engine: Engine) -> None:
     last = reply.text.splitlines()[-1]
     shown = len(reply.text.splitlines()) - 2  # the header and the "…and N more" line
     assert last == text("en", "and_more", count=300 - shown)
+
+
+async def test_a_button_about_a_channel_acts_only_there_and_only_for_its_admins(engine: Engine) -> None:
+    core = core_for(engine)
+
+    def press(data: str, *, target: str | None, admin: bool) -> Invocation:
+        async def is_admin() -> bool:
+            return admin
+
+        return Invocation(
+            "telegram",
+            "555",
+            "private",
+            "555",
+            "callback",
+            target_chat_id=target,
+            is_admin=is_admin,
+            callback_data=data,
+        )
+
+    menu = await core.handle(
+        Invocation("telegram", "555", "private", "555", "subscribe", (), target_chat_id="-1001777", is_admin=None)
+    )
+    assert menu.error, "managing a channel needs the adapter's admin check"
+    menu = await core.handle(
+        Invocation("telegram", "555", "private", "555", "subscribe", (), target_chat_id="-1001777", is_admin=_yes)
+    )
+    data = next(b.data for row in menu.buttons for b in row if b.data.startswith("subscribe:hbm:"))
+    assert data.startswith("subscribe:hbm:@-1001777|")
+    # Pressed where it sits without the adapter routing it to the channel: not ours.
+    assert (await core.handle(press(data, target=None, admin=True))).text == text("en", "forged")
+    # Routed to the channel, by someone who does not administer it: refused.
+    refused = await core.handle(press(data, target="-1001777", admin=False))
+    assert refused.text == text("en", "channel_admin_required")
+    assert rows(engine) == {}
+    assert not (await core.handle(press(data, target="-1001777", admin=True))).error
+    assert list(rows(engine)) == ["-1001777"] and rows(engine)["-1001777"].topics == "hbm"
+
+
+async def _yes() -> bool:
+    return True
