@@ -7,24 +7,37 @@ stories (those whose lead was published within the window) and persists the deci
 
 How a decision is made (``decide``):
 
-1. Only stories whose *lead* lies within ``window`` (default 72 h) of the item are eligible. The
-   window is anchored at the lead, not at the latest member, so a story cannot creep forward
-   forever by chaining.
-2. Near-duplicate evidence (estimated Jaccard/containment over the body, see ``neardup``) with any
-   member joins that story — unless the item has too little text, or its model codes contradict
-   the member's (an edited template: "H20" became "H200").
-3. Otherwise the fingerprint score: a weighted overlap (shared weight / geometric mean of both
-   weights) of entity ids and fingerprint tokens, compared with every member (max). Entity
-   weights come from the caller: ``FieldWeights`` lowers entities (and model codes) that many
-   recent stories share — Nvidia, H20 and China say little about *which* event in a week of H20
-   news — and the default treats generic entities (the US, China, Trump, ...) as nearly
-   worthless. Model codes weigh most. Contradictions subtract: different model codes, different
-   weekdays named, different percentages, different *actions* (``act:`` tokens: a licence granted
-   is not a quarter's earnings, a visit is not a ban; see ``bot.stories.actions``). The score must
-   pass a threshold that rises with the time gap (same day: ``base``; at the window edge:
-   ``base + ramp``), and at least ``min_shared`` absolute weight must be shared, so two
-   feature-poor items never merge on one common word.
-4. Feature-poor items (a title-only aggregator entry, a one-line brief) are also scored by
+1. Only stories whose *lead* lies within ``window`` (96 h) of the item are eligible. The window is
+   anchored at the lead, not at the latest member, so a story cannot creep forward by chaining.
+2. **The event's day.** Each report's first day reference ("on Monday", «أمس الخميس», "Dec. 15",
+   «20 أكتوبر») is resolved against its published time (``event_day``). A report whose *fresh* day
+   (at most two days before publication) is two or more days from its story's day is a later
+   development: it never joins that story (rule 0 in the code), whatever else it shares. A report
+   that dates the event to a member's day joins at the same-day threshold, up to ``dated_window``
+   (7 days) late: a re-telling, not a follow-up.
+3. Near-duplicate evidence (estimated Jaccard/containment over the body, see ``neardup``) with any
+   member joins that story — unless the item has too little text, or its model codes, actor or
+   fresh day contradict the member's (an edited template: "H20" became "H200", "US" became "China").
+4. Otherwise the fingerprint score against the lead and the recent members (max): a weighted overlap
+   (shared weight / geometric mean of both weights) of entity ids and fingerprint tokens — codes,
+   amounts, percentages, quantities with units (10 GW), dates, the resolved day, concepts of the
+   bilingual term map (``terms.yaml``: graphite, a stake, a stock debut, a letter of intent), the
+   acting government and the kind of act. Entity weights come from the caller: ``FieldWeights``
+   lowers entities (and model codes) that many recent stories share, and the default treats generic
+   entities (the US, China, Trump, BIS, MOFCOM...) as nearly worthless. Figures of one kind weigh at
+   most ``KIND_CAPS`` together, so a market report quoting eight prices is not diluted.
+   * **Objects, not context.** Who acted, when and what kind of act are context. Two reports that each
+     name what they are about (a company, a chip, an amount, a material) and share none of it are two
+     events — China protesting on Wednesday about ASML and about the H20 — whatever context they
+     share. A report naming no object (an Arabic brief without the company's name) may join on context.
+   * **Contradictions subtract:** different model codes; different acting governments (``actor:``: a
+     US rule and China's reaction to it); fresh days two or more days apart; two single, clearly
+     different percentages; different *acts* (``act:``: a licence granted is not guidance to avoid
+     the chip, a probe opened is not earnings; see ``bot.stories.actions``).
+   * The score must pass a threshold that rises with the time gap (same day: ``base``; from 24 h to
+     72 h up to ``base + ramp``, held there to the window edge), and at least ``min_shared`` absolute
+     weight must be shared, so two feature-poor items never merge on one common word.
+5. Feature-poor items (a title-only aggregator entry, a one-line brief) are also scored by
    *containment*: shared weight / the poorer side's weight. A headline that shares everything it
    has with a long article scores low on the geometric mean only because the article says more.
    Containment counts when the shared evidence holds ``min_specific`` weight of specific facts
@@ -36,9 +49,16 @@ Policies (documented decisions):
 * **Follow-ups.** A story is one development. A report days later about a *new* development of
   the same storyline (a reaction, an official comment, a new figure: "lawmakers question the 15%
   deal" after "Nvidia agrees to pay 15%") is a **new story** and gets its own alert, even when it
-  repeats the background figures. What keeps it apart: the rising threshold with the time gap,
-  the new facts it carries (they dilute the overlap) and contradicting weekdays. A re-telling of
-  the same development by a later outlet (same facts) still joins while the lead is in the window.
+  repeats the background figures. What keeps it apart: its fresh event day (rule 2), a different
+  actor or kind of act, the rising threshold with the time gap and the new facts it carries (they
+  dilute the overlap). A late item that is a different event therefore starts a new story and is
+  alerted; a story never swallows it. A re-telling of the same development by a later outlet (same
+  facts) still joins while the lead is in the window, or later when it dates the event to its day.
+* **Arrival order.** Assignment is online: a story, once alerted, is never merged with another.
+  Within a write batch the order is canonical (``bot.ingest`` assigns by publication), and decisions
+  read no batch boundary, so batching and in-batch order never change the stories; across batches,
+  reports of one day may arrive in any order and give the same stories as long as the decision is
+  transitive on them (tested on our own week and on the real corpus: ``tests/stories/test_invariance``).
 * **Same URL, different content** (a live page edited over the day, a corrected article). Storage
   keeps one item per canonical URL/guid; the new title/text *updates* that item, its signature is
   replaced in the index (``NearDupIndex.add`` replaces), and its story is marked updated — never

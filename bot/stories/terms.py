@@ -55,6 +55,7 @@ class _Pattern:
     concept: str
     regex: re.Pattern[str]
     on_original: bool  # English capitals-only patterns match the original text, the rest normalized text
+    literal: str = ""  # a piece every match contains: a cheap ``in`` test before the regex runs
 
 
 def _compile(word: str, *, suffixes: bool = True) -> tuple[re.Pattern[str], bool]:
@@ -85,7 +86,7 @@ def _load(path: Path = TERMS_FILE) -> tuple[tuple[_Pattern, ...], dict[str, floa
         weights[concept] = float(spec.get("weight", DEFAULT_WEIGHT))
         for word in (*spec.get("en", ()), *spec.get("ar", ())):
             rx, orig = _compile(str(word))
-            patterns.append(_Pattern(concept, rx, orig))
+            patterns.append(_Pattern(concept, rx, orig, _literal(str(word), orig)))
     actors: list[_Pattern] = []
     for who, spec in (data.get("actors") or {}).items():
         for word in (*spec.get("en", ()), *spec.get("ar", ())):
@@ -101,6 +102,16 @@ def _load(path: Path = TERMS_FILE) -> tuple[tuple[_Pattern, ...], dict[str, floa
     return tuple(patterns), weights, tuple(actors)
 
 
+def _literal(word: str, on_original: bool) -> str:
+    """The longest word of a pattern as it must appear in the (normalized or original) text."""
+    if on_original:
+        return max(word.rstrip("*").upper().split(), key=len)
+    pieces = [w.rstrip("*") for w in (normalize(word) if _AR_CHAR.search(word) else word.lower()).split()]
+    longest = max(pieces, key=len)
+    # «ال» may be written «ل» after a proclitic; an English word may end in a plural: test the stem
+    return longest[2:] if longest.startswith("ال") else longest
+
+
 def term_weight(concept: str) -> float:
     return _load()[1].get(concept, DEFAULT_WEIGHT)
 
@@ -109,7 +120,14 @@ def terms(text: str) -> frozenset[str]:
     """Concept ids named anywhere in ``text``."""
     patterns = _load()[0]
     norm = normalize(text)
-    return frozenset(p.concept for p in patterns if p.regex.search(text if p.on_original else norm))
+    found: set[str] = set()
+    for p in patterns:
+        if p.concept in found:
+            continue
+        hay = text if p.on_original else norm
+        if p.literal in hay and p.regex.search(hay):
+            found.add(p.concept)
+    return frozenset(found)
 
 
 def lead_sentence(title: str, text: str) -> str:
