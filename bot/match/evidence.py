@@ -83,6 +83,8 @@ def collect(lex: Lexicon, title: str, text: str) -> list[FieldHit]:
         for h in scan(norm.text, lex):
             eid = h.pattern.entry
             out.append(FieldHit(h, entries.get(eid) or RECOGNIZER_ENTRIES.get(eid), fld, norm))
+        if lex.cased is not None and _cased_field(fld, value):
+            out.extend(_cased_hits(lex, value, fld, norm))
         us = entries.get(_US_ID)
         if us is not None and "US" in value:
             taken = [fh.span for fh in out[first:] if fh.hit.pattern.entry == _US_ID]
@@ -93,6 +95,27 @@ def collect(lex: Lexicon, title: str, text: str) -> list[FieldHit]:
                     fh = FieldHit(Hit(_US_PATTERN, -1, -1), us, fld, norm)
                     fh._span = (m.start(), m.end())
                     out.append(fh)
+    return out
+
+
+def _cased_field(fld: str, value: str) -> bool:
+    """A body, or a title in sentence case: a Title Case headline capitalizes every word."""
+    if fld == "text":
+        return True
+    words = [w for w in value.split() if w[:1].isalpha() and w.isascii()]
+    return sum(w[0].isupper() for w in words) * 2 <= len(words)
+
+
+def _cased_hits(lex: Lexicon, value: str, fld: str, norm: Normalized) -> list[FieldHit]:
+    out = []
+    assert lex.cased is not None
+    for m in lex.cased.finditer(value):
+        eid = lex.cased_owner[m.group()]
+        fh = FieldHit(
+            Hit(Pattern(m.group(), eid, m.group(), "cased", False, "en"), -1, -1), lex.entries[eid], fld, norm
+        )
+        fh._span = (m.start(), m.end())
+        out.append(fh)
     return out
 
 
@@ -215,9 +238,12 @@ def _confirmed(clear: list[FieldHit], ambiguous: list[FieldHit], notes: list[str
         elif e.role == "chip_weak":
             chip_word_fields.add(fh.field)
     kept = []
+    cased = {(fh.hit.pattern.entry, fh.field, fh.span) for fh in clear if fh.hit.pattern.how == "cased"}
     for fh in ambiguous:
         e = fh.entry
         assert e is not None
+        if cased and (e.id, fh.field, fh.span) in cased:
+            continue  # the same word, already found as the capitalized name
         confirmed_by_context = domain_clear or fh.field in chip_word_fields
         if e.id in clear_ids or (confirmed_by_context and not e.strict):
             kept.append(fh)
@@ -227,6 +253,7 @@ def _confirmed(clear: list[FieldHit], ambiguous: list[FieldHit], notes: list[str
 
 
 def _index(ev: Evidence) -> None:
+    ev.hits = [fh for fh in ev.hits if not (fh.entry is not None and fh.entry.title_only and fh.field != "title")]
     for fh in ev.hits:
         e = fh.entry
         assert e is not None

@@ -16,6 +16,7 @@ in ``Lexicon.dropped``.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -99,6 +100,8 @@ class Entry:
     list_name: bool = False  # a blacklist named generically (blacklist, القائمة السوداء)
     primary: bool = False  # cites a primary regulatory source (a Federal Register citation)
     export_authority: bool = False  # keeps an export-control list (BIS, the Commerce Department, MOFCOM)
+    title_only: bool = False  # a cue that counts only in the title ("Review" heads a review; a body's
+    # "security review" is a regulator's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +135,9 @@ class Lexicon:
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (variant key, reason)
     # negatives.yaml ``senses``: pattern entry "sense:<id>" -> the entry ids that context disarms
     senses: dict[str, frozenset[str]] = field(default_factory=dict)
+    # case-sensitive aliases (entities.yaml ``cased``): one regex over the original text, and its owners
+    cased: re.Pattern[str] | None = None
+    cased_owner: dict[str, str] = field(default_factory=dict)
     _topic_index: dict[str, str] = field(default_factory=dict)
     _entity_index: dict[str, str] = field(default_factory=dict)
 
@@ -207,6 +213,7 @@ class _Builder:
         self.generated: dict[str, set[str]] = {}  # generated key -> entry ids that generated it
         self.dropped: list[tuple[str, str]] = []
         self.entity_index: dict[str, str] = {}
+        self.cased: dict[str, str] = {}  # alias exactly as written -> entry id (case-sensitive aliases)
 
     def add_entry(self, raw: Mapping[str, Any], *, is_term: bool, where: str) -> None:
         if not isinstance(raw, Mapping):
@@ -253,6 +260,7 @@ class _Builder:
             list_name=bool(raw.get("list_name", False)),
             primary=bool(raw.get("primary", False)),
             export_authority=bool(raw.get("export_authority", False)),
+            title_only=bool(raw.get("title_only", False)),
         )
         self.entries[eid] = entry
         self.entity_index.setdefault(normalize_text(eid.replace("-", " ")), eid)
@@ -265,6 +273,12 @@ class _Builder:
                 self._add_alias(entry, alias, lang, ambiguous=False, spell=spell)
             for alias in ambiguous[lang]:
                 self._add_alias(entry, alias, lang, ambiguous=True, spell=False)
+        for alias in _as_list(raw.get("cased"), f"{where}.cased"):
+            # Written with capitals the word is the name (Intel, Micron); in lower case it is a word
+            # (intel = intelligence, a micron). Matched as written, on the original text.
+            if not re.fullmatch(r"[A-Z][A-Za-z0-9]*(?: [A-Z][A-Za-z0-9]*)*", alias):
+                raise LexiconError(f"{where}: cased alias {alias!r} must be capitalized Latin words")
+            self.cased[alias] = eid
 
     def add_aliases(self, eid: str, lists: Mapping[str, Any], where: str) -> None:
         if eid not in self.entries:
@@ -451,9 +465,18 @@ def build_lexicon(
         with_variants=with_variants,
         dropped=b.dropped,
         senses=senses,
+        cased=_cased_regex(b.cased),
+        cased_owner=dict(b.cased),
         _topic_index=topic_index,
         _entity_index=b.entity_index,
     )
+
+
+def _cased_regex(cased: Mapping[str, str]) -> re.Pattern[str] | None:
+    if not cased:
+        return None
+    alternation = "|".join(re.escape(a) for a in sorted(cased, key=len, reverse=True))
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{alternation})(?![A-Za-z0-9])")
 
 
 def _add_senses(b: _Builder, raw: Any) -> dict[str, frozenset[str]]:

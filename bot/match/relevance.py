@@ -27,6 +27,8 @@ TITLE_FACTOR = 1.5
 CONTROL_OBJECT_BONUS = 1.5
 RIVALRY_BONUS = 1.6
 LIST_ACTION_BONUS = 1.5
+CHIP_DEAL_BONUS = 0.75
+CHIPMAKER_MIN_WEIGHT = 1.5  # Intel, AMD, Broadcom, Nvidia, TSMC, SMIC ...: companies whose business is chips
 NO_CONTEXT_FACTOR = 0.5
 CONSUMER_DAMPING = 0.35
 SUPPORTED_CHIP_WEAK = 1.5
@@ -106,11 +108,23 @@ def _entries(ev: Evidence, w: Weighing) -> None:
         w.reasons.append("consumer context (gaming/review/phone): company and product evidence dampened")
 
 
+def _chipmaker(ev: Evidence) -> bool:
+    return any(
+        e.role == "entity" and e.kind in ("company", "equipment") and e.weight >= CHIPMAKER_MIN_WEIGHT
+        for e in ev.entries.values()
+    )
+
+
 def _rules(ev: Evidence, w: Weighing) -> None:
     if ev.control and ev.objects:
         w.control_object = True
         w.evidence += CONTROL_OBJECT_BONUS
         w.reasons.append(f"rule: control term with a chip/equipment/mineral object (+{CONTROL_OBJECT_BONUS})")
+    if "deal" in ev.roles and not ev.consumer and _chipmaker(ev):
+        # A chipmaker's deal, stake or investment (the US government's stake in Intel, SoftBank buying
+        # its shares) is chip-industry news even when no chip word is in the excerpt.
+        w.evidence += CHIP_DEAL_BONUS
+        w.reasons.append(f"rule: a chipmaker's deal or investment (+{CHIP_DEAL_BONUS})")
     if ev.ai and ev.country("china") and ev.country("us"):
         w.evidence += RIVALRY_BONUS
         w.reasons.append(f"rule: US + China + AI context (+{RIVALRY_BONUS})")
