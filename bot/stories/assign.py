@@ -56,6 +56,7 @@ _ID_SLACK = 2000  # ids allocated before a later id may commit after it: re-read
 _EVICT_EVERY = timedelta(minutes=30)
 _MAX_CANDIDATES = 24
 _BIG_POSTING = 300
+_BIG_FACT_POSTING = 64
 
 
 @dataclass(frozen=True)
@@ -270,6 +271,8 @@ class StoryIndex:
                 posting = self.postings.get(k)
                 if not posting:
                     continue
+                if len(posting) > _BIG_FACT_POSTING and k.startswith((*_POSTING_KINDS, "day:")):
+                    continue  # a figure, concept or day that many stories share finds nothing in particular
                 if len(posting) > _BIG_POSTING:
                     if ranked:
                         continue

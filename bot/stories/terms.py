@@ -91,14 +91,14 @@ def _load(path: Path = TERMS_FILE) -> tuple[tuple[_Pattern, ...], dict[str, floa
     for who, spec in (data.get("actors") or {}).items():
         for word in (*spec.get("en", ()), *spec.get("ar", ())):
             rx, orig = _compile(str(word), suffixes=False)
-            actors.append(_Pattern(who, rx, orig))
+            actors.append(_Pattern(who, rx, orig, _literal(str(word), orig)))
         for adj in spec.get("adjectives", ()):
             rx = re.compile(rf"(?<![\w-]){re.escape(str(adj).lower())}\s+(?:{governing})s?\b")
-            actors.append(_Pattern(who, rx, False))
+            actors.append(_Pattern(who, rx, False, _literal(str(adj), False)))
         # Arabic adjectives follow their noun: «قاعدة أمريكية»، «السلطات الصينية»
         for adj in spec.get("ar_adjectives", ()):
             rx = re.compile(_AR_PREFIX + rf"(?:{ar_governing})\s+{re.escape(normalize(str(adj)))}(?!\w)")
-            actors.append(_Pattern(who, rx, False))
+            actors.append(_Pattern(who, rx, False, _literal(str(adj), False)))
     return tuple(patterns), weights, tuple(actors)
 
 
@@ -151,6 +151,8 @@ def actor(lead: str, clause_end: int | None = None) -> str | None:
     best: tuple[int, str] | None = None
     for p in _load()[2]:
         hay = clause if p.on_original else norm
+        if p.literal not in hay:
+            continue
         for m in p.regex.finditer(hay):
             if _adjective(hay, m.end()) or _PREPOSITION_BEFORE.search(hay[max(0, m.start() - 20) : m.start()].lower()):
                 continue
