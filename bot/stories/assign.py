@@ -4,7 +4,9 @@ For one relevant item, inside the caller's transaction:
 
 1. exact copies first: an item already in a story with the same canonical URL or content hash → that story;
 2. candidates: stories of near-duplicate hits (the in-process LSH index) and recent stories sharing a
-   specific entity or model code with the item (an in-process inverted index);
+   specific entity, model code, amount, quantity, concept of the term map or event day with the item (an
+   in-process inverted index; reports of one event in two languages often share no entity id). At most
+   ``_MAX_CANDIDATES`` stories, ranked by the weight they share; a fact held by very many stories finds none;
 3. ``decide()`` picks a story or says "new story", with entity weights from their frequency among the
    recent stories (``FieldWeights``); the link, the story's summary columns (updated incrementally) and the
    item's signature are written; the in-process indexes learn the item.
@@ -15,6 +17,11 @@ in step by ``sync`` (rows written by other processes since the last sync) — so
 index lookups and writes, not a scan of everything sharing "China" in the window. An item older than the
 cache reaches (a late backlog) takes the database path instead. A rolled-back transaction marks the cache
 stale and the next ``sync`` reloads it.
+
+Order: ``bot.ingest`` assigns a batch in publication order (feeds by their earliest item, items oldest
+first) and nothing here reads a batch boundary, so in-batch order and batching never change the stories
+(``tests/stories/test_invariance``). A report that dates the event to a story's day may join it up to
+``ClusterConfig.dated_window`` late, within what the cache holds (``CLUSTER_HORIZON``).
 
 Assignments are serialized: a process lock, and on PostgreSQL a transaction-scoped advisory lock, so two
 workers never create two stories for one event at the same instant.
