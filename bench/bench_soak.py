@@ -49,6 +49,7 @@ from sqlmodel import col, func, select
 from bench.feedservers import TOPICS, field_event
 from bot.app import open_database
 from bot.config import Env, load_config
+from bot.match import classify
 from storage import subscriptions as subs
 from storage.db import session
 from storage.tables import Feed, ItemRow
@@ -56,6 +57,19 @@ from tests.fakes.feedserver import FeedServer, Reply, Request, gzip_bomb
 from tests.fakes.telegram_api import FakeBotAPI
 from tests.service.support import Child, child_env
 
+MINERALS = (
+    "gallium",
+    "germanium",
+    "antimony",
+    "graphite",
+    "tungsten",
+    "dysprosium",
+    "terbium",
+    "yttrium",
+    "indium",
+    "bismuth",
+)
+BUYERS = ("Japan", "South Korea", "Germany", "India", "Vietnam", "Mexico", "Brazil", "Turkey", "Poland", "Canada")
 ALERT_CHAT, QUIET_CHAT, FLOOD_CHAT, FLOOD_USER = 1001, 2002, -1003, 3003
 EVENT_URL = re.compile(r"/news/e(\d+)\b")
 FLOOD_COMMANDS = ("/help", "/feeds", "/digest", "/latest hbm", "/status", "/topics")
@@ -143,11 +157,12 @@ def hostile_routes(kind: str, n: int, server: FeedServer) -> None:
             count = 5 if k == 0 else 100  # a quiet first poll, then the archive again and again with fresh GUIDs
             entries = []
             for i in range(count):
-                # Old news of the field, each a distinct event by design (figures and dates differ), fresh GUIDs.
-                headline, wire, _ = field_event(1000 + 100 * (n * 50 + k) + i)
-                entries.append(
-                    (f"arch{n}-{k}-{i}", escape(headline), f"https://archive{n}.example/{k}/{i}", escape(wire))
-                )
+                # Old news on critical minerals (not the healthy feeds' chip companies), fresh GUIDs every poll.
+                mineral, buyer = MINERALS[i % len(MINERALS)], BUYERS[(i // len(MINERALS)) % len(BUYERS)]
+                number = 3 + (k * 37 + i * 11) % 90
+                headline = f"China grants {number} export licences for {mineral} shipments to {buyer}"
+                wire = f"The commerce ministry approved {number} licences for {mineral} exports to {buyer} this week."
+                entries.append((f"arch{n}-{k}-{i}", headline, f"https://archive{n}.example/{k}/{i}", wire))
             return Reply(body=rss(f"Archive {n}", entries), headers={"Content-Type": "application/rss+xml"})
 
         server.route("/feed.xml", archive)
@@ -323,7 +338,8 @@ async def run(args: argparse.Namespace) -> int:
             await asyncio.sleep(1.0)  # a bench watching a database: polling is the measurement's own pace
         print(f"first polls: {done}/{args.healthy} healthy feeds after {time.monotonic() - started:.0f}s", flush=True)
 
-        published: dict[int, float] = {}  # event -> monotonic time it became visible
+        published: dict[int, float] = {}  # relevant event -> monotonic time it became visible
+        not_relevant: list[int] = []
         stored_guids: dict[int, set[str]] = {f.n: {g for g, *_ in f.entries} for f in healthy}
         quiet_sent: list[float] = []
         flood_sent = 0
@@ -336,7 +352,11 @@ async def run(args: argparse.Namespace) -> int:
                 e = k * 13 % 60  # successive events differ in company and in kind of development
                 feed = healthy[rng.randrange(len(healthy))]
                 stored_guids[feed.n].add(feed.add_event(e))
-                published[e] = time.monotonic()
+                headline, wire, _ = field_event(e)
+                if classify(headline, wire, "en").relevant:  # the matcher's verdict: only these are alerted
+                    published[e] = time.monotonic()
+                else:
+                    not_relevant.append(e)
                 for _ in range(3):  # ordinary news elsewhere
                     other = healthy[rng.randrange(len(healthy))]
                     stored_guids[other.n].add(other.add_filler(next(filler)))
@@ -407,6 +427,7 @@ async def run(args: argparse.Namespace) -> int:
         f"healthy alerts: {len(latencies)}/{len(published)} events alerted"
         + (f", {len(joined)} joined an earlier story (edit)" if joined else "")
         + (f", never shown: {never}" if never else "")
+        + (f"; {len(not_relevant)} more published that the matcher finds not relevant" if not_relevant else "")
     )
     if shown:
         print(
