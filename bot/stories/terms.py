@@ -63,6 +63,8 @@ def _compile(word: str, *, suffixes: bool = True) -> tuple[re.Pattern[str], bool
         body = r"\s+".join(re.escape(w) for w in normalize(word).split())
         if body.startswith("ال"):
             body = r"(?:ال|ل)" + body[2:]
+        if suffixes and body.endswith("ه"):  # ta marbuta before a pronoun suffix: «حصة» → «حصتها»
+            body = body[:-1] + "(?:ه|ت)"
         # actors take no suffix: «الصين» + «ية» is the adjective «الصينية»
         return re.compile(_AR_PREFIX + r"(?:ال)?" + body + (_AR_SUFFIX if suffixes else r"(?!\w)")), False
     letters = re.sub(r"[^a-z]", "", word.lower())
@@ -108,8 +110,10 @@ def _literal(word: str, on_original: bool) -> str:
         return max(word.rstrip("*").upper().split(), key=len)
     pieces = [w.rstrip("*") for w in (normalize(word) if _AR_CHAR.search(word) else word.lower()).split()]
     longest = max(pieces, key=len)
-    # «ال» may be written «ل» after a proclitic; an English word may end in a plural: test the stem
-    return longest[2:] if longest.startswith("ال") else longest
+    # «ال» may be written «ل» after a proclitic, a final «ه» (ta marbuta) «ت» before a suffix
+    if longest.startswith("ال"):
+        longest = longest[2:]
+    return longest[:-1] if longest.endswith("ه") and len(longest) > 2 else longest  # «حصه» in «حصتها»
 
 
 def term_weight(concept: str) -> float:
