@@ -118,6 +118,8 @@ def record_failure(
     disable_after: int | None = None,
 ) -> bool:
     """Store the failure and when to try again. Returns True when this failure disabled the feed."""
+    # A reason quoting hostile input must still be storable: PostgreSQL refuses NUL and lone surrogates.
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
     feed.last_attempt = now
     feed.consecutive_failures += 1
     feed.last_error_code, feed.last_error = code, message[:2000]

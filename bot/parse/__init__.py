@@ -78,6 +78,8 @@ class BrokenFeedError(ParseError):
     def of(cls, stage: str, exc: BaseException, code: str = "parse_error") -> BrokenFeedError:
         # The exception's own words can quote the offending text: only its first line, shortened.
         detail = (str(exc).splitlines() or [""])[0][:120]
+        # stored on the feed row: no lone surrogate or NUL that a database would refuse
+        detail = detail.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
         return cls(f"{stage} failed on this feed: {type(exc).__name__}" + (f" ({detail})" if detail else ""), code)
 
 

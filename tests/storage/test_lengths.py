@@ -307,3 +307,18 @@ def test_migration_0006_keeps_every_row_and_indexes_by_hash(empty_engine: Engine
         if empty_engine.dialect.name == "postgresql":
             ddl = c.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_items_canonical_url'")).scalar()
             assert ddl is not None and "USING hash" in ddl
+
+
+def test_a_failure_reason_quoting_hostile_input_is_storable(engine: Engine) -> None:
+    """PostgreSQL refuses NUL and lone surrogates in text; a reason that quotes a feed's bytes still lands."""
+    with session(engine) as s:
+        repo.sync_feeds(s, [repo.FeedSpec("f", "https://f.example/rss", "en")])
+        feed = repo.get_feed(s, "f")
+        assert feed is not None
+        reason = "parse_error: ValueError (bad \ud83d\x00 value)" + "x" * 5000
+        repo.record_failure(s, feed, now=NOW, code="parse_error", message=reason, retry_in=60)
+    with session(engine) as s:
+        stored = repo.get_feed(s, "f")
+        assert stored is not None and stored.last_error is not None
+    assert stored.last_error.startswith("parse_error: ValueError (bad \\ud83d\\x00 value)")
+    assert len(stored.last_error) == 2000 and stored.consecutive_failures == 1
