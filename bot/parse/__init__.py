@@ -14,6 +14,7 @@ Errors (each with a stable ``code``, written on the feed row like a fetch failur
 from __future__ import annotations
 
 import io
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ import feedparser
 from feedparser.sanitizer import _sanitize_html
 
 from bot.parse.charrefs import repair_char_refs
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +151,8 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
             resolve_relative_uris=False,
         )
         entries = tuple(_entry(e) for e in parsed.entries)
-        title = _clean(_text(parsed.feed, "title")) or None
+        # the feed's own title is stored as it is (``repo.mark_polled_many``): no NUL, control or lone surrogate
+        title = _CONTROL.sub("", _clean(_text(parsed.feed, "title"))).strip() or None
     except Exception as exc:  # feedparser's fallback paths raise on inputs we have not met yet: one feed's loss
         raise BrokenFeedError.of("parsing", exc) from exc
     reason = str(parsed.get("bozo_exception")) if parsed.bozo else None

@@ -44,7 +44,7 @@ def hostile_feed() -> bytes:
         "<item><guid isPermaLink='false'>plain-2</guid><title>Ordinary news two</title><link>https://n.example/2</link></item>"
     )
     return (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Refs</title>'
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Refs&#x1;</title>'
         + "".join(items)
         + "</channel></rss>"
     ).encode()
@@ -104,8 +104,33 @@ async def test_a_feed_with_hostile_references_is_stored_whole(engine: Engine) ->
     with session(engine) as s:
         feed = repo.get_feed(s, "refs")
         assert feed is not None and feed.consecutive_failures == 0 and feed.last_error is None
+        assert feed.title == "Refs"
         titles = {i.guid: i.title for i in repo.recent_items(s, feed_id="refs", limit=100)}
     assert titles["t0"] == "Launch 🚀 today" and titles["plain-2"] == "Ordinary news two"
+
+
+async def test_a_feed_title_with_raw_control_bytes_is_stored(engine: Engine) -> None:
+    """A NUL byte in the channel title (PostgreSQL refuses NUL in text) once failed every poll of its feed."""
+    body = (
+        b"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>Wire\x00\x01</title>"
+        b"<item><guid isPermaLink='false'>w1</guid><title>Item\x00 one</title><link>https://w.example/1</link></item>"
+        b"</channel></rss>"
+    )
+    with FeedServer({"/nul.xml": doc(body)}) as server:
+        config = parse_config(
+            "settings: {allow_private_addresses: true, retries: 0}\n"
+            f"feeds:\n  - {{id: nul, url: '{server.base_url}/nul.xml', language: en}}\n"
+        )
+        with session(engine) as s:
+            repo.sync_feeds(s, [repo.FeedSpec(f.id, f.url, f.language) for f in config.feeds])
+        async with Fetcher(_settings(config)) as fetcher:
+            [result] = await Pipeline(engine=engine, fetcher=fetcher, config=config).poll_once()
+    assert result.status == "new" and result.new == 1, result
+    with session(engine) as s:
+        feed = repo.get_feed(s, "nul")
+        assert feed is not None and feed.title == "Wire" and feed.consecutive_failures == 0
+        [item] = repo.recent_items(s, feed_id="nul")
+    assert item.title == "Item one"
 
 
 async def test_a_parse_stage_exception_is_the_feeds_recorded_failure(
