@@ -17,8 +17,16 @@ def get_subscription(s: Session, platform: str, target: str) -> Subscription | N
 
 
 def get_or_create(
-    s: Session, platform: str, target: str, *, now: datetime, language: str = "en", title: str | None = None
+    s: Session,
+    platform: str,
+    target: str,
+    *,
+    now: datetime,
+    language: str = "en",
+    title: str | None = None,
+    topics: str = "",
 ) -> Subscription:
+    """The chat's row; a new one gets ``topics`` ("" = every topic, ``NO_TOPICS`` = none)."""
     sub = get_subscription(s, platform, target)
     if sub is None:
         sub = Subscription(
@@ -26,6 +34,7 @@ def get_or_create(
             target=target,
             interface_language=language if language in ("ar", "en") else "en",
             title=title,
+            topics=topics,
             created_at=now,
             updated_at=now,
         )
@@ -51,12 +60,7 @@ def follows_all(sub: Subscription) -> bool:
 def chat_settings(s: Session, platform: str, target: str, *, now: datetime, language: str = "en") -> Subscription:
     """The chat's row, for its settings, language and terms. A new one follows no topic: choosing a language
     or a setting is not a subscription (a new ``Subscription`` with no topics would follow every topic)."""
-    sub = get_subscription(s, platform, target)
-    if sub is None:
-        sub = get_or_create(s, platform, target, now=now, language=language)
-        sub.topics = NO_TOPICS
-        s.add(sub)
-    return sub
+    return get_or_create(s, platform, target, now=now, language=language, topics=NO_TOPICS)
 
 
 def stop_alerts(s: Session, sub: Subscription, now: datetime) -> None:

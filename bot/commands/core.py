@@ -31,6 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.commands.model import ADMIN_COMMANDS, Invocation, callback_target
@@ -77,6 +78,8 @@ class Core:
         self.clock = clock
         self.digest = digest
         self._heavy = asyncio.Semaphore(HEAVY_SLOTS)
+        self._warm = False
+        self._warming = asyncio.Lock()
 
     # -- callback data: short (Telegram allows 64 bytes), signed so a forged button does nothing ----------
     def sign(self, payload: str) -> str:
@@ -90,6 +93,7 @@ class Core:
     # -- entry point ---------------------------------------------------------------------------------------
     async def handle(self, inv: Invocation) -> Reply:
         try:
+            await self._warm_up()
             # Only a command that changes something needs the platform asked (getChatMember costs a request).
             asks = inv.command.lower() in ADMIN_COMMANDS or inv.callback_data is not None
             is_admin = await self._admin(inv) if asks else False
@@ -105,6 +109,16 @@ class Core:
             reply = dataclasses.replace(reply, text=reply.text[: MAX_REPLY_CHARS - 1] + "…")
         return reply
 
+    async def _warm_up(self) -> None:
+        """Build the lexicon (a few seconds) once, before the first command: commands arriving together must
+        not each build it in their own thread, which took every worker for seconds."""
+        if self._warm:
+            return
+        async with self._warming:
+            if not self._warm:
+                await asyncio.to_thread(self._lexicon)
+                self._warm = True
+
     async def _admin(self, inv: Invocation) -> bool:
         if inv.chat_type == "private" and inv.target_chat_id in (None, inv.chat_id):
             return True
@@ -115,6 +129,14 @@ class Core:
         return "ar" if (inv.user_language or "").lower().startswith("ar") else "en"
 
     def _handle(self, inv: Invocation, is_admin: bool) -> Reply:
+        try:
+            return self._handle_once(inv, is_admin)
+        except IntegrityError:
+            # Two commands created the same chat's row at once (a channel's Discord interactions run concurrently;
+            # Telegram's run one at a time per chat): this one was rolled back, and runs again on the row now there.
+            return self._handle_once(inv, is_admin)
+
+    def _handle_once(self, inv: Invocation, is_admin: bool) -> Reply:
         target = inv.target_chat_id or inv.chat_id
         with session(self.engine) as s:
             sub = subs.get_subscription(s, inv.platform, target)
