@@ -256,3 +256,32 @@ def actions(title: str) -> frozenset[str]:
 def _instrument(clause: str, pos: int, text: str) -> bool:
     """True when the action is introduced as a means ("with a ban", "by curbing", «بحظر»)."""
     return bool(_INSTRUMENT_BEFORE.search(clause[max(0, pos - 12) : pos])) or text.lstrip().startswith(("ب", "وب"))
+
+
+# Stage of an act: announced as intended ("China to exempt", «تعتزم»، «ستعفي») or carried out ("began granting",
+# "took effect", «بدأت»، «دخلت حيز التنفيذ»). A pledge and its implementation days later are two events.
+_PLAN = re.compile(
+    _fold(
+        # "China to exempt": a subject of one to three words (no finite verb: "grants", "added") and "to"
+        r"^\W*(?:(?!\w*[a-z]{3}(?:s|ed)\b)[\w'’.-]+\s+){1,3}to (?!be\b)\w+"
+        r"|\b(?:will|would|plans? to|planning to|intends? to|aims? to|considering|"
+        r"consider(?:s|ed)? (?:\w+ing)|set to|poised to|mulls?|weighs?|propos\w+)\b"
+        r"|(?<!\w)[وف]?(?:تعتزم|يعتزم|تخطط|يخطط|تدرس|يدرس|تنوي|ينوي|ستدرس|سوف)(?!\w)|(?<!\w)[وف]?س[تي]\w{3,}"
+    )
+)
+_DONE = re.compile(
+    _fold(
+        r"\b(?:began|begins|begun|started|starts|has granted|have granted|took effect|takes effect|went into effect|"
+        r"came into (?:force|effect)|comes into (?:force|effect)|now in force|implemented|implements)\b"
+        r"|(?<!\w)[وف]?(?:بدأت|بدأ|تبدأ|يبدأ|شرعت|دخلت حيز|دخل حيز|بدء)(?!\w)"
+    )
+)
+
+
+def stage(title: str) -> str | None:
+    """``plan`` or ``done`` for the lead's main clause; None when it says neither (most headlines)."""
+    clause = main_clause(title)
+    done, plan = _DONE.search(clause), _PLAN.search(clause)
+    if done and not (plan and plan.start() < done.start()):
+        return "done"
+    return "plan" if plan else None

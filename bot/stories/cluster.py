@@ -33,7 +33,8 @@ How a decision is made (``decide``):
    * **Contradictions subtract:** different model codes; different acting governments (``actor:``: a
      US rule and China's reaction to it); fresh days two or more days apart; two single, clearly
      different percentages; different *acts* (``act:``: a licence granted is not guidance to avoid
-     the chip, a probe opened is not earnings; see ``bot.stories.actions``).
+     the chip, a probe opened is not earnings; see ``bot.stories.actions``); a pledge and its
+     implementation (``stage:plan`` / ``stage:done``).
    * The score must pass a threshold that rises with the time gap (same day: ``base``; from 24 h to
      72 h up to ``base + ramp``, held there to the window edge), and at least ``min_shared`` absolute
      weight must be shared, so two feature-poor items never merge on one common word.
@@ -109,6 +110,7 @@ KIND_WEIGHTS: Mapping[str, float] = {
     "day": 1.0,
     "actor": 0.3,
     "when": 0.0,  # unresolved day references: compared through ``day:`` instead
+    "stage": 0.0,  # plan / done: only ever a contradiction
 }
 KIND_CAPS: Mapping[str, float] = {"num": 2.0, "pct": 1.5, "date": 1.5, "year": 0.3}
 # Token kinds that name a specific fact (weekdays, years and actions are shared by unrelated events).
@@ -165,6 +167,7 @@ class ClusterConfig:
     act_conflict: float = 0.35  # eval set: no effect between 0.25 and 0.45; the middle
     actor_conflict: float = 0.30  # different governments act: a rule and the foreign reaction to it
     day_conflict: float = 0.40  # event days two or more days apart: two developments of one storyline
+    stage_conflict: float = 0.30  # a pledge ("will exempt") and its implementation ("began granting")
     poor_weight: float = 5.0  # features weighing less than this make an item "feature-poor"
     min_specific: float = 1.0  # containment needs this much shared weight of specific facts
     min_object: float = 0.8  # shared weight of what the event is about (entity, code, amount, concept)
@@ -341,7 +344,7 @@ class _Prepared:
     objects: float  # weight of what the report is about (``_object`` keys)
 
 
-_CONFLICT_KINDS = ("code", "dow", "pct", "act", "actor", "day")
+_CONFLICT_KINDS = ("code", "dow", "pct", "act", "actor", "day", "stage")
 
 
 def _prepare(f: ItemFeatures, weights: Mapping[str, float] | None) -> _Prepared:
@@ -429,6 +432,7 @@ def _conflict(kind: str, ka: frozenset[str], kb: frozenset[str], cfg: ClusterCon
         "dow": cfg.dow_conflict,
         "act": cfg.act_conflict,
         "actor": cfg.actor_conflict,
+        "stage": cfg.stage_conflict,
     }[kind]
 
 

@@ -17,6 +17,9 @@ extract, after folding Arabic-Indic digits:
   else the first sentence): ``act:ease`` (licences granted), ``act:restrict``, ``act:earnings``,
   ``act:meeting``, ``act:response`` ... Two reports with the same entities and different actions are
   different events.
+* ``stage:`` — ``plan`` (announced as intended: "China to exempt", «تعتزم») or ``done`` (carried out:
+  "began granting", "took effect", «بدأت») in the lead's main clause: a pledge and its implementation
+  are two events.
 * ``qty:`` — capacities and nodes with their unit: "10 GW", "10 gigawatts", «10 غيغاواط» → ``qty:10gw``;
   "7nm", "7-nanometer", «7 نانومتر» → ``qty:7nm``.
 * ``term:`` — concepts of the bilingual term map (``bot.stories.terms``, data in ``terms.yaml``): the
@@ -36,7 +39,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.stories.actions import actions, main_clause
+from bot.stories.actions import actions, main_clause, stage
 from bot.stories.terms import actor, lead_sentence, terms
 from bot.stories.text import normalize
 
@@ -139,6 +142,9 @@ def fingerprint(title: str, text: str = "") -> Fingerprint:
         # the headline states the event; a title-less item falls back to its first sentence
         head = lead_sentence(title, text)
         toks.update("act:" + a for a in actions(head))
+        step = stage(head)
+        if step:
+            toks.add("stage:" + step)
         toks.update("term:" + c for c in terms(full))
         who = actor(head, _clause_end(head))
         if who:

@@ -63,10 +63,76 @@ _ROWS = [
 ]  # fmt: skip
 
 
-def week() -> list[Report]:
-    """The reports in publication order."""
+# A second week: a probe opened and a finding in it, a pledge and its implementation, earnings beside a
+# licence story, two chip designers' stock debuts two days apart.
+_ROWS_2 = [
+    ("samr-probe-opened", "en", "wire.example", 9, 0,
+     "China opens antitrust investigation into Broadcom",
+     "China's market regulator said on Monday it had launched an anti-monopoly investigation into Broadcom "
+     "over its VMware acquisition."),
+    ("samr-probe-opened", "ar", "akhbar.example", 9, 60,
+     "الصين تفتح تحقيقا لمكافحة الاحتكار بحق برودكوم",
+     "أعلنت هيئة تنظيم السوق في الصين يوم الاثنين فتح تحقيق لمكافحة الاحتكار بحق شركة برودكوم بشأن "
+     "استحواذها على في إم وير."),
+    ("ipo-alpha", "en", "markets.example", 9, 90,
+     "Chip designer Biren soars 300% in Hong Kong debut",
+     "Shares of GPU designer Biren Technology jumped 300% on their first day of trading in Hong Kong on Monday."),
+    ("ipo-alpha", "ar", "iqtisad.example", 9, 150,
+     "أسهم بيرين تقفز 300% في أول يوم تداول لها في هونغ كونغ",
+     "قفزت أسهم شركة بيرين لتصميم معالجات الرسومات 300% في أول يوم تداول لها في بورصة هونغ كونغ يوم الاثنين."),
+    ("mofcom-pledge", "en", "wire.example", 10, 30,
+     "China says it will exempt some gallium exports from its ban",
+     "China's commerce ministry said on Tuesday it would consider exemptions from its gallium export ban for "
+     "civilian buyers."),
+    ("mofcom-pledge", "ar", "akhbar.example", 10, 80,
+     "الصين تعتزم إعفاء بعض صادرات الغاليوم من الحظر",
+     "قالت وزارة التجارة الصينية يوم الثلاثاء إنها ستدرس إعفاء بعض صادرات الغاليوم من الحظر للمشترين المدنيين."),
+    ("nvidia-earnings", "en", "markets.example", 11, 0,
+     "Nvidia quarterly revenue beats estimates on data-centre demand",
+     "Nvidia reported quarterly revenue of $39 billion on Wednesday, above analysts' estimates."),
+    ("ipo-beta", "en", "markets.example", 11, 40,
+     "GPU maker Enflame jumps 250% on Shanghai STAR Market debut",
+     "Shares of Enflame, a Chinese AI chip designer, rose 250% on their first day of trading in Shanghai on "
+     "Wednesday."),
+    ("samr-probe-finding", "en", "wire.example", 11, 90,
+     "China says preliminary probe finds Broadcom violated antitrust law",
+     "China's market regulator said on Wednesday a preliminary investigation found Broadcom had violated the "
+     "anti-monopoly law."),
+    ("nvidia-earnings", "ar", "iqtisad.example", 11, 120,
+     "إيرادات إنفيديا الفصلية تتجاوز توقعات المحللين",
+     "أعلنت إنفيديا يوم الأربعاء إيرادات فصلية بلغت 39 مليار دولار متجاوزة توقعات المحللين."),
+    ("ipo-beta", "ar", "akhbar.example", 11, 160,
+     "أسهم إنفليم ترتفع 250% في أول يوم تداول في شنغهاي",
+     "ارتفعت أسهم شركة إنفليم الصينية لتصميم رقائق الذكاء الاصطناعي 250% في أول يوم تداول لها في بورصة "
+     "شنغهاي يوم الأربعاء."),
+    ("samr-probe-finding", "ar", "akhbar.example", 11, 200,
+     "الصين: تحقيق أولي يكشف انتهاك برودكوم لقانون مكافحة الاحتكار",
+     "قالت هيئة تنظيم السوق في الصين يوم الأربعاء إن تحقيقا أوليا توصل إلى أن برودكوم انتهكت قانون مكافحة "
+     "الاحتكار."),
+    ("mofcom-implemented", "en", "wire.example", 13, 0,
+     "China begins granting gallium export exemptions for civilian use",
+     "China's commerce ministry said on Friday it had started granting exemptions from the gallium export ban "
+     "for civilian buyers."),
+    ("mofcom-implemented", "ar", "akhbar.example", 13, 45,
+     "الصين تبدأ منح إعفاءات لصادرات الغاليوم للاستخدام المدني",
+     "قالت وزارة التجارة الصينية يوم الجمعة إنها بدأت منح إعفاءات من حظر تصدير الغاليوم للمشترين المدنيين."),
+]  # fmt: skip
+
+
+def _reports(rows: list[tuple[str, str, str, int, int, str, str]], prefix: str) -> list[Report]:
     out = []
-    for n, (event, lang, source, day, minutes, title, text) in enumerate(_ROWS):
+    for n, (event, lang, source, day, minutes, title, text) in enumerate(rows):
         published = datetime(2026, 3, day, 8, tzinfo=UTC) + timedelta(minutes=minutes)
-        out.append(Report(f"w-{n:02d}", event, lang, source, title, text, f"https://{source}/{n}", published))
+        url = f"https://{source}/{prefix}{n}"
+        out.append(Report(f"{prefix}-{n:02d}", event, lang, source, title, text, url, published))
     return sorted(out, key=lambda r: r.published)
+
+
+def week() -> list[Report]:
+    """The first week's reports in publication order."""
+    return _reports(_ROWS, "w")
+
+
+def second_week() -> list[Report]:
+    """The second week's reports in publication order."""
+    return _reports(_ROWS_2, "v")
