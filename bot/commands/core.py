@@ -56,6 +56,7 @@ MAX_NAME = 80  # a feed's title as shown in a reply (feeds choose their titles)
 # waits for its turn instead of taking every worker thread the other chats' commands need.
 HEAVY = frozenset({"digest"})
 HEAVY_SLOTS = 2
+NO_LEXICON = frozenset({"help", "start", "status", "feeds", "lang"})  # answered without topics or entities
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DigestFn = Callable[[Session, Subscription, datetime], Reply | None]
 
@@ -93,7 +94,8 @@ class Core:
     # -- entry point ---------------------------------------------------------------------------------------
     async def handle(self, inv: Invocation) -> Reply:
         try:
-            await self._warm_up()
+            if inv.command.lower() not in NO_LEXICON:
+                await self._warm_up()
             # Only a command that changes something needs the platform asked (getChatMember costs a request).
             asks = inv.command.lower() in ADMIN_COMMANDS or inv.callback_data is not None
             is_admin = await self._admin(inv) if asks else False

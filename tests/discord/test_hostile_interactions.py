@@ -23,6 +23,7 @@ from bot.commands.core import HEAVY_SLOTS, MAX_REPLY_CHARS, Core
 from bot.commands.limits import CommandLimiter
 from bot.commands.texts import text
 from bot.deliver.model import Reply
+from bot.match import load_lexicon
 from storage import repositories as repo
 from storage.db import session
 from storage.tables import Subscription
@@ -61,6 +62,7 @@ async def discord_env(sqlite_engine: Engine) -> AsyncIterator[tuple[FakeDiscord,
             adapter = DiscordAdapter(
                 core, token=BOT_TOKEN, test_guild_id=GUILD_ID, guild_ready_timeout=0.05, limiter=limiter
             )
+            await asyncio.to_thread(load_lexicon)  # as in a running service: built at its first poll
             await adapter.start()
             try:
                 await asyncio.wait_for(adapter.ready.wait(), 10)

@@ -20,6 +20,7 @@ from bot.adapters.telegram.app import TelegramAdapter, TelegramSettings
 from bot.commands.core import MAX_REPLY_CHARS, Core
 from bot.commands.limits import CommandLimiter
 from bot.commands.texts import text
+from bot.match import load_lexicon
 from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
@@ -39,6 +40,7 @@ async def adapter(fake: FakeBotAPI, sqlite_engine: Engine) -> AsyncIterator[Tele
         Core(sqlite_engine, secret=b"flood"),
         limiter=CommandLimiter(clock=lambda: 0.0),
     )
+    await asyncio.to_thread(load_lexicon)  # as in a running service: built at its first poll
     await bot.start()
     try:
         yield bot
