@@ -170,10 +170,12 @@ def article_variants(alias: str) -> dict[str, str]:
     return out
 
 
-# Attached pronouns (her/its, their, his/its, our, your). The press writes "قائمتها السوداء" (its
+# Attached pronouns (its/her, their, its/his). The press writes "قائمتها السوداء" (its
 # blacklist), "رقائقها" (its chips), "صادراتها" (its exports): a list or product word owned by the
 # actor named before it. ي "my" is left out: it would turn nouns into nisba adjectives (صيني).
-PRONOUN_SUFFIXES = ("ها", "هم", "هما", "ه", "نا", "كم")
+# Only third persons: news reports what "it"/"they" did (قائمتها، صادراتهم); "our"/"your" forms and the
+# dual are rare in reporting and would double the automaton.
+PRONOUN_SUFFIXES = ("ها", "هم", "ه")
 _CARRIES_PRONOUN = ("تها", "تهم", "تهما", "تنا", "تكم", "قها", "قهم")  # a curated form that has one already
 
 
