@@ -172,7 +172,8 @@ def store_items(session: Session, feed_id: str, rows: Iterable[Any]) -> StoreRes
 
     - an entry whose identity is unknown but whose text (``content_hash``) is a stored item's, with the same
       link (or canonical link), or with no GUID on either side, is that item with a flipped GUID or link:
-      not new (``StoreResult.unchanged``);
+      not new (``StoreResult.unchanged``); so is one with a stored item's canonical link and the same text
+      as a reader sees it;
     - a known entry whose text changed only where no reader looks (invisible characters, the body past the
       alert's excerpt) is stored quietly (``StoreResult.quiet``): not a correction, no edit of its story.
 
@@ -243,7 +244,10 @@ def store_items(session: Session, feed_id: str, rows: Iterable[Any]) -> StoreRes
 def _flipped(session: Session, feed_id: str, rows: list[Any]) -> set[int]:
     """``id()`` of the rows that are stored items under a flipped GUID or link (see ``store_items``).
 
-    One indexed query on (content_hash) per 500 rows; most new entries have no stored twin and cost nothing more.
+    First by text: the same ``content_hash`` with the same link, or with no GUID on either side. Then by link:
+    the same canonical link with the same text a reader sees (a GUID flipper that also sprinkles zero-width
+    characters). Indexed queries (content_hash, then canonical_url) per 500 rows; most new entries have no
+    stored twin and cost nothing more.
     """
     by_hash: dict[str, list[tuple[str | None, str | None, str | None]]] = {}
     hashes = list({r.content_hash for r in rows})
@@ -260,6 +264,18 @@ def _flipped(session: Session, feed_id: str, rows: list[Any]) -> set[int]:
             if same_link or not (guid or row.guid):
                 out.add(id(row))
                 break
+    rest = [r for r in rows if id(r) not in out and r.canonical_url]
+    links = list({r.canonical_url for r in rest})
+    by_link: dict[str, list[tuple[str, str]]] = {}
+    for start in range(0, len(links), 500):
+        stmt = select(ItemRow.canonical_url, ItemRow.title, ItemRow.summary, ItemRow.content).where(
+            ItemRow.feed_id == feed_id, col(ItemRow.canonical_url).in_(links[start : start + 500])
+        )
+        for link, title, summary, content in session.exec(stmt).all():
+            by_link.setdefault(link, []).append(_reader_view(title, summary, content))
+    for row in rest:
+        if _reader_view(row.title, row.summary, row.content) in by_link.get(row.canonical_url, ()):
+            out.add(id(row))
     return out
 
 

@@ -56,6 +56,8 @@ def flipping_feed() -> Callable[[], Document]:
                 "Chip rule\u200b D" if n % 2 else "Chip rule D",
                 f"{filler} updated {n} minutes ago",
             ),
+            # F: a new GUID at every request, and zero-width characters that come and go; same link
+            (f"f-{n}", "https://n.example/f", "Chip export\u200b rule F" if n % 2 else "Chip export rule F", "Body F"),
             # E: a real correction of the headline, once
             ("e", "https://n.example/e", "Chip story E" + (" corrected" if n >= CORRECTED_AT else ""), "Body E"),
         ]
@@ -101,7 +103,7 @@ async def test_flippers_do_not_grow_the_store_or_edit_stories(engine: Engine) ->
                 results.append((r, list(edited)))
                 assert r.status in ("new", "unchanged"), r
                 if poll == 0:
-                    assert r.new == 5
+                    assert r.new == 6
                     continue
                 assert r.new == 0, f"poll {poll}: a flipped GUID or link made a new item"
                 if poll == CORRECTED_AT:
@@ -109,7 +111,7 @@ async def test_flippers_do_not_grow_the_store_or_edit_stories(engine: Engine) ->
                 else:
                     assert r.updated == 0 and edited == [], f"poll {poll}: a story edited with nothing to see"
     with session(engine) as s:
-        assert repo.count_items(s, "flip") == 5
+        assert repo.count_items(s, "flip") == 6
         rows = {r.guid or r.url: r for r in repo.recent_items(s, feed_id="flip", limit=20)}
     assert rows["a-0"].url == "https://n.example/a", "A keeps its first identity"
     assert rows["c"].url == "https://n.example/c/0" and rows["d"].url == "https://n.example/d", "links kept"
