@@ -509,7 +509,7 @@ class Core:
         for f in feeds:
             name = _short(f.title or f.id, MAX_NAME)
             if not f.enabled:
-                lines.append(text(lang, "feed_disabled", name=name, reason=f.disabled_reason or ""))
+                lines.append(text(lang, "feed_disabled", name=name, reason=_short(f.disabled_reason or "", 120)))
             elif f.consecutive_failures:
                 lines.append(
                     text(
@@ -568,7 +568,8 @@ def _capped(lines: list[str], lang: str, budget: int = MAX_REPLY_CHARS) -> str:
     used = 0
     for i, line in enumerate(lines):
         more = text(lang, "and_more", count=len(lines) - i)
-        if used + len(line) + 1 > budget - len(more) - 1:
+        room = budget if i == len(lines) - 1 else budget - len(more) - 1  # the last line needs no "…and N more"
+        if used + len(line) + 1 > room:
             out.append(more)
             break
         out.append(line)
