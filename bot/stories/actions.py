@@ -260,13 +260,14 @@ def _instrument(clause: str, pos: int, text: str) -> bool:
 
 # Stage of an act: announced as intended ("China to exempt", «تعتزم»، «ستعفي») or carried out ("began granting",
 # "took effect", «بدأت»، «دخلت حيز التنفيذ»). A pledge and its implementation days later are two events.
+# "Chips will be exempt" describes what a decision does, not an intention: "will be" is no plan.
 _PLAN = re.compile(
     _fold(
         # "China to exempt": a subject of one to three words (no finite verb: "grants", "added") and "to"
         r"^\W*(?:(?!\w*[a-z]{3}(?:s|ed)\b)[\w'’.-]+\s+){1,3}to (?!be\b)\w+"
-        r"|\b(?:will|would|plans? to|planning to|intends? to|aims? to|considering|"
+        r"|\b(?:will (?!be\b)|would (?!be\b)|plans? to|planning to|intends? to|aims? to|considering|"
         r"consider(?:s|ed)? (?:\w+ing)|set to|poised to|mulls?|weighs?|propos\w+)\b"
-        r"|(?<!\w)[وف]?(?:تعتزم|يعتزم|تخطط|يخطط|تدرس|يدرس|تنوي|ينوي|ستدرس|سوف)(?!\w)|(?<!\w)[وف]?س[تي]\w{3,}"
+        r"|(?<!\w)[وف]?(?:تعتزم|يعتزم|تخطط|يخطط|تدرس|يدرس|تنوي|ينوي|ستدرس|سوف)(?!\w)|(?<!\w)[وف]?س[تي](?!كون)\w{3,}"
     )
 )
 _DONE = re.compile(

@@ -368,6 +368,53 @@ def _load_candidates(s: Session, story_ids: set[int], max_members: int) -> list[
     return [StoryCandidate(sid, _recent(ms, max_members)) for sid, ms in sorted(members.items())]
 
 
+_WINDOW_ROWS = 3000  # members read around a late item: the window of a busy week, not the archive
+
+
+def _window_candidates(
+    s: Session, feats: ItemFeatures, weights: FieldWeights, cfg: ClusterConfig
+) -> list[StoryCandidate]:
+    """For an item older than the cache reaches (a late backlog): the stories of its window, ranked as the
+    live path ranks them (a throw-away ``StoryIndex`` of the window's members), so a late item meets the
+    reports it would have met on time."""
+    assert feats.published is not None
+    reach = max(cfg.window, cfg.dated_window)
+    stmt = (
+        select(
+            ItemSignature.item_id,
+            ItemSignature.published,
+            ItemSignature.entities,
+            ItemSignature.fingerprint,
+            ItemSignature.informative,
+            ItemSignature.authority,
+            StoryItem.story_id,
+            ItemRow.language,
+        )
+        .join(StoryItem, col(StoryItem.item_id) == col(ItemSignature.item_id))
+        .join(ItemRow, col(ItemRow.id) == col(ItemSignature.item_id))
+        .where(
+            col(ItemSignature.published) >= feats.published - reach,
+            col(ItemSignature.published) <= feats.published + reach,
+        )
+        .order_by(col(ItemSignature.item_id).desc())
+        .limit(_WINDOW_ROWS)
+    )
+    window = StoryIndex()
+    for item_id, published, ents, fp, informative, authority, story_id, lang in s.exec(stmt).all():
+        member = ItemFeatures(
+            key=item_id,
+            published=published,
+            lang=lang,
+            entities=frozenset(ents.split()),
+            fingerprint=Fingerprint(frozenset(fp.split())),
+            informative=informative,
+            authority=authority,
+        )
+        window.learn(int(story_id), member)
+    found, _unknown = window.candidates(feats, [], weights, cfg)
+    return found
+
+
 def _entity_stories(
     s: Session, entities: frozenset[str], published: datetime, window: timedelta, limit: int = _MAX_CANDIDATES
 ) -> set[int]:
@@ -591,6 +638,9 @@ class Assigner:
                 stmt = select(StoryItem.story_id).where(col(StoryItem.item_id).in_(near_ids))
                 ids |= {int(x) for x in s.exec(stmt).all()}
             candidates = _load_candidates(s, ids, cfg.max_members)
+            if feats.published is not None:  # and what the live path would find by day, amount or concept
+                have = {int(c.story_id) for c in candidates}  # type: ignore[call-overload]
+                candidates += [c for c in _window_candidates(s, feats, weights, cfg) if c.story_id not in have]
         decision = decide(feats, candidates, near, weights=weights, config=cfg, prepared=index.prepared)
         story_id = int(decision.story_id) if decision.story_id is not None else None  # type: ignore[call-overload]
         return story_id, decision.reason
