@@ -305,6 +305,7 @@ def _facts(ev: Evidence) -> None:
         and authority
         and ("list_add" in roles or any(e.role in CONTROL_ROLES and not e.trade_measure for e in entries))
     )
+    ev.context = ev.context or ev.target_listing  # a listing is a regulator's act: the agency's name counts
 
 
 def _list_action_fields(ev: Evidence) -> set[str]:

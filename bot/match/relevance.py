@@ -137,7 +137,7 @@ def _rules(ev: Evidence, w: Weighing) -> None:
     )
     generic_list = any(e.list_name for e in ev.entries.values())
     if ev.target_listing or (w.list_action and generic_list and not (ev.offtopic and not ev.objects)):
-        bonus = LIST_ACTION_BONUS * (TITLE_FACTOR if "title" in ev.list_fields else 1.0)
+        fields = ev.list_fields or ev.fields_by_role.get("target", set())
+        bonus = LIST_ACTION_BONUS * (TITLE_FACTOR if "title" in fields else 1.0)
         w.evidence += bonus
-        fields = "/".join(sorted(ev.list_fields))
-        w.reasons.append(f"rule: list action (an addition to a blacklist) in {fields} (+{bonus})")
+        w.reasons.append(f"rule: list action (an addition to a blacklist) in {'/'.join(sorted(fields))} (+{bonus})")
