@@ -270,7 +270,8 @@ def _index(ev: Evidence) -> None:
 
 def _facts(ev: Evidence) -> None:
     entries, roles = ev.entries.values(), ev.roles
-    ev.control = bool(roles & CONTROL_ROLES) or any(e.control for e in entries)
+    # A tariff is trade policy, not an export control (us-china-trade, not export-controls).
+    ev.control = any((e.role in CONTROL_ROLES and not e.trade_measure) or e.control for e in entries)
     ev.strong = "strong" in roles or "chip" in roles
     ev.chip_entity = any(e.role == "entity" and e.kind in OBJECT_KINDS and e.weight >= 1.0 for e in entries)
     ev.ai = "ai" in roles

@@ -169,6 +169,8 @@ def _rivalry(ev: Evidence, w: Weighing, score: dict[str, float], reasons: list[s
         why = "AI with both sides named: the AI race"
     elif w.control_object and "chip-equipment" in score and score["chip-equipment"] >= TOPIC_MIN:
         why = "controls on chipmaking equipment, the allies' part of the contest"
+    elif score["entity-list"] >= TOPIC_MIN and any(e.export_authority and e.side == "us" for e in ev.entries.values()):
+        why = "the US export authority's list rules, aimed at China whether or not it is named"
     else:
         return
     score["us-china-tech"] += TOPIC_MIN
