@@ -269,7 +269,8 @@ class StoryIndex:
         ranked: Counter[int] = Counter()
         lo = hi = None
         if feats.published is not None:
-            reach = max(cfg.window, cfg.dated_window)
+            # a dated item may join a story of its day up to ``dated_window`` late; others only in the window
+            reach = max(cfg.window, cfg.dated_window) if event_day(feats) is not None else cfg.window
             lo, hi = _naive(feats.published) - reach, _naive(feats.published) + reach
         if lo is not None and hi is not None:
             # rarest keys first; a key held by very many stories (Nvidia in a busy week) only adds its

@@ -513,7 +513,13 @@ def decide(
         lead = story.lead
         gap = _gap(item.published, story.first_published)
         in_window = gap is not None and gap <= cfg.window
-        members = {m.key: _prepared(m, weights, prepared) for m in story.members}
+        # the members compared: the lead and the most recent ones (bounded cost however big the story)
+        recent = sorted(
+            (m for m in story.members if m is not lead),
+            key=lambda m: m.published.timestamp() if m.published is not None else -math.inf,
+            reverse=True,
+        )[: cfg.max_members - 1]
+        members = {m.key: _prepared(m, weights, prepared) for m in (lead, *recent)}
         # 0. a report of a later development never joins: its fresh event day is not the story's
         if _new_development(prepared_item, members.values()):
             continue
@@ -522,7 +528,8 @@ def decide(
             hit = nd.get(m.key)
             if hit is None or not m.informative or _codes_conflict(item, m):
                 continue
-            if _vetoed(prepared_item, members[m.key], cfg):  # an edited template: another actor or day
+            pm = members.get(m.key) or _prepared(m, weights, prepared)
+            if _vetoed(prepared_item, pm, cfg):  # an edited template: another actor or day
                 continue
             if in_window or gap is None:
                 d = Decision(
@@ -539,11 +546,6 @@ def decide(
         hours = gap.total_seconds() / 3600
         span = max(cfg.ramp_span.total_seconds() / 3600, 1.0)
         threshold = cfg.base + cfg.ramp * min(max(hours - 24, 0.0) / span, 1.0)
-        recent = sorted(
-            (m for m in story.members if m is not lead),
-            key=lambda m: m.published.timestamp() if m.published is not None else -math.inf,
-            reverse=True,
-        )[: cfg.max_members - 1]
         for m in (lead, *recent):
             pm = members[m.key]
             # a report dating the event to the member's day re-tells it, however late it comes: no ramp
