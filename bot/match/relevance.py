@@ -30,7 +30,7 @@ LIST_ACTION_BONUS = 1.5
 CHIP_DEAL_BONUS = 0.75
 CHIPMAKER_MIN_WEIGHT = 1.5  # Intel, AMD, Broadcom, Nvidia, TSMC, SMIC ...: companies whose business is chips
 NO_CONTEXT_FACTOR = 0.5
-CONSUMER_DAMPING = 0.35
+CONSUMER_DAMPING = 0.2  # a review names the card, its maker, its architecture and its foundry: none is the news
 SUPPORTED_CHIP_WEAK = 1.5
 
 # Roles whose words steer topics or severity but are no evidence of relevance.
