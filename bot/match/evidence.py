@@ -23,6 +23,7 @@ DOMAIN_KINDS = frozenset({"company", "chip", "memory", "equipment", "agency", "r
 # What an export control can bear on: chips, their makers, equipment, materials.
 OBJECT_KINDS = frozenset({"company", "chip", "memory", "equipment", "material"})
 CONTROL_ROLES = frozenset({"control", "control_weak"})
+_CONSUMER_BODY_CUES = 2  # consumer words (mentions) in a body that make it a consumer piece
 
 
 class FieldHit:
@@ -281,7 +282,10 @@ def _facts(ev: Evidence) -> None:
         controls_title = any(is_control(ev.entries[eid]) for eid in ev.in_title)
         ev.consumer = not controls_title and not ev.role_in("strong", "title")
     else:
-        ev.consumer = "consumer" in roles and not (ev.control or "strong" in roles)
+        # In a body one product name (RTX) in a deal between chipmakers is not a review; a consumer piece
+        # names its products, screens, games and prices over and over.
+        mentions = sum(len(ev.by_entry[eid]) for eid, e in ev.entries.items() if e.role == "consumer")
+        ev.consumer = mentions >= _CONSUMER_BODY_CUES and not (ev.control or "strong" in roles)
     if ev.consumer:
         ev.chip_entity = False
     supported = ev.strong or ev.chip_entity or ev.control or (ev.ai and not ev.consumer)
