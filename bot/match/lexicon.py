@@ -153,9 +153,30 @@ class Lexicon:
 
 
 # -------------------------------------------------------------------------------- YAML reading
+class _StrictLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key given twice in one mapping: YAML keeps the last one silently, and
+    a second ``ar:`` in an entry would drop the first list of aliases without a word."""
+
+
+def _no_duplicate_keys(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise LexiconError(f"duplicate key {key!r} at line {key_node.start_mark.line + 1}")
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicate_keys)
+
+
 def _read_yaml(name: str) -> dict[str, Any]:
     with (LEXICON_DIR / name).open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
+        try:
+            data = yaml.load(fh, Loader=_StrictLoader) or {}  # noqa: S506 - a SafeLoader subclass
+        except LexiconError as exc:
+            raise LexiconError(f"{name}: {exc}") from None
     if not isinstance(data, dict):
         raise LexiconError(f"{name}: expected a mapping at top level")
     return data
