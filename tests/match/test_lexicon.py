@@ -122,7 +122,8 @@ def test_inflected_forms_of_common_nouns_only() -> None:
 def test_a_key_given_twice_in_the_lexicon_yaml_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.match import lexicon as lexicon_module
 
-    (tmp_path / "topics.yaml").write_text("terms:\n  - id: x\n    aliases:\n      ar: [أ]\n      ar: [ب]\n", encoding="utf-8")
+    doc = "terms:\n  - id: x\n    aliases:\n      ar: [أ]\n      ar: [ب]\n"
+    (tmp_path / "topics.yaml").write_text(doc, encoding="utf-8")
     monkeypatch.setattr(lexicon_module, "LEXICON_DIR", tmp_path)
     with pytest.raises(LexiconError, match="duplicate key 'ar'"):
         lexicon_module._read_yaml("topics.yaml")
