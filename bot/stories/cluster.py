@@ -323,6 +323,8 @@ _OBJECT_KINDS = frozenset({"code", "num", "pct", "qty", "term"})
 def _object(key: str, weight: float) -> bool:
     """Keys naming what an event is about (a company, chip, amount, material), not who, when or how."""
     kind = key.split(":", 1)[0]
+    if kind == "term":  # a material or an instrument, not a word every market story uses ("surge")
+        return weight >= 0.8
     return kind in _OBJECT_KINDS or (kind == "ent" and weight >= 0.5)
 
 

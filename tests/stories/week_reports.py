@@ -78,8 +78,9 @@ _ROWS_2 = [
      "Chip designer Biren soars 300% in Hong Kong debut",
      "Shares of GPU designer Biren Technology jumped 300% on their first day of trading in Hong Kong on Monday."),
     ("ipo-alpha", "ar", "iqtisad.example", 9, 150,
-     "أسهم بيرين تقفز 300% في أول يوم تداول لها في هونغ كونغ",
-     "قفزت أسهم شركة بيرين لتصميم معالجات الرسومات 300% في أول يوم تداول لها في بورصة هونغ كونغ يوم الاثنين."),
+     "أسهم بيرين الصينية لرقائق الذكاء الاصطناعي تقفز 300% في أول يوم تداول لها في هونغ كونغ",
+     "قفزت أسهم شركة بيرين الصينية لتصميم رقائق الذكاء الاصطناعي ومعالجات الرسومات 300% في أول يوم تداول لها في "
+     "بورصة هونغ كونغ يوم الاثنين."),
     ("mofcom-pledge", "en", "wire.example", 10, 30,
      "China says it will exempt some gallium exports from its ban",
      "China's commerce ministry said on Tuesday it would consider exemptions from its gallium export ban for "
