@@ -1,7 +1,9 @@
 """Stage 1 of ``classify``: what an item's title and body say, as one typed record (:class:`Evidence`).
 
-The lexicon is scanned over both fields; vetoed senses (رقائق البطاطس) and off-topic context are set
-aside; ambiguous aliases (سميك "thick", BIS, micron) are kept only when confirmed — by an unambiguous
+The lexicon is scanned over both fields (plus case-sensitive names such as Intel and Micron on the
+original text); vetoed senses (رقائق البطاطس) and off-topic context are set aside; another field's
+context (a physics lesson, printmaking) disarms the words it explains unless other chip evidence is
+present; ambiguous aliases (سميك "thick", BIS, micron) are kept only when confirmed — by an unambiguous
 alias of the same entity or (unless the entity is ``strict``) by other chip evidence. What remains is
 indexed by entry, role and field, and the facts every later stage reads are computed once: is there a
 control term, strong chip evidence, a chip-domain entity, AI context, a consumer context, a list action.

@@ -9,8 +9,11 @@ repetition in the body. Then:
 * control words, cues and commentary words carry nothing on their own (``NO_EVIDENCE_ROLES``);
 * consumer context dampens company and product evidence; a company named with no chip, control, AI or
   business context around it counts half;
+* a control word counts only when it bears on chips, tools, minerals or AI, or is a US-China move (an
+  arms licence or a rice ban is not chip news); a tariff is no control;
 * rules add what single words cannot say: a control word with a chip, equipment or mineral object; a
-  US + China + AI context (the wider rivalry); a list action (an addition to a blacklist).
+  US + China + AI context (the wider rivalry); a list action (an addition to a blacklist, or an export
+  authority restricting a counted group of companies); a chipmaker's deal, stake or investment.
 
 ``evidence >= THRESHOLD`` makes an item relevant; ``score = evidence / (evidence + THRESHOLD)``.
 """

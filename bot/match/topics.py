@@ -1,18 +1,26 @@
-"""Stage 3 of ``classify``: the topics of a relevant item.
+"""Stage 3 of ``classify``: every topic a relevant item is about (README, "Topics", is the policy).
 
 Each entry's evidence points at its topics (``topics`` in YAML; ``title_topics`` only when the entity
-is named in the title); a domain entity named in the title points at its topics even when its weight
-is low (Huawei). A topic needs ``TOPIC_MIN``. Rules add what single words cannot say:
+is named in the title). A named company, chip, memory, equipment maker, rule or material gives its topics
+wherever it is named; people and countries only hint. A topic needs ``TOPIC_MIN``. Rules add what single
+words cannot say:
 
-* ``china-chips``: a domestic-substitution cue (self-sufficiency, homegrown, محلية الصنع, رقائق صينية).
-* ``us-china-tech``: an explicit rivalry phrase (chip war, سباق الرقائق); a Chinese AI lab; talent and
-  travel cues with China; China pressing a US chip company (security review, backdoor, antitrust,
-  stop buying); alliances, frameworks and government stakes on minerals or chips with the US.
-* ``us-china-trade``: trade talks, tariffs, negotiators; two leaders; a leader and China in one
-  title; China acting against a US target (its controls, lists, probes) or a tit-for-tat cue with
-  both sides present.
+* ``export-controls``: a control bearing on chips, tools, minerals or AI; a listing; China barring
+  purchases from a US chipmaker. A tariff is not a control.
+* ``entity-list``: a listing (a blacklist and an addition verb, or an export authority restricting a
+  counted group of companies); US restrictions on a named Chinese chip company.
+* ``chip-equipment``: equipment named generically right before a chipmaking word, under a control.
+* ``ai-chips``: controls on AI itself; memory for AI.
+* ``china-chips``: domestic substitution; Chinese companies listed; implied by ``huawei-smic``.
+* ``us-china-tech``: a control, listing, probe or purchase ban between China and the US or its allies;
+  AI with both sides named; controls on chipmaking tools; the US export authority's list rules;
+  rivalry phrases; talent cues; minerals alliances.
+* ``us-china-trade``: trade terms, tariffs, negotiators, two leaders, a leader and Beijing in a title;
+  China acting against a US target (its controls, lists, probes); China's mineral controls with the US
+  named; US minerals deals and alliances.
 
-Entity properties (``side``, ``leader``, ``negotiator``, ``trade_measure``) come from the lexicon.
+Topics overlap on purpose (topics.yaml ``implies``). Entity properties (``side``, ``leader``,
+``negotiator``, ``trade_measure``, ``export_authority``) come from the lexicon.
 """
 
 from __future__ import annotations
@@ -97,8 +105,13 @@ def _cue(ev: Evidence, score: dict[str, float], reasons: list[str], role: str, t
         reasons.append(f"topic: {role} cue -> {topic}")
 
 
+def _china_authority(ev: Evidence) -> bool:
+    """China's government (the country, its ministries, its leader), not a Chinese company."""
+    return any(e.side == "china" and e.authority for e in ev.entries.values())
+
+
 def _cues(ev: Evidence, score: dict[str, float], reasons: list[str]) -> None:
-    china = ev.side("china") and any(e.side == "china" and e.authority for e in ev.entries.values())
+    china = _china_authority(ev)
     us_side = ev.side("us")
     _cue(ev, score, reasons, "domestic", "china-chips")
     if china:
@@ -133,8 +146,7 @@ def _controls(ev: Evidence, w: Weighing, score: dict[str, float], reasons: list[
         # Memory for AI servers and accelerators (HBM4 for GPUs) is AI-chip supply.
         score["ai-chips"] += TOPIC_MIN
         reasons.append("topic: memory for AI -> ai-chips")
-    china_acts = any(e.side == "china" and e.authority for e in ev.entries.values())
-    if "buy_stop" in ev.roles and china_acts and ev.side("us"):
+    if "buy_stop" in ev.roles and _china_authority(ev) and ev.side("us"):
         # China telling its firms to stop buying a US chipmaker's products is a ban on chips.
         score["export-controls"] += TOPIC_MIN
         reasons.append("topic: China bars purchases from a US chip company -> export-controls")
@@ -218,7 +230,7 @@ def _trade(ev: Evidence, w: Weighing, score: dict[str, float], reasons: list[str
         any(e.role == "trade" or e.trade_measure for e in entries)
         or any(e.negotiator for e in entries)
         or leaders >= {"us", "china"}
-        or (title_leader and ev.side("china", title=True) and _china_actor_in_title(ev))
+        or (title_leader and _china_actor_in_title(ev))
     ):
         score["us-china-trade"] += TOPIC_MIN
     elif _china_acts_on_us(ev, w.list_action) or _china_probes_us_company(ev):
@@ -232,8 +244,7 @@ def _trade(ev: Evidence, w: Weighing, score: dict[str, float], reasons: list[str
 def _minerals_lever(ev: Evidence, w: Weighing) -> bool:
     """China's export controls on minerals, with the US named: the trade war's lever."""
     materials = any(e.kind == "material" for e in ev.entries.values())
-    china = any(e.side == "china" and e.authority for e in ev.entries.values())
-    return w.control_object and materials and china and ev.country("us")
+    return w.control_object and materials and _china_authority(ev) and ev.country("us")
 
 
 def _china_actor_in_title(ev: Evidence) -> bool:
@@ -244,9 +255,8 @@ def _china_actor_in_title(ev: Evidence) -> bool:
 def _china_probes_us_company(ev: Evidence) -> bool:
     """China's regulators pressing a US chip company (an antitrust probe, a security review): the trade
     war's leverage, wherever the item says it."""
-    china_acts = any(e.side == "china" and e.authority for e in ev.entries.values())
     us_company = any(e.side == "us" and e.kind == "company" for e in ev.entries.values())
-    return china_acts and us_company and "pressure" in ev.roles
+    return _china_authority(ev) and us_company and "pressure" in ev.roles
 
 
 def _china_acts_on_us(ev: Evidence, list_action: bool) -> bool:
