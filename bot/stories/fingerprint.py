@@ -101,8 +101,9 @@ _EN_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _AR_DAYS = "الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت|الاحد"
 _DAY_REF_RE = re.compile(
     rf"(?<![a-z])({_EN_DAYS})(?![a-z])"
-    rf"|(?:(?<!\w)(?:يوم|اليوم|امس|مساء|صباح|فجر|ليله|الماضي|[،,(])\s*)({_AR_DAYS})(?!\w)"
+    rf"|(?:(?<!\w)(?:يوم|اليوم|امس|مساء|صباح|فجر|ليله)\s*|[،,(]\s*)({_AR_DAYS})(?!\w)"
     rf"|(?<![a-z])(yesterday)(?![a-z])|(?<!\w)(امس)(?!\s*\(?(?:{_AR_DAYS}))(?!\w)"
+    rf"|(?<!\w)({_AR_DAYS})\s+الماضي(?!\w)"  # «الخميس الماضي»: last Thursday
 )
 _QTY_RE = re.compile(
     r"(?<![\d.])(\d+(?:\.\d+)?)\s?-?\s?(gw|gigawatts?|giga-watts?|جيجاوات|غيغاواط|جيغاواط|جيجا\s?وات|غيغا\s?واط"
@@ -221,7 +222,7 @@ def _when(s: str) -> set[str]:
     """The first ``_MAX_WHEN`` day references of normalized text, numbered in order of appearance."""
     refs: list[tuple[int, str]] = []
     for m in _DAY_REF_RE.finditer(s):
-        day = m.group(1) or m.group(2)
+        day = m.group(1) or m.group(2) or m.group(5)
         if day:
             refs.append((m.start(), "dow:" + _WEEKDAYS[day]))
         else:

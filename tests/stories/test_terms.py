@@ -89,6 +89,9 @@ SUNDAY_NOV_9 = datetime(2025, 11, 9, 10, tzinfo=UTC)
         ("قالت الوزارة اليوم الأحد إنها بدأت", SUNDAY_NOV_9, "2025-11-09"),
         ("أعلنت الشركة أمس الخميس عن استثمار", SUNDAY_NOV_9, "2025-11-06"),
         ("Yesterday, the regulator barred the firm.", SUNDAY_NOV_9, "2025-11-08"),
+        ("أعلنت الوزارة الخميس الماضي عن قيود", SUNDAY_NOV_9, "2025-11-06"),
+        ("قالت الصين، السبت، إنها ستعفي الرقائق", SUNDAY_NOV_9, "2025-11-08"),
+        ("ذكرت الصحيفة أمس (الجمعة) أن الشركة", SUNDAY_NOV_9, "2025-11-07"),
         ("On November 7 the agency announced curbs.", SUNDAY_NOV_9, "2025-11-07"),
         # a date long before or after publication is background or a deadline, not the event
         ("Curbs announced in 2023 take effect on December 1.", SUNDAY_NOV_9, None),
