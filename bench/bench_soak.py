@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import contextlib
 import itertools
+import json
 import math
 import os
 import random
@@ -57,20 +58,14 @@ from tests.fakes.feedserver import FeedServer, Reply, Request, gzip_bomb
 from tests.fakes.telegram_api import FakeBotAPI
 from tests.service.support import Child, child_env
 
-MINERALS = (
-    "gallium",
-    "germanium",
-    "antimony",
-    "graphite",
-    "tungsten",
-    "dysprosium",
-    "terbium",
-    "yttrium",
-    "indium",
-    "bismuth",
-)
-BUYERS = ("Japan", "South Korea", "Germany", "India", "Vietnam", "Mexico", "Brazil", "Turkey", "Poland", "Canada")
-ALERT_CHAT, QUIET_CHAT, FLOOD_CHAT, FLOOD_USER = 1001, 2002, -1003, 3003
+EVAL_DEV = Path(__file__).resolve().parents[1] / "eval" / "match" / "dev.jsonl"
+
+
+def _eval_items() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in EVAL_DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+ALERT_CHAT, QUIET_CHAT, FLOOD_CHAT, FLOOD_USER, OPERATOR = 1001, 2002, -1003, 3003, 4004
 EVENT_URL = re.compile(r"/news/e(\d+)\b")
 FLOOD_COMMANDS = ("/help", "/feeds", "/digest", "/latest hbm", "/status", "/topics")
 
@@ -151,18 +146,19 @@ def hostile_routes(kind: str, n: int, server: FeedServer) -> None:
 
         server.route("/feed.xml", flipper)
     elif kind == "archive":
+        relevant = [r for r in _eval_items() if r["relevant"]]
+        start = (n * 100) % len(relevant)
+        archive_rows = (relevant * 2)[start : start + 100]
 
         def archive(_: Request) -> Reply:
             k = next(polls)
-            count = 5 if k == 0 else 100  # a quiet first poll, then the archive again and again with fresh GUIDs
-            entries = []
-            for i in range(count):
-                # Old news on critical minerals (not the healthy feeds' chip companies), fresh GUIDs every poll.
-                mineral, buyer = MINERALS[i % len(MINERALS)], BUYERS[(i // len(MINERALS)) % len(BUYERS)]
-                number = 3 + (k * 37 + i * 11) % 90
-                headline = f"China grants {number} export licences for {mineral} shipments to {buyer}"
-                wire = f"The commerce ministry approved {number} licences for {mineral} exports to {buyer} this week."
-                entries.append((f"arch{n}-{k}-{i}", headline, f"https://archive{n}.example/{k}/{i}", wire))
+            # A quiet first poll, then its archive again and again with fresh GUIDs: 100 relevant items (the
+            # labeled dev set's, each its own event) — the first time about 60 new stories, later only copies.
+            rows = [{"title": "Archive opens", "text": "Welcome.", "lang": "en"}] if k == 0 else archive_rows
+            entries = [
+                (f"arch{n}-{k}-{i}", escape(r["title"]), f"https://archive{n}.example/{k}/{i}", escape(r["text"]))
+                for i, r in enumerate(rows)
+            ]
             return Reply(body=rss(f"Archive {n}", entries), headers={"Content-Type": "application/rss+xml"})
 
         server.route("/feed.xml", archive)
@@ -273,6 +269,7 @@ async def run(args: argparse.Namespace) -> int:
     fake.add_chat(ALERT_CHAT, "private")
     fake.add_chat(QUIET_CHAT, "private")
     fake.add_chat(FLOOD_CHAT, "group", title="Flooders")
+    fake.add_chat(OPERATOR, "private")
 
     hosts = [FeedServer(f"127.0.0.{2 + h}") for h in range(20)]
     healthy = [HealthyFeed(n, hosts[n % 20].host) for n in range(args.healthy)]
@@ -291,6 +288,7 @@ async def run(args: argparse.Namespace) -> int:
         "  interval_jitter: 1",
         "  allow_private_addresses: true",
         "  alerts_per_chat_hour: 1000",
+        f"  admin_chats: ['telegram:{OPERATOR}']",
         f"  data_dir: '{tmp / 'data'}'",
         "feeds:",
     ]
@@ -418,6 +416,13 @@ async def run(args: argparse.Namespace) -> int:
     lost = sorted((n, g) for n, guids in stored_guids.items() for g in guids if (f"h{n}", g) not in have)
     to_flood = [m for m in fake.messages if m[1] == FLOOD_CHAT]
     alerts_total = sum(1 for m in fake.messages if m[1] == ALERT_CHAT and m[2] == "sendmessage")
+    archive_alerts = sum(
+        1
+        for m in fake.messages
+        if m[1] == ALERT_CHAT and m[2] == "sendmessage" and ".example/" in m[3] and "archive" in m[3]
+    )
+    summaries = [m[3] for m in fake.messages if m[1] == ALERT_CHAT and "more stories from" in m[3]]
+    operator = [m[3] for m in fake.messages if m[1] == OPERATOR]
 
     print(
         f"\nsoak: {elapsed:.0f}s of `raqib run` (exit {code}), {args.healthy} healthy + {len(HOSTILE)} hostile feeds, "
@@ -453,7 +458,11 @@ async def run(args: argparse.Namespace) -> int:
         f"items lost: {len(lost)} of {sum(len(g) for g in stored_guids.values())} healthy items published"
         + (f" e.g. {lost[:5]}" if lost else "")
     )
-    print(f"alert chat: {alerts_total} alerts in all (healthy events and capped archive floods)")
+    print(
+        f"alert chat: {alerts_total} alerts in all, {archive_alerts} of them from the archive floods; "
+        f"{len(summaries)} summaries" + (f", e.g. {summaries[0]!r}" if summaries else "")
+    )
+    print(f"operators: {len(operator)} notices" + (f", e.g. {operator[0][:160]!r}" if operator else ""))
     print(
         f"hostile feeds: {hostile_items} items stored; states: "
         + ", ".join(
