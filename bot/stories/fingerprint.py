@@ -72,6 +72,8 @@ _AMOUNT_RE = re.compile(
     r"(\$|us\$|usd\s?)?" + _NUM + r"\s?(thousand|million|billion|trillion|mn|bn|tn|m|b|"
     r"الف|الاف|مليون|ملايين|مليار|مليارات|بليون|تريليون)(?![a-z])",
 )
+_DUAL = {"ملياري": "مليار", "مليارا": "مليار", "مليوني": "مليون", "مليونا": "مليون", "الفي": "الف", "الفا": "الف"}
+_DUAL_RE = re.compile(r"(?<![\w\d])[وب]?(ملياري|مليارا|مليوني|مليونا|الفي|الفا)(?:ن)?(?!\w)")
 _DOLLAR_RE = re.compile(r"(?:\$|us\$|usd\s?)" + _NUM + r"(?![\d.])")
 _PCT_RE = re.compile(
     r"%\s?"
@@ -173,6 +175,10 @@ def _extract(s: str) -> set[str]:
             continue
         toks.add("num:" + _fmt(round(_num(m.group(2)) * _SCALE.get(unit, 1.0), 3)))
         take(m)
+    for m in _DUAL_RE.finditer(s):  # «ملياري دولار»: the Arabic dual is a number word (two billion)
+        if not _overlaps(m.span(), consumed):
+            toks.add("num:" + _fmt(2 * _SCALE[_DUAL[m.group(1)]]))
+            take(m)
     for m in _DOLLAR_RE.finditer(s):
         if not _overlaps(m.span(), consumed):
             toks.add("num:" + _fmt(_num(m.group(1))))

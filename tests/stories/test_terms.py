@@ -66,6 +66,7 @@ def test_lead_sentence_skips_datelines_and_abbreviations() -> None:
         ("10 gigawatts of systems", "10 غيغاواط من الأنظمة", "qty:10gw"),
         ("a 10GW build-out", "10 جيجاوات", "qty:10gw"),
         ("a 7-nanometer processor", "معالج 7 نانومتر", "qty:7nm"),
+        ("a $2 billion stake", "حصة بقيمة ملياري دولار", "num:2000000000"),  # the Arabic dual
     ],
 )
 def test_quantities_with_units(en: str, ar: str, token: str) -> None:
