@@ -118,6 +118,7 @@ SPECIFIC_KINDS = frozenset({"code", "num", "pct", "date", "qty", "day"})
 # A day reference resolves to the event's day only this close to the published time (a weekday points back
 # up to six days; a date further off is background or a deadline, not the event).
 _DAY_BACK, _DAY_AHEAD = timedelta(days=10), timedelta(days=1)
+_MONEY = 1e8  # figures this large are sums of money (or market values), not counts
 _FRESH_DAYS = 2  # a resolved day at most this far before publication can conflict with another
 
 
@@ -168,6 +169,7 @@ class ClusterConfig:
     actor_conflict: float = 0.30  # different governments act: a rule and the foreign reaction to it
     day_conflict: float = 0.40  # event days two or more days apart: two developments of one storyline
     stage_conflict: float = 0.30  # a pledge ("will exempt") and its implementation ("began granting")
+    money_conflict: float = 0.20  # sums of money, none within 12% of the other's
     poor_weight: float = 5.0  # features weighing less than this make an item "feature-poor"
     min_specific: float = 1.0  # containment needs this much shared weight of specific facts
     min_object: float = 0.8  # shared weight of what the event is about (entity, code, amount, concept)
@@ -346,13 +348,14 @@ class _Prepared:
     objects: float  # weight of what the report is about (``_object`` keys)
 
 
-_CONFLICT_KINDS = ("code", "dow", "pct", "act", "actor", "day", "stage")
+_CONFLICT_KINDS = ("code", "dow", "pct", "act", "actor", "day", "stage", "money")
 
 
 def _prepare(f: ItemFeatures, weights: Mapping[str, float] | None) -> _Prepared:
     w = _weights(f, weights)
     base = w if weights is None else _weights(f, None)
-    kinds = {k: f.fingerprint.of_kind(k) for k in _CONFLICT_KINDS if k != "day"}
+    kinds = {k: f.fingerprint.of_kind(k) for k in _CONFLICT_KINDS if k not in ("day", "money")}
+    kinds["money"] = frozenset(t for t in f.fingerprint.of_kind("num") if float(t[4:]) >= _MONEY)
     days = frozenset(k for k in w if k.startswith("day:"))
     # only a fresh day (the event is this report's news) can contradict: a day well before publication
     # may be background the first reference happens to name ("told on April 9", disclosed a week later)
@@ -424,6 +427,10 @@ def _conflict(kind: str, ka: frozenset[str], kb: frozenset[str], cfg: ClusterCon
         (da,), (db,) = ka, kb
         gap = abs(date.fromisoformat(da[4:]) - date.fromisoformat(db[4:])).days
         return cfg.day_conflict if gap >= 2 else 0.0
+    if kind == "money":  # two sums of money, none close to the other's: two deals (a $2bn and a $10bn stake)
+        va, vb = (sorted(float(t[4:]) for t in ks) for ks in (ka, kb))
+        close = any(abs(x - y) <= 0.12 * max(x, y) for x in va for y in vb)
+        return 0.0 if close else cfg.money_conflict
     if kind == "pct":  # market moves quote many, slightly different figures: only two lone figures conflict
         if len(ka) > 1 or len(kb) > 1:
             return 0.0

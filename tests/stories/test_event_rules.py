@@ -82,3 +82,11 @@ def test_a_late_retelling_that_dates_the_event_joins() -> None:
         days=5,
     )
     assert decide(retold, [story(LICENCE)]).story_id == "s"
+
+
+def test_two_sums_of_money_for_one_company_are_two_deals() -> None:
+    a = feat("a", "SoftBank to invest $2 billion in Intel", "SoftBank will buy Intel shares.", {"intel"})
+    b = feat("b", "US takes $10 billion stake in Intel", "The government will buy Intel shares.", {"intel"})
+    c = feat("c", "SoftBank buys Intel stake worth about $2.1bn", "SoftBank will buy Intel shares.", {"intel"})
+    assert "money differ" in pair_score(a, b)[2]
+    assert "money differ" not in pair_score(a, c)[2]  # rounding is not another deal
