@@ -34,7 +34,8 @@ How a decision is made (``decide``):
      US rule and China's reaction to it); fresh days two or more days apart; two single, clearly
      different percentages; different *acts* (``act:``: a licence granted is not guidance to avoid
      the chip, a probe opened is not earnings; see ``bot.stories.actions``); a pledge and its
-     implementation (``stage:plan`` / ``stage:done``).
+     implementation (``stage:plan`` / ``stage:done``); sums of money none of which is within 12% of
+     the other's (a $2bn and a $10bn stake in one company).
    * The score must pass a threshold that rises with the time gap (same day: ``base``; from 24 h to
      72 h up to ``base + ramp``, held there to the window edge), and at least ``min_shared`` absolute
      weight must be shared, so two feature-poor items never merge on one common word.
