@@ -13,8 +13,9 @@ How a decision is made (``decide``):
    «20 أكتوبر») is resolved against its published time (``event_day``). A report whose *fresh* day
    (at most two days before publication) is two or more days from its story's day is a later
    development: it never joins that story (rule 0 in the code), whatever else it shares. A report
-   that dates the event to a member's day joins at the same-day threshold, up to ``dated_window``
-   (7 days) late: a re-telling, not a follow-up.
+   that dates the event to a member's day joins at the same-day threshold inside the window, and up
+   to ``dated_window`` (7 days) late at the window-edge threshold: a re-telling, not a follow-up
+   (whose background may name the same day).
 3. Near-duplicate evidence (estimated Jaccard/containment over the body, see ``neardup``) with any
    member joins that story — unless the item has too little text, or its model codes, actor or
    fresh day contradict the member's (an edited template: "H20" became "H200", "US" became "China").
@@ -157,7 +158,7 @@ class StoryCandidate:
 @dataclass(frozen=True, slots=True)
 class ClusterConfig:
     window: timedelta = timedelta(hours=96)  # a re-telling 3-4 days late joins only with a near-copy's score
-    # a report that dates the event (resolved day) to a member's day may join up to this late, at ``base``
+    # a report that dates the event (resolved day) to a member's day may join up to this late
     dated_window: timedelta = timedelta(days=7)
     base: float = 0.40  # fingerprint score needed on the same day
     ramp: float = 0.30  # added linearly from 24 h to 24 h + ``ramp_span``, then held to the window edge
@@ -562,7 +563,8 @@ def decide(
             same_day = bool(dated & pm.kinds["dated"])
             if not (in_window or same_day):
                 continue
-            need = cfg.base if same_day else threshold
+            # beyond the window a dated re-telling must also be close: it may be a follow-up's background
+            need = (cfg.base if in_window else cfg.base + cfg.ramp) if same_day else threshold
             score, shared, expl = _pair(prepared_item, pm, cfg)
             if score >= need and shared >= cfg.min_shared:
                 d = Decision(
