@@ -10,7 +10,9 @@ What "arrival order" may vary (the definition the product keeps, see ``bot.stori
 * **Across batches**, reports published the same day may arrive in any order. Assignment is online and a
   story is never merged with another afterwards (both were alerted), so this holds when the decision is
   transitive on the reports at hand: it is asserted on our own two weeks of reports (fully shuffled, across days)
-  and on the real corpus (shuffled within each day), where it held on every seed we tried.
+  and on the real corpus (shuffled within each day), where it held on every seed we tried. With up to 12 h
+  of lateness across days the partition may differ by a report that bridges two linked groups (measured on 8
+  seeds: 5 identical, pair recall 0.907–0.932, precision 1.000 on all); that test asserts the figures.
 
 Each run goes through ``bot.ingest.store_jobs`` into SQLite, as ``eval.real`` measures.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from itertools import groupby
 
 import pytest
@@ -83,3 +86,17 @@ def test_real_reports_same_stories_in_any_order_within_a_day(
         rng.shuffle(day)
         batches += _batches(day, rng, 6)
     assert stories.partition(stories.cluster(reports, batches)) == reference
+
+
+def test_real_reports_late_by_up_to_half_a_day_keep_the_figures(
+    real: tuple[list[Report], frozenset[frozenset[str]]],
+) -> None:
+    # each report reaches us up to 12 h after publication, polls take what has arrived in random batches:
+    # a report may land in a story of its event other than the one it joins on time, never in another event's
+    reports, _reference = real
+    rng = random.Random(5)  # a seed on which the partition differs from the on-time one (by one report)
+    arrival = sorted(range(len(reports)), key=lambda i: reports[i].published + timedelta(hours=rng.uniform(0, 12)))
+    report = stories.score(reports, stories.cluster(reports, _batches(arrival, rng, 8)))
+    assert report.pairs.precision == 1.0
+    assert report.pairs.recall >= 0.88
+    assert report.cross_language.recall >= 0.85
