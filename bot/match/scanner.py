@@ -17,7 +17,8 @@ automaton is therefore always a valid match, and the scan does no per-character 
 work.
 
 After scanning, a match contained in a longer match is dropped: ``export controls`` wins over
-``export``, and the veto ``potato chips`` swallows ``chips``.
+``export``, and the veto ``potato chips`` swallows ``chips``; a match that overlaps a veto is dropped too
+(``المصنع رقائق`` in ``ينتج المصنع رقائق الألومنيوم``).
 
 Recognizers add the field's codes: ECCNs (3A090, 4A090 ...), Federal Register citations
 (90 FR 12345), generic chip model numbers (H800, MI308X) and process nodes (7nm).
@@ -55,7 +56,13 @@ def scan(text: str, lexicon: Lexicon) -> list[Hit]:
         hits.extend(h for h in recognize(text) if (h.start, h.end) not in spans)
     if len(hits) < 2:
         return hits
-    return drop_contained(hits, lexicon)
+    kept = drop_contained(hits, lexicon)
+    vetoes = [(h.start, h.end) for h in kept if h.pattern.entry == "veto"]
+    if not vetoes:
+        return kept
+    # A vetoed word is in its other sense for every phrase that uses it: "ينتج المصنع رقائق الألومنيوم"
+    # is a foil plant, so "المصنع رقائق" (a chip plant) overlapping the veto goes too.
+    return [h for h in kept if h.pattern.entry == "veto" or not any(h.start < b and a < h.end for a, b in vetoes)]
 
 
 def _swallows(outer: Hit, inner: Hit, lexicon: Lexicon | None) -> bool:
