@@ -24,6 +24,7 @@ from bot.match import classify, load_lexicon
         # the names the press uses
         ("الصين تقيد تصدير الأتربة النادرة إلى الولايات المتحدة", "", "rare-earths"),
         ("Commerce Department adds 24 Chinese entities over military ties", "", "entity-list"),
+        ("وزارة التجارة الأمريكية تحظر أربع شركات صينية لتوسع قائمتها السوداء", "", "entity-list"),
     ],
 )
 def test_inflected_forms_and_press_names_are_found(title: str, text: str, topic: str) -> None:
@@ -44,6 +45,7 @@ def test_inflected_forms_and_press_names_are_found(title: str, text: str, topic:
         ("Lithography in the studio: a printmaker's guide", "Artists draw on limestone with a greasy crayon."),
         ("درس الفيزياء: ما هي أشباه الموصلات؟", "تتحرك الإلكترونات في نطاق التوصيل عند رفع درجة الحرارة."),
         ("مصنع جديد لإنتاج رقائق الألومنيوم في المنطقة الصناعية", "تستخدم الرقائق في تغليف الأغذية."),
+        ("توسعة في الجبيل", "ينتج المصنع رقائق الألمنيوم للتغليف بطاقة 40 ألف طن."),  # a veto takes its overlaps
         # a consumer review naming a GPU and its memory
         ("Review: the new gaming card's GDDR7 memory and GPU clocks", "AMD and Nvidia both ship drivers monthly."),
     ],
