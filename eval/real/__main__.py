@@ -38,8 +38,23 @@ def _pr(c: Counts) -> str:
     return f"P {c.precision:.3f} R {c.recall:.3f}"
 
 
-def render(prod: RelevanceReport, base: RelevanceReport, st: stories.StoryReport, sb: stories.StoryReport) -> str:
+def render(
+    prod: RelevanceReport,
+    base: RelevanceReport,
+    st: stories.StoryReport,
+    sb: stories.StoryReport,
+    only: str | None = None,
+) -> str:
     out = ["measure (real-news dev corpus)                   raqib            keyword baseline  target"]
+    if only != "stories":
+        out += _relevance_rows(prod, base)
+    if only != "relevance":
+        out += _story_rows(st, sb)
+    return "\n".join(out)
+
+
+def _relevance_rows(prod: RelevanceReport, base: RelevanceReport) -> list[str]:
+    out = []
     for lang in ("ar", "en"):
         p, b = prod.by_lang[lang], base.by_lang[lang]
         n = p.tp + p.fn + p.fp
@@ -63,6 +78,11 @@ def render(prod: RelevanceReport, base: RelevanceReport, st: stories.StoryReport
             f"  topic recall {topic} ({c.tp + c.fn})".ljust(49)
             + f"{c.recall:.3f}            {bc.recall:.3f}             ≥ 0.80 {_mark(c.recall >= 0.80)}"
         )
+    return out
+
+
+def _story_rows(st: stories.StoryReport, sb: stories.StoryReport) -> list[str]:
+    out = []
     for name, c, cb in (
         ("story pairs", st.pairs, sb.pairs),
         ("story pairs, cross-language", st.cross_language, sb.cross_language),
@@ -72,7 +92,7 @@ def render(prod: RelevanceReport, base: RelevanceReport, st: stories.StoryReport
         out.append(head + f"{_pr(c)}  {_pr(cb)}   ≥ 0.90 / 0.80 {_mark(ok)}")
     out.append(f"story reports not judged relevant: {len(st.irrelevant)} {st.irrelevant}")
     out.append("(story baseline: near-duplicate grouping only)")
-    return "\n".join(out)
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,8 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                           "baseline": {"relevance": base.as_dict(), "stories": sb.as_dict()}}))  # fmt: skip
         return 0
     print(f"corpus: {folder} ({len(items)} relevance items, {len(reports)} story reports)")
-    if args.only is None:
-        print(render(prod, base, st, sb))
+    print(render(prod, base, st, sb, args.only))
     if args.errors:
         print(f"\nrelevance and topic errors ({len(prod.errors)}):")
         print("\n".join("  " + e for e in prod.errors))
