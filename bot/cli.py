@@ -8,12 +8,20 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.config import ConfigError, Env, FeedsFile, config_path, load_config
 from bot.log import REDACT, setup_logging
+
+if TYPE_CHECKING:
+    from bot.config import Env, FeedsFile
+
+# bot.config (pydantic-settings, ~0.1 s to import) is imported by the commands that read settings, not
+# here: `raqib match` / `raqib classify` are text in, text out, and start in well under a second.
 
 
 def _config(args: argparse.Namespace, env: Env) -> FeedsFile:
+    from bot.config import config_path, load_config
+
     return load_config(config_path(args.config, env))
 
 
@@ -60,6 +68,7 @@ def cmd_poll(args: argparse.Namespace, env: Env) -> int:
 
 
 def cmd_run(args: argparse.Namespace, env: Env) -> int:
+    from bot.config import config_path, load_config
     from bot.service import ServiceError, run_service
 
     path = config_path(args.config, env)
@@ -137,6 +146,7 @@ def cmd_db(args: argparse.Namespace, env: Env) -> int:
 
 def cmd_feeds(args: argparse.Namespace, env: Env) -> int:
     from bot import feedtools
+    from bot.config import config_path
 
     if args.action == "import":
         return feedtools.import_opml(Path(args.file), config_path(args.config, env), args.language, args.write)
@@ -155,14 +165,14 @@ def cmd_demo(args: argparse.Namespace, env: Env) -> int:
     return run_demo(keep=args.keep)
 
 
-def cmd_classify(args: argparse.Namespace, env: Env) -> int:
+def cmd_classify(args: argparse.Namespace, env: Env | None) -> int:
     from bot.match import classify_json_lines
 
     classify_json_lines(sys.stdin, sys.stdout)
     return 0
 
 
-def cmd_match(args: argparse.Namespace, env: Env) -> int:
+def cmd_match(args: argparse.Namespace, env: Env | None) -> int:
     from bot.match import explain
 
     text = " ".join(args.text) if args.text else sys.stdin.read()
@@ -247,6 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging("DEBUG" if args.verbose else "INFO", as_json=args.log_json)
+    if args.func in (cmd_match, cmd_classify):  # no settings, secrets or database: the matcher alone
+        return int(args.func(args, None))
+    from bot.config import ConfigError, Env
+
     try:
         env = Env()
     except Exception as exc:  # pydantic-settings: a malformed environment variable

@@ -16,6 +16,7 @@ in ``Lexicon.dropped``.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from typing import Any
 import ahocorasick
 import yaml
 
+from bot.match import cache as lexicon_cache
+from bot.match import normalizer
 from bot.match import variants as var
 from bot.match.normalizer import normalize_text
 
@@ -140,6 +143,12 @@ class Lexicon:
     cased_owner: dict[str, str] = field(default_factory=dict)
     _topic_index: dict[str, str] = field(default_factory=dict)
     _entity_index: dict[str, str] = field(default_factory=dict)
+    # The content hash it was built from (``lexicon_cache_key``), when loaded through the disk cache: a
+    # cache file is used only if the lexicon inside carries the key the file was looked up by.
+    cache_key: str = ""
+    # The normalizer's translate tables (~0.1 s to build), carried in the cache file so a process that
+    # loads the lexicon from disk builds nothing (``normalizer.install_tables``).
+    normalizer_tables: Any = None
 
     @property
     def pattern_count(self) -> int:
@@ -464,6 +473,8 @@ def build_lexicon(
 
     ``inflect=False`` leaves out the inflected forms (Arabic attached pronouns, English plurals):
     the stemmer trial (``eval.real.stemmers``) compares against it."""
+    global BUILDS
+    BUILDS += 1
     ent_doc = dict(entities)
     extra_aliases = _merge_extra(ent_doc, extra)
     b = _Builder(with_variants, inflect)
@@ -545,6 +556,32 @@ def _build_topics(raw_topics: Iterable[Any]) -> tuple[dict[str, Topic], dict[str
     return topics, index
 
 
+# Lexicons built in this process (``build_lexicon`` calls): tests count them to see the disk cache work.
+BUILDS = 0
+# The modules whose code decides what a build produces: their source is part of the cache key, so a
+# changed rule (a new variant, a normalizer fix) can never be served an automaton built by the old one.
+_BUILDER_SOURCES = ("lexicon.py", "variants.py", "normalizer.py")
+
+
+def canonical_extra(extra: Mapping[str, Any] | None) -> str:
+    """One spelling of a ``lexicon:`` extension (key order and formatting of feeds.yaml do not matter)."""
+    return json.dumps(extra or {}, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def lexicon_cache_key(extra: Mapping[str, Any] | None = None, *, with_variants: bool = True) -> str:
+    """Content hash of everything a build depends on: the shipped YAML files, the user's extension, the
+    builder's source, and the runtime that pickles the automaton."""
+    parts: list[bytes] = [b"with_variants" if with_variants else b"without_variants"]
+    for path in sorted(LEXICON_DIR.glob("*.yaml")):
+        parts += [path.name.encode(), path.read_bytes()]
+    here = Path(__file__).resolve().parent
+    for name in _BUILDER_SOURCES:
+        parts += [name.encode(), (here / name).read_bytes()]
+    parts += [b"extra", canonical_extra(extra).encode()]
+    parts += lexicon_cache.runtime_parts()
+    return lexicon_cache.content_key(parts)
+
+
 def load_lexicon(extra: Mapping[str, Any] | None = None, *, with_variants: bool = True) -> Lexicon:
     """Load the packaged lexicon, plus the user's extensions from feeds.yaml's ``lexicon:`` section.
 
@@ -563,24 +600,51 @@ def load_lexicon(extra: Mapping[str, Any] | None = None, *, with_variants: bool 
         }
 
     Raises :class:`LexiconError` on invalid data (duplicate id, alias shared by two entries ...).
-    Without ``extra`` the result is cached: callers share one built lexicon.
+
+    The built lexicon is kept on disk (``bot.match.cache``), keyed by its content hash: the first process
+    builds it, every later one (parse workers included) loads it. Within a process one lexicon is shared
+    per content: callers must not modify it.
     """
     if not extra:
         return _default_lexicon(with_variants)
-    return build_lexicon(
-        _read_yaml("entities.yaml"),
-        _read_yaml("topics.yaml"),
-        _read_yaml("negatives.yaml"),
-        extra=extra,
-        with_variants=with_variants,
-    )
+    return _extended_lexicon(canonical_extra(extra), with_variants)
 
 
 @lru_cache(maxsize=2)
 def _default_lexicon(with_variants: bool) -> Lexicon:
-    return build_lexicon(
-        _read_yaml("entities.yaml"),
-        _read_yaml("topics.yaml"),
-        _read_yaml("negatives.yaml"),
-        with_variants=with_variants,
-    )
+    return _cached_lexicon(None, with_variants)
+
+
+@lru_cache(maxsize=4)
+def _extended_lexicon(extra_json: str, with_variants: bool) -> Lexicon:
+    return _cached_lexicon(json.loads(extra_json), with_variants)
+
+
+def _cached_lexicon(extra: Mapping[str, Any] | None, with_variants: bool) -> Lexicon:
+    key = lexicon_cache_key(extra, with_variants=with_variants)
+
+    def build() -> Lexicon:
+        lex = build_lexicon(
+            _read_yaml("entities.yaml"),
+            _read_yaml("topics.yaml"),
+            _read_yaml("negatives.yaml"),
+            extra=extra,
+            with_variants=with_variants,
+        )
+        lex.cache_key = key
+        lex.normalizer_tables = normalizer._tables()
+        return lex
+
+    def accept(obj: object) -> bool:
+        return isinstance(obj, Lexicon) and obj.cache_key == key
+
+    lex: Lexicon = lexicon_cache.load_or_build(key, build, accept=accept)
+    if lex.normalizer_tables is not None and normalizer._TABLES is None:
+        normalizer.install_tables(lex.normalizer_tables)
+    return lex
+
+
+def clear_memory_cache() -> None:
+    """Forget the lexicons this process holds (tests: the next load goes to the disk cache)."""
+    _default_lexicon.cache_clear()
+    _extended_lexicon.cache_clear()

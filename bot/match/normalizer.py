@@ -28,7 +28,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from functools import lru_cache
 
 _SPACE = " "
 
@@ -126,8 +125,26 @@ def _needs_nfkc(cp: int) -> bool:
     return 0xFB00 <= cp <= 0xFDFF or 0xFE70 <= cp <= 0xFEFC or 0xFF00 <= cp <= 0xFFEF
 
 
-@lru_cache(maxsize=1)
-def _tables() -> tuple[dict[int, str], re.Pattern[str]]:
+Tables = tuple[dict[int, str], re.Pattern[str]]
+_TABLES: Tables | None = None
+
+
+def _tables() -> Tables:
+    """The translate table and the regex of irregular characters: built at first use (~0.1 s), or given
+    by ``install_tables`` from the compiled-lexicon cache (``bot.match.cache``), whose key holds this
+    module's source and the Python version (the Unicode data)."""
+    global _TABLES
+    if _TABLES is None:
+        _TABLES = _build_tables()
+    return _TABLES
+
+
+def install_tables(tables: Tables) -> None:
+    global _TABLES
+    _TABLES = tables
+
+
+def _build_tables() -> Tables:
     """Build the translate table and the regex of characters whose output is not exactly one char."""
     table: dict[int, str] = {}
     irregular: list[int] = []

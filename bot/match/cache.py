@@ -1,0 +1,161 @@
+"""The compiled lexicon on disk: built once, loaded by every process in a fraction of the build time.
+
+Building the lexicon (YAML, spelling variants, ~110k automaton keys) takes seconds; the main process and
+every parse worker need it. The built :class:`~bot.match.lexicon.Lexicon` (automaton included:
+pyahocorasick automata pickle) is written once to a file named by a hash of everything the build depends
+on — the shipped YAML, the user's ``lexicon:`` extension, the builder's own source, the pyahocorasick and
+Python versions — so a changed input can never be served a stale automaton: it simply names another file.
+
+A cache file is never trusted blindly. It starts with a magic line and the SHA-256 of the pickle; a file
+that is truncated, corrupt, of another format, not ours (owner) or writable by others is ignored and
+rebuilt. Writes go to a temporary file in the same directory and are renamed into place, so concurrent
+processes (a service's workers starting together) see either no file or a whole one.
+
+Directory: ``$RAQIB_CACHE_DIR``, else ``$XDG_CACHE_HOME/raqib``, else ``~/.cache/raqib``. When no
+directory is writable the lexicon is built in memory as before: a cache is an optimization, never a
+requirement.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("raqib.match.cache")
+
+MAGIC = b"RAQIB-LEXICON-CACHE 1\n"
+_DIGEST = 32  # bytes of SHA-256 after the magic line
+KEEP = 6  # cache files kept in the directory (one per distinct lexicon: shipped + users' extensions)
+PREFIX = "lexicon-"
+SUFFIX = ".pickle"
+
+
+def cache_dir() -> Path:
+    """Where compiled lexicons live (read at every call: tests and deployments set the variable late)."""
+    explicit = os.environ.get("RAQIB_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg:
+        return Path(xdg) / "raqib"
+    return Path.home() / ".cache" / "raqib"
+
+
+def content_key(parts: Iterable[bytes]) -> str:
+    """SHA-256 over length-prefixed parts (so two parts can never run together into the same bytes)."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(len(part).to_bytes(8, "big"))
+        h.update(part)
+    return h.hexdigest()
+
+
+def runtime_parts() -> list[bytes]:
+    """What a pickle of the automaton depends on besides the data: the Python and pyahocorasick versions."""
+    import ahocorasick
+
+    version = getattr(ahocorasick, "__version__", "") or _dist_version("pyahocorasick")
+    return [f"python {sys.version_info[0]}.{sys.version_info[1]}".encode(), f"pyahocorasick {version}".encode()]
+
+
+def _dist_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def path_for(key: str, directory: Path | None = None) -> Path:
+    return (directory or cache_dir()) / f"{PREFIX}{key[:32]}{SUFFIX}"
+
+
+def read(path: Path) -> Any | None:
+    """The object stored at ``path``, or None when the file is missing, corrupt or not to be trusted."""
+    try:
+        with path.open("rb") as fh:
+            st = os.fstat(fh.fileno())
+            # A pickle runs code when loaded: only a file of ours that nobody else can have written.
+            if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
+                log.warning("lexicon cache %s is not private to this user: ignored", path)
+                return None
+            data = fh.read()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        log.debug("lexicon cache %s unreadable: %s", path, exc)
+        return None
+    head = len(MAGIC) + _DIGEST
+    if len(data) <= head or not data.startswith(MAGIC):
+        log.warning("lexicon cache %s is not a cache file (truncated or another format): rebuilding", path)
+        return None
+    payload = memoryview(data)[head:]
+    if hashlib.sha256(payload).digest() != data[len(MAGIC) : head]:
+        log.warning("lexicon cache %s is corrupt (checksum): rebuilding", path)
+        return None
+    try:
+        return pickle.loads(payload)  # noqa: S301 - our own file, checksummed, private to this user
+    except Exception as exc:  # a class renamed since the file was written, and the like
+        log.warning("lexicon cache %s does not load (%s): rebuilding", path, type(exc).__name__)
+        return None
+
+
+def write(path: Path, obj: Any) -> bool:
+    """Store ``obj`` at ``path`` atomically (temporary file + rename); False when the directory is unusable."""
+    payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # mode 0600
+    except OSError as exc:
+        log.info("lexicon cache directory %s not writable (%s): the lexicon is built at each start", path.parent, exc)
+        return False
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(MAGIC)
+            fh.write(hashlib.sha256(payload).digest())
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.info("lexicon cache %s not written: %s", path, exc)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        return False
+    prune(path.parent, keep=path)
+    return True
+
+
+def prune(directory: Path, *, keep: Path) -> None:
+    """Keep the KEEP most recently written cache files: every lexicon edit names a new file of ~30 MB."""
+    try:
+        files = sorted(directory.glob(f"{PREFIX}*{SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return
+    for old in files[KEEP:]:
+        if old != keep:
+            with contextlib.suppress(OSError):
+                old.unlink()  # a process opening it now gets FileNotFoundError and builds: harmless
+
+
+def load_or_build(key: str, build: Callable[[], Any], *, accept: Callable[[Any], bool]) -> Any:
+    """The cached object for ``key`` when a trustworthy file holds one ``accept`` takes, else ``build()``
+    (stored for the next process)."""
+    path = path_for(key)
+    obj = read(path)
+    if obj is not None and accept(obj):
+        return obj
+    if obj is not None:
+        log.warning("lexicon cache %s holds something else: rebuilding", path)
+    obj = build()
+    write(path, obj)
+    return obj
