@@ -2,6 +2,8 @@
 
 The service runs it in a process pool so that parsing hundreds of feeds uses every core and never blocks
 the event loop; tests and small runs call it in a thread. It knows nothing of HTTP or the database.
+A ``lexicon:`` extension in feeds.yaml travels to the workers as a string (``lexicon_key``), never as a
+classifier object: whatever the feeds file says, parse and match stay in the pool.
 """
 
 from __future__ import annotations
@@ -104,5 +106,21 @@ def canonical_urls(items: list[Item]) -> dict[str, str | None]:
 
 
 def warm_up(lexicon: str | None = None) -> None:
-    """Process-pool initializer: build the lexicon once per worker, not on the first feed."""
+    """Process-pool initializer: load the lexicon once per worker, not on the first feed.
+
+    ``lexicon`` is the feeds file's ``lexicon:`` extension (``lexicon_key``), so a worker matches with
+    the same lexicon as the main process. The compiled lexicon comes from the disk cache
+    (``bot.match.cache``, keyed by content, extension included): a worker builds nothing the main
+    process or an earlier worker already built. A job for another extension (after a reload) loads that
+    one by its key in the same way."""
     classifier_for(lexicon)("warm up", "")
+
+
+def worker_stats() -> dict[str, int]:
+    """This process's pid and the lexicons it built (rather than loaded from the cache): tests and
+    benchmarks submit it to the pool to see that the workers start cheaply."""
+    import os
+
+    from bot.match import lexicon
+
+    return {"pid": os.getpid(), "lexicon_builds": lexicon.BUILDS}

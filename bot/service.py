@@ -170,7 +170,6 @@ class Service:
                 fetcher=fetcher,
                 config=self.config,
                 owner=self.owner,
-                classifier=_classifier(self.config),
                 on_story_update=self._wake,
                 lease=settings.feed_lease,
             )
@@ -621,17 +620,6 @@ class Service:
         with contextlib.suppress(OSError):
             if self._pid_path().read_text().strip() == str(os.getpid()):
                 self._pid_path().unlink()
-
-
-def _classifier(config: FeedsFile) -> Any:
-    """The matcher, with the user's lexicon extensions from feeds.yaml when there are any."""
-    if not config.lexicon:
-        return None
-    from functools import partial
-
-    from bot.match import classify, load_lexicon
-
-    return partial(classify, lexicon=load_lexicon(config.lexicon))
 
 
 def _topic_choices(prefix: str, language: str) -> list[tuple[str, str]]:

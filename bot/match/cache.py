@@ -25,7 +25,7 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -145,17 +145,52 @@ def prune(directory: Path, *, keep: Path) -> None:
         if old != keep:
             with contextlib.suppress(OSError):
                 old.unlink()  # a process opening it now gets FileNotFoundError and builds: harmless
+            with contextlib.suppress(OSError):
+                old.with_suffix(".lock").unlink()
 
 
 def load_or_build(key: str, build: Callable[[], Any], *, accept: Callable[[Any], bool]) -> Any:
     """The cached object for ``key`` when a trustworthy file holds one ``accept`` takes, else ``build()``
-    (stored for the next process)."""
+    (stored for the next process).
+
+    Processes that start together on a cold cache (a service and its parse workers) would each spend
+    seconds building the same lexicon: a lock file lets the first build while the others wait and then
+    read its file."""
     path = path_for(key)
-    obj = read(path)
-    if obj is not None and accept(obj):
-        return obj
+    obj = _accepted(path, accept)
     if obj is not None:
-        log.warning("lexicon cache %s holds something else: rebuilding", path)
-    obj = build()
-    write(path, obj)
+        return obj
+    with _build_lock(path):
+        obj = _accepted(path, accept)  # built by the process we waited for
+        if obj is not None:
+            return obj
+        obj = build()
+        write(path, obj)
     return obj
+
+
+def _accepted(path: Path, accept: Callable[[Any], bool]) -> Any | None:
+    obj = read(path)
+    if obj is not None and not accept(obj):
+        log.warning("lexicon cache %s holds another lexicon: rebuilding", path)
+        return None
+    return obj
+
+
+@contextlib.contextmanager
+def _build_lock(path: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on ``<cache file>.lock`` (released by the kernel if the holder dies); no lock
+    where there is no flock or no writable directory: then concurrent builders just each build."""
+    try:
+        import fcntl
+
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
