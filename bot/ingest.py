@@ -21,7 +21,17 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.config import FeedsFile
-from bot.deliver.caps import AlertCaps, Folds, alerts_this_hour, flood_reason, notify_operators, priority
+from bot.deliver.caps import (
+    AlertCaps,
+    Folds,
+    alerts_this_hour,
+    flood_reason,
+    folded_rows,
+    notify_operators,
+    priority,
+    record_folded,
+    unfold,
+)
 from bot.deliver.route import StoryFacts, route
 from bot.normalize import Item
 from bot.stories.assign import Assigner, StoryIndex, refresh_story
@@ -48,6 +58,7 @@ class StoredBatch:
     new_stories: int = 0
     grown_stories: set[int] = field(default_factory=set)  # existing stories that gained or changed a member
     flood: str | None = None  # far more new items than the feed's history: why (flagged to the operators)
+    copies: list[Alertable] = field(default_factory=list)  # fresh items that joined an existing story
 
 
 @dataclass(frozen=True)
@@ -335,6 +346,9 @@ def _store_job(
             assignment = assigner.assign(row, c, authority=job.authority, sig=sig, fp=fp)
             if not assignment.new_story:
                 batch.grown_stories.add(assignment.story_id)
+                if not job.first_poll and row.published >= oldest_alert:  # may reach chats it was folded for
+                    assert row.id is not None
+                    batch.copies.append(Alertable(row.id, by_identity[row.identity], c, assignment.story_id))
                 continue
             batch.new_stories += 1
             # A feed's first poll is its backlog, and old news is not news: store, never alert.
@@ -380,6 +394,7 @@ class _Outbox:
         self._subscriptions: list[Any] | None = None
         self._changed: set[int] = set()
         self._hour: dict[int, int] = {}  # alerts queued per chat in the last hour, counted on as we queue
+        self._poll: dict[tuple[int, str], int] = {}  # alerts queued per (chat, feed) in this transaction
         self._folds = Folds()
 
     def enqueue(self, batch: StoredBatch, now: datetime, feed_id: str = "", feed_name: str = "") -> None:
@@ -394,20 +409,46 @@ class _Outbox:
             chats = {sid for _, wanted in routed for sid in wanted} - self._hour.keys()
             if chats:
                 self._hour.update(alerts_this_hour(self.s, chats, now))
-            this_poll: dict[int, int] = {}
             for alert, wanted in routed:
-                send = []
-                for sid in wanted:
-                    if this_poll.get(sid, 0) < self.caps.per_feed_poll and self._hour[sid] < self.caps.per_chat_hour:
-                        send.append(sid)
-                        this_poll[sid] = this_poll.get(sid, 0) + 1
-                        self._hour[sid] += 1
-                    else:
-                        self._folds.add(sid, feed_id, feed_name or feed_id)
+                send = [sid for sid in wanted if self._take(sid, feed_id)]
                 subs.enqueue(
                     self.s, send, story_id=alert.story_id, key=f"story:{alert.story_id}", kind="alert", now=now
                 )
+                folded = [sid for sid in wanted if sid not in set(send)]
+                for sid in folded:
+                    self._folds.add(sid, feed_id, feed_name or feed_id)
+                # Kept as "folded" rows: a fresh report of the story from another feed still reaches these chats.
+                record_folded(self.s, folded, alert.story_id, feed_id, now)
+        if batch.copies:
+            self._unfold(batch.copies, now, feed_id)
         self._changed |= batch.grown_stories
+
+    def _take(self, sid: int, feed_id: str) -> bool:
+        """One alert for chat ``sid`` from this feed's poll, if the caps allow it (and then counted)."""
+        key = (sid, feed_id)
+        if self._poll.get(key, 0) >= self.caps.per_feed_poll or self._hour[sid] >= self.caps.per_chat_hour:
+            return False
+        self._poll[key] = self._poll.get(key, 0) + 1
+        self._hour[sid] += 1
+        return True
+
+    def _unfold(self, copies: list[Alertable], now: datetime, feed_id: str) -> None:
+        """Fresh copies that joined stories folded for some chats by another feed's flood: those chats get the
+        story's alert now, under the same caps (a feed cannot squat on real news by flooding first)."""
+        folded = folded_rows(self.s, {a.story_id for a in copies if a.story_id is not None}, feed_id)
+        if not folded:
+            return
+        chats = {sid for sid, _, _ in folded} - self._hour.keys()
+        if chats:
+            self._hour.update(alerts_this_hour(self.s, chats, now))
+        wanted = {(sid, story) for sid, story, _ in folded}
+        ready = []
+        for alert in sorted(copies, key=priority):
+            for sid, story, row_id in folded:
+                if story == alert.story_id and (sid, story) in wanted and self._take(sid, feed_id):
+                    ready.append(row_id)
+                    wanted.discard((sid, story))
+        unfold(self.s, ready, now)
 
     def write_summaries(self, now: datetime) -> None:
         if self._folds:

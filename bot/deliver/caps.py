@@ -7,6 +7,11 @@ the outbox). Every story beyond is still stored, still in ``/latest`` and in the
 the chat gets one summary message ("…and 97 more stories from X — see /latest or the digest", in the chat's
 language), rendered when it is sent.
 
+A folded story keeps an alert row per chat with status ``folded``: never sent, but when a fresh report of the
+same story arrives from another feed (real news that a flood happened to carry first), the row becomes a
+pending alert for that chat, under the same caps — so a hostile feed cannot silence a story by flooding it
+first. Copies from the feed that folded it change nothing.
+
 Summaries are themselves bounded: a chat has at most one summary waiting; stories folded while it waits are
 added to it; and a summary is held until an hour after the chat's previous one was sent (the dispatcher does
 not send a ``summary`` row before its ``next_attempt``), so a feed that floods every poll costs a chat at most
@@ -28,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
 from sqlmodel import Session, col, select
 
 from storage import repositories as repo
@@ -42,6 +47,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("raqib.deliver")
 
 SUMMARY = "summary"  # the outbox kind of a summary row
+FOLDED = "folded"  # the status of an alert row folded into a summary: never sent unless unfolded
 HOUR = timedelta(hours=1)
 _RANK = {"critical": 0, "high": 1, "normal": 2}
 NAME_CHARS = 80  # of a feed's name in a summary: the name came from the feed
@@ -80,6 +86,7 @@ def alerts_this_hour(s: Session, subscription_ids: Iterable[int], now: datetime)
             .where(
                 col(Delivery.subscription_id).in_(ids[start : start + 500]),
                 Delivery.kind == "alert",
+                Delivery.status != FOLDED,
                 col(Delivery.created_at) >= now - HOUR,
             )
             .group_by(col(Delivery.subscription_id))
@@ -167,6 +174,69 @@ def _fold_into_summary(s: Session, subscription_id: int, feeds: dict[str, tuple[
                 .values(next_attempt=last + HOUR)
                 .execution_options(synchronize_session=False)
             )
+
+
+def _folded_payload(feed_id: str) -> str:
+    return json.dumps({"folded_from": feed_id}, ensure_ascii=False)
+
+
+def record_folded(
+    s: Session, subscription_ids: Sequence[int], story_id: int | None, feed_id: str, now: datetime
+) -> None:
+    """Alert rows for stories folded into a summary, status ``folded``: never claimed by the dispatcher, but
+    they remember which chats have not seen the story (``unfold``). An existing row is left alone."""
+    if not subscription_ids or story_id is None:
+        return
+    key = f"story:{story_id}"
+    existing = set(
+        s.exec(
+            select(Delivery.subscription_id).where(
+                col(Delivery.subscription_id).in_(list(subscription_ids)), Delivery.key == key
+            )
+        )
+    )
+    rows = [
+        {
+            "subscription_id": sid,
+            "story_id": story_id,
+            "key": key,
+            "kind": "alert",
+            "status": FOLDED,
+            "needs_edit": False,
+            "attempts": 0,
+            "next_attempt": now,
+            "created_at": now,
+            "payload": _folded_payload(feed_id),
+            "resent_after_crash": False,
+        }
+        for sid in dict.fromkeys(subscription_ids)
+        if sid not in existing
+    ]
+    if rows:
+        s.execute(insert(Delivery), rows)
+
+
+def folded_rows(s: Session, story_ids: Iterable[int], feed_id: str) -> list[tuple[int, int, int]]:
+    """(chat, story, row id) of alerts folded for ``story_ids`` by a feed other than ``feed_id``."""
+    ids = sorted(set(story_ids))
+    if not ids:
+        return []
+    stmt = select(Delivery.subscription_id, Delivery.story_id, Delivery.id, Delivery.payload).where(
+        col(Delivery.story_id).in_(ids), Delivery.status == FOLDED
+    )
+    mine = _folded_payload(feed_id)
+    return [(sid, story, row_id) for sid, story, row_id, payload in s.exec(stmt).all() if payload != mine]
+
+
+def unfold(s: Session, row_ids: Sequence[int], now: datetime) -> None:
+    """Folded alert rows become pending alerts (sent as new stories by the dispatcher)."""
+    if row_ids:
+        s.execute(
+            update(Delivery)
+            .where(col(Delivery.id).in_(list(row_ids)), Delivery.status == FOLDED)
+            .values(status="pending", payload=None, next_attempt=now, created_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def summary_text(payload: str | None, language: str) -> str:

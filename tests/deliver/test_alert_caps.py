@@ -7,15 +7,19 @@ it critical.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.app import fetch_settings
 from bot.config import Env, FeedsFile, parse_config
@@ -32,6 +36,7 @@ from tests.fakes.feedserver import FeedServer
 from tests.fakes.feedserver import Reply as HTTPReply
 
 NOW = datetime.now(UTC).replace(microsecond=0)
+EVAL_DEV = Path(__file__).resolve().parents[2] / "eval" / "match" / "dev.jsonl"
 WORDS = (
     "amber",
     "basalt",
@@ -201,28 +206,38 @@ def test_summary_text_names_the_biggest_sources_first() -> None:
     assert summary_text("not json", "en").startswith("…and 0 more stories")
 
 
-async def _ingest(engine: Engine, feed: str, titles: list[str], now: datetime, settings: dict[str, object]) -> None:
+async def _ingest(
+    engine: Engine,
+    feed: str,
+    titles: list[str],
+    now: datetime,
+    settings: dict[str, object],
+    tag: str = "",
+    texts: dict[str, str] | None = None,
+) -> None:
+    """Store ``titles`` as one poll of ``feed``; with ``texts`` (title → body), matched by the real matcher."""
     from bot.ingest import store_new_items
     from bot.normalize import Item
 
     items = [
         Item(
             feed_id=feed,
-            identity=f"{feed}-{t}",
-            guid=f"{feed}-{t}",
-            url=f"https://{feed}.example/{i}-{abs(hash(t))}",
+            identity=f"{feed}-{tag}{t}",
+            guid=f"{feed}-{tag}{t}",
+            url=f"https://{feed}.example/{tag}{i}-{abs(hash(t))}",
             title=t,
-            summary=t,
+            summary=(texts or {}).get(t, t),
             content="",
             language="en",
             published=now - timedelta(minutes=1),
             fetched=now,
-            content_hash=f"{feed}{t}",
+            content_hash=hashlib.sha256(f"{feed}{tag}{t}".encode()).hexdigest(),
         )
         for i, t in enumerate(titles)
     ]
     config = FeedsFile.model_validate({"settings": settings})
-    store_new_items(engine, feed, items, first_poll=False, now=now, config=config, classifier=classifier)
+    chosen = None if texts is not None else classifier
+    store_new_items(engine, feed, items, first_poll=False, now=now, config=config, classifier=chosen)
 
 
 async def test_a_chat_gets_at_most_its_hourly_alerts_and_one_summary_an_hour(engine: Engine) -> None:
@@ -263,3 +278,45 @@ async def test_a_chat_gets_at_most_its_hourly_alerts_and_one_summary_an_hour(eng
     with session(engine) as s:
         assert all(not sub.paused for sub in s.exec(select(Subscription)).all())
         assert repo.count_items(s) == 12, "every folded story is stored"
+
+
+async def test_a_folded_story_reported_fresh_by_another_feed_is_alerted_after_all(engine: Engine) -> None:
+    """A flood cannot silence real news: a story folded into a summary is alerted when another feed reports it.
+
+    The real matcher and story clustering here (copies must join their story): eight labeled relevant items."""
+    rows = [json.loads(line) for line in EVAL_DEV.read_text(encoding="utf-8").splitlines()]
+    picked = [r for r in rows if r["relevant"] and r["lang"] == "en"][:8]
+    texts = {r["title"]: r["text"] for r in picked}
+    stories = list(texts)
+    settings = {"alerts_per_feed_poll": 3}
+    with session(engine) as s:
+        repo.sync_feeds(s, [repo.FeedSpec(f, f"https://{f}.example/rss", "en") for f in ("flood", "good")])
+    subscribe(engine, ("chat", "en"))
+    recorder = Recorder()
+    dispatcher = Dispatcher(engine, {"test": recorder}, owner="w", settings=DispatchSettings(per_chat_interval=0))
+    await _ingest(engine, "flood", stories, NOW, settings, texts=texts)
+    await drain(dispatcher)
+    alerted = {a.story_id for _, a in recorder.alerts}
+    assert len(alerted) == 3 and len(recorder.replies) == 1
+    with session(engine) as s:
+        lead = {r.story_id: r.title for r in _story_titles(s)}
+    folded = [t for sid, t in lead.items() if sid not in alerted]
+    assert len(folded) == 5
+
+    await _ingest(engine, "flood", stories, NOW + timedelta(minutes=1), settings, tag="again", texts=texts)
+    await drain(dispatcher)
+    assert {a.story_id for _, a in recorder.alerts} == alerted, "the flooding feed's own copies unfold nothing"
+
+    await _ingest(engine, "good", folded[:1], NOW + timedelta(minutes=2), settings, texts=texts)  # real news
+    await drain(dispatcher)
+    assert [a.title for _, a in recorder.alerts[3:]] == folded[:1], "the chat is alerted to the story now"
+    await _ingest(engine, "good", folded[:1], NOW + timedelta(minutes=3), settings, tag="later", texts=texts)
+    await drain(dispatcher)
+    assert len(recorder.alerts) == 4, "once"
+
+
+def _story_titles(s: Any) -> list[Any]:
+    from storage.tables import ItemRow, StoryItem
+
+    stmt = select(StoryItem.story_id, ItemRow.title).join(ItemRow, col(ItemRow.id) == col(StoryItem.item_id))
+    return list(s.exec(stmt).all())
