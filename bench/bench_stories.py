@@ -1,6 +1,10 @@
 """Benchmark: per-item near-duplicate lookup + clustering cost as the store grows.
 
-Run: ``.venv/bin/python -m bench.bench_stories [--sizes 10000,100000,1000000]``.
+Run: ``.venv/bin/python -m bench.bench_stories [--sizes 10000,100000,1000000]``;
+``--assign 1000,10000``: ``assign_story`` against a SQLite file with that many stored stories;
+``--story-sizes 10,100,1000,10000``: one more near-copy assigned to a story of that many members (two
+templates, Arabic and English, outlet and place varied), with ``AssignLimits()`` and with ``UNBOUNDED`` (the
+code path before issue 14) in the same run, CPU time and counted comparisons per item.
 
 Stored items are synthetic MinHash signatures (random 32-bit values: unrelated texts), serialized
 exactly as storage keeps them; each measured new item is either an edited copy of a stored item
@@ -282,11 +286,206 @@ def run_assign(story_counts: list[int], n_new: int = 300, batch: int = 100) -> l
     return out
 
 
+# --- one story of N near-copies (issue 14: a breaking story copied by every outlet) ----------------------
+
+_FLOOD_EN = (
+    "{o} reports: The Commerce Department on Thursday added Chinese companies to the Entity List, citing "
+    "the diversion of advanced accelerators through trading houses in {p}. The rule takes effect at once and "
+    "requires a licence for every export of chips and chipmaking tools to the listed firms, officials said in "
+    "a statement carried by {o}. Analysts in {p} said the move widens the controls on Nvidia accelerators."
+)
+_FLOOD_AR = (
+    "أفادت {o} بأن وزارة التجارة الأمريكية أضافت يوم الخميس شركات صينية إلى قائمة الكيانات بسبب تحويل "
+    "مسرعات متقدمة عبر شركات تجارية في {p}. وتسري القاعدة فورا وتشترط ترخيصا لكل صادرات الرقائق وأدوات "
+    "تصنيعها إلى الشركات المدرجة بحسب بيان رسمي نقلته {o}. وقال محللون في {p} إن الخطوة توسع القيود على "
+    "مسرعات إنفيديا."
+)
+_FLOOD_TITLE = {"en": "US adds Chinese firms to Entity List", "ar": "واشنطن تضيف شركات صينية إلى قائمة الكيانات"}
+_PLACES = ["Singapore", "Malaysia", "Dubai", "Hong Kong", "Taiwan", "Vietnam", "Thailand", "Istanbul"]
+_FLOOD_ENTITIES = ("entity-list", "united-states", "china", "nvidia")
+
+
+def _outlet(v: int) -> str:
+    """A distinct outlet name per variant, letters only (a number would be a fact of the report)."""
+    letters = ""
+    v += 26 * 26
+    while v:
+        v, d = divmod(v, 26)
+        letters += chr(97 + d)
+    return letters.capitalize() + "wire"
+
+
+def _flood_text(v: int) -> tuple[str, str, str]:
+    """(language, title, body) of variant ``v``: one event, two templates, outlet and place varied."""
+    lang = "ar" if v % 2 else "en"
+    body = (_FLOOD_AR if lang == "ar" else _FLOOD_EN).format(o=_outlet(v), p=_PLACES[v % len(_PLACES)])
+    return lang, _FLOOD_TITLE[lang], body
+
+
+def _flood_fill(engine: Any, size: int, now: datetime, pool: list[tuple[str, str, bytes, str]]) -> None:
+    """One story of ``size`` members spread over the last 30 hours, features cycled from ``pool``."""
+    from sqlalchemy import insert
+
+    from storage.db import session
+    from storage.tables import Feed, ItemRow, ItemSignature, MatchEntity, Story, StoryItem
+
+    with session(engine) as s:
+        for f in range(500):
+            s.add(Feed(id=f"f{f}", url=f"https://f{f}.example/rss", configured_url="x", language="en"))
+        s.flush()
+        first = now - timedelta(hours=30)
+        story = [{"id": 1, "created_at": first, "updated_at": now, "first_published": first, "last_published": now,
+              "lead_item_id": 1, "member_count": size, "source_count": min(size, 500), "languages": "ar en",
+              "score": 0.7, "topics": "entity-list"}        ]  # fmt: skip
+        items, sigs, ents, links = [], [], [], []
+        for i in range(1, size + 1):
+            lang, title, blob, fp = pool[i % len(pool)]
+            t = first + timedelta(seconds=30 * 3600 * (i - 1) / max(size, 1))
+            items.append(
+                {"id": i, "feed_id": f"f{i % 500}", "identity": f"i{i}", "url": f"https://s.example/{i}",
+                 "canonical_url": f"https://s.example/{i}", "title": title, "summary": "", "content": "",
+                 "language": lang, "published": t, "fetched": t, "content_hash": f"h{i}"}
+            )  # fmt: skip
+            sigs.append(
+                {"item_id": i, "published": t, "signature": blob, "fingerprint": fp,
+                 "entities": " ".join(sorted(_FLOOD_ENTITIES)), "informative": True, "authority": False}
+            )  # fmt: skip
+            ents += [{"item_id": i, "entity": e, "published": t} for e in _FLOOD_ENTITIES]
+            links.append({"item_id": i, "story_id": 1, "joined_at": t, "reason": "bench"})
+        for table, values in (
+            (ItemRow, items),
+            (Story, story),
+            (StoryItem, links),
+            (ItemSignature, sigs),
+            (MatchEntity, ents),
+        ):
+            for start in range(0, len(values), 5000):
+                s.execute(insert(table), values[start : start + 5000])
+        s.commit()
+
+
+def run_story_sizes(sizes: list[int], n_new: int = 40) -> list[dict[str, Any]]:
+    """Per-item cost of assigning one more near-copy to a story of ``size`` members, bounded (the product)
+    and ``UNBOUNDED`` (the code before issue 14's limits), same store, same items, same process."""
+    import tempfile
+
+    from sqlalchemy import insert
+
+    from bot.stories.assign import UNBOUNDED, Assigner, AssignLimits, StoryIndex
+    from bot.stories.neardup import signature
+    from storage.db import make_engine, session, upgrade
+    from storage.tables import ItemRow, MatchEntity
+
+    # features of 600 stored variants computed once (fingerprinting 10,000 texts would dominate the run)
+    pool = []
+    for v in range(600):
+        lang, title, body = _flood_text(v)
+        pool.append((lang, title, signature(body).to_bytes(), " ".join(sorted(fingerprint(title, body).tokens))))
+    now = datetime(2026, 11, 21, 12, tzinfo=UTC)
+    verdict = _Verdict(tuple(_Hit(e) for e in _FLOOD_ENTITIES))
+    out: list[dict[str, Any]] = []
+    for size in sizes:
+        for name, limits in (("unbounded (before)", UNBOUNDED), ("bounded", AssignLimits())):
+            with tempfile.TemporaryDirectory() as tmp:
+                engine = make_engine(f"sqlite:///{tmp}/bench.db")
+                upgrade(engine)
+                _flood_fill(engine, size, now, pool)
+                index = StoryIndex(limits)
+                with session(engine) as s:
+                    index.sync(s, now)
+                index.counts.clear()
+                spent, joined, twins_ms = 0.0, 0, 0.0
+                with index.lock, session(engine) as s:
+                    assigner = Assigner(s, index, now)
+                    # as ``bot.ingest`` does once per batch: exact copies (hash, URL) are then looked up in memory
+                    assigner.prefetch_copies(
+                        [f"{p}{q}" for p in "nt" for q in range(n_new)],
+                        [f"https://{p}.example/{q}" for p in "nt" for q in range(n_new)],
+                    )
+                    for q in range(n_new):
+                        # new variants (not in the pool): a rewrite by a new outlet, never an identical body
+                        lang, title, body = _flood_text(10_000 + q)
+                        item_id = size + 1 + q
+                        row = ItemRow(
+                            id=item_id, feed_id=f"f{q % 500}", identity=f"n{q}", url=f"https://n.example/{q}",
+                            canonical_url=f"https://n.example/{q}", title=title, summary=body, content="",
+                            language=lang, published=now, fetched=now, content_hash=f"n{q}",
+                        )  # fmt: skip
+                        s.execute(insert(ItemRow), [row.model_dump()])
+                        s.execute(
+                            insert(MatchEntity),
+                            [{"item_id": item_id, "entity": e, "published": now} for e in _FLOOD_ENTITIES],
+                        )
+                        sig, fp = signature(body), fingerprint(title, body)  # the parse workers' share
+                        t1 = time.process_time()  # CPU: the machine may be shared; SQLite runs in-process
+                        a = assigner.assign(row, verdict, authority=False, sig=sig, fp=fp)
+                        spent += time.process_time() - t1
+                        joined += a.story_id == 1
+                    counts = dict(index.counts)  # the comparisons of the rewrites (identical bodies may skip them)
+                    # identical bodies (an outlet republishing a stored variant under a new URL)
+                    copy_spent = 0.0
+                    for q in range(n_new):
+                        lang, title, body = _flood_text(q + 1)
+                        item_id = size + 1 + n_new + q
+                        row = ItemRow(
+                            id=item_id, feed_id="f0", identity=f"t{q}", url=f"https://t.example/{q}",
+                            canonical_url=f"https://t.example/{q}", title=title, summary=body, content="",
+                            language=lang, published=now, fetched=now, content_hash=f"t{q}",
+                        )  # fmt: skip
+                        s.execute(insert(ItemRow), [row.model_dump()])
+                        sig, fp = signature(body), fingerprint(title, body)
+                        t1 = time.process_time()
+                        assigner.assign(row, verdict, authority=False, sig=sig, fp=fp)
+                        copy_spent += time.process_time() - t1
+                    twins_ms = copy_spent / n_new * 1000
+                    assigner.flush()
+                    s.commit()
+                engine.dispose()
+            row_out = {
+                "size": size,
+                "mode": name,
+                "per_item_ms": spent / n_new * 1000,
+                "lsh_rows": counts.get("lsh_rows", 0) / n_new,
+                "near_hits": counts.get("near_hits", 0) / n_new,
+                "members": counts.get("members", 0) / n_new,
+                "pairs": counts.get("pairs", 0) / n_new,
+                "twins": index.counts["twins"],
+                "joined": joined,
+                "n_new": n_new,
+                "copy_ms": twins_ms,
+            }
+            out.append(row_out)
+            print(
+                f"story of {size:>6,} members, {name:<18}: {row_out['per_item_ms']:7.2f} ms per rewrite"
+                f" ({joined}/{n_new} joined), {twins_ms:7.2f} ms per identical body ({row_out['twins']} by signature);"
+                f" per item: LSH rows {row_out['lsh_rows']:,.0f}, hits {row_out['near_hits']:,.0f},"
+                f" members {row_out['members']:,.0f}, pairs {row_out['pairs']:,.0f}",
+                flush=True,
+            )
+    print(
+        "\n| story members | mode | ms per rewrite (decide) | ms per identical body |"
+        " LSH rows verified per item | hits to decide | members to decide | pairs scored | joined |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in out:
+        print(
+            f"| {r['size']:,} | {r['mode']} | {r['per_item_ms']:.2f} | {r['copy_ms']:.2f} | {r['lsh_rows']:,.0f} |"
+            f" {r['near_hits']:,.0f} | {r['members']:,.0f} | {r['pairs']:,.0f} | {r['joined']}/{r['n_new']} |"
+        )
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--assign", default="", help="stored story counts for the storage-level benchmark, e.g. 1000,10000")
+    ap.add_argument(
+        "--story-sizes", default="", help="members of one near-copy story, bounded vs unbounded, e.g. 10,100,1000,10000"
+    )
     args = ap.parse_args()
+    if args.story_sizes:
+        run_story_sizes([int(s) for s in args.story_sizes.split(",")])
+        return
     if args.assign:
         run_assign([int(s) for s in args.assign.split(",")])
         return

@@ -52,7 +52,7 @@ from bot.stories.cluster import (
     story_keys,
 )
 from bot.stories.fingerprint import Fingerprint, fingerprint
-from bot.stories.neardup import NearDupIndex, Signature, signature
+from bot.stories.neardup import GROUP_CAP, NearDupIndex, Signature, signature
 from storage.tables import ItemRow, ItemSignature, MatchEntity, Story, StoryItem
 
 _ADVISORY_KEY = 0x52415149  # "RAQI"
@@ -64,6 +64,20 @@ _EVICT_EVERY = timedelta(minutes=30)
 _MAX_CANDIDATES = 24
 _BIG_POSTING = 300
 _BIG_FACT_POSTING = 64
+_NEAR_IDS = 50  # near-duplicate hits looked at per item (best first)
+
+
+@dataclass(frozen=True)
+class AssignLimits:
+    """What keeps an item's cost flat however big its story grows (issue 14). ``UNBOUNDED`` is the behaviour
+    before them, kept for ``bench.bench_stories`` to measure beside."""
+
+    bucket_per_story: int | None = GROUP_CAP  # LSH rows of one story per bucket (``NearDupIndex`` groups)
+    hits_per_story: int | None = GROUP_CAP  # near-duplicate hits kept per story, the most similar first
+    twins: bool = True  # an identical body signature (with identical features) joins its twin's story
+
+
+UNBOUNDED = AssignLimits(bucket_per_story=None, hits_per_story=None, twins=False)
 
 
 @dataclass(frozen=True)
@@ -108,14 +122,19 @@ class _CachedStory:
 class StoryIndex:
     """Near-duplicate index and recent story members, rebuilt from ``item_signatures`` and kept in step."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: AssignLimits | None = None) -> None:
+        self.limits = limits or AssignLimits()
+        # what assignment compared, summed since creation (a test pins the flat cost on these, not on time):
+        # lsh_rows (rows the LSH verified), near_hits (hits handed to ``decide``), candidates (stories),
+        # members (their members handed to ``decide``), pairs (fingerprint scores), near_checks, twins
+        self.counts: Counter[str] = Counter()
         self._reset()
         # Re-entrant: ingestion holds it for a whole transaction (SQLite has one writer anyway, and a
         # thread waiting on it while holding the database's write lock would deadlock the other).
         self.lock = threading.RLock()
 
     def _reset(self) -> None:
-        self.index = NearDupIndex()
+        self.index = NearDupIndex(group_cap=self.limits.bucket_per_story)
         self.last_id = 0
         self.stories: dict[int, _CachedStory] = {}
         self.item_story: dict[int, int] = {}
@@ -162,11 +181,14 @@ class StoryIndex:
         )
         rows = [r for r in s.exec(stmt).all() if r[0] not in self.index]
         if rows:
+            # grouped by story: a bucket keeps a bounded number of one story's members (module docstring)
             if len(self.index) == 0:
-                self.index = NearDupIndex.from_signatures((r[0], r[2]) for r in rows)
+                self.index = NearDupIndex.from_signatures(
+                    ((r[0], r[2], int(r[7])) for r in rows), group_cap=self.limits.bucket_per_story
+                )
             else:
                 for r in rows:
-                    self.index.add_signature(r[0], Signature.from_bytes(r[2]))
+                    self.index.add_signature(r[0], Signature.from_bytes(r[2]), group=int(r[7]))
             cutoff = now - CLUSTER_HORIZON
             for item_id, published, _blob, ents, fp, informative, authority, story_id, lang, feed_id in rows:
                 if published is not None and _naive(published) >= _naive(cutoff):
@@ -257,15 +279,21 @@ class StoryIndex:
     def candidates(
         self, feats: ItemFeatures, near_ids: list[int], weights: FieldWeights, cfg: ClusterConfig
     ) -> tuple[list[StoryCandidate], list[int]]:
-        """Cached candidate stories, and the near-duplicate ids the cache does not know."""
+        """Cached candidate stories, and the near-duplicate ids the cache does not know.
+
+        A story's members for ``decide``: its representatives (``_CachedStory.recent``) and the members the
+        near-duplicate lookup met (bounded per story by ``AssignLimits.hits_per_story``) — in a big story
+        those are not always among the recent ones, and their near-duplicate evidence must not be lost."""
         ids: set[int] = set()
         unknown: list[int] = []
+        hit_members: dict[int, list[int]] = {}
         for i in near_ids:
             sid = self.item_story.get(i)
             if sid is None:
                 unknown.append(i)
             else:
                 ids.add(sid)
+                hit_members.setdefault(sid, []).append(i)
         ranked: Counter[int] = Counter()
         lo = hi = None
         if feats.published is not None:
@@ -292,8 +320,15 @@ class StoryIndex:
                         ranked[sid] += w
         for sid, _w in ranked.most_common(_MAX_CANDIDATES):
             ids.add(sid)
-        out = [StoryCandidate(sid, self.stories[sid].recent(cfg.max_members)) for sid in sorted(ids)]
+        out = [self._candidate(sid, cfg, hit_members.get(sid, ())) for sid in sorted(ids)]
         return out, unknown
+
+    def _candidate(self, sid: int, cfg: ClusterConfig, hits: Sequence[int]) -> StoryCandidate:
+        story = self.stories[sid]
+        members = story.recent(cfg.max_members)
+        have = {m.key for m in members}
+        extra = [story.members[story.position[k]] for k in hits if k not in have and k in story.position]
+        return StoryCandidate(sid, (*members, *extra) if extra else members)
 
 
 def _naive(t: datetime) -> datetime:
@@ -599,6 +634,8 @@ class Assigner:
             )
             story_id = self._exact_copy(row)
             reason = "exact copy (same URL or text)"
+            if story_id is None and self.index.limits.twins:
+                story_id, reason = self._twin(feats, sig)
             if story_id is None:
                 story_id, reason = self._decide(feats, sig)
             current = self._state(story_id) if story_id is not None else None
@@ -615,14 +652,43 @@ class Assigner:
             self._by_hash.setdefault(row.content_hash, story_id)
             if row.canonical_url:
                 self._by_url.setdefault(row.canonical_url, story_id)
-            index.index.add_signature(row.id, sig)
+            index.index.add_signature(row.id, sig, group=story_id)
             index.learn(story_id, feats)
         return Assignment(story_id, new_story, reason)
 
+    def _twin(self, feats: ItemFeatures, sig: Signature) -> tuple[int | None, str]:
+        """The story of an earlier item with the identical body signature and the same features (entities,
+        fingerprint — title included — and event day), when its story's lead is within the window: what
+        ``decide`` would conclude (a near-duplicate at J = 1 that nothing contradicts), without scoring."""
+        index = self.index
+        twin = index.index.twin(sig)
+        if twin is None or feats.published is None:
+            return None, ""
+        sid = index.item_story.get(int(twin))  # type: ignore[call-overload]
+        story = index.stories.get(sid) if sid is not None else None
+        if story is None or story.first is None:
+            return None, ""
+        place = story.position.get(twin)
+        if place is None:
+            return None, ""
+        member = story.members[place]
+        if (
+            member.entities != feats.entities
+            or member.fingerprint != feats.fingerprint
+            or member.published is None
+            or event_day(member) != event_day(feats)
+            or abs(_naive(feats.published) - story.first) > self.cfg.window
+        ):
+            return None, ""
+        index.counts["twins"] += 1
+        return sid, f"identical text signature and features as {twin}"
+
     def _decide(self, feats: ItemFeatures, sig: Signature) -> tuple[int | None, str]:
         s, index, now, cfg = self.s, self.index, self.now, self.cfg
-        near = index.index.query_signature(sig) if sig.informative else []
-        near_ids = [int(n.key) for n in near if n.key != feats.key][:50]  # type: ignore[call-overload]
+        before = index.index.rows_verified
+        near = index.index.query_signature(sig, per_group=index.limits.hits_per_story) if sig.informative else []
+        index.counts["lsh_rows"] += index.index.rows_verified - before
+        near_ids = [int(n.key) for n in near if n.key != feats.key][:_NEAR_IDS]  # type: ignore[call-overload]
         weights = index.weights()
         if feats.published is not None and index.covers(feats.published, now, cfg.window):
             candidates, unknown = index.candidates(feats, near_ids, weights, cfg)
@@ -642,7 +708,12 @@ class Assigner:
             if feats.published is not None:  # and what the live path would find by day, amount or concept
                 have = {int(c.story_id) for c in candidates}  # type: ignore[call-overload]
                 candidates += [c for c in _window_candidates(s, feats, weights, cfg) if c.story_id not in have]
-        decision = decide(feats, candidates, near, weights=weights, config=cfg, prepared=index.prepared)
+        index.counts["near_hits"] += len(near)
+        index.counts["candidates"] += len(candidates)
+        index.counts["members"] += sum(len(c.members) for c in candidates)
+        decision = decide(
+            feats, candidates, near, weights=weights, config=cfg, prepared=index.prepared, counts=index.counts
+        )
         story_id = int(decision.story_id) if decision.story_id is not None else None  # type: ignore[call-overload]
         return story_id, decision.reason
 

@@ -508,11 +508,14 @@ def decide(
     weights: Mapping[str, float] | None = None,
     config: ClusterConfig | None = None,
     prepared: dict[Hashable, Any] | None = None,
+    counts: Counter[str] | None = None,
 ) -> Decision:
     """Choose the story ``item`` joins (or ``None`` for a new story), with a reason string.
 
     ``prepared``: a cache of members' weights keyed by member key, valid while ``weights`` is the same
     (storage keeps one per transaction, so a member compared with many new items is weighed once).
+    ``counts``: if given, ``pairs`` (fingerprint scores) and ``near_checks`` (members looked up among the
+    near-duplicate hits) are added to it — the work done, for cost accounting.
     """
     cfg = config or ClusterConfig()
     nd = {n.key: n for n in near_dups if n.is_near_duplicate} if item.informative else {}
@@ -535,6 +538,8 @@ def decide(
         if _new_development(prepared_item, members.values()):
             continue
         # 1. near-duplicate evidence
+        if counts is not None:
+            counts["near_checks"] += len(story.members)
         for m in story.members:
             hit = nd.get(m.key)
             if hit is None or not m.informative or _codes_conflict(item, m):
@@ -565,6 +570,8 @@ def decide(
                 continue
             # beyond the window a dated re-telling must also be close: it may be a follow-up's background
             need = (cfg.base if in_window else cfg.base + cfg.ramp) if same_day else threshold
+            if counts is not None:
+                counts["pairs"] += 1
             score, shared, expl = _pair(prepared_item, pm, cfg)
             if score >= need and shared >= cfg.min_shared:
                 d = Decision(

@@ -14,6 +14,16 @@ numpy array of 32-bit band hashes (main segment, binary search) plus a small dic
 inserts (delta segment), merged when the delta grows; candidates are verified against a 16-bit
 ("b-bit MinHash") copy of the signatures. Memory is ~600 bytes per item, lookup is O(bands · log n).
 
+Groups (issue 14: a breaking story copied by hundreds of outlets). A key may belong to a *group* (storage:
+its story). A bucket holds at most ``group_cap`` rows of one group — the first ones in; a later member whose
+band value is already held that many times by its group is stored (signature, identity) but not banded
+there: the rows that are banded share that band with it, so a query that would have met it meets them and
+finds the group. ``query_signature(per_group=k)`` keeps the k best hits of each group. Together they bound
+a lookup by the number of groups it meets, not by how many near-copies one story has collected (without
+them a story of 10,000 near-copies made every lookup verify and return 10,000 rows). Ungrouped keys (the
+default) are each their own group, as before. ``twin(sig)`` finds a key whose signature is identical
+(same hash values and shingle count): an exact copy of the body, found without any LSH work.
+
 Decision (thresholds chosen on ``eval/stories/pairs.jsonl``, see ``is_near_duplicate``): a pair is a
 near-duplicate when estimated Jaccard ≥ ``JACCARD_MIN`` or, for cut copies, estimated containment
 of the shorter in the longer ≥ ``CONTAINMENT_MIN`` — and only when both texts have at least
@@ -40,6 +50,9 @@ MIN_SHINGLES = 15  # about 17 words of body; less is "too little text"
 JACCARD_MIN = 0.45  # labeled set: negatives ≤ 0.09, syndicated copies ≥ 0.27
 CONTAINMENT_MIN = 0.65  # labeled set: negatives ≤ 0.17, cut+edited copies ≥ 0.67
 BANDS, ROWS = 42, 3  # S-curve threshold ≈ (1/42)^(1/3) ≈ 0.29: cut copies have low Jaccard
+# rows of one group a bucket holds; 8 keeps every story of the labeled sets whole (they have fewer near-copies
+# per bucket) while a story of 10,000 copies costs a lookup at most 42 · 8 verified rows
+GROUP_CAP = 8
 
 _HEADER = struct.Struct("<BHI")  # version, num_perm, shingle count
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED)
@@ -136,18 +149,36 @@ def _band_keys(sigs: np.ndarray) -> np.ndarray:
     return h.astype(np.uint32)
 
 
+def _own_group(row: int) -> int:
+    """The group of an ungrouped row: its own (negative, so never a caller's group id)."""
+    return -(row + 1)
+
+
+def _twin_hash(sig: Signature) -> int:
+    return _twin_hash_values(sig.hashvalues, sig.n_shingles)
+
+
+def _twin_hash_values(values: np.ndarray, n_shingles: int) -> int:
+    # process-local (bytes hashing is salted): the map lives in memory only and is rebuilt at start
+    return hash((values.astype("<u4").tobytes(), n_shingles))
+
+
 class NearDupIndex:
     """In-memory LSH over MinHash signatures; keys are any hashable (item ids).
 
     Not thread-safe; one index per process, owned by the stories service.
     """
 
-    def __init__(self, *, capacity: int = 1024) -> None:
+    def __init__(self, *, capacity: int = 1024, group_cap: int | None = GROUP_CAP) -> None:
+        self.group_cap = group_cap  # None: every row banded in every bucket (the behaviour before groups)
+        self.rows_verified = 0  # rows compared by ``query_signature`` since creation (cost accounting)
         self._keys: list[Hashable] = []
         self._row: dict[Hashable, int] = {}
         self._sig16 = np.zeros((capacity, NUM_PERM), dtype=np.uint16)
         self._sizes = np.zeros(capacity, dtype=np.int32)
         self._alive = np.zeros(capacity, dtype=bool)
+        self._group = np.zeros(capacity, dtype=np.int64)
+        self._twins: dict[int, int] = {}  # hash of an informative signature → its latest row
         self._main_keys = [np.zeros(0, dtype=np.uint32) for _ in range(BANDS)]
         self._main_rows = [np.zeros(0, dtype=np.int32) for _ in range(BANDS)]
         self._delta: list[dict[int, list[int]]] = [{} for _ in range(BANDS)]
@@ -170,6 +201,7 @@ class NearDupIndex:
         alive = np.zeros(new, dtype=bool)
         alive[:cap] = self._alive
         self._alive = alive
+        self._group = np.resize(self._group, new)
 
     # -- writes --------------------------------------------------------------------------------
     def add(self, key: Hashable, text: str) -> Signature:
@@ -178,9 +210,10 @@ class NearDupIndex:
         self.add_signature(key, sig)
         return sig
 
-    def add_signature(self, key: Hashable, sig: Signature) -> None:
+    def add_signature(self, key: Hashable, sig: Signature, *, group: int | None = None) -> None:
         """Index a known signature. Uninformative signatures are remembered but never banded,
-        so they can never be returned as candidates."""
+        so they can never be returned as candidates. ``group``: see the module docstring (``None``: the key
+        is a group of its own)."""
         if key in self._row:
             self.remove(key)
         row = len(self._keys)
@@ -190,12 +223,20 @@ class NearDupIndex:
         self._sig16[row] = sig.hashvalues.astype(np.uint16)
         self._sizes[row] = sig.n_shingles
         self._alive[row] = True
+        self._group[row] = _own_group(row) if group is None else group
         if not sig.informative:
             return
+        self._twins[_twin_hash(sig)] = row
         bands = _band_keys(sig.hashvalues[None, :])[0]
+        banded = False
         for b in range(BANDS):
-            self._delta[b].setdefault(int(bands[b]), []).append(row)
-        self._delta_rows.append(row)
+            k = int(bands[b])
+            if group is not None and self.group_cap is not None and self._held(b, k, group) >= self.group_cap:
+                continue  # the group's rows already in this bucket stand for this one
+            self._delta[b].setdefault(k, []).append(row)
+            banded = True
+        if banded:
+            self._delta_rows.append(row)
         if len(self._delta_rows) > max(20_000, len(self._keys) // 8):
             self._merge()
 
@@ -206,6 +247,38 @@ class NearDupIndex:
             return False
         self._alive[row] = False
         return True
+
+    def _held(self, band: int, k: int, group: int) -> int:
+        """Live rows of ``group`` in bucket ``k`` of ``band`` (bounded: at most ``group_cap`` per group)."""
+        keys = self._main_keys[band]
+        lo = np.searchsorted(keys, k, side="left")
+        hi = np.searchsorted(keys, k, side="right")
+        n = 0
+        if hi > lo:
+            rows = self._main_rows[band][lo:hi]
+            n = int(np.count_nonzero((self._group[rows] == group) & self._alive[rows]))
+        for r in self._delta[band].get(k, ()):
+            n += int(self._group[r] == group and self._alive[r])
+        return n
+
+    def twin(self, sig: Signature) -> Hashable | None:
+        """A live key whose signature equals ``sig`` (an informative one): a copy of the same body."""
+        if not sig.informative:
+            return None
+        row = self._twins.get(_twin_hash(sig))
+        if row is None or not self._alive[row] or int(self._sizes[row]) != sig.n_shingles:
+            return None
+        if not np.array_equal(self._sig16[row], sig.hashvalues.astype(np.uint16)):
+            return None  # a hash collision (the 16-bit copy tells them apart with certainty in practice)
+        return self._keys[row]
+
+    def group_of(self, key: Hashable) -> int | None:
+        """The group ``key`` was added with (``None`` for an ungrouped or unknown key)."""
+        row = self._row.get(key)
+        if row is None:
+            return None
+        g = int(self._group[row])
+        return None if g == _own_group(row) else g
 
     def _merge(self) -> None:
         if not self._delta_rows:
@@ -226,8 +299,11 @@ class NearDupIndex:
         """Indexed items similar to ``text``, best first (empty for uninformative text)."""
         return self.query_signature(signature(text))
 
-    def query_signature(self, sig: Signature, *, min_jaccard: float = 0.2) -> list[NearDup]:
-        """Candidates sharing at least one LSH band, with estimated Jaccard ≥ ``min_jaccard``."""
+    def query_signature(
+        self, sig: Signature, *, min_jaccard: float = 0.2, per_group: int | None = None
+    ) -> list[NearDup]:
+        """Candidates sharing at least one LSH band, with estimated Jaccard ≥ ``min_jaccard``; with
+        ``per_group``, only the best that many of each group."""
         if not sig.informative:
             return []
         bands = _band_keys(sig.hashvalues[None, :])[0]
@@ -248,34 +324,56 @@ class NearDupIndex:
         rows = rows[self._alive[rows] & (self._sizes[rows] >= MIN_SHINGLES)]
         if len(rows) == 0:
             return []
+        self.rows_verified += len(rows)
         q16 = sig.hashvalues.astype(np.uint16)
         match = (self._sig16[rows] == q16).mean(axis=1)
         jac = np.clip((match - _B_BITS_COLLISION) / (1.0 - _B_BITS_COLLISION), 0.0, 1.0)
+        keep = jac >= min_jaccard
+        rows, jac = rows[keep], jac[keep]
+        if per_group is not None and len(rows) > per_group:
+            # best first within each group (rows, i.e. insertion order, break ties), then the first k of each
+            order = np.lexsort((rows, -jac, self._group[rows]))
+            groups = self._group[rows][order]
+            start = np.ones(len(order), dtype=bool)
+            start[1:] = groups[1:] != groups[:-1]
+            first = np.maximum.accumulate(np.where(start, np.arange(len(order)), 0))
+            chosen = order[np.arange(len(order)) - first < per_group]
+            rows, jac = rows[chosen], jac[chosen]
         out: list[NearDup] = []
         for row, j in zip(rows.tolist(), jac.tolist(), strict=True):
-            if j >= min_jaccard:
-                c = _containment(j, sig.n_shingles, int(self._sizes[row]))
-                out.append(NearDup(self._keys[row], round(j, 4), round(c, 4)))
+            c = _containment(j, sig.n_shingles, int(self._sizes[row]))
+            out.append(NearDup(self._keys[row], round(j, 4), round(c, 4)))
         out.sort(key=lambda n: (-n.jaccard, str(n.key)))
         return out
 
     # -- persistence ---------------------------------------------------------------------------
     @classmethod
-    def from_signatures(cls, rows: Iterable[tuple[Hashable, bytes]]) -> NearDupIndex:
-        """Rebuild from ``(key, Signature.to_bytes())`` pairs as stored in the database.
+    def from_signatures(
+        cls,
+        rows: Iterable[tuple[Hashable, bytes] | tuple[Hashable, bytes, int | None]],
+        *,
+        group_cap: int | None = GROUP_CAP,
+    ) -> NearDupIndex:
+        """Rebuild from ``(key, Signature.to_bytes())`` pairs as stored in the database, or
+        ``(key, blob, group)`` triples (groups ≥ 0; ``None`` for none).
 
         Vectorised: parses blobs into one matrix, computes all band keys at once and sorts each
         band once. Blobs of a foreign version are skipped (their items are simply not indexed).
+        The same rows are banded as if they had been added one by one in this order.
         """
         keys: list[Hashable] = []
         blobs: list[bytes] = []
+        groups: list[int] = []
         expected = _HEADER.size + 4 * NUM_PERM
-        for key, blob in rows:
+        for entry in rows:
+            key, blob = entry[0], entry[1]
             if len(blob) == expected and blob[0] == SIGNATURE_VERSION:
+                group = entry[2] if len(entry) > 2 else None  # type: ignore[misc]
+                groups.append(_own_group(len(keys)) if group is None else int(group))
                 keys.append(key)
                 blobs.append(blob)
         n = len(keys)
-        idx = cls(capacity=n + max(1024, n // 8))  # headroom so new items do not copy at once
+        idx = cls(capacity=n + max(1024, n // 8), group_cap=group_cap)  # headroom so new items do not copy at once
         if n == 0:
             return idx
         raw = np.frombuffer(b"".join(blobs), dtype=np.uint8).reshape(n, expected)
@@ -291,17 +389,37 @@ class NearDupIndex:
             idx._alive[:n] = True
         idx._sig16[:n] = sigs.astype(np.uint16)
         idx._sizes[:n] = sizes
+        group_arr = np.asarray(groups, dtype=np.int64)
+        idx._group[:n] = group_arr
         informative = np.flatnonzero(sizes >= MIN_SHINGLES).astype(np.int32)
+        for row in informative.tolist():
+            if idx._alive[row]:
+                idx._twins[_twin_hash_values(sigs[row], int(sizes[row]))] = row
         for start in range(0, len(informative), 200_000):  # bound the temporary band matrix
             part = informative[start : start + 200_000]
             bk = _band_keys(sigs[part])
             for b in range(BANDS):
                 idx._main_keys[b] = np.concatenate([idx._main_keys[b], bk[:, b]])
                 idx._main_rows[b] = np.concatenate([idx._main_rows[b], part])
+        alive = idx._alive[:n]
         for b in range(BANDS):
-            order = np.argsort(idx._main_keys[b], kind="stable")
-            idx._main_keys[b] = idx._main_keys[b][order]
-            idx._main_rows[b] = idx._main_rows[b][order]
+            bkeys, brows = idx._main_keys[b], idx._main_rows[b]
+            if group_cap is None:
+                order = np.argsort(bkeys, kind="stable")
+            else:
+                # by bucket, then group, then row: a grouped row beyond the first ``group_cap`` live rows of
+                # its group in a bucket is left out, as ``add_signature`` would have left it out
+                bgroups = group_arr[brows]
+                order = np.lexsort((brows, bgroups, bkeys))
+                k, g = bkeys[order], bgroups[order]
+                live = alive[brows[order]]
+                start = np.ones(len(order), dtype=bool)
+                start[1:] = (k[1:] != k[:-1]) | (g[1:] != g[:-1])
+                rank = np.cumsum(live)  # live rows up to here; minus those before the run = rank in the run
+                before = np.maximum.accumulate(np.where(start, rank - live, 0))
+                order = order[(g < 0) | ~live | (rank - before <= group_cap)]
+            idx._main_keys[b] = bkeys[order]
+            idx._main_rows[b] = brows[order]
         return idx
 
     def memory_bytes(self) -> int:
