@@ -1,0 +1,208 @@
+"""Issue 14: assigning one more report to a story costs the same whatever the story's size.
+
+Pinned by counting what assignment compares (``StoryIndex.counts``: rows the LSH verified, hits and
+members handed to ``decide``, fingerprint pairs scored), never by timing. A story of N near-copies (two
+templates, Arabic and English, outlet and place varied) is written to a real SQLite file, a fresh
+``StoryIndex`` loads it (the start-up path), and new rewrites are assigned through ``Assigner`` (the
+incremental path). The same measure on ``UNBOUNDED`` (the code before the limits) shows that it grows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import insert
+
+from bot.stories.assign import UNBOUNDED, Assigner, AssignLimits, StoryIndex
+from bot.stories.fingerprint import fingerprint
+from bot.stories.neardup import BANDS, GROUP_CAP, NearDupIndex, Signature, signature
+from storage.db import make_engine, session, upgrade
+from storage.tables import Feed, ItemRow, ItemSignature, Story, StoryItem
+
+NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
+ENTITIES = ("china", "entity-list", "nvidia", "united-states")
+EN = (
+    "{o} reports: The Commerce Department on Thursday added Chinese companies to the Entity List, citing "
+    "the diversion of advanced accelerators through trading houses in {p}. The rule takes effect at once and "
+    "requires a licence for every export of chips and chipmaking tools to the listed firms, officials said in "
+    "a statement carried by {o}. Analysts in {p} said the move widens the controls on Nvidia accelerators."
+)
+AR = (
+    "أفادت {o} بأن وزارة التجارة الأمريكية أضافت يوم الخميس شركات صينية إلى قائمة الكيانات بسبب تحويل "
+    "مسرعات متقدمة عبر شركات تجارية في {p}. وتسري القاعدة فورا وتشترط ترخيصا لكل صادرات الرقائق وأدوات "
+    "تصنيعها إلى الشركات المدرجة بحسب بيان رسمي نقلته {o}. وقال محللون في {p} إن الخطوة توسع القيود على "
+    "مسرعات إنفيديا."
+)
+TITLE = {"en": "US adds Chinese firms to Entity List", "ar": "واشنطن تضيف شركات صينية إلى قائمة الكيانات"}
+PLACES = ["Singapore", "Malaysia", "Dubai", "Hong Kong", "Taiwan", "Vietnam", "Thailand", "Istanbul"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    entities: tuple[Hit, ...] = tuple(Hit(e) for e in ENTITIES)
+    score: float = 0.7
+    severity: str | None = "high"
+    topics: tuple[str, ...] = ("entity-list",)
+
+
+def variant(v: int) -> tuple[str, str, str]:
+    """(language, title, body): one event told by outlet ``v`` (letters only: a number would be a fact)."""
+    name, n = "", v + 26 * 26
+    while n:
+        n, d = divmod(n, 26)
+        name += chr(97 + d)
+    lang = "ar" if v % 2 else "en"
+    body = (AR if lang == "ar" else EN).format(o=name.capitalize() + "wire", p=PLACES[v % len(PLACES)])
+    return lang, TITLE[lang], body
+
+
+@cache
+def stored(v: int) -> tuple[str, str, bytes, str]:
+    lang, title, body = variant(v)
+    return lang, title, signature(body).to_bytes(), " ".join(sorted(fingerprint(title, body).tokens))
+
+
+def measure(tmp: Path, size: int, limits: AssignLimits, n_new: int = 8) -> tuple[Counter[str], list[int]]:
+    """Counts per new rewrite assigned to a stored story of ``size`` members, and the stories they joined."""
+    engine = make_engine(f"sqlite:///{tmp / f'{size}-{limits.twins}.db'}")
+    upgrade(engine)
+    first = NOW - timedelta(hours=30)
+    with session(engine) as s:
+        s.add(Feed(id="f", url="https://f.example/rss", configured_url="x", language="en"))
+        s.flush()
+        items, sigs, links = [], [], []
+        for i in range(1, size + 1):
+            lang, title, blob, fp = stored(i % 60)  # 60 distinct texts: a flood repeats the wire's wording
+            t = first + timedelta(seconds=30 * 3600 * (i - 1) / size)
+            items.append(
+                {"id": i, "feed_id": "f", "identity": f"i{i}", "url": None, "canonical_url": f"https://s.example/{i}",
+                 "title": title, "summary": "", "content": "", "language": lang, "published": t, "fetched": t,
+                 "content_hash": f"h{i}"}
+            )  # fmt: skip
+            sigs.append(
+                {"item_id": i, "published": t, "signature": blob, "fingerprint": fp, "entities": " ".join(ENTITIES),
+                 "informative": True, "authority": False}
+            )  # fmt: skip
+            links.append({"item_id": i, "story_id": 1, "joined_at": t, "reason": "test"})
+        story = {"id": 1, "created_at": first, "updated_at": NOW, "first_published": first, "last_published": NOW,
+                 "lead_item_id": 1, "member_count": size, "source_count": 1, "languages": "ar en", "score": 0.7,
+                 "topics": "entity-list"}  # fmt: skip
+        for table, rows in ((ItemRow, items), (Story, [story]), (StoryItem, links), (ItemSignature, sigs)):
+            s.execute(insert(table), rows)
+        s.commit()
+    index = StoryIndex(limits)
+    joined: list[int] = []
+    with index.lock, session(engine) as s:
+        index.sync(s, NOW)
+        before = Counter(index.counts)
+        assigner = Assigner(s, index, NOW)
+        for q in range(n_new):
+            lang, title, body = variant(1000 + q)  # outlets not stored: rewrites, never identical bodies
+            item_id = size + 1 + q
+            row = ItemRow(
+                id=item_id, feed_id="f", identity=f"n{q}", url=None, canonical_url=f"https://n.example/{q}",
+                title=title, summary=body, content="", language=lang, published=NOW, fetched=NOW,
+                content_hash=f"n{q}",
+            )  # fmt: skip
+            s.execute(insert(ItemRow), [row.model_dump()])
+            joined.append(assigner.assign(row, Verdict(), authority=False).story_id)
+        assigner.flush()
+        s.commit()
+    engine.dispose()
+    return index.counts - before, joined
+
+
+COUNTED = ("lsh_rows", "near_hits", "members", "pairs")
+
+
+def test_comparisons_per_item_do_not_grow_with_the_story(tmp_path: Path) -> None:
+    small, joined_small = measure(tmp_path, 10, AssignLimits())
+    mid, joined_mid = measure(tmp_path, 100, AssignLimits())
+    big, joined_big = measure(tmp_path, 1000, AssignLimits())
+    assert joined_small == joined_mid == joined_big == [1] * 8  # every rewrite joins the one story
+    for key in COUNTED:
+        assert big[key] > 0, key
+        # ten times the members: the same work per item (at 100 members the caps are reached)
+        assert big[key] <= 1.25 * mid[key], (key, mid[key], big[key])
+        # a hundred times the members: at most a few times the work — a story of 10 has not filled its
+        # buckets (8 rows of a story each) nor its representatives (lead + 59 recent) yet; without the limits
+        # the LSH rows grow 36-fold here (bench/README.md)
+        assert big[key] <= 6 * small[key], (key, small[key], big[key])
+    n = 8
+    assert big["lsh_rows"] / n <= BANDS * GROUP_CAP  # one story's rows per bucket are capped
+    assert big["near_hits"] / n <= GROUP_CAP  # hits per story are capped
+    assert big["members"] / n <= 2 * 30 + GROUP_CAP  # representatives + the members the lookup met
+
+
+def test_without_the_limits_the_same_measure_grows_with_the_story(tmp_path: Path) -> None:
+    """The counts above can fail: the unbounded path verifies and hands on every near-copy in the story."""
+    mid, _ = measure(tmp_path, 100, UNBOUNDED)
+    big, joined = measure(tmp_path, 1000, UNBOUNDED)
+    assert joined == [1] * 8
+    assert big["lsh_rows"] > 5 * mid["lsh_rows"]
+    assert big["near_hits"] > 5 * mid["near_hits"]
+
+
+def test_an_identical_body_joins_its_twin_without_scoring(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'twin.db'}")
+    upgrade(engine)
+    index = StoryIndex()
+    with session(engine) as s:
+        s.add(Feed(id="f", url="https://f.example/rss", configured_url="x", language="en"))
+        s.flush()
+        assigner = Assigner(s, index, NOW)
+        out = []
+        lang, title, body = variant(2)  # English: the title edit below names a model code
+        assert "Chinese firms" in title
+        for n, t in enumerate((title, title, title.replace("Chinese firms", "H20 buyers"))):
+            row = ItemRow(
+                id=n + 1, feed_id="f", identity=f"i{n}", url=None, canonical_url=f"https://t.example/{n}",
+                title=t, summary=body, content="", language=lang, published=NOW, fetched=NOW, content_hash=f"h{n}",
+            )  # fmt: skip
+            s.execute(insert(ItemRow), [row.model_dump()])
+            before = index.counts["pairs"] + index.counts["near_checks"]
+            a = assigner.assign(row, Verdict(), authority=False)
+            out.append((a.story_id, a.reason, index.counts["pairs"] + index.counts["near_checks"] - before))
+        assigner.flush()
+        s.commit()
+    engine.dispose()
+    (s1, _, _), (s2, why2, work2), (_, why3, work3) = out
+    assert s2 == s1 and why2.startswith("identical text signature") and work2 == 0
+    # same body, but the title names a model code: features differ, so ``decide`` judges it (and joins or not)
+    assert not why3.startswith("identical") and work3 > 0
+    assert index.counts["twins"] == 1
+
+
+def test_rebuilt_index_bands_the_rows_incremental_adds_band() -> None:
+    """Start-up (``from_signatures``) and live adds keep the same rows of a group in each bucket."""
+    rng = np.random.default_rng(5)
+    base = rng.integers(0, 2**32 - 1, size=128, dtype=np.uint32)
+    sigs = []
+    for _ in range(60):
+        s = base.copy()
+        mask = rng.random(128) < 0.1  # near-copies: most bands shared by all of them
+        s[mask] = rng.integers(0, 2**32 - 1, size=int(mask.sum()), dtype=np.uint32)
+        sigs.append(Signature(s, 80))
+    live = NearDupIndex()
+    for i, sig in enumerate(sigs):
+        live.add_signature(i, sig, group=i % 2)
+    rebuilt = NearDupIndex.from_signatures((i, sig.to_bytes(), i % 2) for i, sig in enumerate(sigs))
+    for sig in sigs[:10]:
+        assert live.query_signature(sig) == rebuilt.query_signature(sig)
+        hits = live.query_signature(sig, per_group=3)
+        assert Counter(h.key % 2 for h in hits).most_common(1)[0][1] <= 3  # type: ignore[operator]
+    # 60 near-copies in 2 groups: a lookup meets at most GROUP_CAP rows of each group per bucket
+    before = live.rows_verified
+    live.query_signature(sigs[0])
+    assert live.rows_verified - before <= 2 * GROUP_CAP * BANDS
+    assert live.twin(sigs[7]) == 7 and live.twin(Signature(base, 80)) is None
