@@ -123,4 +123,4 @@ def worker_stats() -> dict[str, int]:
 
     from bot.match import lexicon
 
-    return {"pid": os.getpid(), "lexicon_builds": lexicon.BUILDS}
+    return {"pid": os.getpid(), "lexicon_builds": lexicon.build_count()}

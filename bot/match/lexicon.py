@@ -473,8 +473,8 @@ def build_lexicon(
 
     ``inflect=False`` leaves out the inflected forms (Arabic attached pronouns, English plurals):
     the stemmer trial (``eval.real.stemmers``) compares against it."""
-    global BUILDS
-    BUILDS += 1
+    global _builds
+    _builds += 1
     ent_doc = dict(entities)
     extra_aliases = _merge_extra(ent_doc, extra)
     b = _Builder(with_variants, inflect)
@@ -556,8 +556,14 @@ def _build_topics(raw_topics: Iterable[Any]) -> tuple[dict[str, Topic], dict[str
     return topics, index
 
 
-# Lexicons built in this process (``build_lexicon`` calls): tests count them to see the disk cache work.
-BUILDS = 0
+_builds = 0
+
+
+def build_count() -> int:
+    """Lexicons built in this process (``build_lexicon`` calls): tests count them to see the cache work."""
+    return _builds
+
+
 # The modules whose code decides what a build produces: their source is part of the cache key, so a
 # changed rule (a new variant, a normalizer fix) can never be served an automaton built by the old one.
 _BUILDER_SOURCES = ("lexicon.py", "variants.py", "normalizer.py")

@@ -1,0 +1,110 @@
+"""A ``lexicon:`` section in feeds.yaml keeps parse → normalize → match in the service's process pool (it used
+to send them to a thread), and the workers match with the extension, loaded from the disk cache the main
+process wrote when it validated the file. Real feed server, real SQLite, real spawned worker."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from bot.analyze import analyze, lexicon_key, warm_up, worker_stats
+from bot.app import fetch_settings, sync_config
+from bot.config import Env, parse_config
+from bot.demo.server import FeedServer
+from bot.fetch import Fetcher
+from bot.match.lexicon import clear_memory_cache
+from bot.service import Service
+from storage.db import make_engine, session, upgrade
+from storage.tables import MatchEntity
+
+
+class CountingPool(ProcessPoolExecutor):
+    """A process pool that counts the analyze jobs it is given (anything else submitted is not counted)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.analyses = 0
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        if getattr(fn, "func", fn) is analyze:
+            self.analyses += 1
+        return super().submit(fn, *args, **kwargs)
+
+
+def rss(title: str) -> bytes:
+    now = format_datetime(datetime.now(UTC))
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Acme wire</title>'
+        f"<item><title>{title}</title><link>https://acme.example/1</link><guid>acme-1</guid>"
+        f"<pubDate>{now}</pubDate></item></channel></rss>"
+    ).encode()
+
+
+LEXICON = """
+lexicon:
+  entities:
+    - id: acme-foundry
+      kind: company
+      weight: 3.0
+      topics: [ai-chips]
+      name: {ar: أكمي فاوندري, en: Acme Foundry}
+      aliases: {ar: [أكمي فاوندري], en: [Acme Foundry]}
+"""
+
+
+async def test_a_lexicon_extension_keeps_parse_and_match_in_the_process_pool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAQIB_CACHE_DIR", str(tmp_path / "cache"))  # the spawned worker inherits it
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    clear_memory_cache()
+    body = rss("Acme Foundry wins US export licence to sell AI chips to China")
+    with FeedServer({"/acme.xml": lambda: (200, {"Content-Type": "application/rss+xml"}, body)}) as server:
+        text = (
+            f"settings: {{allow_private_addresses: true, retries: 0, data_dir: '{tmp_path}'}}\n"
+            f"feeds:\n  - {{id: acme, url: '{server.base_url}/acme.xml', language: en}}\n{LEXICON}"
+        )
+        config = parse_config(text)  # validating the extension builds it once, into the disk cache
+        assert config.lexicon
+        engine = make_engine(f"sqlite:///{tmp_path / 'raqib.db'}")
+        upgrade(engine)
+        sync_config(engine, config)
+        env = Env(_env_file=None)
+        service = Service(config, env, config_path=None, role="poller", engine=engine)
+        # The test drives the poll itself: the scheduler's jobs would race it for the feed's lease.
+        monkeypatch.setattr(service.scheduler, "start", lambda *a, **k: None)
+        # As the service's cpu_pool makes it (spawned workers, the extension as initializer argument).
+        pool = CountingPool(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=warm_up,
+            initargs=(lexicon_key(config.lexicon),),
+        )
+        try:
+            service.cpu = pool
+            async with Fetcher(fetch_settings(config, env)) as fetcher:
+                await service._start(None, fetcher)  # type: ignore[arg-type]  # the poller role takes no chats
+                assert service.pipeline is not None
+                result = await service.pipeline.refresh_feed("acme")
+            stats = pool.submit(worker_stats).result()
+        finally:
+            pool.shutdown(wait=True)
+            clear_memory_cache()
+            engine.dispose()
+
+    assert (result.status, result.new, result.relevant) == ("new", 1, 1), result
+    assert pool.analyses == 1, "parse and match ran in the process pool, not in a thread"
+    assert stats["pid"] != os.getpid()
+    assert stats["lexicon_builds"] == 0, "the worker loaded the extended lexicon from the cache"
+    with session(engine) as s:
+        entities = {m.entity for m in s.exec(select(MatchEntity)).all()}
+    assert "acme-foundry" in entities, "the worker matched with the feeds file's extension"
