@@ -95,13 +95,17 @@ class _CachedStory:
     first: datetime | None = None  # earliest member, naive UTC (the window is anchored there)
     lead: ItemFeatures | None = None  # ``choose_lead(members)``
     position: dict[Any, int] = field(default_factory=dict)  # member key → its place in ``members``
-    _recent: tuple[ItemFeatures, ...] | None = None  # ``_recent(members, _recent_max)``, kept up to date
+    firsts: dict[str, ItemFeatures] = field(default_factory=dict)  # language → its earliest member
+    _recent: tuple[ItemFeatures, ...] | None = None  # ``_newest_members(members, _recent_max)``, kept up to date
     _recent_max: int = 0
 
     def add(self, feats: ItemFeatures) -> None:
         self.position[feats.key] = len(self.members)
         self.members.append(feats)
         self.lead = feats if self.lead is None else choose_lead((self.lead, feats))
+        held = self.firsts.get(feats.lang)
+        if held is None or _when(feats) < _when(held):  # a tie keeps the one learnt first, as ``min`` does
+            self.firsts[feats.lang] = feats
         if self._recent is None:
             return
         if len(self.members) <= 2 * self._recent_max:
@@ -113,10 +117,11 @@ class _CachedStory:
             self._recent = _newest(pool, self._recent_max, self.lead)
 
     def recent(self, max_members: int) -> tuple[ItemFeatures, ...]:
-        """The members ``decide`` sees: all of a small story, else the lead and the most recent ones."""
+        """The story's representatives, the members ``decide`` sees: all of a small story, else the lead, the
+        most recent ones and the earliest member of each language (equal to ``_recent(members)``)."""
         if self._recent is None or self._recent_max != max_members:
-            self._recent, self._recent_max = _recent(self.members, max_members), max_members
-        return self._recent
+            self._recent, self._recent_max = _newest_members(self.members, max_members), max_members
+        return _with_firsts(self._recent, self.firsts)
 
 
 class StoryIndex:
@@ -337,9 +342,31 @@ def _naive(t: datetime) -> datetime:
 
 
 def _recent(members: list[ItemFeatures], max_members: int) -> tuple[ItemFeatures, ...]:
+    """A story's representatives (bounded: 2 · ``max_members`` + one per language): all members of a small
+    story; else the lead, the newest members and the earliest member of each language — so a report in the
+    language a flood of the other one has pushed out of the recent members still meets its own language."""
+    firsts: dict[str, ItemFeatures] = {}
+    for m in members:
+        held = firsts.get(m.lang)
+        if held is None or _when(m) < _when(held):
+            firsts[m.lang] = m
+    return _with_firsts(_newest_members(members, max_members), firsts)
+
+
+def _newest_members(members: list[ItemFeatures], max_members: int) -> tuple[ItemFeatures, ...]:
     if len(members) <= max_members * 2:
         return tuple(members)
     return _newest(members, max_members, choose_lead(members))
+
+
+def _with_firsts(members: tuple[ItemFeatures, ...], firsts: dict[str, ItemFeatures]) -> tuple[ItemFeatures, ...]:
+    have = {m.key for m in members}
+    extra = [firsts[lang] for lang in sorted(firsts) if firsts[lang].key not in have]
+    return (*members, *extra) if extra else members
+
+
+def _when(m: ItemFeatures) -> datetime:
+    return _naive(m.published) if m.published is not None else datetime.max
 
 
 def _newest(members: list[ItemFeatures], max_members: int, lead: ItemFeatures) -> tuple[ItemFeatures, ...]:

@@ -495,6 +495,20 @@ def _new_development(item: _Prepared, members: Iterable[_Prepared]) -> bool:
     return abs(date.fromisoformat(day[4:]) - date.fromisoformat(story_day[4:])).days >= 2
 
 
+def _language_firsts(members: Iterable[ItemFeatures], seen: set[str]) -> list[ItemFeatures]:
+    """The earliest member of each language not in ``seen`` (by language)."""
+    far = datetime.max
+    firsts: dict[str, ItemFeatures] = {}
+    for m in members:
+        if m.lang in seen:
+            continue
+        held = firsts.get(m.lang)
+        t = m.published.replace(tzinfo=None) if m.published is not None else far
+        if held is None or t < (held.published.replace(tzinfo=None) if held.published is not None else far):
+            firsts[m.lang] = m
+    return [firsts[lang] for lang in sorted(firsts)]
+
+
 def _vetoed(a: _Prepared, b: _Prepared, cfg: ClusterConfig) -> bool:
     """Near-duplicate text with a different actor or event day: a template reused for another act."""
     return any(_conflict(k, a.kinds[k], b.kinds[k], cfg) > 0 for k in ("actor", "day"))
@@ -527,13 +541,15 @@ def decide(
         lead = story.lead
         gap = _gap(item.published, story.first_published)
         in_window = gap is not None and gap <= cfg.window
-        # the members compared: the lead and the most recent ones (bounded cost however big the story)
+        # the members compared: the lead, the most recent ones and the earliest of each language not among
+        # them (bounded cost however big the story; a flood in one language does not hide the other)
         recent = sorted(
             (m for m in story.members if m is not lead),
             key=lambda m: m.published.timestamp() if m.published is not None else -math.inf,
             reverse=True,
         )[: cfg.max_members - 1]
-        members = {m.key: _prepared(m, weights, prepared) for m in (lead, *recent)}
+        compared = (lead, *recent, *_language_firsts(story.members, {lead.lang, *(m.lang for m in recent)}))
+        members = {m.key: _prepared(m, weights, prepared) for m in compared}
         # 0. a report of a later development never joins: its fresh event day is not the story's
         if _new_development(prepared_item, members.values()):
             continue
@@ -562,7 +578,7 @@ def decide(
         hours = gap.total_seconds() / 3600
         span = max(cfg.ramp_span.total_seconds() / 3600, 1.0)
         threshold = cfg.base + cfg.ramp * min(max(hours - 24, 0.0) / span, 1.0)
-        for m in (lead, *recent):
+        for m in compared:
             pm = members[m.key]
             # a report dating the event to the member's day re-tells it, however late it comes: no ramp
             same_day = bool(dated & pm.kinds["dated"])

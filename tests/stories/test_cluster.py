@@ -15,7 +15,7 @@ from bot.stories.cluster import (
     idf_weights,
     pair_score,
 )
-from bot.stories.fingerprint import fingerprint
+from bot.stories.fingerprint import Fingerprint, fingerprint
 from bot.stories.neardup import NearDup
 
 T0 = datetime(2025, 12, 8, 22, 0, tzinfo=UTC)
@@ -244,3 +244,21 @@ def test_field_weights_lower_ubiquitous_entities() -> None:
     assert w["code:h20"] < 2.0
     # too few stories to say anything: no change
     assert FieldWeights({"nvidia": 5}, 6)["nvidia"] == default_weight("nvidia")
+
+
+def test_a_big_story_is_compared_through_the_earliest_member_of_each_language() -> None:
+    """Representatives: a flood of English re-tellings pushed the one Arabic report out of the recent
+    members; an Arabic report sharing its facts still meets it (one more pair, not the whole story)."""
+    from collections import Counter
+
+    t0 = datetime(2026, 11, 20, 8, tzinfo=UTC)
+    facts = Fingerprint(frozenset({"num:5500000000", "pct:15"}))
+    lead = ItemFeatures("en-lead", t0, "en", frozenset({"nvidia"}))
+    arabic = ItemFeatures("ar-first", t0 + timedelta(minutes=5), "ar", frozenset({"nvidia"}), facts)
+    flood = [ItemFeatures(f"en{n}", t0 + timedelta(minutes=10 + n), "en", frozenset({"nvidia"})) for n in range(80)]
+    story = StoryCandidate("s", (lead, arabic, *flood))
+    item = ItemFeatures("new", t0 + timedelta(hours=3), "ar", frozenset({"nvidia"}), facts)
+    counts: Counter[str] = Counter()
+    d = decide(item, [story], counts=counts)
+    assert d.story_id == "s" and "ar-first" in d.reason
+    assert counts["pairs"] == 31  # lead + 29 most recent + the earliest Arabic member

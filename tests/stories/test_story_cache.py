@@ -17,6 +17,22 @@ def test_recent_members_kept_incrementally_equal_a_full_recompute() -> None:
         for key in range(400):
             # ties in time, late backlog (older than the lead) and now and then an authority item
             published = start + timedelta(minutes=rng.choice([rng.randrange(5000), 100, 100]))
-            story.add(ItemFeatures(key=key, published=published, lang="en", authority=rng.random() < 0.02))
+            lang = "ar" if rng.random() < 0.05 else "en"  # a flood in one language, a few reports in the other
+            story.add(ItemFeatures(key=key, published=published, lang=lang, authority=rng.random() < 0.02))
             if key % 7 == 0 or key > 350:
                 assert story.recent(max_members) == _recent(story.members, max_members), (max_members, key)
+
+
+def test_a_flood_in_one_language_keeps_the_other_languages_earliest_member() -> None:
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    story = _CachedStory()
+    story.add(ItemFeatures(key="en-lead", published=start, lang="en"))
+    story.add(ItemFeatures(key="ar-first", published=start + timedelta(minutes=5), lang="ar"))
+    story.add(ItemFeatures(key="ar-later", published=start + timedelta(minutes=9), lang="ar"))
+    for n in range(500):
+        story.add(ItemFeatures(key=f"en{n}", published=start + timedelta(minutes=10 + n), lang="en"))
+    reps = story.recent(30)
+    keys = [m.key for m in reps]
+    assert len(reps) == 61  # lead + 59 newest + the earliest Arabic member; 503 members in all
+    assert "en-lead" in keys and "ar-first" in keys and "ar-later" not in keys and "en499" in keys
+    assert reps == _recent(story.members, 30)
