@@ -13,6 +13,7 @@ import hashlib
 import sys
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 from xml.sax.saxutils import escape
 
 # The field's share of a general-news feed: about one item in ten (measured share in real outlets'
@@ -175,15 +176,35 @@ async def serve(hosts: int, port: int, feeds: int, items: int, delay: float, wor
         finally:
             writer.close()
 
-    servers = [await asyncio.start_server(handle, f"127.0.0.{h}", port, backlog=1024) for h in range(1, hosts + 1)]
-    print("ready", flush=True)
+    servers = await _bind(handle, hosts, port)
+    # The port chosen (with --port 0, the default, one the system had free): the bench reads it here.
+    print(f"ready {servers[0].sockets[0].getsockname()[1]}", flush=True)
     await asyncio.gather(*(s.serve_forever() for s in servers))
+
+
+async def _bind(handle: Any, hosts: int, port: int) -> list[asyncio.Server]:
+    """One port on 127.0.0.1..hosts. Port 0: the system picks a free one on the first address and the
+    others take the same; if one of them has it in use, all are closed and another port is tried."""
+    for _ in range(20):
+        servers: list[asyncio.Server] = []
+        chosen = port
+        try:
+            for h in range(1, hosts + 1):
+                servers.append(await asyncio.start_server(handle, f"127.0.0.{h}", chosen, backlog=1024))
+                chosen = servers[0].sockets[0].getsockname()[1]
+            return servers
+        except OSError:
+            for s in servers:
+                s.close()
+            if port:
+                raise  # an explicit port that is taken: say so
+    raise OSError("no port free on every loopback address")
 
 
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--hosts", type=int, default=25)
-    p.add_argument("--port", type=int, default=18080)
+    p.add_argument("--port", type=int, default=0, help="0 (default): a free port, printed after 'ready'")
     p.add_argument("--feeds", type=int, default=500)
     p.add_argument("--items", type=int, default=30)
     p.add_argument("--delay", type=float, default=0.1)
