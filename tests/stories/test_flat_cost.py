@@ -207,3 +207,23 @@ def test_rebuilt_index_bands_the_rows_incremental_adds_band() -> None:
     live.query_signature(sigs[0])
     assert live.rows_verified - before <= 2 * GROUP_CAP * BANDS
     assert live.twin(sigs[7]) == 7 and live.twin(Signature(base, 80)) is None
+
+
+def test_a_story_read_from_the_database_brings_its_representatives_only(tmp_path: Path) -> None:
+    """The database path (late backlog, near-duplicates older than the cache) reads what the cache holds."""
+    from bot.stories.assign import _load_candidates, _recent
+
+    measure(tmp_path, 300, AssignLimits(), n_new=1)  # writes the store; the one new item joins (301 members)
+    engine = make_engine(f"sqlite:///{tmp_path / '300-True.db'}")
+    index = StoryIndex()
+    with session(engine) as s:
+        index.sync(s, NOW)
+        (loaded,) = _load_candidates(s, {1}, 30)
+    engine.dispose()
+    cached = index.stories[1]
+    assert len(cached.members) == 301
+    keys = [m.key for m in loaded.members]
+    assert keys == [m.key for m in _recent(cached.members, 30)] == [m.key for m in cached.recent(30)]
+    assert len(keys) == 61  # lead (item 1, Arabic) + 59 newest + the earliest English member (item 2)
+    assert keys[-1] == 2 and 1 in keys
+    assert all(isinstance(m.published, datetime) for m in loaded.members)
