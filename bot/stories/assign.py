@@ -3,6 +3,9 @@
 For one relevant item, inside the caller's transaction:
 
 1. exact copies first: an item already in a story with the same canonical URL or content hash → that story;
+   then a *twin*: an item with the identical body signature and the same features (entities, fingerprint
+   with the title, event day) whose story's lead is within the window → that story, without scoring (what
+   ``decide`` would conclude: a near-duplicate at J = 1 that nothing contradicts);
 2. candidates: stories of near-duplicate hits (the in-process LSH index) and recent stories sharing a
    specific entity, model code, amount, quantity, concept of the term map or event day with the item (an
    in-process inverted index; reports of one event in two languages often share no entity id). At most
@@ -10,6 +13,15 @@ For one relevant item, inside the caller's transaction:
 3. ``decide()`` picks a story or says "new story", with entity weights from their frequency among the
    recent stories (``FieldWeights``); the link, the story's summary columns (updated incrementally) and the
    item's signature are written; the in-process indexes learn the item.
+
+Flat cost however big a story grows (issue 14: a breaking story copied by hundreds of outlets). A story is
+seen through a bounded set of *representatives* (``_recent``: all members of a small story; else the lead,
+the newest members and the earliest member of each language), plus the members the near-duplicate lookup
+met. The LSH index groups items by story: a bucket keeps at most ``GROUP_CAP`` members of one story and a
+lookup keeps the ``GROUP_CAP`` best hits of each story (``AssignLimits``; ``neardup`` explains why no
+evidence is lost). So an item costs the same against a story of 10 members as against one of 10,000
+(``bench.bench_stories --story-sizes``; ``tests/stories/test_flat_cost`` counts the comparisons,
+``StoryIndex.counts``). ``UNBOUNDED`` is the code path before, for the benchmark to measure beside.
 
 ``StoryIndex`` is what makes this cheap: the near-duplicate index of the last ``INDEX_HORIZON`` and the
 features of every story member of the last ``CLUSTER_HORIZON``, loaded from ``item_signatures`` once and kept

@@ -19,7 +19,9 @@ How a decision is made (``decide``):
 3. Near-duplicate evidence (estimated Jaccard/containment over the body, see ``neardup``) with any
    member joins that story — unless the item has too little text, or its model codes, actor or
    fresh day contradict the member's (an edited template: "H20" became "H200", "US" became "China").
-4. Otherwise the fingerprint score against the lead and the recent members (max): a weighted overlap
+4. Otherwise the fingerprint score against the story's representatives (max): the lead, the 29 most
+   recent members and the earliest member of each language not among them (a bounded set however big the
+   story; a flood of re-tellings in one language does not hide the other). It is a weighted overlap
    (shared weight / geometric mean of both weights) of entity ids and fingerprint tokens — codes,
    amounts, percentages, quantities with units (10 GW), dates, the resolved day, concepts of the
    bilingual term map (``terms.yaml``: graphite, a stake, a stock debut, a letter of intent), the
