@@ -18,9 +18,9 @@ from __future__ import annotations
 import copy
 import json
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -611,19 +611,25 @@ def load_lexicon(extra: Mapping[str, Any] | None = None, *, with_variants: bool 
     builds it, every later one (parse workers included) loads it. Within a process one lexicon is shared
     per content: callers must not modify it.
     """
-    if not extra:
-        return _default_lexicon(with_variants)
-    return _extended_lexicon(canonical_extra(extra), with_variants)
+    memo_key = (canonical_extra(extra) if extra else "", with_variants)
+    lex = _loaded.get(memo_key)
+    if lex is not None:  # the hot path: classify() without a lexicon argument comes here for every item
+        return lex
+    # One loader at a time: the feeds of a poll are matched in several threads at once, and each would
+    # otherwise read (or build) the same lexicon on the first item.
+    with _load_lock:
+        lex = _loaded.get(memo_key)
+        if lex is None:
+            lex = _cached_lexicon(extra or None, with_variants)
+            while len(_loaded) >= _LOADED_MAX:  # extensions changed by reloads: keep the recent ones
+                del _loaded[next(iter(_loaded))]
+            _loaded[memo_key] = lex
+    return lex
 
 
-@lru_cache(maxsize=2)
-def _default_lexicon(with_variants: bool) -> Lexicon:
-    return _cached_lexicon(None, with_variants)
-
-
-@lru_cache(maxsize=4)
-def _extended_lexicon(extra_json: str, with_variants: bool) -> Lexicon:
-    return _cached_lexicon(json.loads(extra_json), with_variants)
+_loaded: dict[tuple[str, bool], Lexicon] = {}
+_load_lock = threading.Lock()
+_LOADED_MAX = 6
 
 
 def _cached_lexicon(extra: Mapping[str, Any] | None, with_variants: bool) -> Lexicon:
@@ -652,5 +658,5 @@ def _cached_lexicon(extra: Mapping[str, Any] | None, with_variants: bool) -> Lex
 
 def clear_memory_cache() -> None:
     """Forget the lexicons this process holds (tests: the next load goes to the disk cache)."""
-    _default_lexicon.cache_clear()
-    _extended_lexicon.cache_clear()
+    with _load_lock:
+        _loaded.clear()
