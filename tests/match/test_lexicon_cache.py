@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -206,3 +207,22 @@ def test_old_cache_files_are_pruned(tmp_path: Path) -> None:
     assert len(kept) == cache.KEEP
     assert (tmp_path / f"lexicon-{cache.KEEP + 2:032d}.pickle") in kept, "the newest survive"
     assert (tmp_path / f"lexicon-{0:032d}.pickle") not in kept
+
+
+def test_threads_loading_at_once_build_once(cache_dir: Path) -> None:
+    """A poll matches its feeds in several threads: the first item of each must not load the lexicon again."""
+    barrier = threading.Barrier(4)
+    got: list[lexicon.Lexicon] = []
+
+    def load() -> None:
+        barrier.wait()
+        got.append(load_lexicon(with_variants=False))
+
+    before = lexicon.build_count()
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert before + 1 == lexicon.build_count(), "one builds, the others wait for its file (the build lock)"
+    assert len(got) == 4 and all(lex is got[0] for lex in got), "and nobody reads the file again (one object)"
