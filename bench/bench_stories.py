@@ -4,7 +4,8 @@ Run: ``.venv/bin/python -m bench.bench_stories [--sizes 10000,100000,1000000]``;
 ``--assign 1000,10000``: ``assign_story`` against a SQLite file with that many stored stories;
 ``--story-sizes 10,100,1000,10000``: one more near-copy assigned to a story of that many members (two
 templates, Arabic and English, outlet and place varied), with ``AssignLimits()`` and with ``UNBOUNDED`` (the
-code path before issue 14) in the same run, CPU time and counted comparisons per item.
+limits off) in the same run, CPU time and counted comparisons per item; ``--before-tree DIR`` adds the code of
+``DIR`` (``git archive 5253da9 bot storage | tar -x -C DIR``: the commit before issue 14) in a child process.
 
 Stored items are synthetic MinHash signatures (random 32-bit values: unrelated texts), serialized
 exactly as storage keeps them; each measured new item is either an edited copy of a stored item
@@ -364,113 +365,154 @@ def _flood_fill(engine: Any, size: int, now: datetime, pool: list[tuple[str, str
         s.commit()
 
 
-def run_story_sizes(sizes: list[int], n_new: int = 40) -> list[dict[str, Any]]:
-    """Per-item cost of assigning one more near-copy to a story of ``size`` members, bounded (the product)
-    and ``UNBOUNDED`` (the code before issue 14's limits), same store, same items, same process."""
+def _measure_story(size: int, limits: Any, pool: list[tuple[str, str, bytes, str]], n_new: int) -> dict[str, Any]:
+    """Assign ``n_new`` rewrites, then ``n_new`` identical bodies, to a stored story of ``size`` members.
+
+    ``limits``: an ``AssignLimits`` — or ``None`` for ``StoryIndex()`` as it is, which also runs against an
+    older tree (``--before-tree``) whose ``StoryIndex`` has no limits and counts nothing."""
     import tempfile
 
     from sqlalchemy import insert
 
-    from bot.stories.assign import UNBOUNDED, Assigner, AssignLimits, StoryIndex
+    from bot.stories.assign import Assigner, StoryIndex
     from bot.stories.neardup import signature
     from storage.db import make_engine, session, upgrade
     from storage.tables import ItemRow, MatchEntity
 
-    # features of 600 stored variants computed once (fingerprinting 10,000 texts would dominate the run)
+    now = datetime(2026, 11, 21, 12, tzinfo=UTC)
+    verdict = _Verdict(tuple(_Hit(e) for e in _FLOOD_ENTITIES))
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{tmp}/bench.db")
+        upgrade(engine)
+        _flood_fill(engine, size, now, pool)
+        index = StoryIndex() if limits is None else StoryIndex(limits)  # type: ignore[call-arg]
+        with session(engine) as s:
+            index.sync(s, now)
+        counted: Any = getattr(index, "counts", None)
+        before = dict(counted or {})
+        spent, copy_spent, joined = 0.0, 0.0, 0
+        with index.lock, session(engine) as s:
+            assigner = Assigner(s, index, now)
+            # as ``bot.ingest`` does once per batch: exact copies (hash, URL) are then looked up in memory
+            assigner.prefetch_copies(
+                [f"{p}{q}" for p in "nt" for q in range(n_new)],
+                [f"https://{p}.example/{q}" for p in "nt" for q in range(n_new)],
+            )
+            for q in range(n_new):
+                # new variants (not in the pool): a rewrite by a new outlet, never an identical body
+                lang, title, body = _flood_text(10_000 + q)
+                item_id = size + 1 + q
+                row = ItemRow(
+                    id=item_id, feed_id=f"f{q % 500}", identity=f"n{q}", url=f"https://n.example/{q}",
+                    canonical_url=f"https://n.example/{q}", title=title, summary=body, content="",
+                    language=lang, published=now, fetched=now, content_hash=f"n{q}",
+                )  # fmt: skip
+                s.execute(insert(ItemRow), [row.model_dump()])
+                s.execute(
+                    insert(MatchEntity), [{"item_id": item_id, "entity": e, "published": now} for e in _FLOOD_ENTITIES]
+                )
+                sig, fp = signature(body), fingerprint(title, body)  # the parse workers' share
+                t1 = time.process_time()  # CPU: the machine may be shared; SQLite runs in-process
+                a = assigner.assign(row, verdict, authority=False, sig=sig, fp=fp)
+                spent += time.process_time() - t1
+                joined += a.story_id == 1
+            counts = {k: v - before.get(k, 0) for k, v in (counted or {}).items()}  # the rewrites' comparisons
+            # identical bodies (an outlet republishing a stored variant under a new URL)
+            for q in range(n_new):
+                lang, title, body = _flood_text(q % min(size, 599) + 1)  # a stored variant
+                item_id = size + 1 + n_new + q
+                row = ItemRow(
+                    id=item_id, feed_id="f0", identity=f"t{q}", url=f"https://t.example/{q}",
+                    canonical_url=f"https://t.example/{q}", title=title, summary=body, content="",
+                    language=lang, published=now, fetched=now, content_hash=f"t{q}",
+                )  # fmt: skip
+                s.execute(insert(ItemRow), [row.model_dump()])
+                sig, fp = signature(body), fingerprint(title, body)
+                t1 = time.process_time()
+                assigner.assign(row, verdict, authority=False, sig=sig, fp=fp)
+                copy_spent += time.process_time() - t1
+            assigner.flush()
+            s.commit()
+        engine.dispose()
+    return {
+        "size": size,
+        "per_item_ms": spent / n_new * 1000,
+        "copy_ms": copy_spent / n_new * 1000,
+        "joined": joined,
+        "n_new": n_new,
+        "counted": counted is not None,
+        **{k: counts.get(k, 0) / n_new for k in ("lsh_rows", "near_hits", "members", "pairs")},
+        "twins": (counted or {}).get("twins", 0),
+    }
+
+
+def _flood_pool() -> list[tuple[str, str, bytes, str]]:
+    """Features of 600 stored variants, computed once (fingerprinting 10,000 texts would dominate the run)."""
+    from bot.stories.neardup import signature
+
     pool = []
     for v in range(600):
         lang, title, body = _flood_text(v)
         pool.append((lang, title, signature(body).to_bytes(), " ".join(sorted(fingerprint(title, body).tokens))))
-    now = datetime(2026, 11, 21, 12, tzinfo=UTC)
-    verdict = _Verdict(tuple(_Hit(e) for e in _FLOOD_ENTITIES))
+    return pool
+
+
+def _before_tree(tree: str, sizes: list[int], n_new: int) -> list[dict[str, Any]]:
+    """``_measure_story`` with ``StoryIndex()`` of another source tree (``git archive COMMIT bot storage``):
+    a child process imports that tree's ``bot`` and ``storage`` and this file's workload."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import importlib.util, json, sys\n"
+        f"sys.path.insert(0, {tree!r})\n"
+        f"spec = importlib.util.spec_from_file_location('bench_here', {__file__!r})\n"
+        "m = importlib.util.module_from_spec(spec); sys.modules['bench_here'] = m; spec.loader.exec_module(m)\n"
+        "import bot.stories.assign as a\n"
+        f"assert a.__file__.startswith({tree!r}), a.__file__\n"
+        "pool = m._flood_pool()\n"
+        f"print(json.dumps([m._measure_story(n, None, pool, {n_new}) for n in {sizes!r}]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tree)
+    return list(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def run_story_sizes(sizes: list[int], n_new: int = 100, before_tree: str = "") -> list[dict[str, Any]]:
+    """Per-item cost of assigning one more near-copy to a story of ``size`` members, bounded (the product)
+    and ``UNBOUNDED`` (the limits off), same stores, same items, same process; with ``before_tree``, also the
+    code of that tree (e.g. the commit before issue 14) in a child process."""
+    from bot.stories.assign import UNBOUNDED, AssignLimits
+
+    pool = _flood_pool()
     out: list[dict[str, Any]] = []
+    if before_tree:
+        out += [{**r, "mode": "commit before (tree)"} for r in _before_tree(before_tree, sizes, n_new)]
     for size in sizes:
-        for name, limits in (("unbounded (before)", UNBOUNDED), ("bounded", AssignLimits())):
-            with tempfile.TemporaryDirectory() as tmp:
-                engine = make_engine(f"sqlite:///{tmp}/bench.db")
-                upgrade(engine)
-                _flood_fill(engine, size, now, pool)
-                index = StoryIndex(limits)
-                with session(engine) as s:
-                    index.sync(s, now)
-                index.counts.clear()
-                spent, joined, twins_ms = 0.0, 0, 0.0
-                with index.lock, session(engine) as s:
-                    assigner = Assigner(s, index, now)
-                    # as ``bot.ingest`` does once per batch: exact copies (hash, URL) are then looked up in memory
-                    assigner.prefetch_copies(
-                        [f"{p}{q}" for p in "nt" for q in range(n_new)],
-                        [f"https://{p}.example/{q}" for p in "nt" for q in range(n_new)],
-                    )
-                    for q in range(n_new):
-                        # new variants (not in the pool): a rewrite by a new outlet, never an identical body
-                        lang, title, body = _flood_text(10_000 + q)
-                        item_id = size + 1 + q
-                        row = ItemRow(
-                            id=item_id, feed_id=f"f{q % 500}", identity=f"n{q}", url=f"https://n.example/{q}",
-                            canonical_url=f"https://n.example/{q}", title=title, summary=body, content="",
-                            language=lang, published=now, fetched=now, content_hash=f"n{q}",
-                        )  # fmt: skip
-                        s.execute(insert(ItemRow), [row.model_dump()])
-                        s.execute(
-                            insert(MatchEntity),
-                            [{"item_id": item_id, "entity": e, "published": now} for e in _FLOOD_ENTITIES],
-                        )
-                        sig, fp = signature(body), fingerprint(title, body)  # the parse workers' share
-                        t1 = time.process_time()  # CPU: the machine may be shared; SQLite runs in-process
-                        a = assigner.assign(row, verdict, authority=False, sig=sig, fp=fp)
-                        spent += time.process_time() - t1
-                        joined += a.story_id == 1
-                    counts = dict(index.counts)  # the comparisons of the rewrites (identical bodies may skip them)
-                    # identical bodies (an outlet republishing a stored variant under a new URL)
-                    copy_spent = 0.0
-                    for q in range(n_new):
-                        lang, title, body = _flood_text(q + 1)
-                        item_id = size + 1 + n_new + q
-                        row = ItemRow(
-                            id=item_id, feed_id="f0", identity=f"t{q}", url=f"https://t.example/{q}",
-                            canonical_url=f"https://t.example/{q}", title=title, summary=body, content="",
-                            language=lang, published=now, fetched=now, content_hash=f"t{q}",
-                        )  # fmt: skip
-                        s.execute(insert(ItemRow), [row.model_dump()])
-                        sig, fp = signature(body), fingerprint(title, body)
-                        t1 = time.process_time()
-                        assigner.assign(row, verdict, authority=False, sig=sig, fp=fp)
-                        copy_spent += time.process_time() - t1
-                    twins_ms = copy_spent / n_new * 1000
-                    assigner.flush()
-                    s.commit()
-                engine.dispose()
-            row_out = {
-                "size": size,
-                "mode": name,
-                "per_item_ms": spent / n_new * 1000,
-                "lsh_rows": counts.get("lsh_rows", 0) / n_new,
-                "near_hits": counts.get("near_hits", 0) / n_new,
-                "members": counts.get("members", 0) / n_new,
-                "pairs": counts.get("pairs", 0) / n_new,
-                "twins": index.counts["twins"],
-                "joined": joined,
-                "n_new": n_new,
-                "copy_ms": twins_ms,
-            }
-            out.append(row_out)
+        for name, limits in (("limits off (UNBOUNDED)", UNBOUNDED), ("bounded", AssignLimits())):
+            r = {**_measure_story(size, limits, pool, n_new), "mode": name}
+            out.append(r)
             print(
-                f"story of {size:>6,} members, {name:<18}: {row_out['per_item_ms']:7.2f} ms per rewrite"
-                f" ({joined}/{n_new} joined), {twins_ms:7.2f} ms per identical body ({row_out['twins']} by signature);"
-                f" per item: LSH rows {row_out['lsh_rows']:,.0f}, hits {row_out['near_hits']:,.0f},"
-                f" members {row_out['members']:,.0f}, pairs {row_out['pairs']:,.0f}",
+                f"story of {size:>6,} members, {name:<22}: {r['per_item_ms']:7.2f} ms per rewrite"
+                f" ({r['joined']}/{n_new} joined), {r['copy_ms']:7.2f} ms per identical body ({r['twins']} by"
+                f" signature); per item: LSH rows {r['lsh_rows']:,.0f}, hits {r['near_hits']:,.0f},"
+                f" members {r['members']:,.0f}, pairs {r['pairs']:,.0f}",
                 flush=True,
             )
     print(
-        "\n| story members | mode | ms per rewrite (decide) | ms per identical body |"
+        "\n| story members | code | ms per rewrite (decide) | ms per identical body |"
         " LSH rows verified per item | hits to decide | members to decide | pairs scored | joined |"
     )
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
-    for r in out:
+    for r in sorted(out, key=lambda r: r["size"]):
+        counts = (
+            f"{r['lsh_rows']:,.0f} | {r['near_hits']:,.0f} | {r['members']:,.0f} | {r['pairs']:,.0f}"
+            if r["counted"]
+            else "– | – | – | –"
+        )
         print(
-            f"| {r['size']:,} | {r['mode']} | {r['per_item_ms']:.2f} | {r['copy_ms']:.2f} | {r['lsh_rows']:,.0f} |"
-            f" {r['near_hits']:,.0f} | {r['members']:,.0f} | {r['pairs']:,.0f} | {r['joined']}/{r['n_new']} |"
+            f"| {r['size']:,} | {r['mode']} | {r['per_item_ms']:.2f} | {r['copy_ms']:.2f} | {counts} |"
+            f" {r['joined']}/{r['n_new']} |"
         )
     return out
 
@@ -482,9 +524,12 @@ def main() -> None:
     ap.add_argument(
         "--story-sizes", default="", help="members of one near-copy story, bounded vs unbounded, e.g. 10,100,1000,10000"
     )
+    ap.add_argument(
+        "--before-tree", default="", help="with --story-sizes: also time the bot/ and storage/ of this directory"
+    )
     args = ap.parse_args()
     if args.story_sizes:
-        run_story_sizes([int(s) for s in args.story_sizes.split(",")])
+        run_story_sizes([int(s) for s in args.story_sizes.split(",")], before_tree=args.before_tree)
         return
     if args.assign:
         run_assign([int(s) for s in args.assign.split(",")])
