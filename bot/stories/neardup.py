@@ -155,12 +155,19 @@ def _own_group(row: int) -> int:
 
 
 def _twin_hash(sig: Signature) -> int:
-    return _twin_hash_values(sig.hashvalues, sig.n_shingles)
+    """A key for the twins map: all hash values mixed (near-copies share most of them, so fewer would
+    collide), vectorised at rebuild (``_twin_keys``). A collision only hides a twin: ``twin`` compares the
+    whole signature."""
+    return int(_twin_keys(sig.hashvalues[None, :], np.asarray([sig.n_shingles]))[0])
 
 
-def _twin_hash_values(values: np.ndarray, n_shingles: int) -> int:
-    # process-local (bytes hashing is salted): the map lives in memory only and is rebuilt at start
-    return hash((values.astype("<u4").tobytes(), n_shingles))
+_TWIN_MULT = np.random.default_rng(11).integers(1, 2**63, size=(NUM_PERM,), dtype=np.uint64) | np.uint64(1)
+
+
+def _twin_keys(sigs: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        mixed = (sigs.astype(np.uint64) * _TWIN_MULT).sum(axis=1, dtype=np.uint64)
+    return mixed ^ sizes.astype(np.uint64)
 
 
 class NearDupIndex:
@@ -392,9 +399,8 @@ class NearDupIndex:
         group_arr = np.asarray(groups, dtype=np.int64)
         idx._group[:n] = group_arr
         informative = np.flatnonzero(sizes >= MIN_SHINGLES).astype(np.int32)
-        for row in informative.tolist():
-            if idx._alive[row]:
-                idx._twins[_twin_hash_values(sigs[row], int(sizes[row]))] = row
+        live = informative[idx._alive[informative]]
+        idx._twins = dict(zip(_twin_keys(sigs[live], sizes[live]).tolist(), live.tolist(), strict=True))
         for start in range(0, len(informative), 200_000):  # bound the temporary band matrix
             part = informative[start : start + 200_000]
             bk = _band_keys(sigs[part])

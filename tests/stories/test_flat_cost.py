@@ -207,6 +207,7 @@ def test_rebuilt_index_bands_the_rows_incremental_adds_band() -> None:
     live.query_signature(sigs[0])
     assert live.rows_verified - before <= 2 * GROUP_CAP * BANDS
     assert live.twin(sigs[7]) == 7 and live.twin(Signature(base, 80)) is None
+    assert rebuilt.twin(sigs[7]) == 7 and rebuilt.twin(Signature(base, 80)) is None
 
 
 def test_a_story_read_from_the_database_brings_its_representatives_only(tmp_path: Path) -> None:
