@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from bench.summary import emit, target
 from storage import repositories as repo
 from storage.db import make_engine, session, upgrade
 from storage.tables import ItemRow, Match, MatchTopic, Story, StoryItem
@@ -170,7 +171,7 @@ def drop_indexes(engine: Engine) -> None:
             c.execute(text(f"DROP INDEX IF EXISTS {name}"))
 
 
-def run_backend(name: str, engine: Engine, fill, n_items: int, queries: int) -> list[str]:  # type: ignore[no-untyped-def]
+def run_backend(name: str, engine: Engine, fill, n_items: int, queries: int, targets: list | None = None) -> list[str]:  # type: ignore[no-untyped-def]
     upgrade(engine)
     seconds = fill(engine, n_items)
     print(f"{name}: {n_items:,} items generated in {seconds:.0f}s", flush=True)
@@ -179,6 +180,8 @@ def run_backend(name: str, engine: Engine, fill, n_items: int, queries: int) -> 
     with engine.begin() as c:
         c.exec_driver_sql("ANALYZE")
     med0, p950 = measure(engine, max(10, queries // 10))
+    if targets is not None:
+        targets.append(target(f"/latest TOPIC p95, {name}, {n_items:,} items", p95, "<=", 50, "ms"))
     return [
         f"| {name} | {n_items:,} | with indexes | {med:.1f} | {p95:.1f} |",
         f"| {name} | {n_items:,} | without ({', '.join(INDEXES)}) | {med0:.1f} | {p950:.1f} |",
@@ -194,10 +197,11 @@ def main() -> None:
     ap.add_argument("--skip-sqlite", action="store_true")
     args = ap.parse_args()
     lines = ["| backend | items | indexes | median ms | p95 ms |", "|---|---:|---|---:|---:|"]
+    targets: list = []
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
             engine = make_engine(f"sqlite:///{Path(tmp) / 'latest.db'}")
-            lines += run_backend("SQLite", engine, fill_sqlite, args.items, args.queries)
+            lines += run_backend("SQLite", engine, fill_sqlite, args.items, args.queries, targets)
             engine.dispose()
     if args.pg:
         schema = f"bench_{uuid.uuid4().hex[:8]}"
@@ -206,13 +210,16 @@ def main() -> None:
             c.execute(text(f'CREATE SCHEMA "{schema}"'))
         try:
             engine = make_engine(args.pg, schema=schema)
-            lines += run_backend("PostgreSQL", engine, fill_postgres, args.pg_items or args.items, args.queries)
+            lines += run_backend(
+                "PostgreSQL", engine, fill_postgres, args.pg_items or args.items, args.queries, targets
+            )
             engine.dispose()
         finally:
             with admin.begin() as c:
                 c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
     print("\n".join(lines))
+    emit("latest", targets)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
+from bench.summary import emit, target
 from bot.config import Env, FeedsFile
 from bot.deliver.dispatcher import Dispatcher, DispatchSettings
 from bot.deliver.model import AlertView, Reply
@@ -203,6 +204,7 @@ def main() -> None:
     ap.add_argument("--skip-latency", action="store_true")
     ap.add_argument("--skip-throughput", action="store_true")
     args = ap.parse_args()
+    targets = []
     if not args.skip_latency:
         print(f"\nEnd-to-end alert latency, poll interval {args.interval:g} s (target ≤ {args.interval + 2:g} s)\n")
         print("| subscriptions | deliveries | median s | p95 s | first delivery median s | max s |")
@@ -214,12 +216,16 @@ def main() -> None:
                 f"{statistics.median(first):.2f} | {max(lat):.2f} |",
                 flush=True,
             )
+            p95 = pct(lat, 0.95)
+            targets.append(target(f"alert latency p95, {n:,} subscriptions", p95, "<=", args.interval + 2, "s"))
     if not args.skip_throughput:
         total, rate = asyncio.run(throughput(args.chats, args.stories))
         print("\nDispatcher throughput under 30 msg/s overall, 1 msg/s per chat (target ≥ 27/s)\n")
         print("| chats | deliveries | deliveries/s | of the limit |")
         print("|---:|---:|---:|---:|")
         print(f"| {args.chats:,} | {total:,} | {rate:.1f} | {rate / 30:.0%} |")
+        targets.append(target("dispatcher throughput under a 30 msg/s limit", rate, ">=", 27, "msg/s"))
+    emit("service", targets)
 
 
 if __name__ == "__main__":
