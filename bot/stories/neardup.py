@@ -12,7 +12,7 @@ Why a custom LSH instead of ``datasketch.MinHashLSH``: its in-memory storage kee
 bucket per band, several kilobytes per item, so 1M items need gigabytes. Here each band is a sorted
 numpy array of 32-bit band hashes (main segment, binary search) plus a small dict for recent
 inserts (delta segment), merged when the delta grows; candidates are verified against a 16-bit
-("b-bit MinHash") copy of the signatures. Memory is ~600 bytes per item, lookup is O(bands · log n).
+("b-bit MinHash") copy of the signatures. Memory is ~620 bytes per item, lookup is O(bands · log n).
 
 Groups (issue 14: a breaking story copied by hundreds of outlets). A key may belong to a *group* (storage:
 its story). A bucket holds at most ``group_cap`` rows of one group — the first ones in; a later member whose
@@ -22,7 +22,8 @@ finds the group. ``query_signature(per_group=k)`` keeps the k best hits of each 
 a lookup by the number of groups it meets, not by how many near-copies one story has collected (without
 them a story of 10,000 near-copies made every lookup verify and return 10,000 rows). Ungrouped keys (the
 default) are each their own group, as before. ``twin(sig)`` finds a key whose signature is identical
-(same hash values and shingle count): an exact copy of the body, found without any LSH work.
+(same hash values and shingle count): an exact copy of the body, found without any LSH work through one more
+sorted array of 64-bit keys (every informative row, whatever the caps left out of the buckets).
 
 Decision (thresholds chosen on ``eval/stories/pairs.jsonl``, see ``is_near_duplicate``): a pair is a
 near-duplicate when estimated Jaccard ≥ ``JACCARD_MIN`` or, for cut copies, estimated containment
@@ -185,7 +186,12 @@ class NearDupIndex:
         self._sizes = np.zeros(capacity, dtype=np.int32)
         self._alive = np.zeros(capacity, dtype=bool)
         self._group = np.zeros(capacity, dtype=np.int64)
-        self._twins: dict[int, int] = {}  # hash of an informative signature → its latest row
+        # twins: a key of every informative signature, sorted (main) + recent ones (delta) as the bands are —
+        # 12 bytes a row where a dict would take ~100
+        self._twin_keys = np.zeros(0, dtype=np.uint64)
+        self._twin_rows = np.zeros(0, dtype=np.int32)
+        self._twin_delta: dict[int, list[int]] = {}
+        self._twin_delta_n = 0
         self._main_keys = [np.zeros(0, dtype=np.uint32) for _ in range(BANDS)]
         self._main_rows = [np.zeros(0, dtype=np.int32) for _ in range(BANDS)]
         self._delta: list[dict[int, list[int]]] = [{} for _ in range(BANDS)]
@@ -233,7 +239,8 @@ class NearDupIndex:
         self._group[row] = _own_group(row) if group is None else group
         if not sig.informative:
             return
-        self._twins[_twin_hash(sig)] = row
+        self._twin_delta.setdefault(_twin_hash(sig), []).append(row)
+        self._twin_delta_n += 1
         bands = _band_keys(sig.hashvalues[None, :])[0]
         banded = False
         for b in range(BANDS):
@@ -244,7 +251,7 @@ class NearDupIndex:
             banded = True
         if banded:
             self._delta_rows.append(row)
-        if len(self._delta_rows) > max(20_000, len(self._keys) // 8):
+        if max(len(self._delta_rows), self._twin_delta_n) > max(20_000, len(self._keys) // 8):
             self._merge()
 
     def remove(self, key: Hashable) -> bool:
@@ -272,22 +279,26 @@ class NearDupIndex:
         """A live key whose signature equals ``sig`` (an informative one): a copy of the same body."""
         if not sig.informative:
             return None
-        row = self._twins.get(_twin_hash(sig))
-        if row is None or not self._alive[row] or int(self._sizes[row]) != sig.n_shingles:
-            return None
-        if not np.array_equal(self._sig16[row], sig.hashvalues.astype(np.uint16)):
-            return None  # a hash collision (the 16-bit copy tells them apart with certainty in practice)
-        return self._keys[row]
-
-    def group_of(self, key: Hashable) -> int | None:
-        """The group ``key`` was added with (``None`` for an ungrouped or unknown key)."""
-        row = self._row.get(key)
-        if row is None:
-            return None
-        g = int(self._group[row])
-        return None if g == _own_group(row) else g
+        k = _twin_hash(sig)
+        lo = np.searchsorted(self._twin_keys, np.uint64(k), side="left")
+        hi = np.searchsorted(self._twin_keys, np.uint64(k), side="right")
+        rows = [*self._twin_rows[lo:hi].tolist(), *self._twin_delta.get(k, ())]
+        q16 = sig.hashvalues.astype(np.uint16)
+        for row in reversed(rows):  # the latest first
+            # the key may collide: the whole (16-bit) signature and the shingle count decide
+            if self._alive[row] and int(self._sizes[row]) == sig.n_shingles and np.array_equal(self._sig16[row], q16):
+                return self._keys[row]
+        return None
 
     def _merge(self) -> None:
+        if self._twin_delta:
+            d_keys = np.fromiter((k for k, rs in self._twin_delta.items() for _ in rs), dtype=np.uint64)
+            d_rows = np.fromiter((r for rs in self._twin_delta.values() for r in rs), dtype=np.int32)
+            keys = np.concatenate([self._twin_keys, d_keys])
+            allrows = np.concatenate([self._twin_rows, d_rows])
+            order = np.lexsort((allrows, keys))  # by key, then row: ``twin`` tries the latest first
+            self._twin_keys, self._twin_rows = keys[order], allrows[order]
+            self._twin_delta, self._twin_delta_n = {}, 0
         if not self._delta_rows:
             return
         for b in range(BANDS):
@@ -399,8 +410,9 @@ class NearDupIndex:
         group_arr = np.asarray(groups, dtype=np.int64)
         idx._group[:n] = group_arr
         informative = np.flatnonzero(sizes >= MIN_SHINGLES).astype(np.int32)
-        live = informative[idx._alive[informative]]
-        idx._twins = dict(zip(_twin_keys(sigs[live], sizes[live]).tolist(), live.tolist(), strict=True))
+        tk = _twin_keys(sigs[informative], sizes[informative])
+        order = np.lexsort((informative, tk))
+        idx._twin_keys, idx._twin_rows = tk[order], informative[order]
         for start in range(0, len(informative), 200_000):  # bound the temporary band matrix
             part = informative[start : start + 200_000]
             bk = _band_keys(sigs[part])
@@ -430,5 +442,6 @@ class NearDupIndex:
 
     def memory_bytes(self) -> int:
         """Bytes held by the numpy arrays (the key list and dicts come on top)."""
-        arrays = [self._sig16, self._sizes, self._alive, *self._main_keys, *self._main_rows]
+        arrays = [self._sig16, self._sizes, self._alive, self._group, self._twin_keys, self._twin_rows]
+        arrays += [*self._main_keys, *self._main_rows]
         return int(sum(a.nbytes for a in arrays))

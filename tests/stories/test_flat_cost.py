@@ -208,6 +208,11 @@ def test_rebuilt_index_bands_the_rows_incremental_adds_band() -> None:
     assert live.rows_verified - before <= 2 * GROUP_CAP * BANDS
     assert live.twin(sigs[7]) == 7 and live.twin(Signature(base, 80)) is None
     assert rebuilt.twin(sigs[7]) == 7 and rebuilt.twin(Signature(base, 80)) is None
+    live._merge()  # recent adds move to the sorted arrays (done every 20,000 adds)
+    live.add_signature("late", sigs[7], group=1)
+    assert live.twin(sigs[7]) == "late" and live.twin(sigs[8]) == 8  # the latest twin first
+    live.remove("late")
+    assert live.twin(sigs[7]) == 7
 
 
 def test_a_story_read_from_the_database_brings_its_representatives_only(tmp_path: Path) -> None:
