@@ -14,7 +14,10 @@ runs it, beside the CPU time of that process and its children (the machine may b
   lexicon as before the cache (the other start-up changes — settings not read by ``match``, normalizer tables
   carried in the cache — are in both rows' code).
 
-    .venv/bin/python -m bench.bench_start [--runs 5] [--feeds 500]
+    .venv/bin/python -m bench.bench_start [--runs 5] [--feeds 500] [--before DIR]
+
+``--before DIR`` runs the same commands with the code of DIR (e.g. ``git worktree add DIR <commit>``) first
+on the path, for a side-by-side with the code before a change.
 """
 
 from __future__ import annotations
@@ -44,7 +47,9 @@ def run(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     """Wall and CPU seconds (the process and its children: parse workers) of one command, and its stdout."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    out = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    # ``RAQIB_CODE``: run another checkout's code (``--before``): it comes first on the path.
+    cwd = env.get("RAQIB_CODE")
+    out = subprocess.run(args, env=env, capture_output=True, text=True, check=False, cwd=cwd)
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if out.returncode != 0:
@@ -53,9 +58,12 @@ def run(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     return wall, cpu, out.stdout
 
 
-def environment(cache: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RAQIB_CONFIG")}
+def environment(cache: Path, code: str | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "RAQIB_CONFIG", "RAQIB_CODE")}
     env["RAQIB_CACHE_DIR"] = str(cache)
+    if code:
+        env["RAQIB_CODE"] = code
+        env["PYTHONPATH"] = code
     return env
 
 
@@ -92,6 +100,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--runs", type=int, default=5, help="warm runs of each short command (median reported)")
     p.add_argument("--feeds", type=int, default=500, help="feeds in the large warm cycle")
+    p.add_argument("--before", help="a checkout of older code (git worktree): the same commands, side by side")
     a = p.parse_args()
     rows: list[tuple[str, float, float, str]] = []
     with tempfile.TemporaryDirectory() as d:
@@ -111,10 +120,18 @@ def main() -> None:
         load_s = statistics.median(loads)
         rows.append((f"lexicon load in a fresh process, imports included (median of {a.runs})", load_s, 0.0, "< 0.3 s"))
 
+        before = environment(tmp / "cache-before", a.before) if a.before else None
+        if before:
+            b_match = median([run([*RAQIB, "match", TEXT], before)[:2] for _ in range(max(2, a.runs // 2))])
+            rows.append((f"BEFORE ({a.before}): `raqib match TEXT`", *b_match, ""))
         server, port = start_servers(1, 5)
         try:
             cold5, warm5 = poll_pair(tmp, "p5", env, port, 5, 1)
             old5, _ = poll_pair(tmp, "p5old", nocache, port, 5, 1)
+            if before:
+                b5 = poll_pair(tmp, "p5before", before, port, 5, 1)
+                rows.append(("BEFORE: `raqib poll --once`, 5 local feeds, first poll", *b5[0][:2], ""))
+                rows.append(("BEFORE: `raqib poll --once`, 5 local feeds, again (all 304)", *b5[1][:2], ""))
         finally:
             server.terminate()
             server.wait()
@@ -125,6 +142,10 @@ def main() -> None:
         server, port = start_servers(25, a.feeds)
         try:
             cold_n, warm_n = poll_pair(tmp, "pN", env, port, a.feeds, 25)
+            if before:
+                bn = poll_pair(tmp, "pNbefore", before, port, a.feeds, 25)
+                rows.append((f"BEFORE: `raqib poll --once`, {a.feeds} feeds, first cycle", *bn[0][:2], ""))
+                rows.append((f"BEFORE: `raqib poll --once`, {a.feeds} feeds, warm cycle", *bn[1][:2], ""))
         finally:
             server.terminate()
             server.wait()
