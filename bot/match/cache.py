@@ -46,7 +46,11 @@ def cache_dir() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     if xdg:
         return Path(xdg) / "raqib"
-    return Path.home() / ".cache" / "raqib"
+    try:
+        return Path.home() / ".cache" / "raqib"
+    except (RuntimeError, KeyError):  # no HOME and no passwd entry (some containers): a private temp dir
+        uid = os.getuid() if hasattr(os, "getuid") else 0
+        return Path(tempfile.gettempdir()) / f"raqib-cache-{uid}"
 
 
 def content_key(parts: Iterable[bytes]) -> str:
