@@ -16,7 +16,9 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+import pytest
 from sqlalchemy import insert
+from sqlalchemy.engine import Engine
 
 from bot.stories.assign import UNBOUNDED, Assigner, AssignLimits, StoryIndex
 from bot.stories.fingerprint import fingerprint
@@ -72,10 +74,15 @@ def stored(v: int) -> tuple[str, str, bytes, str]:
     return lang, title, signature(body).to_bytes(), " ".join(sorted(fingerprint(title, body).tokens))
 
 
-def measure(tmp: Path, size: int, limits: AssignLimits, n_new: int = 8) -> tuple[Counter[str], list[int]]:
-    """Counts per new rewrite assigned to a stored story of ``size`` members, and the stories they joined."""
-    engine = make_engine(f"sqlite:///{tmp / f'{size}-{limits.twins}.db'}")
-    upgrade(engine)
+def measure(
+    tmp: Path, size: int, limits: AssignLimits, n_new: int = 8, engine: Engine | None = None
+) -> tuple[Counter[str], list[int]]:
+    """Counts per new rewrite assigned to a stored story of ``size`` members, and the stories they joined
+    (on a new SQLite file in ``tmp``, or on ``engine``)."""
+    own = engine is None
+    if engine is None:
+        engine = make_engine(f"sqlite:///{tmp / f'{size}-{limits.twins}.db'}")
+        upgrade(engine)
     first = NOW - timedelta(hours=30)
     with session(engine) as s:
         s.add(Feed(id="f", url="https://f.example/rss", configured_url="x", language="en"))
@@ -118,7 +125,8 @@ def measure(tmp: Path, size: int, limits: AssignLimits, n_new: int = 8) -> tuple
             joined.append(assigner.assign(row, Verdict(), authority=False).story_id)
         assigner.flush()
         s.commit()
-    engine.dispose()
+    if own:
+        engine.dispose()
     return index.counts - before, joined
 
 
@@ -215,17 +223,26 @@ def test_rebuilt_index_bands_the_rows_incremental_adds_band() -> None:
     assert live.twin(sigs[7]) == 7
 
 
-def test_a_story_read_from_the_database_brings_its_representatives_only(tmp_path: Path) -> None:
-    """The database path (late backlog, near-duplicates older than the cache) reads what the cache holds."""
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_story_read_from_the_database_brings_its_representatives_only(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The database path (late backlog, near-duplicates older than the cache) reads what the cache holds
+    (a window function: both backends)."""
     from bot.stories.assign import _load_candidates, _recent
 
-    measure(tmp_path, 300, AssignLimits(), n_new=1)  # writes the store; the one new item joins (301 members)
-    engine = make_engine(f"sqlite:///{tmp_path / '300-True.db'}")
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'db.db'}")
+        upgrade(engine)
+    else:
+        engine, _url = request.getfixturevalue("pg_schema")
+    measure(tmp_path, 300, AssignLimits(), n_new=1, engine=engine)  # the one new item joins (301 members)
     index = StoryIndex()
     with session(engine) as s:
         index.sync(s, NOW)
         (loaded,) = _load_candidates(s, {1}, 30)
-    engine.dispose()
+    if backend == "sqlite":
+        engine.dispose()
     cached = index.stories[1]
     assert len(cached.members) == 301
     keys = [m.key for m in loaded.members]
