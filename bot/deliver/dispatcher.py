@@ -1,6 +1,7 @@
 """The dispatcher: sends due outbox rows through the platform notifiers, and records what happened.
 
-Claiming. Due rows (pending, or sent-and-changed for an edit) are leased to this worker for ``lease``
+Claiming. Due rows (pending, or sent-and-changed for an edit) — new alerts first, then other messages, then
+edits, and at most ``per_chat_batch`` rows per chat a cycle — are leased to this worker for ``lease``
 seconds (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several dispatchers share one outbox without
 doubling work). Just before its request leaves, a row is marked ``sending`` with a fresh lease — a
 conditional UPDATE that fails when our lease ran out and another worker took the row, so a slow chat
@@ -46,7 +47,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from sqlalchemy import or_, update
+from sqlalchemy import case, or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
@@ -86,6 +87,7 @@ class DispatchSettings:
     global_rate: float = 30.0  # Telegram: about 30 messages a second per bot
     max_retry_after: float = 86400.0  # a platform's retry_after is honoured up to a day
     record_patience: float = 600.0  # how long an outcome waits for the database before we give up on it
+    per_chat_batch: int = 5  # rows claimed per chat per cycle (the cycle lasts about this many pacing intervals)
     view_ttl: float = 1.0  # an alert's view is shared by the chats sent within this many seconds of its build
 
 
@@ -196,7 +198,17 @@ class Dispatcher:
                     ),
                     expired,
                 )
-                .order_by(col(Delivery.next_attempt), col(Delivery.id))
+                # New alerts first, then notices, digests and summaries, then edits of sent alerts: a story that
+                # keeps growing (a flood's copies) never queues a chat's fresh news behind its edits.
+                .order_by(
+                    case(
+                        ((Delivery.status == "pending") & (Delivery.kind == "alert"), 0),
+                        (Delivery.status == "pending", 1),
+                        else_=2,
+                    ),
+                    col(Delivery.next_attempt),
+                    col(Delivery.id),
+                )
                 .limit(self.settings.batch)
             )
             if s.get_bind().dialect.name == "postgresql":
@@ -204,9 +216,15 @@ class Dispatcher:
             rows = list(s.exec(stmt).all())
             until = now + lease
             claimed = []
+            per_chat: dict[int, int] = defaultdict(int)
             for d in rows:
                 if d.id in self.inflight:
                     continue
+                # A few rows per chat a cycle: a chat paced at one message a second with a long queue must not
+                # hold the cycle (and every other chat's next alert) for minutes. The rest waits, unleased.
+                if per_chat[d.subscription_id] >= self.settings.per_chat_batch:
+                    continue
+                per_chat[d.subscription_id] += 1
                 edit = d.status == "sent"
                 d.lease_owner, d.lease_until = self.owner, until
                 s.add(d)

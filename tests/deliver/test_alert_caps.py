@@ -320,3 +320,44 @@ def _story_titles(s: Any) -> list[Any]:
 
     stmt = select(StoryItem.story_id, ItemRow.title).join(ItemRow, col(ItemRow.id) == col(StoryItem.item_id))
     return list(s.exec(stmt).all())
+
+
+async def test_fresh_news_is_claimed_before_a_flood_of_edits_and_a_cycle_takes_a_few_rows_per_chat(
+    engine: Engine,
+) -> None:
+    """Edits of growing stories never queue a chat's new alert behind them, and one chat's long queue never
+    holds a dispatch cycle (with every other chat's next alert) for minutes."""
+    rows = [json.loads(line) for line in EVAL_DEV.read_text(encoding="utf-8").splitlines()]
+    picked = [r for r in rows if r["relevant"] and r["lang"] == "en"][:9]
+    texts = {r["title"]: r["text"] for r in picked}
+    first, fresh = list(texts)[:8], list(texts)[8:]
+    settings = {"alerts_per_feed_poll": 100}
+    with session(engine) as s:
+        repo.sync_feeds(s, [repo.FeedSpec(f, f"https://{f}.example/rss", "en") for f in ("a", "b")])
+    subscribe(engine, ("chat", "en"))
+    recorder = Recorder()
+    dispatcher = Dispatcher(
+        engine,
+        {"test": recorder},
+        owner="w",
+        settings=DispatchSettings(per_chat_interval=0),
+        clock=lambda: NOW + timedelta(minutes=5),
+    )
+    await _ingest(engine, "a", first, NOW, settings, texts=texts)
+    await drain(dispatcher)
+    stories = len({a.story_id for _, a in recorder.alerts})
+    assert stories >= 6
+    edits: list[str] = []
+    recorder.edit_alert = lambda target, message_id, alert, **_: _note(edits, alert.title)  # type: ignore[method-assign]
+    await _ingest(engine, "b", first, NOW + timedelta(minutes=1), settings, texts=texts)  # copies: edits due
+    await _ingest(engine, "a", fresh, NOW + timedelta(minutes=2), settings, texts=texts)  # then fresh news
+    sent_before = len(recorder.alerts)
+    assert await dispatcher.dispatch_once() == 5, "five rows of this chat a cycle"
+    assert len(recorder.alerts) == sent_before + 1, "the fresh alert went in the first cycle, before the edits"
+    assert len(edits) == 4
+    await drain(dispatcher)
+    assert len(edits) == stories, "every grown story is edited in later cycles"
+
+
+async def _note(into: list[str], title: str) -> None:
+    into.append(title)
