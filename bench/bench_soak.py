@@ -338,6 +338,7 @@ async def run(args: argparse.Namespace) -> int:
 
         published: dict[int, float] = {}  # relevant event -> monotonic time it became visible
         not_relevant: list[int] = []
+        event_feed: dict[int, int] = {}
         stored_guids: dict[int, set[str]] = {f.n: {g for g, *_ in f.entries} for f in healthy}
         quiet_sent: list[float] = []
         flood_sent = 0
@@ -353,6 +354,7 @@ async def run(args: argparse.Namespace) -> int:
                 headline, wire, _ = field_event(e)
                 if classify(headline, wire, "en").relevant:  # the matcher's verdict: only these are alerted
                     published[e] = time.monotonic()
+                    event_feed[e] = feed.n
                 else:
                     not_relevant.append(e)
                 for _ in range(3):  # ordinary news elsewhere
@@ -393,11 +395,17 @@ async def run(args: argparse.Namespace) -> int:
     alerted: dict[int, float] = {}
     edited: dict[int, float] = {}
     quiet_replies: list[float] = []
+    names = {e: re.compile(rf"Healthy feed {n}\b") for e, n in event_feed.items()}
     for at, chat, method, text in fake.messages:
         if chat == ALERT_CHAT:
             for m in EVENT_URL.finditer(text):
                 e = int(m.group(1))
                 (alerted if method == "sendmessage" else edited).setdefault(e, at)
+            # An event that joined another story shows as its feed's name under "also reported by" (the alert of
+            # a story unfolded for it, or the edit of one already sent): the first such message after it.
+            for e, t in published.items():
+                if e not in alerted and e not in edited and at >= t and names[e].search(text):
+                    edited[e] = at
         elif chat == QUIET_CHAT:
             quiet_replies.append(at)
     latencies = [alerted[e] - t for e, t in published.items() if e in alerted]
@@ -430,7 +438,7 @@ async def run(args: argparse.Namespace) -> int:
     )
     print(
         f"healthy alerts: {len(latencies)}/{len(published)} events alerted"
-        + (f", {len(joined)} joined an earlier story (edit)" if joined else "")
+        + (f", {len(joined)} joined another story (shown under also reported by)" if joined else "")
         + (f", never shown: {never}" if never else "")
         + (f"; {len(not_relevant)} more published that the matcher finds not relevant" if not_relevant else "")
     )
