@@ -66,11 +66,11 @@ def runtime_parts() -> list[bytes]:
     """What a pickle of the automaton depends on besides the data: the Python and pyahocorasick versions."""
     import ahocorasick
 
-    version = getattr(ahocorasick, "__version__", "") or _dist_version("pyahocorasick")
+    version = getattr(ahocorasick, "__version__", "") or package_version("pyahocorasick")
     return [f"python {sys.version_info[0]}.{sys.version_info[1]}".encode(), f"pyahocorasick {version}".encode()]
 
 
-def _dist_version(name: str) -> str:
+def package_version(name: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:

@@ -582,7 +582,10 @@ def lexicon_cache_key(extra: Mapping[str, Any] | None = None, *, with_variants: 
         parts += [path.name.encode(), path.read_bytes()]
     here = Path(__file__).resolve().parent
     for name in _BUILDER_SOURCES:
-        parts += [name.encode(), (here / name).read_bytes()]
+        try:
+            parts += [name.encode(), (here / name).read_bytes()]
+        except OSError:  # installed without sources (bytecode only): the installed version stands for them
+            parts += [name.encode(), lexicon_cache.package_version("raqib").encode()]
     parts += [b"extra", canonical_extra(extra).encode()]
     parts += lexicon_cache.runtime_parts()
     return lexicon_cache.content_key(parts)
