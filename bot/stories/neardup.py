@@ -186,6 +186,12 @@ class NearDupIndex:
         self._sizes = np.zeros(capacity, dtype=np.int32)
         self._alive = np.zeros(capacity, dtype=bool)
         self._group = np.zeros(capacity, dtype=np.int64)
+        # rows ever added per group (an upper bound of what a bucket can hold of it): a group smaller than the
+        # cap needs no bucket counted, which spares most stories the 42 look-ups of ``_held``
+        self._group_rows: dict[int, int] = {}
+        # the buckets the last lookup read (band keys, rows, their band), reused when the same signature is
+        # added next with nothing changed in between — ``Assigner`` looks an item up, then adds it
+        self._probe: tuple[bytes, np.ndarray, np.ndarray] | None = None
         # twins: a key of every informative signature, sorted (main) + recent ones (delta) as the bands are —
         # 12 bytes a row where a dict would take ~100
         self._twin_keys = np.zeros(0, dtype=np.uint64)
@@ -229,6 +235,7 @@ class NearDupIndex:
         is a group of its own)."""
         if key in self._row:
             self.remove(key)
+        probe, self._probe = self._probe, None  # any add changes the buckets
         row = len(self._keys)
         self._grow(row + 1)
         self._keys.append(key)
@@ -243,9 +250,15 @@ class NearDupIndex:
         self._twin_delta_n += 1
         bands = _band_keys(sig.hashvalues[None, :])[0]
         banded = False
+        cap = 0  # 0: nothing to count (ungrouped, no cap, or a group smaller than the cap so far)
+        if group is not None and self.group_cap is not None:
+            if self._group_rows.get(group, 0) >= self.group_cap:
+                cap = self.group_cap
+            self._group_rows[group] = self._group_rows.get(group, 0) + 1
+        held = self._held_all(bands, self._group[row], probe) if cap else None
         for b in range(BANDS):
             k = int(bands[b])
-            if group is not None and self.group_cap is not None and self._held(b, k, group) >= self.group_cap:
+            if held is not None and held[b] >= cap:
                 continue  # the group's rows already in this bucket stand for this one
             self._delta[b].setdefault(k, []).append(row)
             banded = True
@@ -260,9 +273,21 @@ class NearDupIndex:
         if row is None:
             return False
         self._alive[row] = False
+        self._probe = None
         return True
 
-    def _held(self, band: int, k: int, group: int) -> int:
+    def _held_all(
+        self, bands: np.ndarray, group: int | np.integer, probe: tuple[bytes, np.ndarray, np.ndarray] | None
+    ) -> np.ndarray:
+        """Live rows of ``group`` in each band's bucket ``bands[b]``: from the last lookup's buckets when it
+        read these (one vectorised count), else bucket by bucket."""
+        if probe is not None and probe[0] == bands.tobytes():
+            rows, band_of = probe[1], probe[2]
+            mine = (self._group[rows] == group) & self._alive[rows]
+            return np.bincount(band_of[mine], minlength=BANDS)
+        return np.asarray([self._held(b, int(bands[b]), group) for b in range(BANDS)])
+
+    def _held(self, band: int, k: int, group: int | np.integer) -> int:
         """Live rows of ``group`` in bucket ``k`` of ``band`` (bounded: at most ``group_cap`` per group)."""
         keys = self._main_keys[band]
         lo = np.searchsorted(keys, k, side="left")
@@ -299,6 +324,7 @@ class NearDupIndex:
             order = np.lexsort((allrows, keys))  # by key, then row: ``twin`` tries the latest first
             self._twin_keys, self._twin_rows = keys[order], allrows[order]
             self._twin_delta, self._twin_delta_n = {}, 0
+        self._probe = None
         if not self._delta_rows:
             return
         for b in range(BANDS):
@@ -326,6 +352,7 @@ class NearDupIndex:
             return []
         bands = _band_keys(sig.hashvalues[None, :])[0]
         found: list[np.ndarray] = []
+        found_band: list[int] = []
         for b in range(BANDS):
             k = bands[b]
             keys = self._main_keys[b]
@@ -333,9 +360,15 @@ class NearDupIndex:
             hi = np.searchsorted(keys, k, side="right")
             if hi > lo:
                 found.append(self._main_rows[b][lo:hi])
+                found_band.append(b)
             extra = self._delta[b].get(int(k))
             if extra:
                 found.append(np.asarray(extra, dtype=np.int32))
+                found_band.append(b)
+        if self.group_cap is not None:
+            everything = np.concatenate(found) if found else np.zeros(0, dtype=np.int32)
+            band_of = np.repeat(np.asarray(found_band, dtype=np.int64), [len(f) for f in found])
+            self._probe = (bands.tobytes(), everything, band_of)
         if not found:
             return []
         rows = np.unique(np.concatenate(found))
@@ -409,6 +442,9 @@ class NearDupIndex:
         idx._sizes[:n] = sizes
         group_arr = np.asarray(groups, dtype=np.int64)
         idx._group[:n] = group_arr
+        informative_groups = group_arr[sizes >= MIN_SHINGLES]
+        ids, counts = np.unique(informative_groups[informative_groups >= 0], return_counts=True)
+        idx._group_rows = dict(zip(ids.tolist(), counts.tolist(), strict=True))
         informative = np.flatnonzero(sizes >= MIN_SHINGLES).astype(np.int32)
         tk = _twin_keys(sigs[informative], sizes[informative])
         order = np.lexsort((informative, tk))

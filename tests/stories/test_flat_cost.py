@@ -206,8 +206,14 @@ def test_rebuilt_index_bands_the_rows_incremental_adds_band() -> None:
     for i, sig in enumerate(sigs):
         live.add_signature(i, sig, group=i % 2)
     rebuilt = NearDupIndex.from_signatures((i, sig.to_bytes(), i % 2) for i, sig in enumerate(sigs))
+    probed = NearDupIndex()  # looked up before each add, as ``Assigner`` does: the add reuses the lookup's buckets
+    for i, sig in enumerate(sigs):
+        probed.query_signature(sig)
+        probed.add_signature(i, sig, group=i % 2)
+    for b in range(BANDS):
+        assert sorted(map(sorted, live._delta[b].values())) == sorted(map(sorted, probed._delta[b].values()))
     for sig in sigs[:10]:
-        assert live.query_signature(sig) == rebuilt.query_signature(sig)
+        assert live.query_signature(sig) == rebuilt.query_signature(sig) == probed.query_signature(sig)
         hits = live.query_signature(sig, per_group=3)
         assert Counter(h.key % 2 for h in hits).most_common(1)[0][1] <= 3  # type: ignore[operator]
     # 60 near-copies in 2 groups: a lookup meets at most GROUP_CAP rows of each group per bucket
