@@ -34,12 +34,13 @@ near-duplicate evidence.
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from datasketch import MinHash
 
 from bot.stories.text import strip_boilerplate, words
 
@@ -56,7 +57,6 @@ BANDS, ROWS = 42, 3  # S-curve threshold ≈ (1/42)^(1/3) ≈ 0.29: cut copies h
 GROUP_CAP = 8
 
 _HEADER = struct.Struct("<BHI")  # version, num_perm, shingle count
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED)
 _B_BITS_COLLISION = 2.0**-16
 
 
@@ -113,10 +113,21 @@ def shingles(text: str) -> set[str]:
     return {" ".join(toks[i : i + SHINGLE_WORDS]) for i in range(len(toks) - SHINGLE_WORDS + 1)}
 
 
+@functools.cache
+def _minhash() -> tuple[Any, Any]:
+    """datasketch's MinHash class and the permutations of ``SEED``, imported on first use: the package's
+    ``__init__`` also imports its LSH module and with it scipy (0.2-0.35 s), which a process that only
+    stores, serves commands or polls a warm feed never needs."""
+    from datasketch import MinHash
+
+    return MinHash, MinHash(num_perm=NUM_PERM, seed=SEED).permutations
+
+
 def signature(text: str) -> Signature:
     """The signature of a body text (empty text gives an uninformative all-max signature)."""
     sh = shingles(text or "")
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_TEMPLATE.permutations)
+    minhash, permutations = _minhash()
+    m = minhash(num_perm=NUM_PERM, seed=SEED, permutations=permutations)
     if sh:
         m.update_batch([s.encode("utf-8") for s in sh])
     return Signature(m.hashvalues.astype(np.uint32), len(sh))
