@@ -48,6 +48,7 @@ from xml.sax.saxutils import escape
 from sqlmodel import col, func, select
 
 from bench.feedservers import TOPICS, field_event
+from bench.summary import emit, target
 from bot.app import open_database
 from bot.config import Env, load_config
 from bot.match import classify
@@ -476,6 +477,17 @@ async def run(args: argparse.Namespace) -> int:
         + ", ".join(
             f"{fid}={f.last_error_code or 'ok'}/{f.polls}p" for fid, f in sorted(feeds.items()) if fid.startswith("x")
         )
+    )
+    emit(
+        "soak",
+        [
+            target("healthy alert shown, p95", p95(shown), "<=", args.interval + 2, "s"),
+            target("quiet user's reply, p95", p95(reply_times), "<=", 2, "s"),
+            target("peak RSS, main process", peak_main / 2**20, "<=", 400, "MB"),
+            target("peak RSS, with worker processes", peak_total / 2**20, "<=", 400, "MB"),
+            target("healthy items lost", len(lost), "<=", 0),
+            target("relevant healthy events never shown", len(never), "<=", 0),
+        ],
     )
     engine.dispose()
     await fake.close()
