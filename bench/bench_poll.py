@@ -8,13 +8,15 @@ peak RSS is its own; CPU time (client and its pool workers) is printed beside wa
 may be shared. ``--workload two-stories`` is a stress case for clustering (every field item a near-copy of
 one of two texts).
 
-    .venv/bin/python -m bench.bench_poll [--feeds 500] [--baseline-feeds 500] [--workload events|two-stories]
+    .venv/bin/python -m bench.bench_poll [--feeds 500] [--baseline-feeds 500] [--workload events|two-stories|field]
+    .venv/bin/python -m bench.bench_poll --workload field --sizes 100,200,500
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -81,7 +83,36 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def run_raqib(feeds: int, hosts: int, port: int) -> dict[str, float]:
+class LagProbe:
+    """Event-loop responsiveness while a cycle runs: a task sleeping 10 ms at a time records how late each
+    tick woke up. A command reply or a dispatch waits at least as long as the worst tick (issue 14, item 2)."""
+
+    def __init__(self, tick: float = 0.01) -> None:
+        self.tick, self.lags = tick, [0.0]
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            t = loop.time()
+            await asyncio.sleep(self.tick)
+            self.lags.append(max(0.0, loop.time() - t - self.tick))
+
+    def start(self) -> None:
+        self.lags = [0.0]
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> tuple[float, float]:
+        """(max, p99) lag in ms."""
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        lags = sorted(self.lags)
+        return lags[-1] * 1000, lags[int(0.99 * (len(lags) - 1))] * 1000
+
+
+def run_raqib(feeds: int, hosts: int, port: int, workload: str = "events") -> dict[str, float]:
     from bot.app import fetch_settings, sync_config
     from bot.config import Env, FeedsFile
     from bot.fetch import Fetcher
@@ -92,7 +123,11 @@ def run_raqib(feeds: int, hosts: int, port: int) -> dict[str, float]:
         {
             # the product's default limits (50 in flight, 4 per host): what a deployment runs with
             "settings": {"allow_private_addresses": True},
-            "feeds": [{"id": f"f{n}", "url": u, "language": "en"} for n, u in enumerate(urls(feeds, hosts, port))],
+            "feeds": [
+                # the field workload's odd feeds are Arabic outlets
+                {"id": f"f{n}", "url": u, "language": "ar" if workload == "field" and n % 2 else "en"}
+                for n, u in enumerate(urls(feeds, hosts, port))
+            ],
         }
     )
     tmp = tempfile.mkdtemp()
@@ -117,11 +152,14 @@ def run_raqib(feeds: int, hosts: int, port: int) -> dict[str, float]:
                 writer = getattr(pipeline, "writer", None)
                 return writer.batches if writer is not None else 0
 
+            probe = LagProbe()
             for mode in ("cold", "warm"):
                 batches, cpu = written(), cpu_seconds(workers)
                 t = time.perf_counter()
+                probe.start()
                 results = await pipeline.poll_once()
                 out[f"{mode}_s"] = time.perf_counter() - t
+                out[f"{mode}_lag_max_ms"], out[f"{mode}_lag_p99_ms"] = await probe.stop()
                 out[f"{mode}_cpu_s"] = cpu_seconds(workers) - cpu
                 out[f"{mode}_batches"] = written() - batches
                 out[f"{mode}_items"] = sum(r.new for r in results)
@@ -143,8 +181,8 @@ def run_baseline(feeds: int, hosts: int, port: int) -> dict[str, float]:
     return {"s": time.perf_counter() - t, "cpu_s": cpu_seconds([]) - cpu, "items": items, "peak_mb": peak_mb()}
 
 
-def child(kind: str, feeds: int, hosts: int, port: int) -> dict[str, float]:
-    args = ["--child", kind, "--feeds", str(feeds), "--hosts", str(hosts), "--port", str(port)]
+def child(kind: str, feeds: int, hosts: int, port: int, workload: str) -> dict[str, float]:
+    args = ["--child", kind, "--feeds", str(feeds), "--hosts", str(hosts), "--port", str(port), "--workload", workload]
     out = subprocess.run(
         [sys.executable, "-m", "bench.bench_poll", *args],
         capture_output=True,
@@ -158,24 +196,38 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--feeds", type=int, default=500)
     p.add_argument("--baseline-feeds", type=int, default=500)
+    p.add_argument(
+        "--sizes",
+        default="",
+        help="comma-separated feed counts (e.g. 100,200,500): raqib and the baseline at each, side by side",
+    )
     p.add_argument("--hosts", type=int, default=25)
     p.add_argument("--child")
     p.add_argument("--port", type=int, default=0, help="(children) the feed servers' port")
     p.add_argument(
         "--workload",
-        choices=("events", "two-stories"),
+        choices=("events", "two-stories", "field"),
         default="events",
-        help="field items telling 60 events (default), or all near-copies of two texts (a stress case)",
+        help="field items telling 60 events among general news (default); 'field': every item about the field "
+        "from two templates, Arabic and English (issue 14); 'two-stories': near-copies of two texts",
     )
     a = p.parse_args()
     if a.child:
-        fn = run_raqib if a.child == "raqib" else run_baseline
-        print(json.dumps(fn(a.feeds, a.hosts, a.port)))
+        print(
+            json.dumps(
+                run_raqib(a.feeds, a.hosts, a.port, a.workload)
+                if a.child == "raqib"
+                else run_baseline(a.feeds, a.hosts, a.port)
+            )
+        )
+        return
+    if a.sizes:
+        sizes(a)
         return
     server, port = start_servers(a.hosts, max(a.feeds, a.baseline_feeds), a.workload)
     try:
-        r = child("raqib", a.feeds, a.hosts, port)
-        b = child("baseline", a.baseline_feeds, a.hosts, port)
+        r = child("raqib", a.feeds, a.hosts, port, a.workload)
+        b = child("baseline", a.baseline_feeds, a.hosts, port, a.workload)
     finally:
         server.terminate()
         server.wait()
@@ -185,20 +237,22 @@ def main() -> None:
         f"# poll cycle: {a.feeds} feeds × 30 items on {a.hosts} loopback hosts, 100 ms server delay, "
         f"workload {a.workload}\n"
     )
-    print("| run | time (s) | CPU (s) | feeds/s | items/s | peak RSS (MB) |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| run | time (s) | CPU (s) | feeds/s | items/s | peak RSS (MB) | loop lag max / p99 (ms) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     print(
         f"| baseline: sequential feedparser.parse(url) ({a.baseline_feeds} feeds) | {b['s']:.2f} | "
-        f"{b['cpu_s']:.2f} | {a.baseline_feeds / b['s']:.1f} | {b['items'] / b['s']:.0f} | {b['peak_mb']:.0f} |"
+        f"{b['cpu_s']:.2f} | {a.baseline_feeds / b['s']:.1f} | {b['items'] / b['s']:.0f} | {b['peak_mb']:.0f} | – |"
     )
     print(
         f"| raqib cold (fetch+parse+match+store+stories, {r['cold_items']:.0f} new items, "
         f"{r['cold_batches']:.0f} write batches) | {r['cold_s']:.2f} | {r['cold_cpu_s']:.2f} | "
-        f"{a.feeds / r['cold_s']:.1f} | {r['cold_items'] / r['cold_s']:.0f} | {r['cold_peak_mb']:.0f} |"
+        f"{a.feeds / r['cold_s']:.1f} | {r['cold_items'] / r['cold_s']:.0f} | {r['cold_peak_mb']:.0f} | "
+        f"{r['cold_lag_max_ms']:.0f} / {r['cold_lag_p99_ms']:.0f} |"
     )
     print(
         f"| raqib warm (all 304: {r['warm_304']:.0f}, {r['warm_batches']:.0f} write batches) | {r['warm_s']:.2f} | "
-        f"{r['warm_cpu_s']:.2f} | {a.feeds / r['warm_s']:.1f} | – | {r['warm_peak_mb']:.0f} |"
+        f"{r['warm_cpu_s']:.2f} | {a.feeds / r['warm_s']:.1f} | – | {r['warm_peak_mb']:.0f} | "
+        f"{r['warm_lag_max_ms']:.0f} / {r['warm_lag_p99_ms']:.0f} |"
     )
     print("\nCPU: the client process and its parse/match workers (the feed servers run in a process of their own).")
     print(
@@ -211,7 +265,50 @@ def main() -> None:
         [
             target("cold cycle vs sequential feedparser", base_s / r["cold_s"], ">=", 10, "×"),
             target("warm cycle (all 304), in process", r["warm_s"], "<", 2, "s"),
+            target("event-loop lag during the cold cycle (max)", r["cold_lag_max_ms"], "<=", 100, "ms"),
             target("failed feeds", failed, "<=", 0),
+        ],
+    )
+
+
+def sizes(a: argparse.Namespace) -> None:
+    """Raqib and the baseline at each size, one server set for all (issue 14's "done when" table)."""
+    ns = sorted(int(n) for n in a.sizes.split(","))
+    server, port = start_servers(a.hosts, ns[-1], a.workload)
+    rows: list[tuple[int, dict[str, float], dict[str, float]]] = []
+    try:
+        for n in ns:
+            rows.append(
+                (n, child("raqib", n, a.hosts, port, a.workload), child("baseline", n, a.hosts, port, a.workload))
+            )
+            print(f"  {n} feeds done", file=sys.stderr, flush=True)
+    finally:
+        server.terminate()
+        server.wait()
+    print(f"# poll cycle, workload {a.workload}: N feeds × 30 items, {a.hosts} loopback hosts, 100 ms server delay\n")
+    print(
+        "| feeds × items | raqib cold (s) | CPU (s) | ms per item | baseline (s) | ratio | raqib warm (s) "
+        "| loop lag cold max / p99 (ms) | peak RSS raqib / baseline (MB) | failed |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, r, b in rows:
+        print(
+            f"| {n} × 30 | {r['cold_s']:.2f} | {r['cold_cpu_s']:.2f} "
+            f"| {1000 * r['cold_s'] / max(r['cold_items'], 1):.2f} "
+            f"| {b['s']:.2f} | {b['s'] / r['cold_s']:.1f}× | {r['warm_s']:.2f} "
+            f"| {r['cold_lag_max_ms']:.0f} / {r['cold_lag_p99_ms']:.0f} | {r['cold_peak_mb']:.0f} / {b['peak_mb']:.0f} "
+            f"| {r['cold_failed'] + r['warm_failed']:.0f} |"
+        )
+    per_item = [r["cold_s"] / max(r["cold_items"], 1) for _, r, _ in rows]
+    n, r, b = rows[-1]
+    emit(
+        f"poll sizes ({a.sizes} feeds, {a.workload})",
+        [
+            target(f"cold cycle vs sequential feedparser at {n} feeds", b["s"] / r["cold_s"], ">=", 10, "×"),
+            target("cost per item, largest / smallest size", per_item[-1] / per_item[0], "<=", 1.5, "×"),
+            target(f"warm cycle (all 304) at {n} feeds, in process", r["warm_s"], "<", 2, "s"),
+            target(f"event-loop lag during the cold cycle at {n} feeds (max)", r["cold_lag_max_ms"], "<=", 100, "ms"),
+            target("failed feeds", sum(x["cold_failed"] + x["warm_failed"] for _, x, _ in rows), "<=", 0),
         ],
     )
 

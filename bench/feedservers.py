@@ -41,6 +41,7 @@ TOPICS = [
     "ferry service resumes after repairs",
     "local elections set for spring",
 ]
+WORKLOADS = ("events", "two-stories", "field")
 EVENTS = 60  # distinct field events in a cycle's window, each told by ~25 outlets
 
 # Each company's products in the news (one per kind of development, so no two events share both).
@@ -123,11 +124,49 @@ def field_event(e: int) -> tuple[str, str, str]:
     )
 
 
+_AR_COMPANIES = {
+    "Nvidia": "إنفيديا",
+    "AMD": "إيه إم دي",
+    "SK Hynix": "إس كيه هاينكس",
+    "Samsung": "سامسونغ",
+    "Micron": "مايكرون",
+    "ASML": "إيه إس إم إل",
+    "Applied Materials": "أبلايد ماتيريالز",
+    "Lam Research": "لام ريسيرش",
+    "TSMC": "تي إس إم سي",
+    "Huawei": "هواوي",
+    "SMIC": "إس إم آي سي",
+    "CXMT": "سي إكس إم تي",
+}
+
+
+def field_template(e: int, arabic: bool) -> tuple[str, str]:
+    """The all-about-the-field workload (issue 14): every item is one of two templates, English or Arabic,
+    filled with event ``e``'s company, product and figures — hundreds of near-copies per event, across both
+    languages, as when a breaking story is copied by every outlet."""
+    c = list(_COMPANIES)[e % len(_COMPANIES)]
+    p = _COMPANIES[c][(e // len(_COMPANIES)) % 5]
+    n, day = 8 + 3 * e, 1 + e % 28
+    if arabic:
+        a = _AR_COMPANIES[c]
+        return (
+            f"واشنطن تشدد قيود التصدير على رقائق {p} من {a}",
+            f"أعلنت وزارة التجارة الأمريكية قيودا جديدة على تصدير رقائق {p} التي تنتجها {a} إلى الصين، "
+            f"وأضافت {n} شركة صينية إلى قائمة الكيانات اعتبارا من {day} من الشهر المقبل.",
+        )
+    return (
+        f"US tightens export controls on {c} {p} chips",
+        f"The Commerce Department announced new export controls on {c}'s {p} chips bound for China and added "
+        f"{n} Chinese companies to the Entity List, effective on day {day} of next month.",
+    )
+
+
 def feed_body(feed_no: int, items: int, workload: str = "events") -> bytes:
     """One feed's RSS. ``workload``: ``events`` — the field items tell ``EVENTS`` distinct events, each
     carried by many outlets (half as the wire's text, half rewritten), as news is; ``two-stories`` — a
     stress case: every field item is a near-copy of one of two texts, so two stories of hundreds of
-    near-duplicate members."""
+    near-duplicate members; ``field`` — every item about the field, from two templates (English for even
+    feeds, Arabic for odd ones) telling ``EVENTS`` events."""
     now = datetime(2026, 11, 20, 12, tzinfo=UTC)
     entries = []
     for i in range(items):
@@ -136,7 +175,10 @@ def feed_body(feed_no: int, items: int, workload: str = "events") -> bytes:
         t = TOPICS[slot]
         title = f"Feed {feed_no} story {i}: {t}"
         text = f"<p>Report {i} of feed {feed_no} about {t}, with details on companies, officials and markets.</p>"
-        if workload == "events" and slot in FIELD_SLOTS:
+        if workload == "field":
+            title, text = field_template((feed_no * 31 + i * 7) % EVENTS, arabic=feed_no % 2 == 1)
+            text = f"<p>{text}</p>"
+        elif workload == "events" and slot in FIELD_SLOTS:
             headline, wire, rewrite = field_event((feed_no * 31 + i * 7) % EVENTS)
             title, text = (headline, wire) if feed_no % 2 == 0 else (f"{headline}, sources say", rewrite)
         entries.append(
@@ -208,7 +250,7 @@ def main() -> None:
     p.add_argument("--feeds", type=int, default=500)
     p.add_argument("--items", type=int, default=30)
     p.add_argument("--delay", type=float, default=0.1)
-    p.add_argument("--workload", choices=("events", "two-stories"), default="events")
+    p.add_argument("--workload", choices=WORKLOADS, default="events")
     a = p.parse_args()
     try:
         asyncio.run(serve(a.hosts, a.port, a.feeds, a.items, a.delay, a.workload))
