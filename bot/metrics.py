@@ -36,6 +36,45 @@ DISPATCH_LATENCY = Histogram(
 )
 
 Health = Callable[[], Awaitable[dict[str, object]]]
+DISPATCH_STALL = 300.0  # seconds a due delivery may wait while the dispatcher makes no progress
+
+
+def record_matches(relevant: int, matched: int) -> None:
+    """Items matched in one poll: ``relevant`` of ``matched`` judged relevant."""
+    MATCHES.labels("true").inc(relevant)
+    MATCHES.labels("false").inc(max(0, matched - relevant))
+
+
+def degraded_reasons(
+    *,
+    database: bool,
+    feeds_enabled: int | None = None,
+    feeds_failing: int | None = None,
+    oldest_due: datetime | None = None,
+    dispatcher_cycle: datetime | None = None,
+    dispatcher_running: bool = False,
+    now: datetime | None = None,
+    stall: float = DISPATCH_STALL,
+) -> list[str]:
+    """Why the service is degraded, one short reason each; [] when it is healthy.
+
+    * the database does not answer;
+    * every enabled feed is failing (a few failing feeds are normal: they back off and are reported per feed);
+    * a delivery has been due for ``stall`` seconds and this worker's dispatcher has not cycled in as long
+      (``dispatcher_running``: only a worker that runs a dispatcher judges it).
+    """
+    now = now or datetime.now(UTC)
+    if not database:
+        return ["database unreachable"]
+    reasons = []
+    if feeds_enabled and feeds_failing is not None and feeds_failing >= feeds_enabled:
+        reasons.append(f"every feed is failing ({feeds_failing} of {feeds_enabled})")
+    if dispatcher_running and oldest_due is not None:
+        waited = (now - oldest_due).total_seconds()
+        idle = None if dispatcher_cycle is None else (now - dispatcher_cycle).total_seconds()
+        if waited > stall and (idle is None or idle > stall):
+            reasons.append(f"dispatcher stalled: a delivery has been due for {int(waited)} s")
+    return reasons
 
 
 async def serve(port: int, health: Health, host: str = "127.0.0.1") -> web.AppRunner:

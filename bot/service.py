@@ -272,6 +272,7 @@ class Service:
                 result.new_stories,
             )
         metrics.ITEMS_NEW.inc(result.new)
+        metrics.record_matches(result.relevant, result.new + result.updated)
         metrics.STORIES_NEW.inc(result.new_stories)
         if result.alerts and self.dispatcher is not None:
             self.dispatcher.wake.set()
@@ -573,9 +574,18 @@ class Service:
         age = metrics.age_seconds(self.last_poll_ok)
         interval = max((self.config.interval(f) for f in self.config.feeds), default=600)
         poll_ok = self.role not in ("all", "poller") or (age is not None and age < 3 * interval)
-        ok = db_ok and self.scheduler.running and (poll_ok or age is None)
+        reasons = metrics.degraded_reasons(
+            database=db_ok,
+            feeds_enabled=c.get("enabled") if self.role in ("all", "poller") else None,  # type: ignore[arg-type]
+            feeds_failing=c.get("failing"),  # type: ignore[arg-type]
+            oldest_due=c.get("oldest_due"),  # type: ignore[arg-type]
+            dispatcher_cycle=self.dispatcher.last_cycle if self.dispatcher else None,
+            dispatcher_running=self.dispatcher is not None,
+        )
+        ok = not reasons and self.scheduler.running and (poll_ok or age is None)
         return {
             "ok": ok,
+            "reasons": reasons,
             "database": db_ok,
             "scheduler": self.scheduler.running,
             "last_poll_age_s": age,

@@ -183,7 +183,15 @@ def service_counts(s: Session) -> dict[str, object]:
         "stories": int(s.exec(select(func.count()).select_from(Story)).one()),
         "last_poll": last,
         "pending": pending_count(s),
+        "enabled": sum(1 for f in feeds if f.enabled),
+        "oldest_due": oldest_due(s),
     }
+
+
+def oldest_due(s: Session) -> datetime | None:
+    """When the longest-waiting pending delivery became due (None when nothing waits): /healthz compares it
+    with the dispatcher's last cycle."""
+    return s.exec(select(func.min(Delivery.next_attempt)).where(Delivery.status == "pending")).one()
 
 
 def find_by_target(s: Session, platform: str, target: str) -> Subscription | None:

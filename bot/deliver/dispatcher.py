@@ -52,6 +52,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
+from bot import metrics
 from bot.deliver.caps import SUMMARY, summary_text
 from bot.deliver.groupwrite import GroupWriter
 from bot.deliver.model import (
@@ -134,6 +135,7 @@ class Claimed:
     message_id: str | None
     payload: str | None
     attempts: int
+    created: datetime | None = None  # when the row was written: the dispatch latency runs from here
 
 
 class Dispatcher:
@@ -157,6 +159,7 @@ class Dispatcher:
         self.wake = asyncio.Event()
         self.sent = 0
         self.failed = 0
+        self.last_cycle: datetime | None = None  # the end of the last claim (see ``dispatch_once``)
         self.inflight: set[int] = set()  # claimed by this process and not finished: never swept
         self._writes = GroupWriter(engine)  # ``sending`` marks and outcomes share transactions under load
 
@@ -230,7 +233,17 @@ class Dispatcher:
                 s.add(d)
                 assert d.id is not None
                 claimed.append(
-                    Claimed(d.id, d.subscription_id, d.story_id, d.kind, edit, d.message_id, d.payload, d.attempts)
+                    Claimed(
+                        d.id,
+                        d.subscription_id,
+                        d.story_id,
+                        d.kind,
+                        edit,
+                        d.message_id,
+                        d.payload,
+                        d.attempts,
+                        d.created_at,
+                    )
                 )
             s.commit()
             self.inflight.update(c.id for c in claimed)
@@ -264,6 +277,7 @@ class Dispatcher:
     async def dispatch_once(self) -> int:
         """Claim due rows and send them: concurrently across chats, in order within a chat."""
         claimed, subscriptions = await asyncio.to_thread(self._claim_with_subscriptions)
+        self.last_cycle = self.clock()  # /healthz: a dispatcher that stops cycling while rows are due is stuck
         if not claimed:
             return 0
         cycle = _Cycle(subscriptions, ViewCache(self._build_view, ttl=self.settings.view_ttl))
@@ -357,22 +371,30 @@ class Dispatcher:
                     timezone=sub.timezone,
                 )
         except TargetMoved as exc:
+            metrics.DELIVERIES.labels("moved").inc()
             cycle.subscriptions.pop(row.subscription_id, None)  # its next rows go to the new target
             await self._record(self._moved, row, sub.id, exc.new_target)
         except MessageFailure as exc:
+            metrics.DELIVERIES.labels("refused").inc()
             self.failed += 1
             log.warning("delivery %s refused by the platform: %s", row.id, exc)
             await self._record_outcome(
                 row, _outcome(status="sent" if row.edit else "failed", error=str(exc), needs_edit=False)
             )
         except PermanentFailure as exc:
+            metrics.DELIVERIES.labels("paused").inc()
             cycle.subscriptions.pop(row.subscription_id, None)
             await self._record(self._permanent, row, sub.id, str(exc))
         except RetryLater as exc:
+            metrics.DELIVERIES.labels("retry").inc()
             await self._record_outcome(row, self._retry_values(row, str(exc), exc.retry_after))
         except DeliveryError as exc:
+            metrics.DELIVERIES.labels("retry").inc()
             await self._record_outcome(row, self._retry_values(row, str(exc), None))
         else:
+            metrics.DELIVERIES.labels("edited" if row.edit else "sent").inc()
+            if not row.edit and row.created is not None:
+                metrics.DISPATCH_LATENCY.observe(max(0.0, (self.clock() - row.created).total_seconds()))
             await self._record_outcome(row, self._done_values(row, message_id))
             log.info(
                 "delivery %s sent (%s) in %.2fs", row.id, "edit" if row.edit else row.kind, time.monotonic() - started
