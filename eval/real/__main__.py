@@ -68,6 +68,12 @@ def _relevance_rows(prod: RelevanceReport, base: RelevanceReport) -> list[str]:
         f"topic recall, micro ({prod.topics_micro.tp + prod.topics_micro.fn} labels)".ljust(49)
         + f"{micro:.3f}            {base.topics_micro.recall:.3f}             ≥ 0.90 {_mark(micro >= 0.90)}"
     )
+    for lang in ("ar", "en"):
+        c, cb = prod.topics_by_lang.get(lang, Counts()), base.topics_by_lang.get(lang, Counts())
+        out.append(
+            f"  topic recall, micro, {lang} ({c.tp + c.fn} labels)".ljust(49)
+            + f"{c.recall:.3f}            {cb.recall:.3f}"
+        )
     out.append(
         "topic precision, micro".ljust(49)
         + f"{prod.topics_micro.precision:.3f}            {base.topics_micro.precision:.3f}"
@@ -83,13 +89,19 @@ def _relevance_rows(prod: RelevanceReport, base: RelevanceReport) -> list[str]:
 
 def _story_rows(st: stories.StoryReport, sb: stories.StoryReport) -> list[str]:
     out = []
-    for name, c, cb in (
-        ("story pairs", st.pairs, sb.pairs),
-        ("story pairs, cross-language", st.cross_language, sb.cross_language),
-    ):
+    rows = [
+        ("story pairs", st.pairs, sb.pairs, True),
+        ("story pairs, cross-language", st.cross_language, sb.cross_language, True),
+    ]
+    rows += [
+        (f"  story pairs, both {lang}", st.same_language.get(lang, stories.Counts()),
+         sb.same_language.get(lang, stories.Counts()), False)
+        for lang in ("ar", "en")
+    ]  # fmt: skip
+    for name, c, cb, targeted in rows:
         ok = c.precision >= 0.90 and c.recall >= 0.80
         head = f"{name} (tp {c.tp} fp {c.fp} fn {c.fn})".ljust(49)
-        out.append(head + f"{_pr(c)}  {_pr(cb)}   ≥ 0.90 / 0.80 {_mark(ok)}")
+        out.append(head + f"{_pr(c)}  {_pr(cb)}" + (f"   ≥ 0.90 / 0.80 {_mark(ok)}" if targeted else ""))
     out.append(f"story reports not judged relevant: {len(st.irrelevant)} {st.irrelevant}")
     out.append("(story baseline: near-duplicate grouping only)")
     return out

@@ -36,6 +36,7 @@ class RelevanceReport:
     by_lang: dict[str, Counts] = field(default_factory=dict)
     by_topic: dict[str, Counts] = field(default_factory=dict)  # recall over gold labels of relevant items
     topics_micro: Counts = field(default_factory=Counts)
+    topics_by_lang: dict[str, Counts] = field(default_factory=dict)  # micro topic counts per language
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
@@ -43,6 +44,7 @@ class RelevanceReport:
             "f1": {lang: round(c.f1, 3) for lang, c in self.by_lang.items()},
             "topic_recall": {t: round(c.recall, 3) for t, c in self.by_topic.items()},
             "topic_recall_micro": round(self.topics_micro.recall, 3),
+            "topic_recall_by_lang": {lang: round(c.recall, 3) for lang, c in self.topics_by_lang.items()},
             "topic_precision_micro": round(self.topics_micro.precision, 3),
         }
 
@@ -64,9 +66,12 @@ def evaluate(items: Sequence[LabeledItem], judge: Judge) -> RelevanceReport:
                 hit = t in got
                 tc.tp += hit
                 tc.fn += not hit
-                rep.topics_micro.tp += hit
-                rep.topics_micro.fn += not hit
-            rep.topics_micro.fp += len(got - set(item.topics))
+                for tc in (rep.topics_micro, rep.topics_by_lang.setdefault(item.lang, Counts())):
+                    tc.tp += hit
+                    tc.fn += not hit
+            extra = len(got - set(item.topics))
+            rep.topics_micro.fp += extra
+            rep.topics_by_lang.setdefault(item.lang, Counts()).fp += extra
         missed = sorted(set(item.topics) - got) if item.relevant else []
         if relevant != item.relevant or missed:
             kind = "FP" if relevant and not item.relevant else "FN" if item.relevant and not relevant else "TOPIC"

@@ -26,6 +26,7 @@ LAG = timedelta(minutes=30)  # a poll sees a report this long after it is publis
 class StoryReport:
     pairs: Counts = field(default_factory=Counts)
     cross_language: Counts = field(default_factory=Counts)
+    same_language: dict[str, Counts] = field(default_factory=dict)  # pairs of two Arabic / two English reports
     irrelevant: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -101,7 +102,8 @@ def score(reports: Sequence[Report], assigned: dict[str, int]) -> StoryReport:
     for a, b in combinations(reports, 2):
         gold = a.event == b.event
         pred = a.id in assigned and assigned.get(a.id) == assigned.get(b.id)
-        for c in (rep.pairs, rep.cross_language) if a.lang != b.lang else (rep.pairs,):
+        second = rep.cross_language if a.lang != b.lang else rep.same_language.setdefault(a.lang, Counts())
+        for c in (rep.pairs, second):
             c.tp += gold and pred
             c.fp += pred and not gold
             c.fn += gold and not pred
