@@ -57,6 +57,12 @@ def alerts(draw: st.DrawFn) -> AlertView:
         highlights=highlights,
         also_reported_by=tuple(draw(st.lists(refs, max_size=12))),
         primary_source=draw(st.one_of(st.none(), refs)),
+        # The matcher's reasons quote the feed's text: hits in the matcher's form, and anything at all.
+        reasons=tuple(
+            draw(
+                st.lists(st.one_of(_TEXT, _TEXT.map(lambda t: f"title: '{t}' -> nvidia (company, +3.00)")), max_size=5)
+            )
+        ),
     )
 
 

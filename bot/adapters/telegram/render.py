@@ -9,6 +9,7 @@ wrapped in the tags we generate (``<b>``, ``<i>``, ``<a href>``). Links are http
     Entities: Nvidia, SMIC
     Also reported by: <a href="…">Outlet</a>, Outlet +2 more
     Primary source: <a href="…">Federal Register</a>
+    Why: «Nvidia» → nvidia · «H20» → h20 · rule: control term with a chip object (+1.5)
     #export_controls #hbm
 
 Each line is marked with its direction (RLM for right-to-left lines), Latin phrases inside Arabic text are
@@ -75,14 +76,19 @@ class _Shape:
     others: int = 8
     link_others: bool = True
     topics: int = 10
+    reasons: int = 3
 
 
 _SHAPES = (
     _Shape(),
     _Shape(excerpt=300, entities=8, others=5, link_others=False),
-    _Shape(title=200, excerpt=120, entities=5, others=3, link_others=False, topics=6),
-    _Shape(title=120, excerpt=0, entities=3, others=0, link_others=False, topics=4),
+    _Shape(title=200, excerpt=120, entities=5, others=3, link_others=False, topics=6, reasons=2),
+    _Shape(title=120, excerpt=0, entities=3, others=0, link_others=False, topics=4, reasons=1),
 )
+_MAX_REASON = 90
+# The matcher's reason for a hit, "title: 'إنفيديا' -> nvidia (company, +3.00)", shown as "'إنفيديا' → nvidia".
+_HIT_REASON = re.compile(r"^\w+: '(?P<text>.+)' -> (?P<id>[\w.-]+) \(")
+
 
 
 # ---- small pure helpers ---------------------------------------------------------------------------------
@@ -291,6 +297,23 @@ def _names(refs: Sequence[SourceRef], shape: _Shape, lang: str, line_rtl: bool) 
     return text
 
 
+def _why(reasons: Sequence[str], line_rtl: bool) -> str:
+    """The matcher's first reasons in one line: a hit as "'matched words' → entity", the rest as given;
+    each cleaned, capped and escaped (a hit quotes the feed's own text)."""
+    parts = []
+    for reason in reasons:
+        hit = _HIT_REASON.match(reason)
+        if hit:
+            said = _value(_clean(hit["text"], 40), line_rtl)
+            entity = _esc(hit["id"])
+            parts.append(f"«{said}» → {f'{LRI}{entity}{PDI}' if line_rtl else entity}")
+        else:
+            reason_text = _clean(reason, _MAX_REASON)
+            if reason_text:
+                parts.append(_value(reason_text, line_rtl))
+    return " · ".join(parts)
+
+
 def _build(alert: AlertView, lang: str, tz_name: str | None, shape: _Shape, compact: bool) -> str:
     words = labels.alert_labels(lang)
     ui_rtl = lang == "ar"
@@ -334,6 +357,10 @@ def _build(alert: AlertView, lang: str, tz_name: str | None, shape: _Shape, comp
         names = _names(alert.also_reported_by, shape, lang, ui_rtl)
         if names:
             lines.append(_line(f"{_esc(words['also_reported_by'])}: {names}", ui_rtl, _has_arabic([names])))
+
+    if alert.reasons and shape.reasons:
+        why = _why(alert.reasons[: shape.reasons], ui_rtl)
+        lines.append(_line(f"{_esc(words['why'])}: {why}", ui_rtl, _has_arabic([why])))
 
     primary = alert.primary_source
     if primary and primary.name.strip():
