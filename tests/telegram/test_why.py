@@ -67,7 +67,7 @@ def test_reasons_quoting_hostile_feed_text_are_escaped() -> None:
     for limit in (MESSAGE_LIMIT, CAPTION_LIMIT):
         out = render_alert(hostile, language="en", limit=limit)
         assert check(out, limit) == []
-        assert "<script>" not in out and "<a href=\"javascript" not in out
+        assert "<script>" not in out and '<a href="javascript' not in out
     line = _why_line(render_alert(hostile, language="en"), "Why")
     assert "«<b>x</b> & <a href=" in line, "shown as text, not markup"
     assert len(line) < 200, "a reason is capped"
