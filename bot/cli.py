@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING
 from bot.log import REDACT, setup_logging
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from bot.config import Env, FeedsFile
+    from storage.tables import ItemRow
 
 # bot.config (pydantic-settings, ~0.1 s to import) is imported by the commands that read settings, not
 # here: `raqib match` / `raqib classify` are text in, text out, and start in well under a second.
@@ -103,6 +106,22 @@ def cmd_digest(args: argparse.Namespace, env: Env) -> int:
     return digest_cli.run(_config(args, env), env, args)
 
 
+def _with_stories(s: Session, items: list[ItemRow]) -> list[tuple[ItemRow, int | None, int]]:
+    """Each item with its story (None when it is in none) and the number of reports in that story."""
+    from sqlmodel import col, select
+
+    from storage.tables import Story, StoryItem
+
+    ids = [r.id for r in items if r.id is not None]
+    found = s.exec(
+        select(StoryItem.item_id, Story.id, Story.member_count)
+        .join(Story, col(Story.id) == col(StoryItem.story_id))
+        .where(col(StoryItem.item_id).in_(ids))
+    ).all()
+    story_of = {item_id: (story_id, int(n or 1)) for item_id, story_id, n in found}
+    return [(r, *story_of.get(r.id, (None, 1))) for r in items]  # type: ignore[arg-type]
+
+
 def cmd_items(args: argparse.Namespace, env: Env) -> int:
     from bot.app import open_database
     from storage import repositories as repo
@@ -111,7 +130,7 @@ def cmd_items(args: argparse.Namespace, env: Env) -> int:
     engine = open_database(_config(args, env), env)
     with session(engine) as s:
         if args.all:
-            rows = [(r, None, 1) for r in repo.recent_items(s, feed_id=args.feed, limit=args.limit)]
+            rows = _with_stories(s, repo.recent_items(s, feed_id=args.feed, limit=args.limit))
         else:
             rows = repo.recent_leads(s, feed_id=args.feed, limit=args.limit)
     for r, story, reports in rows:
@@ -135,12 +154,73 @@ def cmd_items(args: argparse.Namespace, env: Env) -> int:
 
 
 def cmd_db(args: argparse.Namespace, env: Env) -> int:
-    from bot.app import database_url
-    from storage.db import make_engine, upgrade
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
-    url = database_url(_config(args, env), env)
-    upgrade(make_engine(url))
-    print(f"database is up to date ({REDACT(url)})")
+    from bot.app import database_url
+    from bot.config import FeedsFile, config_path, load_config
+    from storage.db import alembic_config, make_engine, upgrade
+
+    # The database needs no feeds: without a feeds file the defaults (SQLite in ./data) apply, unless
+    # --config or RAQIB_CONFIG names a file, which must then exist.
+    path = config_path(args.config, env)
+    named = args.config is not None or env.raqib_config is not None
+    config = load_config(path) if named or path.exists() else FeedsFile()
+    url = database_url(config, env)
+    engine = make_engine(url)
+    try:
+
+        def current() -> str | None:
+            with engine.connect() as conn:
+                return MigrationContext.configure(conn).get_current_revision()
+
+        before = current()
+        upgrade(engine)
+        after = current()
+        script = ScriptDirectory.from_config(alembic_config(engine))
+        applied = [] if before == after else list(reversed(list(script.iterate_revisions(after, before))))
+    finally:
+        engine.dispose()
+    where = REDACT(url)
+    if not applied:
+        print(f"database is up to date at revision {after} ({where}): nothing to apply")
+        return 0
+    print(f"applied {len(applied)} migration{'s' if len(applied) != 1 else ''} to {where}:")
+    for rev in applied:
+        print(f"  {rev.revision}  {(rev.doc or '').splitlines()[0] if rev.doc else ''}".rstrip())
+    print(f"database is now at revision {after}")
+    return 0
+
+
+def cmd_config(args: argparse.Namespace, env: Env | None) -> int:
+    from bot.config import ConfigError, config_path, load_config, replace_reference, settings_reference
+
+    if args.action == "reference":
+        if args.readme:
+            readme = Path(args.readme)
+            text = readme.read_text(encoding="utf-8")
+            try:
+                updated = replace_reference(text)
+            except ConfigError as exc:
+                print(f"raqib: {exc}", file=sys.stderr)
+                return 2
+            if updated != text:
+                readme.write_text(updated, encoding="utf-8")
+                print(f"{readme}: settings reference updated")
+            else:
+                print(f"{readme}: settings reference already up to date")
+            return 0
+        sys.stdout.write(settings_reference())
+        return 0
+    assert env is not None
+    path = config_path(args.config, env)
+    config = load_config(path)
+    subs = len(config.subscriptions)
+    enabled = sum(f.enabled for f in config.feeds)
+    print(
+        f"{path}: valid — {len(config.feeds)} feeds ({enabled} enabled), {subs} subscription{'s' if subs != 1 else ''}"
+        + (", a lexicon extension" if config.lexicon else "")
+    )
     return 0
 
 
@@ -180,11 +260,28 @@ def cmd_match(args: argparse.Namespace, env: Env | None) -> int:
     return 0
 
 
+def _common(parser: argparse.ArgumentParser, default: object) -> None:
+    """Options taken before or after the subcommand (``raqib --config F poll`` = ``raqib poll --config F``)."""
+    parser.add_argument("--config", default=default, help="feeds file (default: $RAQIB_CONFIG or ./feeds.yaml)")
+    parser.add_argument("-v", "--verbose", action="store_true", default=default, help="debug logging")
+    parser.add_argument("--log-json", action="store_true", default=default, help="log one JSON object per line")
+
+
+class _Sub(argparse._SubParsersAction):  # type: ignore[type-arg]
+    """Every subcommand (and sub-subcommand) also takes the common options; given there, they win."""
+
+    def add_parser(self, name: str, **kwargs: object) -> argparse.ArgumentParser:
+        parser = super().add_parser(name, **kwargs)  # type: ignore[arg-type]
+        parser.register("action", "parsers", _Sub)
+        _common(parser, argparse.SUPPRESS)  # not given after the subcommand: the value before it stands
+        return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="raqib", description="Watch Arabic and English chip-policy news.")
-    p.add_argument("--config", help="feeds file (default: $RAQIB_CONFIG or ./feeds.yaml)")
-    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    p.add_argument("--log-json", action="store_true", help="log one JSON object per line")
+    p.register("action", "parsers", _Sub)
+    p.set_defaults(config=None, verbose=False, log_json=False)
+    _common(p, None)
     sub = p.add_subparsers(dest="command", required=True)
 
     d = sub.add_parser("demo", help="offline demo on bundled sample feeds")
@@ -247,6 +344,13 @@ def build_parser() -> argparse.ArgumentParser:
     en.add_argument("feed_id")
     feeds.set_defaults(func=cmd_feeds)
 
+    cf = sub.add_parser("config", help="check the feeds file, or print the settings reference")
+    csub = cf.add_subparsers(dest="action", required=True)
+    csub.add_parser("check", help="validate the feeds file and say what it holds")
+    ref = csub.add_parser("reference", help="print every setting with its default (the README's table)")
+    ref.add_argument("--readme", help="rewrite the table between the markers in this README instead")
+    cf.set_defaults(func=cmd_config)
+
     sub.add_parser("classify", help="classify JSON lines from stdin").set_defaults(func=cmd_classify)
     m = sub.add_parser("match", help="explain what the matcher sees in a text")
     m.add_argument("text", nargs="*")
@@ -254,25 +358,35 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _no_settings(args: argparse.Namespace) -> bool:
+    """The matcher alone, or the reference: no settings, secrets or database."""
+    return args.func in (cmd_match, cmd_classify) or (args.func is cmd_config and args.action == "reference")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging("DEBUG" if args.verbose else "INFO", as_json=args.log_json)
-    if args.func in (cmd_match, cmd_classify):  # no settings, secrets or database: the matcher alone
+    if _no_settings(args):
         return int(args.func(args, None))
-    from bot.config import ConfigError, Env
+    from pydantic import ValidationError
+
+    from bot.config import ConfigError, Env, describe_env_error
 
     try:
         env = Env()
-    except Exception as exc:  # pydantic-settings: a malformed environment variable
-        print(f"raqib: bad environment: {REDACT(str(exc))}", file=sys.stderr)
+    except ValidationError as exc:  # a malformed environment variable (or .env line)
+        for line in describe_env_error(exc):
+            print(f"raqib: bad environment: {REDACT(line)}", file=sys.stderr)
         return 2
-    for secret in (env.telegram_bot_token, env.discord_bot_token, env.database_url):
+    for secret in (env.telegram_bot_token, env.discord_bot_token, env.database_url, env.telegram_webhook_secret):
         if secret is not None:
             REDACT.add(secret.get_secret_value())
+    env.export_to_process()
     try:
         return int(args.func(args, env))
     except ConfigError as exc:
-        print(f"raqib: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():
+            print(f"raqib: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

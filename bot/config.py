@@ -6,8 +6,10 @@ the file, the feed (by id when it has one) and the field.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -22,6 +24,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_CONFIG = "feeds.yaml"
@@ -77,50 +80,94 @@ class FeedConfig(_Strict):
 
 
 class Settings(_Strict):
-    default_interval: Duration = 600.0
-    interval_jitter: Duration = 30.0
-    connect_timeout: Duration = 10.0
-    read_timeout: Duration = 20.0
-    total_timeout: Duration = 60.0  # one whole fetch: every redirect hop and the last byte
-    max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
-    max_redirects: int = Field(default=5, ge=0, le=20)
-    max_connections: int = Field(default=50, gt=0)
-    per_host: int = Field(default=4, gt=0)
-    retries: int = Field(default=2, ge=0, le=10)
-    max_backoff: Duration = 6 * 3600.0
-    max_item_age: Duration = 48 * 3600.0
-    disable_after_failures: int = Field(default=50, gt=0)
-    data_dir: str = "data"
-    allow_file_urls: bool = False
-    allow_private_addresses: bool = False
-    second_look: bool = True
-    # Article pages read for thin items (the second look). Pages of one feed's poll, slots shared fairly by
-    # all feeds (one feed holds at most article_slots_per_feed), one attempt within article_timeout, a body
-    # cap far below max_bytes, and an extraction given up after article_extract_timeout.
-    article_pages_per_poll: int = Field(default=4, ge=0, le=100)
-    article_slots: int = Field(default=4, gt=0, le=64)
-    article_slots_per_feed: int = Field(default=2, gt=0, le=64)
-    article_timeout: Duration = 8.0
-    article_max_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
-    article_extract_timeout: Duration = 10.0
-    # Alert caps: a feed's poll alerts at most alerts_per_feed_poll stories to a chat, and a chat gets at most
-    # alerts_per_chat_hour alerts an hour; the rest are folded into one summary message per chat (at most one
-    # an hour). A poll bringing at least flood_min_new new items and flood_factor times the feed's usual
-    # number is reported to the operators (admin_chats) and the log.
-    alerts_per_feed_poll: int = Field(default=5, gt=0)
-    alerts_per_chat_hour: int = Field(default=30, gt=0)
-    flood_min_new: int = Field(default=50, gt=0)
-    flood_factor: float = Field(default=5.0, ge=1.0)
-    retention_days: int = Field(default=180, ge=1)  # older items keep only their identity (a tombstone)
-    health_port: int = Field(default=0, ge=0, le=65535)  # 0: no /healthz and /metrics endpoint
-    # Where that endpoint listens: this host only, unless a container must publish it (the image sets 0.0.0.0).
-    health_host: str = "127.0.0.1"
-    admin_chats: tuple[str, ...] = ()  # "telegram:123456" — told when a feed is disabled
-    # Leases (scale-out): how long a worker holds a feed poll, a batch of deliveries, or a bot's chat listener
-    # before another worker may take over. A dead worker's share is picked up after this long.
-    feed_lease: Duration = 300.0
-    delivery_lease: Duration = 60.0
-    chat_lease: Duration = 90.0
+    """The ``settings:`` section of the feeds file. Every field's description is the README's reference."""
+
+    default_interval: Duration = Field(600.0, description="How often a feed is polled unless it sets `interval`.")
+    interval_jitter: Duration = Field(
+        30.0, description="Random spread added to each poll time, so feeds of one host do not poll together."
+    )
+    connect_timeout: Duration = Field(10.0, description="Time allowed to connect to a feed's server.")
+    read_timeout: Duration = Field(20.0, description="Time allowed between two pieces of a feed's answer.")
+    total_timeout: Duration = Field(
+        60.0, description="Time allowed for one whole fetch: every redirect and the last byte."
+    )
+    max_bytes: int = Field(10 * 1024 * 1024, gt=0, description="Largest feed body read, after decompression (bytes).")
+    max_redirects: int = Field(
+        5, ge=0, le=20, description="Redirects followed for one fetch (a permanent one updates the stored URL)."
+    )
+    max_connections: int = Field(50, gt=0, description="Fetches at the same time, all hosts together.")
+    per_host: int = Field(4, gt=0, description="Fetches at the same time to one host.")
+    retries: int = Field(
+        2, ge=0, le=10, description="Retries of a fetch after a timeout, connection error, 5xx or 429 (with backoff)."
+    )
+    max_backoff: Duration = Field(
+        6 * 3600.0,
+        description="Longest wait before polling a failing feed again (failures back off exponentially up to this).",
+    )
+    max_item_age: Duration = Field(48 * 3600.0, description="Older items are stored but never alerted.")
+    disable_after_failures: int = Field(
+        50,
+        gt=0,
+        description="Consecutive failed polls after which a feed is disabled (`raqib feeds enable ID` brings it back).",
+    )
+    data_dir: str = Field("data", description="Folder of the SQLite database when `DATABASE_URL` is not set.")
+    allow_file_urls: bool = Field(False, description="Accept `file://` feed URLs.")
+    allow_private_addresses: bool = Field(
+        False,
+        description="Fetch from private, loopback and link-local addresses (also `RAQIB_ALLOW_PRIVATE_ADDRESSES=1`).",
+    )
+    second_look: bool = Field(
+        True, description="Read the article page of a title-only item that shows some evidence, and match it again."
+    )
+    article_pages_per_poll: int = Field(
+        4, ge=0, le=100, description="Article pages read per feed and poll (the items with most evidence first)."
+    )
+    article_slots: int = Field(4, gt=0, le=64, description="Article pages read at the same time, all feeds together.")
+    article_slots_per_feed: int = Field(2, gt=0, le=64, description="Of those, the most one feed holds.")
+    article_timeout: Duration = Field(
+        8.0, description="Time allowed to fetch one article page (one attempt, never retried)."
+    )
+    article_max_bytes: int = Field(2 * 1024 * 1024, gt=0, description="Largest article page read (bytes).")
+    article_extract_timeout: Duration = Field(10.0, description="Time allowed to extract an article page's text.")
+    alerts_per_feed_poll: int = Field(
+        5, gt=0, description="Stories one feed's poll alerts to a chat; the rest are folded into one summary message."
+    )
+    alerts_per_chat_hour: int = Field(
+        30, gt=0, description="Alerts a chat gets in an hour; the rest are folded into one summary message."
+    )
+    flood_min_new: int = Field(
+        50,
+        gt=0,
+        description="New items in one poll that, with `flood_factor`, make a flood (logged, told to `admin_chats`).",
+    )
+    flood_factor: float = Field(
+        5.0, ge=1.0, description="A flood brings at least this many times the feed's mean number of new items per poll."
+    )
+    retention_days: int = Field(
+        180, ge=1, description="Items older than this keep only their identity, so they are never alerted again."
+    )
+    health_port: int = Field(
+        0,
+        ge=0,
+        le=65535,
+        description="Port of the `/healthz` and `/metrics` endpoint; 0: none (also `RAQIB_HEALTH_PORT`).",
+    )
+    health_host: str = Field(
+        "127.0.0.1",
+        description="Address that endpoint listens on (the Docker image sets 0.0.0.0; also `RAQIB_HEALTH_HOST`).",
+    )
+    admin_chats: tuple[str, ...] = Field(
+        (), description='Operators\' chats, told when a feed is disabled or floods: `["telegram:123456"]`.'
+    )
+    feed_lease: Duration = Field(
+        300.0, description="How long a worker holds a feed's poll before another worker may take it over (scale-out)."
+    )
+    delivery_lease: Duration = Field(
+        60.0, description="How long a worker holds a batch of deliveries before another may take it over."
+    )
+    chat_lease: Duration = Field(
+        90.0, description="How long a worker holds a bot's chat listener before another may take it over."
+    )
 
     @field_validator("admin_chats")
     @classmethod
@@ -176,53 +223,284 @@ class FeedsFile(_Strict):
         return feed.interval or self.settings.default_interval
 
 
+_PASSED_THROUGH = (
+    "telegram_api_url",
+    "telegram_webhook_url",
+    "telegram_webhook_secret",
+    "telegram_webhook_listen",
+    "telegram_webhook_port",
+    "telegram_webhook_path",
+    "telegram_link_previews",
+    "raqib_cache_dir",
+)
+
+
 class Env(BaseSettings):
-    """Secrets and deployment settings from the environment (and a ``.env`` file)."""
+    """Secrets and deployment settings from the environment (and a ``.env`` file).
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    An empty or blank variable means "not set", as it does for every setting: a copied ``.env.example`` with
+    ``TELEGRAM_BOT_TOKEN=`` leaves Telegram off.
+    """
 
-    telegram_bot_token: SecretStr | None = None
-    discord_bot_token: SecretStr | None = None
-    database_url: SecretStr | None = None
-    raqib_config: str | None = None
-    raqib_allow_private_addresses: bool = False
-    discord_admin_role_id: int | None = None  # members with this role may change settings (besides Manage Channels)
-    discord_test_guild_id: int | None = None  # slash commands also synced here at once (for trying them out)
-    raqib_health_port: int = 0  # overrides settings.health_port when set (the Docker image sets 9108)
-    raqib_health_host: str | None = None  # overrides settings.health_host (the Docker image sets 0.0.0.0)
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
+
+    telegram_bot_token: SecretStr | None = Field(
+        None, description="Telegram bot token from @BotFather; unset: no Telegram."
+    )
+    discord_bot_token: SecretStr | None = Field(
+        None, description="Discord bot token; unset: no Discord bot (webhooks still work)."
+    )
+    database_url: SecretStr | None = Field(
+        None,
+        description="SQLAlchemy URL (`postgresql+psycopg://user:password@host:5432/db`); unset: SQLite in `data_dir`.",
+    )
+    raqib_config: str | None = Field(
+        None, description="The feeds file, when `--config` is not given (default `feeds.yaml`)."
+    )
+    raqib_allow_private_addresses: bool = Field(False, description="Same as the setting `allow_private_addresses`.")
+    discord_admin_role_id: int | None = Field(
+        None, description="Members with this Discord role may change settings (besides Manage Channels)."
+    )
+    discord_test_guild_id: int | None = Field(
+        None, description="Slash commands are also registered here at once (for trying them out)."
+    )
+    raqib_health_port: int = Field(
+        0, description="Overrides the setting `health_port` when set (the Docker image sets 9108)."
+    )
+    raqib_health_host: str | None = Field(
+        None, description="Overrides the setting `health_host` (the Docker image sets 0.0.0.0)."
+    )
+
+    # Read by the Telegram adapter and the lexicon cache from the process environment; declared here so that
+    # they are documented, and so that a value in `.env` reaches them (see ``export_to_process``).
+    telegram_api_url: str | None = Field(
+        None, description="Bot API server (default https://api.telegram.org), e.g. your own or a test server."
+    )
+    telegram_webhook_url: str | None = Field(
+        None, description="Public URL Telegram posts updates to (webhook mode behind a reverse proxy); unset: polling."
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        None, description="Secret Telegram sends with each webhook update; generated when unset."
+    )
+    telegram_webhook_listen: str | None = Field(None, description="Address the webhook listens on (default 127.0.0.1).")
+    telegram_webhook_port: int | None = Field(None, description="Port the webhook listens on (default 8443).")
+    telegram_webhook_path: str | None = Field(None, description="Local path of the webhook (default: the URL's path).")
+    telegram_link_previews: bool | None = Field(None, description="`true`: Telegram shows link previews under alerts.")
+    raqib_cache_dir: str | None = Field(
+        None, description="Folder of the compiled lexicon (default `$XDG_CACHE_HOME/raqib` or `~/.cache/raqib`)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_unset(cls, data: Any) -> Any:
+        # env_ignore_empty drops ``X=``; a value of spaces (``X= ``) means "not set" as well.
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
+        return data
+
+    @field_validator(
+        "telegram_bot_token", "discord_bot_token", "database_url", "telegram_webhook_secret", mode="before"
+    )
+    @classmethod
+    def _strip(cls, v: Any) -> Any:
+        return v.strip() if isinstance(v, str) else v
+
+    def export_to_process(self) -> None:
+        """Put the values read from ``.env`` into the process environment for the parts that read it directly
+        (the Telegram adapter, the lexicon cache). A variable already in the environment wins."""
+        for name in _PASSED_THROUGH:
+            value = getattr(self, name)
+            if value is None or name.upper() in os.environ:
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            os.environ[name.upper()] = str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _describe(exc: ValidationError, raw: dict[str, Any]) -> str:
-    lines = []
-    feeds = raw.get("feeds") if isinstance(raw.get("feeds"), list) else []
-    for err in exc.errors():
+def _model_at(loc: Sequence[str | int]) -> type[BaseModel]:
+    """The model whose keys live at ``loc`` (the location of a mapping in the file)."""
+    if not loc:
+        return FeedsFile
+    section = loc[0]
+    if section == "settings":
+        return Settings
+    if section == "feeds":
+        return FeedConfig
+    if section == "subscriptions":
+        return SubscriptionConfig
+    return FeedsFile
+
+
+def _suggest(key: str, model: type[BaseModel]) -> str | None:
+    close = difflib.get_close_matches(key.lower(), list(model.model_fields), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _given(value: Any) -> str:
+    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _plain(err: ErrorDetails) -> str:
+    """A pydantic error in the product's words."""
+    kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
+    if kind == "missing":
+        return "required but missing"
+    if kind in ("literal_error", "enum"):
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        return f"{_given(value)} is not one of: {', '.join(choices)}"
+    if kind == "value_error":
+        return str(ctx.get("error") or err["msg"].removeprefix("Value error, "))
+    if kind == "assertion_error":
+        return str(ctx.get("error") or err["msg"].removeprefix("Assertion failed, "))
+    if kind == "string_pattern_mismatch":
+        return f"{_given(value)}: use lower-case letters, digits, '-', '_' and '.' (at most 64 characters)"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"{_given(value)} is not a whole number"
+    if kind in ("float_parsing", "float_type"):
+        return f"{_given(value)} is not a number"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"{_given(value)}: use true or false"
+    if kind in ("string_type",):
+        return f"{_given(value)}: expected text"
+    if kind in ("tuple_type", "list_type", "set_type"):
+        return f"{_given(value)}: expected a list, e.g. [a, b]"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"{_given(value)}: expected a mapping (key: value)"
+    bounds = {
+        "greater_than": "must be more than {gt}",
+        "greater_than_equal": "must be at least {ge}",
+        "less_than": "must be less than {lt}",
+        "less_than_equal": "must be at most {le}",
+    }
+    if kind in bounds:
+        return f"{_given(value)}: " + bounds[kind].format(**ctx)
+    msg = err["msg"]
+    return msg.replace("Input should be", "must be").replace("Value error, ", "")
+
+
+def _line_of(node: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
+    """1-based line of the value at ``loc`` in the composed YAML (of its key, for a key that is there)."""
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == part:
+                    line, node = key.start_mark.line + 1, value
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def _describe(exc: ValidationError, raw: dict[str, Any], source: str, tree: yaml.Node | None) -> list[str]:
+    """One line per problem: ``file:line: where: what``; a typo'd key suggests the field it resembles, and the
+    field it stands for is not reported missing a second time."""
+    errors = exc.errors()
+    # Strip the union member ("float", "none"...) pydantic adds for `X | None` fields.
+    for err in errors:
         loc = list(err["loc"])
-        where = ".".join(str(p) for p in loc) or "(top level)"
-        if len(loc) >= 2 and loc[0] == "feeds" and isinstance(loc[1], int):
-            entry = feeds[loc[1]] if loc[1] < len(feeds) else None
-            name = entry.get("id") if isinstance(entry, dict) else None
-            field = ".".join(str(p) for p in loc[2:]) or "(entry)"
-            where = f"feed #{loc[1] + 1}" + (f" (id {name!r})" if name else "") + f", field {field!r}"
-        msg = err["msg"]
+        while (
+            loc
+            and isinstance(loc[-1], str)
+            and loc[-1] in ("float", "int", "str", "none", "function-before[parse_duration(), float]")
+        ):
+            loc.pop()
+        err["loc"] = tuple(loc)
+    suggested: set[tuple[str | int, ...]] = set()
+    for err in errors:
         if err["type"] == "extra_forbidden":
-            msg = "unknown key (a typo?)"
-        elif err["type"] == "missing":
-            msg = "required but missing"
-        lines.append(f"  - {where}: {msg}")
-    return "\n".join(lines)
+            parent = err["loc"][:-1]
+            hint = _suggest(str(err["loc"][-1]), _model_at(parent))
+            if hint:
+                suggested.add((*parent, hint))
+    lines: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    feeds = raw.get("feeds") if isinstance(raw.get("feeds"), list) else []
+    subscriptions = raw.get("subscriptions") if isinstance(raw.get("subscriptions"), list) else []
+    for err in errors:
+        loc = list(err["loc"])
+        if err["type"] == "missing" and tuple(loc) in suggested:
+            continue  # the typo'd key already says "did you mean"
+        field_loc = loc
+        if err["type"] == "extra_forbidden":
+            key = str(loc[-1])
+            hint = _suggest(key, _model_at(loc[:-1]))
+            what = f"unknown key `{key}`" + (f" — did you mean `{hint}`?" if hint else "")
+            field_loc = loc[:-1]
+        else:
+            what = _plain(err)
+        where = ""
+        if len(field_loc) >= 2 and field_loc[0] in ("feeds", "subscriptions") and isinstance(field_loc[1], int):
+            entries = feeds if field_loc[0] == "feeds" else subscriptions
+            entry = entries[field_loc[1]] if field_loc[1] < len(entries) else None
+            ident = entry.get("id") if isinstance(entry, dict) and field_loc[0] == "feeds" else None
+            noun = "feed" if field_loc[0] == "feeds" else "subscription"
+            where = f"{noun} #{field_loc[1] + 1}" + (f" (id '{ident}')" if ident else "")
+            rest = field_loc[2:]
+        else:
+            rest = field_loc
+        if rest and err["type"] != "extra_forbidden":
+            where += (", " if where else "") + "`" + ".".join(str(p) for p in rest) + "`"
+        elif rest:
+            where += (", " if where else "") + "in `" + ".".join(str(p) for p in rest) + "`"
+        line = _line_of(tree, loc)
+        text = f"{source}:{line}: " if line else f"{source}: "
+        text += f"{where}: {what}" if where else what
+        if text not in seen:
+            seen.add(text)
+            lines.append((line or 0, text))
+    return [text for _, text in sorted(lines, key=lambda pair: pair[0])]  # in the file's order
+
+
+_YAML_WORDS = (  # PyYAML's token names, in words
+    ("'<stream end>'", "the end of the file"),
+    ("<block end>", "the end of the indented block"),
+    ("'<block mapping start>'", "a new indented block"),
+    ("'<block sequence start>'", "a new list"),
+    ("'<block entry>'", "a list item ('- ')"),
+    ("'?'", "a key"),
+    ("the node content", "a value"),
+    ("found character '\\t' that cannot start any token", "found a tab (indent with spaces)"),
+    ("unexpected end of stream", "the end of the file"),
+)
+_YAML_HINTS = (
+    ("mapping values are not allowed here", " (quote a value that contains ': ')"),
+    ("block", " (check the indentation)"),
+    ("flow", " (a '[' or '{' is not closed)"),
+    ("quoted scalar", " (a quote is not closed)"),
+)
+
+
+def _yaml_problem(exc: yaml.YAMLError, source: str) -> str:
+    """A YAML syntax error as one line: ``file:line:column: not valid YAML: what (hint)``."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
+    problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+    context = str(getattr(exc, "context", None) or "")
+    for token, words in _YAML_WORDS:
+        problem = problem.replace(token, words)
+    hint = next((h for key, h in _YAML_HINTS if key in problem or key in context), "")
+    return f"{where}: not valid YAML: {problem}{hint}"
 
 
 def parse_config(text: str, source: str = DEFAULT_CONFIG) -> FeedsFile:
     try:
         raw = yaml.safe_load(text) or {}
+        tree = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: not valid YAML: {exc}") from None
+        raise ConfigError(_yaml_problem(exc, source)) from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: expected a mapping with a 'feeds:' list at the top level")
     try:
         config = FeedsFile.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(f"{source}: invalid configuration:\n{_describe(exc, raw)}") from None
+        raise ConfigError("\n".join(_describe(exc, raw, source, tree))) from None
     for n, sub in enumerate(config.subscriptions, 1):
         from bot.match import suggest_topic, topic_lookup
 
@@ -230,7 +508,7 @@ def parse_config(text: str, source: str = DEFAULT_CONFIG) -> FeedsFile:
             if topic_lookup(topic) is None:
                 hint = suggest_topic(topic)
                 raise ConfigError(
-                    f"{source}: subscription #{n}: unknown topic {topic!r}"
+                    f"{source}: subscription #{n}: unknown topic '{topic}'"
                     + (f" (did you mean {hint}?)" if hint else "")
                 )
     if config.lexicon:
@@ -242,6 +520,11 @@ def parse_config(text: str, source: str = DEFAULT_CONFIG) -> FeedsFile:
         except LexiconError as exc:
             raise ConfigError(f"{source}: lexicon: {exc}") from None
     return config
+
+
+def describe_env_error(exc: ValidationError) -> list[str]:
+    """A malformed environment variable, one line each, named as the user wrote it."""
+    return [f"{'_'.join(str(p) for p in err['loc']).upper()}: {_plain(err)}" for err in exc.errors()]
 
 
 def config_path(explicit: str | None = None, env: Env | None = None) -> Path:
@@ -258,3 +541,62 @@ def load_config(path: str | Path) -> FeedsFile:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     return parse_config(text, str(path))
+
+
+# -- the settings reference (README) ----------------------------------------------------------------------
+
+REFERENCE_START = "<!-- settings reference: generated by `raqib config reference`; do not edit by hand -->"
+REFERENCE_END = "<!-- end of settings reference -->"
+
+
+def format_duration(seconds: float) -> str:
+    """``600`` → ``10m``, ``5400`` → ``1h30m``: the way the feeds file writes durations."""
+    if seconds != int(seconds):
+        return f"{seconds:g}s"
+    rest, out = int(seconds), ""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if rest >= size:
+            out += f"{rest // size}{unit}"
+            rest %= size
+    return out or "0s"
+
+
+def _is_duration(info: Any) -> bool:
+    return any(getattr(m, "func", None) is parse_duration for m in info.metadata)
+
+
+def _default_text(info: Any) -> str:
+    value = info.get_default(call_default_factory=True)
+    if value is None:
+        return "unset"
+    if _is_duration(info):
+        return format_duration(float(value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int) and value >= 1024 * 1024 and value % (1024 * 1024) == 0:
+        return f"{value // (1024 * 1024)} MiB"
+    if isinstance(value, tuple):
+        return "[]" if not value else "[" + ", ".join(map(str, value)) + "]"
+    return str(value)
+
+
+def settings_reference() -> str:
+    """The README's settings tables, from the models: every field with its default and description."""
+    rows = ["**Feeds file, `settings:` section** (durations: `45s`, `10m`, `1h30m`, `2d` or seconds)", ""]
+    rows += ["| Setting | Default | What it does |", "|---|---|---|"]
+    for name, info in Settings.model_fields.items():
+        rows.append(f"| `{name}` | {_default_text(info)} | {info.description or ''} |")
+    rows += ["", "**Environment** (or a `.env` file; an empty variable counts as unset)", ""]
+    rows += ["| Variable | Default | What it does |", "|---|---|---|"]
+    for name, info in Env.model_fields.items():
+        rows.append(f"| `{name.upper()}` | {_default_text(info)} | {info.description or ''} |")
+    return "\n".join(rows) + "\n"
+
+
+def replace_reference(readme: str, reference: str | None = None) -> str:
+    """``readme`` with the text between the reference markers replaced by the current reference."""
+    head, found, rest = readme.partition(REFERENCE_START)
+    _, found_end, tail = rest.partition(REFERENCE_END)
+    if not (found and found_end):
+        raise ConfigError(f"README: the markers {REFERENCE_START!r} and {REFERENCE_END!r} are missing")
+    return f"{head}{REFERENCE_START}\n{reference or settings_reference()}{REFERENCE_END}{tail}"

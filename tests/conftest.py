@@ -87,6 +87,32 @@ def pg_engine(pg_schema: tuple[Engine, str]) -> Engine:
     return pg_schema[0]
 
 
+PG_SKIP = "TEST_DATABASE_URL is not set"
+
+
+def _postgres_skip(report: pytest.TestReport) -> bool:
+    longrepr = report.longrepr
+    return isinstance(longrepr, tuple) and len(longrepr) == 3 and PG_SKIP in str(longrepr[2])
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> Iterator[None]:
+    """The PostgreSQL tests skipped for want of TEST_DATABASE_URL make one line, not one line each. They stay
+    in the statistics, so pytest's closing "N passed, N skipped" line is unchanged."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    folded = [r for r in skipped if _postgres_skip(r)]
+    if folded:
+        terminalreporter.stats["skipped"] = [r for r in skipped if not _postgres_skip(r)]
+    try:
+        return (yield)
+    finally:
+        if folded:
+            terminalreporter.stats["skipped"] = skipped
+            terminalreporter.write_line(
+                f"SKIPPED {len(folded)} PostgreSQL tests: {PG_SKIP} (set it to a database URL to run them)"
+            )
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest) -> Engine:
     """The same storage tests run on SQLite and on PostgreSQL."""

@@ -85,7 +85,7 @@ def test_config_errors_are_one_clear_message(tmp_path: Path, capsys: pytest.Capt
     cfg.write_text("feeds:\n  - {id: a, url: 'https://a.example/rss', language: ar, intervall: 5m}\n")
     assert main(["--config", str(cfg), "poll", "--once"]) == 2
     err = capsys.readouterr().err
-    assert "feed #1 (id 'a'), field 'intervall': unknown key" in err and "Traceback" not in err
+    assert err == f"raqib: {cfg}:2: feed #1 (id 'a'): unknown key `intervall` — did you mean `interval`?\n"
     cfg.write_text("lexicon:\n  entities:\n    - {id: nvidia, kind: company, name: {en: X, ar: X}}\nfeeds: []\n")
     assert main(["--config", str(cfg), "poll", "--once"]) == 2
     assert "lexicon:" in capsys.readouterr().err
