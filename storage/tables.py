@@ -165,6 +165,8 @@ class Subscription(SQLModel, table=True):
     topics: str = Field(default="", sa_column=Column(Text, nullable=False))  # space-separated; "" = all
     languages: str = Field(default="ar en", max_length=16)  # item languages wanted
     min_score: float = 0.0
+    # normal | high | critical: alerts below it are not sent (``bot.deliver.route``)
+    min_severity: str = Field(default="normal", max_length=16, sa_column_kwargs={"server_default": "normal"})
     interface_language: str = Field(default="en", max_length=8)
     timezone: str = Field(default="UTC", max_length=64)
     digest: str = Field(default="off", max_length=8)  # off | daily | weekly

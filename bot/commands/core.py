@@ -24,31 +24,35 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import unicodedata
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.commands.model import ADMIN_COMMANDS, Invocation, callback_target
 from bot.commands.texts import text
 from bot.deliver.model import Button, Reply
+from bot.deliver.route import SEVERITIES
 from bot.deliver.views import alert_view
 from bot.log import REDACT
 from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
-from storage.tables import Subscription
+from storage.tables import ItemRow, StoryItem, Subscription
 
 log = logging.getLogger("raqib.commands")
 
 MAX_ARGS_CHARS = 1024
 MAX_TOPICS = 20
 MAX_LATEST = 10  # stories per /latest: at most two Telegram messages even with maximal items
+MAX_PERIOD = 365 * 86400  # /latest hbm 30d: the longest period asked for
+LATEST_PAGE, LATEST_PAGES = 50, 10  # /latest … ar reads at most this many stories to find those in a language
 MAX_TERMS = 20
 MAX_REPLY_CHARS = 3500  # one Telegram message (4,096), two Discord ones: a reply never floods a chat
 MAX_NAME = 80  # a feed's title as shown in a reply (feeds choose their titles)
@@ -57,6 +61,14 @@ MAX_NAME = 80  # a feed's title as shown in a reply (feeds choose their titles)
 HEAVY = frozenset({"digest"})
 HEAVY_SLOTS = 2
 NO_LEXICON = frozenset({"help", "start", "status", "feeds", "lang"})  # answered without topics or entities
+# /settings severity: the word typed (either language) -> the stored level
+SEVERITY_WORDS = {"normal": "normal", "all": "normal", "high": "high", "critical": "critical"} | {
+    "عادي": "normal",
+    "الكل": "normal",
+    "مهم": "high",
+    "عاجل": "critical",
+}
+PERIOD_UNITS = {"h": 3600, "d": 86400, "w": 7 * 86400}
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DigestFn = Callable[[Session, Subscription, datetime], Reply | None]
 
@@ -306,6 +318,7 @@ class Core:
             "topics": topics,
             "languages": sub.languages.replace(" ", "+"),
             "min_score": f"{sub.min_score:.2f}",
+            "min_severity": text(lang, f"severity_{sub.min_severity if sub.min_severity in SEVERITIES else 'normal'}"),
             "timezone": sub.timezone,
             "digest": digest,
             "paused": text(lang, "paused", reason=sub.paused_reason or "") if sub.paused else "",
@@ -326,30 +339,92 @@ class Core:
     def cmd_latest(
         self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
     ) -> Reply:
-        from bot.match import entity_lookup, topic_lookup
+        """``/latest QUERY [N] [PERIOD] [ar|en]``: a topic, an entity or words; the modifiers at the end in any
+        order (``/latest hbm 7d ar 5``). Nothing found for what looks like a misspelt topic suggests the topic."""
+        from bot.match import entity_lookup, suggest_topic, topic_lookup
 
-        offset = 0
-        count = max(1, min(int(args.pop()), MAX_LATEST)) if args and _number(args[-1]) else 5
-        if inv.callback_data is not None and len(args) >= 2 and args[-1].isdecimal():
-            offset = int(args.pop())
-        query = " ".join(args).strip()
+        offset, count = 0, None
+        if inv.callback_data is not None and len(args) >= 3 and args[-1].isdecimal() and args[-2].isdecimal():
+            count, offset = max(1, min(int(args.pop()), MAX_LATEST)), int(args.pop())
+        tokens = " ".join(args).split()
+        period: str | None = None
+        language: str | None = None
+        while len(tokens) > 1:  # the query itself is never taken for a modifier
+            last = tokens[-1].lower()
+            if count is None and _number(last):
+                count = max(1, min(int(last), MAX_LATEST))
+            elif period is None and _period(last) is not None:
+                period = last
+            elif language is None and last in ("ar", "en"):
+                language = last
+            else:
+                break
+            tokens.pop()
+        count = count or 5
+        query = " ".join(tokens).strip()
         if not query:
             return Reply(text=text(lang, "latest_usage"), error=True, language=lang)
+        seconds = _period(period) if period else None
+        if seconds is not None and seconds > MAX_PERIOD:
+            return Reply(text=text(lang, "bad_period", value=period), error=True, language=lang)
+        since = self.clock() - timedelta(seconds=seconds) if seconds else None
         topic = topic_lookup(query)
         entity = None if topic else entity_lookup(query)
-        if topic or entity:
-            stories = repo.latest_stories(s, topic=topic, entity=entity, limit=count + 1, offset=offset)
-        else:
-            stories = repo.search_stories(s, query, limit=count + 1, offset=offset)
+        stories = self._latest(s, query, topic, entity, since, language, count + 1, offset)
+        shown = query[:64] + "".join(f" · {x}" for x in (period, language) if x)
         if not stories:
-            return Reply(text=text(lang, "latest_none", query=query[:64]), language=lang)
+            msg = text(lang, "latest_none", query=shown)
+            hint = None if topic or entity else suggest_topic(query)
+            if hint:
+                msg += " " + text(lang, "did_you_mean", suggestion=hint, name=self._topic_name(hint, lang))
+            return Reply(text=msg, language=lang)
         views = tuple(v for st in stories[:count] if st.id is not None and (v := alert_view(s, st.id)) is not None)
         buttons: tuple[tuple[Button, ...], ...] = ()
         if len(stories) > count:
-            data = self.sign(f"latest:{query[:24].replace(':', ' ')}:{offset + count}:{count}")
+            more = " ".join([query[:24].replace(":", " "), *(x for x in (period, language) if x)])
+            data = self.sign(f"latest:{more}:{offset + count}:{count}")
             if len(data.encode()) <= 64:
                 buttons = ((Button(text(lang, "more"), data),),)
-        return Reply(text=text(lang, "latest_header", query=query[:64]), alerts=views, buttons=buttons, language=lang)
+        return Reply(text=text(lang, "latest_header", query=shown), alerts=views, buttons=buttons, language=lang)
+
+    @staticmethod
+    def _latest(
+        s: Session,
+        query: str,
+        topic: str | None,
+        entity: str | None,
+        since: datetime | None,
+        language: str | None,
+        limit: int,
+        offset: int,
+    ) -> list[Any]:
+        """Stories for /latest; with a ``language``, those with at least one report in it (read page by page)."""
+
+        def page(n: int, at: int) -> list[Any]:
+            if topic or entity:
+                return repo.latest_stories(s, topic=topic, entity=entity, limit=n, offset=at, since=since)
+            days = 90 if since is None else max(1, math.ceil((datetime.now(UTC) - since).total_seconds() / 86400))
+            found = repo.search_stories(s, query, limit=n, offset=at, days=days)
+            return [st for st in found if since is None or (st.last_published and st.last_published >= since)]
+
+        if language is None:
+            return page(limit, offset)
+        kept: list[Any] = []
+        skipped, at = 0, 0
+        for _ in range(LATEST_PAGES):
+            batch = page(LATEST_PAGE, at)
+            at += LATEST_PAGE
+            ids = [st.id for st in batch if st.id is not None]
+            spoken = _in_language(s, ids, language) if ids else set()
+            for st in batch:
+                if st.id in spoken:
+                    if skipped < offset:
+                        skipped += 1
+                    elif len(kept) < limit:
+                        kept.append(st)
+            if len(kept) >= limit or len(batch) < LATEST_PAGE:
+                break
+        return kept
 
     def cmd_lang(
         self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
@@ -401,6 +476,7 @@ class Core:
 
         return (
             row("min_score", [(f"≥ {v}", v) for v in ("0", "0.3", "0.5", "0.7")]),
+            row("severity", [(text(lang, f"severity_{v}"), v) for v in SEVERITIES]),
             row(
                 "languages",
                 [
@@ -428,6 +504,11 @@ class Core:
             if not 0 <= score <= 1:
                 return text(lang, "bad_min_score")
             sub.min_score = score
+        elif key in ("severity", "min_severity"):
+            choice = SEVERITY_WORDS.get(values[0].lower() if values else "")
+            if choice is None:
+                return text(lang, "bad_severity")
+            sub.min_severity = choice
         elif key in ("languages", "language", "items"):
             choice = values[0].lower() if values else ""
             if choice not in ("ar", "en", "both"):
@@ -555,6 +636,25 @@ def _clean(arg: str) -> str:
 def _number(arg: str) -> bool:
     """A count typed by a user: up to three decimal digits, ASCII or Arabic-Indic ("٥"); "²" and "½" are not."""
     return 0 < len(arg) <= 3 and arg.isdecimal()
+
+
+def _in_language(s: Session, story_ids: list[int], language: str) -> set[int]:
+    """Of ``story_ids``, those with at least one item in ``language``."""
+    stmt = (
+        select(StoryItem.story_id)
+        .join(ItemRow, col(ItemRow.id) == col(StoryItem.item_id))
+        .where(col(StoryItem.story_id).in_(story_ids), ItemRow.language == language)
+        .distinct()
+    )
+    return set(s.exec(stmt).all())
+
+
+def _period(arg: str) -> int | None:
+    """Seconds in a period typed by a user: ``24h``, ``7d``, ``2w`` (ASCII or Arabic-Indic digits); else None."""
+    if not 2 <= len(arg) <= 5 or arg[-1] not in PERIOD_UNITS or not arg[:-1].isdecimal():
+        return None
+    n = int(arg[:-1])
+    return n * PERIOD_UNITS[arg[-1]] if n > 0 else None
 
 
 def _short(value: str, limit: int) -> str:

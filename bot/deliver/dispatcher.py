@@ -65,6 +65,7 @@ from bot.deliver.model import (
     RetryLater,
     TargetMoved,
 )
+from bot.deliver.route import below_minimum
 from bot.deliver.views import ViewCache, alert_view
 from storage import subscriptions as subs
 from storage.db import session
@@ -333,6 +334,10 @@ class Dispatcher:
         view = await cycle.views.get(row.story_id) if row.story_id is not None else None
         if view is None:  # the story was pruned before we could send it
             await asyncio.to_thread(self._finish, row, status="cancelled", error="story no longer stored")
+            return None
+        if not row.edit and below_minimum(sub, view.severity):  # /settings severity: not for this chat
+            metrics.DELIVERIES.labels("below_severity").inc()
+            await asyncio.to_thread(self._finish, row, status="cancelled", error="below the chat's minimum severity")
             return None
         return sub, view, None
 

@@ -58,16 +58,32 @@ def contains_term(terms_json: str, normalized: str) -> bool:
     return any(_bounded(normalized, end - length + 1, end + 1) for end, length in a.iter(normalized))
 
 
+SEVERITIES = ("normal", "high", "critical")  # in rising order; a chat's ``min_severity`` is one of them
+
+
+def severity_rank(severity: str | None) -> int:
+    """0 normal, 1 high, 2 critical; an unknown value counts as normal."""
+    return SEVERITIES.index(severity) if severity in SEVERITIES else 0
+
+
+def below_minimum(sub: Subscription, severity: str | None) -> bool:
+    """An alert of ``severity`` is below what the chat asked for (``/settings severity high``)."""
+    return severity_rank(severity) < severity_rank(getattr(sub, "min_severity", None))
+
+
 @dataclass(frozen=True)
 class StoryFacts:
     topics: frozenset[str]
     language: str
     score: float
     text: str  # title and body of the item, for watch and mute terms
+    severity: str | None = None  # None: not known here (the dispatcher checks the story's severity when sending)
 
 
 def wants(sub: Subscription, facts: StoryFacts, normalized: str | None = None) -> bool:
     if sub.paused or facts.language not in sub.languages.split() or facts.score < sub.min_score:
+        return False
+    if facts.severity is not None and below_minimum(sub, facts.severity):
         return False
     norm = normalized if normalized is not None else normalize_text(facts.text)
     if contains_term(sub.mute_terms, norm):

@@ -222,15 +222,23 @@ class DiscordAdapter:
             await run(interaction, "subscriptions", (), channel=channel)
 
         @cmd("latest")
-        @app_commands.describe(query=d("options", "query"), count=d("options", "count"))
+        @app_commands.describe(
+            query=d("options", "query"),
+            count=d("options", "count"),
+            period=d("options", "period"),
+            language=d("options", "item_language"),
+        )
         @app_commands.autocomplete(query=complete)
         async def latest(
             interaction: discord.Interaction[Any],
             query: app_commands.Range[str, 1, MAX_ARG],
             count: app_commands.Range[int, 1, 10] | None = None,
+            period: app_commands.Range[str, 2, 5] | None = None,
+            language: Literal["ar", "en"] | None = None,
         ) -> None:
-            args = (cap(query),) if count is None else (cap(query), str(count))
-            await run(interaction, "latest", args)
+            # The core reads the modifiers at the end of the words, as typed on Telegram: "hbm 5 7d ar".
+            extra = [str(count) if count else None, cap(period) if period else None, language]
+            await run(interaction, "latest", (cap(query), *(a for a in extra if a)))
 
         @cmd("lang")
         @app_commands.describe(language=d("options", "language"))
