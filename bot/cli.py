@@ -218,8 +218,8 @@ def cmd_config(args: argparse.Namespace, env: Env | None) -> int:
     subs = len(config.subscriptions)
     enabled = sum(f.enabled for f in config.feeds)
     print(
-        f"{path}: valid — {len(config.feeds)} feeds ({enabled} enabled), {subs} subscription{'s' if subs != 1 else ''}"
-        + (", a lexicon extension" if config.lexicon else "")
+        f"{path}: valid — {len(config.feeds)} feed{'s' if len(config.feeds) != 1 else ''} ({enabled} enabled), "
+        f"{subs} subscription{'s' if subs != 1 else ''}" + (", a lexicon extension" if config.lexicon else "")
     )
     return 0
 

@@ -406,9 +406,10 @@ def _describe(exc: ValidationError, raw: dict[str, Any], source: str, tree: yaml
     for err in errors:
         loc = list(err["loc"])
         while (
-            loc
+            err["type"] != "extra_forbidden"
+            and loc
             and isinstance(loc[-1], str)
-            and loc[-1] in ("float", "int", "str", "none", "function-before[parse_duration(), float]")
+            and (loc[-1] in ("float", "int", "str", "bool", "none") or "[" in loc[-1])
         ):
             loc.pop()
         err["loc"] = tuple(loc)
@@ -435,6 +436,12 @@ def _describe(exc: ValidationError, raw: dict[str, Any], source: str, tree: yaml
             field_loc = loc[:-1]
         else:
             what = _plain(err)
+        duplicate = re.fullmatch(r"duplicate feed id '(.+)'", what)
+        if duplicate and not field_loc:
+            same = [n for n, f in enumerate(feeds) if isinstance(f, dict) and f.get("id") == duplicate.group(1)]
+            if len(same) >= 2:
+                field_loc = loc = ["feeds", same[1]]
+                what = f"the id is already used by feed #{same[0] + 1}"
         where = ""
         if len(field_loc) >= 2 and field_loc[0] in ("feeds", "subscriptions") and isinstance(field_loc[1], int):
             entries = feeds if field_loc[0] == "feeds" else subscriptions

@@ -177,4 +177,4 @@ def test_config_check_names_each_problem_on_its_line(tmp_path: Path, capsys: pyt
     assert line.startswith(f"raqib: {cfg}:3:1: not valid YAML: ") and "not closed" in line
     cfg.write_text("feeds:\n  - {id: one, url: 'https://a.example/rss', language: ar}\n")
     assert main(["config", "check", "--config", str(cfg)]) == 0
-    assert capsys.readouterr().out == f"{cfg}: valid — 1 feeds (1 enabled), 0 subscriptions\n"
+    assert capsys.readouterr().out == f"{cfg}: valid — 1 feed (1 enabled), 0 subscriptions\n"

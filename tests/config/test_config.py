@@ -43,7 +43,7 @@ def test_durations(text: object, expect: float) -> None:
         ),
         (
             "feeds:\n  - {id: x, url: 'https://a', language: ar}\n  - {id: x, url: 'https://b', language: en}\n",
-            ["feeds.yaml: duplicate feed id 'x'"],
+            ["feeds.yaml:3: feed #2 (id 'x'): the id is already used by feed #1"],
         ),
         (
             "feeds:\n  - {id: x, url: 'ftp://a.example', language: ar}\n",
@@ -64,6 +64,7 @@ def test_durations(text: object, expect: float) -> None:
             ],
         ),
         ("setings: {}\n", ["feeds.yaml:1: unknown key `setings` — did you mean `settings`?"]),
+        ("feeds:\n  - {id: x, url: 'https://a', language: ar, none: 1}\n", ["unknown key `none`"]),
         ("feeds:\n  - {id: x, url: 'https://a', language: ar, colour: red}\n", ["unknown key `colour`"]),
         (
             "subscriptions:\n  - {platform: slack, target: '1'}\n",
