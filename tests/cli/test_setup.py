@@ -50,7 +50,8 @@ async def test_run_starts_with_the_env_example_copied_as_is(tmp_path: Path, extr
 
 def test_an_empty_or_blank_variable_means_not_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "DATABASE_URL", "RAQIB_HEALTH_PORT", "TELEGRAM_API_URL"):
-        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(name, "x")  # so that the teardown restores the variable's state, set or not
+        monkeypatch.delenv(name)
     env_file = tmp_path / ".env"
     env_file.write_text(
         "TELEGRAM_BOT_TOKEN=\nDISCORD_BOT_TOKEN=  \nDATABASE_URL=\nRAQIB_HEALTH_PORT=\nDISCORD_ADMIN_ROLE_ID= \n"
