@@ -378,6 +378,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in describe_env_error(exc):
             print(f"raqib: bad environment: {REDACT(line)}", file=sys.stderr)
         return 2
+    except Exception as exc:  # pydantic-settings' own errors (an unreadable .env, say)
+        print(f"raqib: bad environment: {REDACT(' '.join(str(exc).split()))}", file=sys.stderr)
+        return 2
     for secret in (env.telegram_bot_token, env.discord_bot_token, env.database_url, env.telegram_webhook_secret):
         if secret is not None:
             REDACT.add(secret.get_secret_value())
