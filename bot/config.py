@@ -61,14 +61,20 @@ class _Strict(BaseModel):
 
 
 class FeedConfig(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-    url: str
-    language: Literal["ar", "en"]
-    interval: Duration | None = None
-    tags: tuple[str, ...] = ()
-    title: str | None = None
-    authority: bool = False
-    enabled: bool = True
+    """One entry of the ``feeds:`` list."""
+
+    id: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$", description="Required. The feed's name: a-z 0-9 - _ . (64 at most)."
+    )
+    url: str = Field(description="Required. `http://`, `https://` (or `file://` with `allow_file_urls`).")
+    language: Literal["ar", "en"] = Field(
+        description="Required. `ar` or `en` (an entry clearly in the other script is labelled by its script)."
+    )
+    interval: Duration | None = Field(None, description="How often this feed is polled; unset: `default_interval`.")
+    tags: tuple[str, ...] = Field((), description="Free labels, e.g. `[economy]`.")
+    title: str | None = Field(None, description="Name shown for the feed (OPML export, listings); unset: the id.")
+    authority: bool = Field(False, description="`true` for primary sources (rules, official notices).")
+    enabled: bool = Field(True, description="`false`: kept in the file but not polled.")
 
     @field_validator("url")
     @classmethod
@@ -182,14 +188,16 @@ class Settings(_Strict):
 class SubscriptionConfig(_Strict):
     """A subscription kept in the feeds file (e.g. a Discord webhook with no bot); the file owns its topics."""
 
-    platform: Literal["discord-webhook", "telegram", "discord", "console"]
-    target: str | None = None  # chat or channel id (not for webhooks)
-    url: str | None = None  # discord-webhook: the URL — better kept out of the file with url_env
-    url_env: str | None = None  # discord-webhook: the environment variable holding the URL
-    topics: tuple[str, ...] = ()  # ids or names; none = every topic
-    language: Literal["ar", "en"] = "en"
-    name: str | None = None  # webhook: the poster's name
-    avatar: str | None = None  # webhook: avatar image URL
+    platform: Literal["discord-webhook", "telegram", "discord", "console"] = Field(
+        description="Required. `discord-webhook`, `telegram`, `discord` or `console`."
+    )
+    target: str | None = Field(None, description="The chat or channel id (every platform but discord-webhook).")
+    url: str | None = Field(None, description="discord-webhook: the webhook URL (a secret: prefer `url_env`).")
+    url_env: str | None = Field(None, description="discord-webhook: the environment variable that holds the URL.")
+    topics: tuple[str, ...] = Field((), description="Topic ids or names; none: every topic.")
+    language: Literal["ar", "en"] = Field("en", description="Language of the messages: `ar` or `en`.")
+    name: str | None = Field(None, description="discord-webhook: the name shown as the poster.")
+    avatar: str | None = Field(None, description="discord-webhook: the poster's avatar image URL.")
 
     @model_validator(mode="after")
     def _where(self) -> SubscriptionConfig:
@@ -593,6 +601,14 @@ def settings_reference() -> str:
     rows += ["| Setting | Default | What it does |", "|---|---|---|"]
     for name, info in Settings.model_fields.items():
         rows.append(f"| `{name}` | {_default_text(info)} | {info.description or ''} |")
+    for title, model in (
+        ("**Feeds file, each entry of `feeds:`**", FeedConfig),
+        ("**Feeds file, each entry of `subscriptions:`**", SubscriptionConfig),
+    ):
+        rows += ["", title, "", "| Key | Default | What it does |", "|---|---|---|"]
+        for name, info in model.model_fields.items():
+            default = "—" if info.is_required() else _default_text(info)
+            rows.append(f"| `{name}` | {default} | {info.description or ''} |")
     rows += ["", "**Environment** (or a `.env` file; an empty variable counts as unset)", ""]
     rows += ["| Variable | Default | What it does |", "|---|---|---|"]
     for name, info in Env.model_fields.items():

@@ -7,9 +7,19 @@ import re
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from bot.cli import main
-from bot.config import REFERENCE_END, REFERENCE_START, Env, Settings, format_duration, settings_reference
+from bot.config import (
+    REFERENCE_END,
+    REFERENCE_START,
+    Env,
+    FeedConfig,
+    Settings,
+    SubscriptionConfig,
+    format_duration,
+    settings_reference,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -19,12 +29,12 @@ def _table_names(reference: str) -> set[str]:
     return set(re.findall(r"^\| `([A-Za-z_]+)` \|", reference, re.MULTILINE))
 
 
-@pytest.mark.parametrize("model", [Settings, Env])
-def test_every_field_has_a_description_and_a_row(model: type[Settings] | type[Env]) -> None:
+@pytest.mark.parametrize("model", [Settings, FeedConfig, SubscriptionConfig, Env])
+def test_every_field_has_a_description_and_a_row(model: type[BaseModel]) -> None:
     undocumented = [name for name, info in model.model_fields.items() if not (info.description or "").strip()]
     assert not undocumented, f"describe these fields (Field(description=...)) in bot/config.py: {undocumented}"
     names = _table_names(settings_reference())
-    rows = {n if model is Settings else n.upper() for n in model.model_fields}
+    rows = {n.upper() if model is Env else n for n in model.model_fields}
     assert rows <= names
 
 
