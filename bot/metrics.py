@@ -6,6 +6,7 @@ Metrics live in their own registry: the conventional module-level objects, incre
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -89,6 +90,9 @@ async def serve(port: int, health: Health, host: str = "127.0.0.1") -> web.AppRu
         return web.json_response(report, status=200 if report.get("ok") else 503)
 
     async def metrics(_: web.Request) -> web.Response:
+        # The health check sets the gauges read from the database (deliveries pending): fresh at every scrape.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(health(), timeout=5)
         return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     app = web.Application()
