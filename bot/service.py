@@ -576,8 +576,8 @@ class Service:
         poll_ok = self.role not in ("all", "poller") or (age is not None and age < 3 * interval)
         reasons = metrics.degraded_reasons(
             database=db_ok,
-            feeds_enabled=c.get("enabled") if self.role in ("all", "poller") else None,  # type: ignore[arg-type]
-            feeds_failing=c.get("failing"),  # type: ignore[arg-type]
+            feeds_enabled=c.get("polled") if self.role in ("all", "poller") else None,  # type: ignore[arg-type]
+            feeds_failing=c.get("broken"),  # type: ignore[arg-type]
             oldest_due=c.get("oldest_due"),  # type: ignore[arg-type]
             dispatcher_cycle=self.dispatcher.last_cycle if self.dispatcher else None,
             dispatcher_running=self.dispatcher is not None,

@@ -183,9 +183,17 @@ def service_counts(s: Session) -> dict[str, object]:
         "stories": int(s.exec(select(func.count()).select_from(Story)).one()),
         "last_poll": last,
         "pending": pending_count(s),
-        "enabled": sum(1 for f in feeds if f.enabled),
+        # /healthz: the feeds meant to be polled (enabled, or disabled by the service after failures) and how
+        # many of them are failing; a feed disabled in the configuration is neither
+        "polled": sum(1 for f in feeds if f.enabled or _failed_off(f)),
+        "broken": sum(1 for f in feeds if (f.enabled and f.consecutive_failures > 0) or _failed_off(f)),
         "oldest_due": oldest_due(s),
     }
+
+
+def _failed_off(feed: Feed) -> bool:
+    """Disabled by the service after repeated failures (not in or from the configuration)."""
+    return not feed.enabled and feed.consecutive_failures > 0 and "configuration" not in (feed.disabled_reason or "")
 
 
 def oldest_due(s: Session) -> datetime | None:

@@ -206,6 +206,24 @@ async def test_healthz_degrades_when_every_feed_fails_and_recovers(
     assert status == 503 and not report["ok"]
     assert report["reasons"] == ["every feed is failing (2 of 2)"]
 
+    # One of them disabled by the service after its failures is still a failing feed; one disabled in the
+    # configuration is not counted, and the other one working again makes the service healthy.
+    with session(sqlite_engine) as s:
+        a, b = sorted(s.exec(select(Feed)).all(), key=lambda f: f.id)
+        a.enabled, a.disabled_reason = False, "4 consecutive failures; last: HTTP 500"
+        s.add(a)
+        s.commit()
+    assert (await _health(port))[1]["reasons"] == ["every feed is failing (2 of 2)"]
+    with session(sqlite_engine) as s:
+        a, b = sorted(s.exec(select(Feed)).all(), key=lambda f: f.id)
+        a.disabled_reason = "disabled in the configuration"
+        b.consecutive_failures = 0
+        s.add(a)
+        s.add(b)
+        s.commit()
+    status, report = await _health(port)
+    assert status == 200 and report["reasons"] == []
+
 
 async def test_healthz_degrades_when_the_dispatcher_makes_no_progress(
     service: tuple[Service, int], sqlite_engine: Engine
