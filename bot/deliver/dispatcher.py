@@ -333,6 +333,7 @@ class Dispatcher:
         await self.limiter.wait(f"{sub.platform}:{sub.target}")
         view = await cycle.views.get(row.story_id) if row.story_id is not None else None
         if view is None:  # the story was pruned before we could send it
+            metrics.DELIVERIES.labels("cancelled").inc()
             await asyncio.to_thread(self._finish, row, status="cancelled", error="story no longer stored")
             return None
         if not row.edit and below_minimum(sub, view.severity):  # /settings severity: not for this chat
