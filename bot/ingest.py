@@ -404,7 +404,10 @@ class _Outbox:
             routed = []
             for alert in sorted(batch.alerts, key=priority):
                 c, item = alert.match, alert.item
-                facts = StoryFacts(frozenset(c.topics), item.language, float(c.score), f"{item.title}\n{item.text}")
+                # the severity is known here: a chat's minimum is applied before its alert caps count the story
+                facts = StoryFacts(
+                    frozenset(c.topics), item.language, float(c.score), f"{item.title}\n{item.text}", c.severity
+                )
                 routed.append((alert, route(self._subscriptions, facts)))
             chats = {sid for _, wanted in routed for sid in wanted} - self._hour.keys()
             if chats:
