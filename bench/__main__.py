@@ -23,6 +23,7 @@ BENCHES: list[list[str]] = [
     ["bench.bench_match"],
     ["bench.bench_stories"],
     ["bench.bench_poll", "--feeds", "500", "--baseline-feeds", "100"],
+    ["bench.bench_field"],
     ["bench.bench_start"],
     ["bench.bench_service"],
     ["bench.bench_latest"],
@@ -30,6 +31,7 @@ BENCHES: list[list[str]] = [
 # `--quick`: the same benches at sizes that finish in a few minutes (a smoke run, not the recorded figures).
 QUICK: dict[str, list[str]] = {
     "bench.bench_poll": ["--feeds", "100", "--baseline-feeds", "20"],
+    "bench.bench_field": ["--sizes", "20,40"],
     "bench.bench_start": ["--runs", "3", "--feeds", "100"],
 }
 
