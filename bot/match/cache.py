@@ -25,6 +25,7 @@ import os
 import pickle
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ _DIGEST = 32  # bytes of SHA-256 after the magic line
 KEEP = 6  # cache files kept in the directory (one per distinct lexicon: shipped + users' extensions)
 PREFIX = "lexicon-"
 SUFFIX = ".pickle"
+LEFTOVER_AGE = 3600.0  # seconds after which a temporary or lock file with no cache file is removed
 
 
 def cache_dir() -> Path:
@@ -151,6 +153,15 @@ def prune(directory: Path, *, keep: Path) -> None:
                 old.unlink()  # a process opening it now gets FileNotFoundError and builds: harmless
             with contextlib.suppress(OSError):
                 old.with_suffix(".lock").unlink()
+    # A process killed while writing leaves its ~30 MB temporary file, and a build that never finished its
+    # lock; a build takes seconds, so what is an hour old belongs to nobody.
+    stale = time.time() - LEFTOVER_AGE
+    leftovers = [*directory.glob(f".{PREFIX}*.tmp"), *directory.glob(f"{PREFIX}*.lock")]
+    for leftover in leftovers:
+        with contextlib.suppress(OSError):
+            orphan = leftover.suffix == ".tmp" or not leftover.with_suffix(SUFFIX).exists()
+            if orphan and leftover.stat().st_mtime < stale:
+                leftover.unlink()
 
 
 def load_or_build(key: str, build: Callable[[], Any], *, accept: Callable[[Any], bool]) -> Any:

@@ -226,3 +226,20 @@ def test_threads_loading_at_once_build_once(cache_dir: Path) -> None:
         t.join()
     assert before + 1 == lexicon.build_count(), "one builds, the others wait for its file (the build lock)"
     assert len(got) == 4 and all(lex is got[0] for lex in got), "and nobody reads the file again (one object)"
+
+
+def test_leftovers_of_killed_writers_are_removed_once_stale(tmp_path: Path) -> None:
+    """A writer killed mid-write leaves a ~30 MB temporary file; an hour later nobody owns it."""
+    old_tmp = tmp_path / ".lexicon-0.pickle.abc.tmp"
+    fresh_tmp = tmp_path / ".lexicon-1.pickle.def.tmp"
+    orphan_lock = tmp_path / "lexicon-2.lock"
+    owned_lock = tmp_path / "lexicon-3.lock"
+    for p in (old_tmp, fresh_tmp, orphan_lock, owned_lock):
+        p.write_bytes(b"x")
+    for p in (old_tmp, orphan_lock, owned_lock):
+        os.utime(p, (1, 1))
+    assert cache.write(tmp_path / "lexicon-3.pickle", 3)
+    left = {p.name for p in tmp_path.iterdir()}
+    assert old_tmp.name not in left and orphan_lock.name not in left
+    assert fresh_tmp.name in left, "a write in progress is never touched"
+    assert owned_lock.name in left, "the lock of a cache file that exists stays with it"
