@@ -232,7 +232,7 @@ def cmd_feeds(args: argparse.Namespace, env: Env) -> int:
         return feedtools.import_opml(Path(args.file), config_path(args.config, env), args.language, args.write)
     config = _config(args, env)
     if args.action == "export":
-        sys.stdout.write(feedtools.export_opml(config))
+        sys.stdout.write(feedtools.export_opml(config, feedtools.urls_in_use(config, env)))
         return 0
     if args.action == "enable":
         return feedtools.enable(config, env, args.feed_id)

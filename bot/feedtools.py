@@ -19,22 +19,66 @@ from pydantic import ValidationError
 from bot.config import ConfigError, Env, FeedConfig, FeedsFile, load_config, parse_config
 from bot.normalize import script_language
 
+RAQIB_NS = "urn:raqib:opml:1"  # the namespace of Raqib's own outline attributes (id, authority, tags, …)
+_NS = f"{{{RAQIB_NS}}}"
 
-def export_opml(config: FeedsFile) -> str:
+
+def export_opml(config: FeedsFile, in_use: dict[str, str] | None = None) -> str:
+    """The feeds as OPML 2.0, each ``xmlUrl`` being the URL in use.
+
+    ``in_use`` maps a feed id to the URL the service polls now (its stored URL, moved by a permanent
+    redirect). Where that differs from the feeds file, ``xmlUrl`` is the new URL — what another reader
+    should subscribe to — and ``raqib:configuredUrl`` keeps the file's URL, so an import back into Raqib
+    recognises the feed. Raqib's own fields travel in the ``raqib:`` namespace: ``id``, ``authority``,
+    ``tags``, ``disabled``; other readers ignore them.
+    """
+    in_use = in_use or {}
+    moved = [f for f in config.feeds if in_use.get(f.id, f.url) != f.url]
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
-        '<opml version="2.0">',
+        f'<opml version="2.0" xmlns:raqib="{RAQIB_NS}">',
         "  <head><title>Raqib feeds</title></head>",
-        "  <body>",
     ]
+    if moved:
+        lines.append(
+            f"  <!-- xmlUrl is the URL in use: {len(moved)} feed{'s' if len(moved) != 1 else ''} moved by a permanent"
+            " redirect (raqib:configuredUrl is the URL in the feeds file; update the file to match) -->"
+        )
+    lines.append("  <body>")
     for f in config.feeds:
         title = quoteattr(f.title or f.id)
-        lines.append(
-            f'    <outline type="rss" text={title} title={title} xmlUrl={quoteattr(f.url)}'
-            f" language={quoteattr(f.language)} category={quoteattr(','.join(f.tags))}/>"
-        )
+        url = in_use.get(f.id, f.url)
+        attrs = [
+            'type="rss"',
+            f"text={title}",
+            f"title={title}",
+            f"xmlUrl={quoteattr(url)}",
+            f"language={quoteattr(f.language)}",
+        ]
+        if f.tags:
+            attrs.append(f"category={quoteattr(','.join(f.tags))}")
+        attrs.append(f"raqib:id={quoteattr(f.id)}")
+        if url != f.url:
+            attrs.append(f"raqib:configuredUrl={quoteattr(f.url)}")
+        if f.authority:
+            attrs.append('raqib:authority="true"')
+        if f.tags:
+            attrs.append(f"raqib:tags={quoteattr(','.join(f.tags))}")
+        if not f.enabled:
+            attrs.append('raqib:disabled="true"')
+        lines.append(f"    <outline {' '.join(attrs)}/>")
     lines += ["  </body>", "</opml>", ""]
     return "\n".join(lines)
+
+
+def urls_in_use(config: FeedsFile, env: Env) -> dict[str, str]:
+    """Feed id -> the URL the service polls, where a permanent redirect moved it from the configured one
+    (read from the database when there is one; empty when there is none)."""
+    return {
+        f.id: f.url
+        for f in _stored_feeds(config, env)
+        if f.url and f.url != f.configured_url and any(c.id == f.id and c.url == f.configured_url for c in config.feeds)
+    }
 
 
 class FeedIds:
@@ -49,6 +93,13 @@ class FeedIds:
         self.next: dict[str, int] = {}
         self.probes = 0
 
+    def claim(self, wanted: str | None) -> str | None:
+        """``wanted`` (an id carried by the file) when it is a valid id nobody holds; None otherwise."""
+        if not wanted or not _ID.fullmatch(wanted) or wanted in self.taken:
+            return None
+        self.taken.add(wanted)
+        return wanted
+
     def new(self, text: str) -> str:
         base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "feed"
         n = self.next.get(base, 1)
@@ -61,6 +112,23 @@ class FeedIds:
         self.next[base] = n + 1
         self.taken.add(slug)
         return slug
+
+
+_ID = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")  # FeedConfig.id's pattern
+_MAX_TAGS = 20
+
+
+def _raqib_fields(outline: ET.Element) -> dict[str, object]:
+    """authority, tags and disabled state from an outline's ``raqib:`` attributes (as ``feeds export`` writes)."""
+    out: dict[str, object] = {}
+    tags = [t.strip()[:64] for t in (outline.get(f"{_NS}tags") or "").split(",") if t.strip()]
+    if tags:
+        out["tags"] = list(dict.fromkeys(tags))[:_MAX_TAGS]
+    if (outline.get(f"{_NS}authority") or "").strip().lower() == "true":
+        out["authority"] = True
+    if (outline.get(f"{_NS}disabled") or "").strip().lower() == "true":
+        out["enabled"] = False
+    return out
 
 
 MAX_OPML_BYTES = 8 * 1024 * 1024  # a few thousand feeds take well under 1 MB
@@ -117,6 +185,9 @@ def _refusal(url: str, *, allow_file: bool, allow_private: bool) -> str | None:
     return None
 
 
+_EMPTY_FEEDS = re.compile(r"^feeds:[ \t]*\[[ \t]*\]([ \t]*(?:#.*)?)$", re.MULTILINE)
+
+
 def import_opml(opml: Path, config_file: Path, language: str | None, write: bool) -> int:
     """Feeds of ``opml`` not yet configured (by URL) are printed as YAML, or appended with ``write``.
 
@@ -134,8 +205,9 @@ def import_opml(opml: Path, config_file: Path, language: str | None, write: bool
     new: list[dict[str, object]] = []
     for outline in outlines:
         url = (outline.get("xmlUrl") or "").strip()
-        if not url or url in known:
-            continue
+        configured = (outline.get(f"{_NS}configuredUrl") or "").strip()
+        if not url or url in known or (configured and configured in known):
+            continue  # already configured, under its URL in use or (exported by Raqib) its configured one
         known.add(url)
         why = _refusal(url, allow_file=config.settings.allow_file_urls, allow_private=allow_private)
         if why is not None:
@@ -149,11 +221,12 @@ def import_opml(opml: Path, config_file: Path, language: str | None, write: bool
             print(f"raqib: skipped {url[:200]}: language unclear (use --language ar|en)", file=sys.stderr)
             continue
         entry: dict[str, object] = {
-            "id": ids.new(title if title.isascii() else url.split("//")[-1]),
+            "id": ids.claim(outline.get(f"{_NS}id")) or ids.new(title if title.isascii() else url.split("//")[-1]),
             "url": url,
             "language": lang,
             "title": title,
         }
+        entry.update(_raqib_fields(outline))
         try:
             FeedConfig.model_validate(entry)
         except ValidationError as exc:
@@ -169,6 +242,8 @@ def import_opml(opml: Path, config_file: Path, language: str | None, write: bool
         print(snippet, end="")
         return 0
     text = config_file.read_text(encoding="utf-8") if config_file.exists() else "feeds:\n"
+    # An empty flow list (``feeds: []``, as a fresh file has it) becomes a block list to append to.
+    text = _EMPTY_FEEDS.sub(r"feeds:\1", text)
     indented = "".join(f"  {line}\n" for line in snippet.splitlines())
     candidate = text.rstrip("\n") + "\n" + indented
     try:
@@ -260,27 +335,29 @@ def enable(config: FeedsFile, env: Env, feed_id: str) -> int:
     return 0
 
 
-def _stored_health(config: FeedsFile, env: Env) -> dict[str, dict[str, object]]:
-    """What the service has recorded about each feed (when a database exists): disabled, failures in a row."""
-    from pathlib import Path
-
+def _stored_feeds(config: FeedsFile, env: Env) -> list:  # type: ignore[type-arg]
+    """The feeds table as the service left it, or [] when there is no database (or no schema) yet."""
     from bot.app import database_url
     from storage import repositories as repo
     from storage.db import make_engine, session
 
     url = database_url(config, env)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        return {}
+        return []
     try:
         engine = make_engine(url)
         with session(engine) as s:
-            feeds = repo.list_feeds(s)
-    except Exception:  # no schema yet, or the database is away: the live check stands on its own
-        return {}
+            return repo.list_feeds(s)
+    except Exception:  # no schema yet, or the database is away: callers stand on the configuration alone
+        return []
+
+
+def _stored_health(config: FeedsFile, env: Env) -> dict[str, dict[str, object]]:
+    """What the service has recorded about each feed (when a database exists): disabled, failures in a row."""
     return {
         f.id: {
             "disabled": None if f.enabled else (f.disabled_reason or "disabled"),
             "consecutive_failures": f.consecutive_failures,
         }
-        for f in feeds
+        for f in _stored_feeds(config, env)
     }
