@@ -2,12 +2,16 @@
 
 The sample week is shifted so its newest item lands at "now". A first poll stores each feed's backlog
 quietly (as on a fresh install); the server then publishes the week's news and a second poll alerts.
+
+The output is for a terminal: bidi isolates (U+2066–U+2069), which the digest puts around titles for chat
+clients, are removed from everything the demo prints (a terminal shows them as boxes or spaces).
 """
 
 from __future__ import annotations
 
 import asyncio
 import html
+import io
 import re
 import shutil
 import sys
@@ -29,6 +33,24 @@ _RFC822 = re.compile(r"(<(pubDate|dc:date|lastBuildDate)>)([^<]+)(</\2>)")
 _RFC3339 = re.compile(r"(<(updated|published)>)([^<]+)(</\2>)")
 _BLOCK = re.compile(r"<(item|entry)\b.*?</\1>", re.DOTALL)
 _CONTENT_TYPE = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
+_NO_ISOLATES = dict.fromkeys(range(0x2066, 0x206A))  # LRI, RLI, FSI, PDI: chat HTML only
+
+
+class PlainText(io.TextIOBase):
+    """``out`` without bidi isolate characters (they belong in chat HTML, not a terminal or a file)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        self.out.write(s.translate(_NO_ISOLATES))
+        return len(s)
+
+    def flush(self) -> None:
+        self.out.flush()
 
 
 @dataclass
@@ -177,8 +199,9 @@ async def _demo(out: TextIO, data_dir: str) -> int:
             for r in results:
                 _line(out, f"   {r.feed_id:<22} {_result(r)}")
             _line(out, "")
-            _line(out, f"3) {len(alerts)} new stories, one alert each — copies from other outlets and languages")
-            _line(out, "   join the story instead of alerting again:")
+            _line(out, f"3) {_n(len(alerts), 'new story', 'new stories')}, one alert each — copies from other outlets")
+            _line(out, "   and languages join the story instead of alerting again.")
+            _line(out, _weights_line())
             views, reasons = await asyncio.to_thread(_story_views, engine, [a.story_id for a in alerts], phase2_start)
             for a in sorted(alerts, key=lambda a: a.item.published, reverse=True):
                 _line(out, _compact(a, views.get(a.story_id), titles, reasons.get(a.story_id or -1, ())))
@@ -196,13 +219,53 @@ async def _demo(out: TextIO, data_dir: str) -> int:
             covered = {m.item.guid for v in views.values() for m in v.members}
             _report_traps(out, manifest, alerts, covered)
             _line(out, "")
-            _line(out, "5) The week's digest, as a subscribed chat gets it on Monday morning:")
+            _line(out, "5) The week's digest, as a subscribed chat gets it on Monday morning.")
+            for text in _digest_note(engine, {a.story_id for a in alerts}, phase2_start):
+                _line(out, text)
             from bot.digest.demo import demo_digest
 
             # The chart outlives the demo's temporary database: it is written where the demo was run.
             chart = Path.cwd() / "raqib-demo-digest.png"
             await asyncio.to_thread(demo_digest, engine, out, "en", chart_path=chart)
     return 0
+
+
+def _n(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _weights_line() -> str:
+    from bot.match.relevance import THRESHOLD, TITLE_FACTOR
+
+    return (
+        f"   (+n.nn: what a term adds to the evidence — its lexicon weight, ×{TITLE_FACTOR:g} in the title "
+        f"(2.50 → +{2.5 * TITLE_FACTOR:.2f}); relevant from {THRESHOLD:g} in all; "
+        f"score = evidence / (evidence + {THRESHOLD:g}))"
+    )
+
+
+def _digest_note(engine: Any, alerted: set[int | None], news_since: datetime) -> list[str]:
+    """Why the digest counts more stories than step 3 alerted: it covers the whole week, backlog included."""
+    from sqlmodel import col, select
+
+    from storage.db import session
+    from storage.tables import Story
+
+    week = datetime.now(UTC) - timedelta(days=7)
+    with session(engine) as s:
+        rows = s.exec(select(Story.id, Story.created_at).where(col(Story.first_published) >= week)).all()
+    shown = sum(1 for sid, _ in rows if sid in alerted)
+    backlog = sum(1 for sid, created in rows if sid not in alerted and created < news_since)
+    quiet = len(rows) - shown - backlog
+    said_alerted = _n(shown, "story", "stories")
+    parts = [f"the {said_alerted} alerted in step 3", f"{backlog} from the backlog step 1 stored without alerting"]
+    if quiet:
+        parts.append(f"{quiet} of this week's news that joined no alert")
+    return [
+        f"   It counts {_n(len(rows), 'story', 'stories')} first published in the last 7 days: "
+        f"{', '.join(parts[:-1])} and {parts[-1]}",
+        "   (alerts are for what is new since the last poll; a digest summarises the week).",
+    ]
 
 
 def _story_views(
@@ -240,7 +303,7 @@ def _result(r: FeedResult) -> str:
         return f"failed: {r.error}"
     if r.status == "not_modified":
         return "unchanged (HTTP 304)"
-    return f"{r.new:>2} new items, {r.relevant} relevant"
+    return f"{r.new:>2} new {'item' if r.new == 1 else 'items'}, {r.relevant} relevant"
 
 
 def _report_traps(out: TextIO, manifest: dict[str, Any], alerts: list[Alertable], covered: set[str]) -> None:
@@ -262,7 +325,7 @@ def _report_traps(out: TextIO, manifest: dict[str, Any], alerts: list[Alertable]
 def run_demo(*, keep: bool = False, out: TextIO | None = None) -> int:
     data_dir = tempfile.mkdtemp(prefix="raqib-demo-")
     try:
-        return asyncio.run(_demo(out or sys.stdout, data_dir))
+        return asyncio.run(_demo(PlainText(out or sys.stdout), data_dir))
     finally:
         if keep:
             print(f"(demo database kept in {data_dir}/demo.db)", file=out or sys.stdout)
