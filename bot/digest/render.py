@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.digest.build import Digest, DigestStory
-from bot.digest.labels import LRI, PDI, isolate, isolate_latin, label
+from bot.digest.labels import LRI, PDI, isolate, isolate_latin, label, strip_isolates
 from bot.digest.period import zone
 from bot.digest.spikes import Spike
 
@@ -223,6 +223,8 @@ def render_markdown(d: Digest) -> str:
         if tail:
             lines += ["", *[f"{x}  " for x in tail]]
         body = "\n".join(lines)
+    # Isolate marks belong in chat HTML: in a file they are invisible characters that break search and diffs.
+    body = strip_isolates(body)
     # GitHub and most markdown viewers honour an HTML block's direction.
     return f'<div dir="rtl">\n\n{body}\n\n</div>' if lang == "ar" else body
 

@@ -71,7 +71,8 @@ def test_markdown_html_json(week: Week) -> None:
     ar = digest(week, "ar")
     md = render_markdown(ar)
     assert md.startswith('<div dir="rtl">') and "### قائمة الكيانات" in md
-    assert "[\u2068US adds 12 Chinese chip firms to the Entity List\u2069](https://wire.example/entity-list)" in md
+    assert "[US adds 12 Chinese chip firms to the Entity List](https://wire.example/entity-list)" in md
+    assert not any(mark in md for mark in "\u2066\u2067\u2068\u2069"), "isolate marks stay in chat HTML"
     page = render_html(ar, chart_src="chart.png")
     assert '<html lang="ar" dir="rtl">' in page and '<bdi lang="en">' in page and 'src="chart.png"' in page
     data = json.loads(render_json(digest(week, "en")))
