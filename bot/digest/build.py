@@ -34,7 +34,7 @@ from sqlmodel import Session, col, select
 
 from bot.deliver.model import Reply
 from bot.digest.period import Period, ending_at, zone
-from bot.digest.spikes import Spike, SpikeSettings, detect_spikes
+from bot.digest.spikes import Spike, SpikeSettings, detect_spikes, distinct_spikes, muted
 from storage.tables import ItemRow, Match, MatchEntity, MatchTopic, Story, StoryItem, Subscription
 
 # Kinds of lexicon entries that are not counted as entities (see module docstring).
@@ -297,26 +297,11 @@ def build_digest(
         seen = entity_counts(s, period.since - settings.new_lookback, period.since, topics, languages)
         fresh = [e for e, _ in sorted(mentions.items(), key=lambda kv: (-kv[1], kv[0])) if e not in seen]
         digest.new_entities = fresh[: settings.new_entities]
-    digest.spikes = _distinct_spikes(
-        detect_spikes(s, period.until, topics=topics, languages=languages, settings=settings.spikes),
-        settings.spikes.limit,
-    )
+    # The same rules as trend alerts: one spike per thing (SMIC is the huawei-smic topic), none the chat muted.
+    found_spikes = detect_spikes(s, period.until, topics=topics, languages=languages, settings=settings.spikes)
+    shown = [sp for sp in distinct_spikes(found_spikes) if not muted(sp, sub.mute_terms or "")]
+    digest.spikes = shown[: settings.spikes.limit]
     return digest
-
-
-def _distinct_spikes(spikes: list[Spike], limit: int) -> list[Spike]:
-    """The strongest spikes, one per thing: the entity Nvidia and the topic Nvidia are the same news."""
-    from bot.digest.render import entity_name, topic_name
-
-    seen: set[str] = set()
-    out = []
-    for sp in spikes:
-        name = (entity_name if sp.kind == "entity" else topic_name)(sp.key, "en").casefold()
-        if sp.key in seen or name in seen:
-            continue
-        seen |= {sp.key, name}
-        out.append(sp)
-    return out[:limit]
 
 
 def local_days(period: Period) -> list[str]:
