@@ -164,3 +164,7 @@ def test_a_chats_muted_terms_never_trend_for_it(sqlite_engine: Engine) -> None:
     # topic and its alias entity; "nvidia" mutes nothing here.
     assert enqueue_trend_alerts(sqlite_engine, NOW, [muting, other, ar]) == 1
     assert [r.subscription_id for r in trend_rows(sqlite_engine)] == [other]
+    # the weekly digest follows the same rule: no spike of what the chat muted
+    with session(sqlite_engine) as s:
+        assert build_digest(s, get_sub(sqlite_engine, muting), NOW).spikes == []
+        assert [sp.key for sp in build_digest(s, get_sub(sqlite_engine, other), NOW).spikes] == ["hbm"]
