@@ -10,11 +10,11 @@ from sqlalchemy.engine import Engine
 from bot.commands.core import Core, _period
 from bot.config import FeedsFile
 from bot.ingest import store_new_items
-from bot.normalize import Item
 from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
 from tests.commands.test_core import inv
+from tests.fakes.store import feed_item
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 TITLES = (
@@ -35,20 +35,8 @@ def test_periods() -> None:
 async def test_more_keeps_the_period_and_language(sqlite_engine: Engine) -> None:
     with session(sqlite_engine) as s:
         repo.sync_feeds(s, [repo.FeedSpec("wire", "https://w.example/rss", "en")])
-    items = [
-        Item(
-            feed_id="wire",
-            identity=f"w{n}",
-            guid=f"w{n}",
-            url=f"https://w.example/{n}",
-            title=t,
-            summary=t,
-            content="",
-            language="en",
-            published=NOW - timedelta(days=n * 3, hours=1),  # 0, 3, 6 and 9 days old
-            fetched=NOW,
-            content_hash=f"w{n}",
-        )
+    items = [  # 0, 3, 6 and 9 days old
+        feed_item("wire", n, t, published=NOW - timedelta(days=n * 3, hours=1), fetched=NOW)
         for n, t in enumerate(TITLES)
     ]
     store_new_items(sqlite_engine, "wire", items, first_poll=True, now=NOW, config=FeedsFile())

@@ -3,16 +3,13 @@ client against the fake Discord (REST + gateway on loopback), and the real outbo
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy.engine import Engine
 
-from bot.adapters.discord.bot import DiscordAdapter
-from bot.commands.core import Core
 from bot.deliver.dispatcher import Dispatcher, DispatchSettings
 from storage import subscriptions as subs
 from storage.db import session
-from tests.fakes.discord_api import BOT_TOKEN, CHANNEL_ID, GUILD_ID, FakeDiscord
+from tests.discord.running import running_adapter
+from tests.fakes.discord_api import CHANNEL_ID, GUILD_ID
 from tests.fakes.store import add_wire_feed, ingest, wire_item
 
 MANAGE_CHANNELS = 1 << 4
@@ -29,52 +26,32 @@ async def test_a_server_subscribes_reads_latest_and_gets_an_embed(sqlite_engine:
         ),
         first_poll=True,
     )
-    async with FakeDiscord() as fake:
-        with fake.patched():
-            adapter = DiscordAdapter(
-                Core(sqlite_engine, secret=b"e2e"), token=BOT_TOKEN, test_guild_id=GUILD_ID, guild_ready_timeout=0.05
-            )
-            await adapter.start()
-            try:
-                await asyncio.wait_for(adapter.ready.wait(), 10)
+    async with running_adapter(sqlite_engine) as (fake, adapter, run):
+        refused = await run("subscribe", [{"name": "topic", "type": 3, "value": "hbm"}])
+        assert refused["flags"] & 64 and "administrators" in refused["content"]
+        ok = await run("subscribe", [{"name": "topic", "type": 3, "value": "hbm"}], MANAGE_CHANNELS)
+        assert "Subscribed to: High-bandwidth memory" in ok["content"]
+        latest = await run("latest", [{"name": "query", "type": 3, "value": "hbm"}])
+        assert latest["embeds"][0]["title"].startswith("SK Hynix to double HBM output")
+        assert latest["allowed_mentions"] == {"parse": []}
+        with session(sqlite_engine) as s:
+            sub = subs.get_subscription(s, "discord", str(CHANNEL_ID))
+            assert sub is not None and sub.guild_id == str(GUILD_ID) and sub.topics == "hbm"
 
-                async def run(name: str, options: list[dict], permissions: int = 0) -> dict:
-                    payload = fake.interaction(name, options, permissions=permissions)
-                    await fake.dispatch("INTERACTION_CREATE", payload)
-                    path = f"/interactions/{payload['id']}/{payload['token']}/callback"
-                    return (await fake.wait_for(lambda r: r.path == path)).body["data"]
-
-                refused = await run("subscribe", [{"name": "topic", "type": 3, "value": "hbm"}])
-                assert refused["flags"] & 64 and "administrators" in refused["content"]
-                ok = await run("subscribe", [{"name": "topic", "type": 3, "value": "hbm"}], MANAGE_CHANNELS)
-                assert "Subscribed to: High-bandwidth memory" in ok["content"]
-                latest = await run("latest", [{"name": "query", "type": 3, "value": "hbm"}])
-                assert latest["embeds"][0]["title"].startswith("SK Hynix to double HBM output")
-                assert latest["allowed_mentions"] == {"parse": []}
-                with session(sqlite_engine) as s:
-                    sub = subs.get_subscription(s, "discord", str(CHANNEL_ID))
-                    assert sub is not None and sub.guild_id == str(GUILD_ID) and sub.topics == "hbm"
-
-                ingest(
-                    sqlite_engine,
-                    wire_item(
-                        2, "Samsung wins Nvidia HBM4 order @everyone", "Samsung will supply high-bandwidth memory."
-                    ),
-                    first_poll=False,
-                )
-                dispatcher = Dispatcher(
-                    sqlite_engine,
-                    {"discord": adapter.notifier},
-                    owner="e2e",
-                    settings=DispatchSettings(per_chat_interval=0),
-                )
-                assert await dispatcher.dispatch_once() == 1
-                posted = await fake.wait_for(
-                    lambda r: r.method == "POST" and r.path == f"/channels/{CHANNEL_ID}/messages"
-                )
-                embed = posted.body["embeds"][0]
-                assert "Samsung wins Nvidia HBM4 order" in embed["title"] and "@everyone" not in embed["title"]
-                assert posted.body["allowed_mentions"]["parse"] == []
-                assert await dispatcher.dispatch_once() == 0, "never twice"
-            finally:
-                await adapter.close()
+        ingest(
+            sqlite_engine,
+            wire_item(2, "Samsung wins Nvidia HBM4 order @everyone", "Samsung will supply high-bandwidth memory."),
+            first_poll=False,
+        )
+        dispatcher = Dispatcher(
+            sqlite_engine,
+            {"discord": adapter.notifier},
+            owner="e2e",
+            settings=DispatchSettings(per_chat_interval=0),
+        )
+        assert await dispatcher.dispatch_once() == 1
+        posted = await fake.wait_for(lambda r: r.method == "POST" and r.path == f"/channels/{CHANNEL_ID}/messages")
+        embed = posted.body["embeds"][0]
+        assert "Samsung wins Nvidia HBM4 order" in embed["title"] and "@everyone" not in embed["title"]
+        assert posted.body["allowed_mentions"]["parse"] == []
+        assert await dispatcher.dispatch_once() == 0, "never twice"

@@ -4,18 +4,16 @@ the channel; ``/latest`` takes period and language options and suggests the topi
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
-from bot.adapters.discord.bot import DiscordAdapter
-from bot.commands.core import Core
 from bot.deliver.dispatcher import Dispatcher, DispatchSettings
 from storage import subscriptions as subs
 from storage.db import session
-from tests.fakes.discord_api import BOT_TOKEN, CHANNEL_ID, GUILD_ID, FakeDiscord
+from tests.discord.running import running_adapter
+from tests.fakes.discord_api import CHANNEL_ID
 from tests.fakes.store import NOW, add_wire_feed, ingest, wire_item
 
 MANAGE_CHANNELS = 1 << 4
@@ -30,57 +28,42 @@ async def test_severity_setting_and_latest_options(sqlite_engine: Engine) -> Non
         published=NOW - timedelta(days=20),
     )
     ingest(sqlite_engine, old, first_poll=True)
-    async with FakeDiscord() as fake:
-        with fake.patched():
-            adapter = DiscordAdapter(
-                Core(sqlite_engine, secret=b"e2e"), token=BOT_TOKEN, test_guild_id=GUILD_ID, guild_ready_timeout=0.05
-            )
-            await adapter.start()
-            try:
-                await asyncio.wait_for(adapter.ready.wait(), 10)
+    async with running_adapter(sqlite_engine) as (fake, adapter, run):
 
-                async def run(name: str, options: list[dict], permissions: int = 0) -> dict:
-                    payload = fake.interaction(name, options, permissions=permissions)
-                    await fake.dispatch("INTERACTION_CREATE", payload)
-                    path = f"/interactions/{payload['id']}/{payload['token']}/callback"
-                    return (await fake.wait_for(lambda r: r.path == path)).body["data"]
+        def opt(name: str, value: str) -> dict:
+            return {"name": name, "type": 3, "value": value}
 
-                def opt(name: str, value: str) -> dict:
-                    return {"name": name, "type": 3, "value": value}
+        await run("subscribe", [opt("topic", "hbm")], MANAGE_CHANNELS)
+        refused = await run("settings", [opt("key", "severity"), opt("value", "high")])
+        assert refused["flags"] & 64 and "administrators" in refused["content"]
+        saved = await run("settings", [opt("key", "severity"), opt("value", "high")], MANAGE_CHANNELS)
+        assert "severity high" in saved["content"]
+        with session(sqlite_engine) as s:
+            sub = subs.get_subscription(s, "discord", str(CHANNEL_ID))
+            assert sub is not None and sub.min_severity == "high"
 
-                await run("subscribe", [opt("topic", "hbm")], MANAGE_CHANNELS)
-                refused = await run("settings", [opt("key", "severity"), opt("value", "high")])
-                assert refused["flags"] & 64 and "administrators" in refused["content"]
-                saved = await run("settings", [opt("key", "severity"), opt("value", "high")], MANAGE_CHANNELS)
-                assert "severity high" in saved["content"]
-                with session(sqlite_engine) as s:
-                    sub = subs.get_subscription(s, "discord", str(CHANNEL_ID))
-                    assert sub is not None and sub.min_severity == "high"
+        # /latest: the 20-day-old story is outside 7d; "ar" finds no Arabic report; a typo is answered.
+        everything = await run("latest", [opt("query", "hbm")])
+        assert len(everything.get("embeds", [])) == 1
+        week = await run("latest", [opt("query", "hbm"), opt("period", "7d")])
+        assert not week.get("embeds") and "hbm · 7d" in week["content"]
+        arabic = await run("latest", [opt("query", "hbm"), opt("language", "ar")])
+        assert not arabic.get("embeds") and "hbm · ar" in arabic["content"]
+        typo = await run("latest", [opt("query", "hbmm")])
+        assert "Did you mean “hbm”" in typo["content"]
 
-                # /latest: the 20-day-old story is outside 7d; "ar" finds no Arabic report; a typo is answered.
-                everything = await run("latest", [opt("query", "hbm")])
-                assert len(everything.get("embeds", [])) == 1
-                week = await run("latest", [opt("query", "hbm"), opt("period", "7d")])
-                assert not week.get("embeds") and "hbm · 7d" in week["content"]
-                arabic = await run("latest", [opt("query", "hbm"), opt("language", "ar")])
-                assert not arabic.get("embeds") and "hbm · ar" in arabic["content"]
-                typo = await run("latest", [opt("query", "hbmm")])
-                assert "Did you mean “hbm”" in typo["content"]
-
-                ingest(sqlite_engine, wire_item(2, NORMAL, NORMAL), wire_item(3, HIGH, HIGH), first_poll=False)
-                d = Dispatcher(
-                    sqlite_engine,
-                    {"discord": adapter.notifier},
-                    owner="e2e",
-                    settings=DispatchSettings(per_chat_interval=0),
-                )
-                while await d.dispatch_once():
-                    pass
-                posted = [
-                    r.body["embeds"][0]["title"]
-                    for r in fake.requests
-                    if r.method == "POST" and r.path == f"/channels/{CHANNEL_ID}/messages"
-                ]
-                assert len(posted) == 1 and HIGH in posted[0], posted
-            finally:
-                await adapter.close()
+        ingest(sqlite_engine, wire_item(2, NORMAL, NORMAL), wire_item(3, HIGH, HIGH), first_poll=False)
+        d = Dispatcher(
+            sqlite_engine,
+            {"discord": adapter.notifier},
+            owner="e2e",
+            settings=DispatchSettings(per_chat_interval=0),
+        )
+        while await d.dispatch_once():
+            pass
+        posted = [
+            r.body["embeds"][0]["title"]
+            for r in fake.requests
+            if r.method == "POST" and r.path == f"/channels/{CHANNEL_ID}/messages"
+        ]
+        assert len(posted) == 1 and HIGH in posted[0], posted

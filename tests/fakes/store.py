@@ -32,6 +32,25 @@ def wire_item(n: int, title: str, body: str, lang: str = "en") -> Item:
     )
 
 
+def feed_item(
+    feed: str, n: int, title: str, body: str | None = None, *, published: datetime, fetched: datetime, lang: str = "en"
+) -> Item:
+    """Item ``n`` of ``feed`` (``https://FEED.example/N``); the body defaults to the title."""
+    return Item(
+        feed_id=feed,
+        identity=f"{feed}-{n}",
+        guid=f"{feed}-{n}",
+        url=f"https://{feed}.example/{n}",
+        title=title,
+        summary=title if body is None else body,
+        content="",
+        language=lang,
+        published=published,
+        fetched=fetched,
+        content_hash=f"{feed}-{n}:{title}",
+    )
+
+
 def add_wire_feed(engine: Engine) -> None:
     with session(engine) as s:
         repo.sync_feeds(s, [repo.FeedSpec("wire", "https://wire.example/rss", "en", title="Example Wire")])

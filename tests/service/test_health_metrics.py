@@ -30,6 +30,7 @@ from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import make_engine, session
 from storage.tables import Delivery, Feed
+from tests.fakes.store import feed_item
 from tests.fakes.telegram_api import TOKEN, FakeBotAPI
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -51,19 +52,7 @@ def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _item(n: int, title: str, body: str) -> Item:
-    return Item(
-        feed_id="a",
-        identity=f"a-{n}",
-        guid=f"a-{n}",
-        url=f"https://a.example/{n}",
-        title=title,
-        summary=body,
-        content="",
-        language="en",
-        published=NOW - timedelta(minutes=10),
-        fetched=NOW,
-        content_hash=f"a{n}{title}",
-    )
+    return feed_item("a", n, title, body, published=NOW - timedelta(minutes=10), fetched=NOW)
 
 
 def _config() -> FeedsFile:

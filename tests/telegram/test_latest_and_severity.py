@@ -23,6 +23,7 @@ from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
 from storage.tables import Delivery, Subscription
+from tests.fakes.store import feed_item
 from tests.fakes.telegram_api import TOKEN, FakeBotAPI
 from tests.telegram.htmlcheck import check, visible
 
@@ -35,19 +36,7 @@ HIGH = "SK Hynix reports record quarterly profit on HBM sales"
 
 
 def _item(feed: str, n: int, title: str, *, lang: str = "en", age: timedelta = timedelta(minutes=20)) -> Item:
-    return Item(
-        feed_id=feed,
-        identity=f"{feed}-{n}",
-        guid=f"{feed}-{n}",
-        url=f"https://{feed}.example/{n}",
-        title=title,
-        summary=title,
-        content="",
-        language=lang,
-        published=NOW - age,
-        fetched=NOW,
-        content_hash=f"{feed}{n}",
-    )
+    return feed_item(feed, n, title, published=NOW - age, fetched=NOW, lang=lang)
 
 
 @pytest.fixture

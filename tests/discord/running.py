@@ -1,0 +1,39 @@
+"""A real ``DiscordAdapter`` over the fake Discord, started and stopped around a test, with ``run`` to send one
+slash command and read the interaction's answer."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from bot.adapters.discord.bot import DiscordAdapter
+from bot.commands.core import Core
+from tests.fakes.discord_api import BOT_TOKEN, GUILD_ID, FakeDiscord
+
+Run = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@asynccontextmanager
+async def running_adapter(engine: Engine) -> AsyncIterator[tuple[FakeDiscord, DiscordAdapter, Run]]:
+    async with FakeDiscord() as fake:
+        with fake.patched():
+            adapter = DiscordAdapter(
+                Core(engine, secret=b"e2e"), token=BOT_TOKEN, test_guild_id=GUILD_ID, guild_ready_timeout=0.05
+            )
+            await adapter.start()
+            try:
+                await asyncio.wait_for(adapter.ready.wait(), 10)
+
+                async def run(name: str, options: list[dict[str, Any]], permissions: int = 0) -> dict[str, Any]:
+                    payload = fake.interaction(name, options, permissions=permissions)
+                    await fake.dispatch("INTERACTION_CREATE", payload)
+                    path = f"/interactions/{payload['id']}/{payload['token']}/callback"
+                    return (await fake.wait_for(lambda r: r.path == path)).body["data"]
+
+                yield fake, adapter, run
+            finally:
+                await adapter.close()
