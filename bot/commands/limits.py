@@ -9,10 +9,11 @@ database or the command core) and answers:
   the flood the cooldown stops.
 
 Two token buckets decide: one per user (across chats) and one per chat (across users). A bucket holds
-``burst`` tokens and gains one every ``every`` seconds; a command spends its cost (``/digest`` draws a chart and
-``/feeds`` reads every feed, so they cost more). A refusal spends nothing, so a flood never prolongs its own
-cooldown beyond the refill time. After a refusal was announced, the next one is silent until that key is
-admitted again. The tables are bounded (least recently used keys are forgotten) and the clock is injected.
+``burst`` tokens and gains one every ``every`` seconds; a command spends its cost (``/digest`` draws a chart,
+``/export`` writes files of up to 500 stories and ``/feeds`` reads every feed, so they cost more). A refusal
+spends nothing, so a flood never prolongs its own cooldown beyond the refill time. After a refusal was
+announced, the next one is silent until that key is admitted again. The tables are bounded (least recently used
+keys are forgotten) and the clock is injected.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 # What a command costs in tokens; unknown commands and buttons cost 1.
-COSTS = {"digest": 3, "feeds": 2}
+COSTS = {"digest": 3, "export": 3, "feeds": 2}
 
 
 class Admission(enum.Enum):

@@ -56,6 +56,15 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A file a reply carries (an export): adapters upload it as a document (Telegram) or attachment (Discord)."""
+
+    filename: str  # ASCII, safe as is in a multipart header
+    data: bytes
+    mime_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
 class Reply:
     """A command's answer. ``text`` is plain text in the chat's language; ``alerts`` are rendered as alerts."""
 
@@ -66,6 +75,7 @@ class Reply:
     language: str = "en"
     error: bool = False
     image: bytes | None = None  # a PNG (digest chart)
+    documents: tuple[Document, ...] = ()  # files (an export); ``text`` is their caption
     extra: dict[str, object] = field(default_factory=dict)
 
 
