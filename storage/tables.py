@@ -34,6 +34,14 @@ class Feed(SQLModel, table=True):
     last_attempt: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_success: datetime | None = Field(default=None, sa_type=UTCDateTime)
     next_poll: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # The pace of the last successful poll (bot.fetch.pacing): the interval used for next_poll, and the
+    # feed's own ask behind it (what it asked, through which header or element), shown by /feeds.
+    poll_interval: float | None = None
+    paced_by: str | None = Field(default=None, max_length=32)
+    paced_asks: float | None = None
+    # The document's own ask (<ttl>, sy:updatePeriod), kept for the polls answered 304 without a body.
+    document_asks: float | None = None
+    document_asks_by: str | None = Field(default=None, max_length=32)
     consecutive_failures: int = 0
     last_error_code: str | None = Field(default=None, max_length=64)
     last_error: str | None = Field(default=None, sa_column=Column(Text))
