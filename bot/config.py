@@ -89,6 +89,13 @@ class Settings(_Strict):
     """The ``settings:`` section of the feeds file. Every field's description is the README's reference."""
 
     default_interval: Duration = Field(600.0, description="How often a feed is polled unless it sets `interval`.")
+    max_feed_interval: Duration = Field(
+        2 * 3600.0,
+        description=(
+            "Longest interval a feed's own pace (Cache-Control, Expires, `<ttl>`, `sy:updatePeriod`) may set; "
+            "never below the feed's `interval`."
+        ),
+    )
     interval_jitter: Duration = Field(
         30.0, description="Random spread added to each poll time, so feeds of one host do not poll together."
     )
