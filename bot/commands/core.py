@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.commands.model import ADMIN_COMMANDS, Invocation, callback_target
-from bot.commands.texts import text
+from bot.commands.texts import help_lines, text
 from bot.deliver.model import Button, Reply
 from bot.deliver.route import SEVERITIES
 from bot.deliver.views import alert_view
@@ -231,7 +231,8 @@ class Core:
     def cmd_help(
         self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
     ) -> Reply:
-        return Reply(text=text(lang, "help"), language=lang)
+        lines = help_lines(lang, inv.platform, inv.commands)  # only what this platform registers
+        return Reply(text="\n".join([text(lang, "help"), "", *lines]), language=lang)
 
     def cmd_topics(
         self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]

@@ -32,6 +32,9 @@ class Invocation:
     is_admin: Callable[[], Awaitable[bool]] | None = None  # lazily asks the platform (cached by the adapter)
     callback_data: str | None = None  # from an inline button, to be verified by the core
     extra: dict[str, object] = field(default_factory=dict)
+    # The commands the platform registers (Discord's slash commands), so /help lists only those; None: the
+    # adapter forwards every command to the core (Telegram), and /help lists all it documents.
+    commands: frozenset[str] | None = None
 
 
 class CommandCore(Protocol):

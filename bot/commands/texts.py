@@ -23,3 +23,17 @@ def text(language: str, key: str, **values: object) -> str:
     lang = language if language in LANGUAGES else "en"
     template = _load(lang).get(key) or _load("en")[key]
     return template.format(**values) if values else template
+
+
+def help_lines(language: str, platform: str, commands: frozenset[str] | None = None) -> list[str]:
+    """``/help``'s command lines in file order: one per ``help_<command>`` key whose command is in
+    ``commands`` (None: all), a ``<platform>_help_<command>`` key replacing it on that platform."""
+    lang = language if language in LANGUAGES else "en"
+    texts = _load("en") | _load(lang)  # a line missing in one language falls back to English
+    out = []
+    for key in _load("en"):
+        command = key.removeprefix("help_")
+        if command == key or (commands is not None and command not in commands):
+            continue
+        out.append(texts.get(f"{platform}_{key}") or texts[key])
+    return out

@@ -28,8 +28,10 @@ async def running_adapter(engine: Engine) -> AsyncIterator[tuple[FakeDiscord, Di
             try:
                 await asyncio.wait_for(adapter.ready.wait(), 10)
 
-                async def run(name: str, options: list[dict[str, Any]], permissions: int = 0) -> dict[str, Any]:
-                    payload = fake.interaction(name, options, permissions=permissions)
+                async def run(
+                    name: str, options: list[dict[str, Any]], permissions: int = 0, **how: Any
+                ) -> dict[str, Any]:
+                    payload = fake.interaction(name, options, permissions=permissions, **how)
                     await fake.dispatch("INTERACTION_CREATE", payload)
                     path = f"/interactions/{payload['id']}/{payload['token']}/callback"
                     return (await fake.wait_for(lambda r: r.path == path)).body["data"]

@@ -315,6 +315,7 @@ class DiscordAdapter:
             is_admin=is_admin,
             callback_data=callback_data,
             extra={"guild_id": str(interaction.guild_id) if in_guild else None, **(extra or {})},
+            commands=frozenset(c.name for c in self.tree.get_commands()),  # /help lists only these
         )
 
     async def _run(
