@@ -35,7 +35,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.commands.export_command import export_reply
 from bot.commands.model import ADMIN_COMMANDS, Invocation, callback_target
+from bot.commands.period import MAX_PERIOD
+from bot.commands.period import period_seconds as _period
 from bot.commands.texts import help_lines, text
 from bot.deliver.model import Button, Reply
 from bot.deliver.route import SEVERITIES
@@ -51,14 +54,13 @@ log = logging.getLogger("raqib.commands")
 MAX_ARGS_CHARS = 1024
 MAX_TOPICS = 20
 MAX_LATEST = 10  # stories per /latest: at most two Telegram messages even with maximal items
-MAX_PERIOD = 365 * 86400  # /latest hbm 30d: the longest period asked for
 LATEST_PAGE, LATEST_PAGES = 50, 10  # /latest … ar reads at most this many stories to find those in a language
 MAX_TERMS = 20
 MAX_REPLY_CHARS = 3500  # one Telegram message (4,096), two Discord ones: a reply never floods a chat
 MAX_NAME = 80  # a feed's title as shown in a reply (feeds choose their titles)
-# Commands that take real CPU (a digest draws a chart): at most HEAVY_SLOTS run at once, so a flood of them
-# waits for its turn instead of taking every worker thread the other chats' commands need.
-HEAVY = frozenset({"digest"})
+# Commands that take real CPU (a digest draws a chart, an export writes files): at most HEAVY_SLOTS run at once, so
+# a flood of them waits for its turn instead of taking every worker thread the other chats' commands need.
+HEAVY = frozenset({"digest", "export"})
 HEAVY_SLOTS = 2
 NO_LEXICON = frozenset({"help", "start", "status", "feeds", "lang"})  # answered without topics or entities
 # /settings severity: the word typed (either language) -> the stored level
@@ -68,7 +70,6 @@ SEVERITY_WORDS = {"normal": "normal", "all": "normal", "high": "high", "critical
     "مهم": "high",
     "عاجل": "critical",
 }
-PERIOD_UNITS = {"h": 3600, "d": 86400, "w": 7 * 86400}
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DigestFn = Callable[[Session, Subscription, datetime], Reply | None]
 
@@ -627,6 +628,12 @@ class Core:
         reply = self.digest(s, probe, self.clock()) if self.digest else None
         return reply or Reply(text=text(lang, "digest_unavailable"), language=lang)
 
+    def cmd_export(
+        self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
+    ) -> Reply:
+        """``/export [TOPIC|ENTITY|WORDS] [PERIOD] [ar|en] [csv|json]``: the stories as files (export_command)."""
+        return export_reply(s, sub, lang, args, now=self.clock(), topic_name=self._topic_name)
+
 
 def _clean(arg: str) -> str:
     """User input without what no database column holds: NUL and other control characters, lone surrogates
@@ -648,14 +655,6 @@ def _in_language(s: Session, story_ids: list[int], language: str) -> set[int]:
         .distinct()
     )
     return set(s.exec(stmt).all())
-
-
-def _period(arg: str) -> int | None:
-    """Seconds in a period typed by a user: ``24h``, ``7d``, ``2w`` (ASCII or Arabic-Indic digits); else None."""
-    if not 2 <= len(arg) <= 5 or arg[-1] not in PERIOD_UNITS or not arg[:-1].isdecimal():
-        return None
-    n = int(arg[:-1])
-    return n * PERIOD_UNITS[arg[-1]] if n > 0 else None
 
 
 def _short(value: str, limit: int) -> str:

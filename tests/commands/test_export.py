@@ -1,0 +1,173 @@
+"""``/export`` in the command core, on stories the real ingest code made (SQLite, and PostgreSQL when set):
+what the files hold, in the chat's language, and what no spreadsheet may evaluate."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from bot.commands import export_command
+from bot.commands.core import Core
+from bot.commands.export import clean, neutral
+from bot.commands.model import Invocation
+from bot.config import FeedsFile
+from bot.deliver.model import Reply
+from bot.ingest import store_new_items
+from bot.normalize import Item
+from storage import repositories as repo
+from storage.db import session
+from tests.fakes.store import feed_item
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+HOSTILE = '=HYPERLINK("http://evil.example","x") Nvidia wins US licence to sell H20 chips to China'
+MINUS = "-40% for Nvidia in China as Beijing tells firms to avoid its RTX Pro 6000D"
+ARABIC = "واشنطن تمنح «إنفيديا» تراخيص لبيع رقائق H20 إلى الصين"
+HBM = "SK Hynix to double HBM output as AI demand soars"
+OLD = "@SUM(1) Nvidia asks BIS for H20 licences"
+
+
+def inv(command: str, *args: str, chat: str = "100") -> Invocation:
+    async def yes() -> bool:
+        return True
+
+    return Invocation("telegram", chat, "private", "7", command, args, user_language="en", is_admin=yes)
+
+
+def seed(engine: Engine) -> None:
+    with session(engine) as s:
+        repo.sync_feeds(
+            s,
+            [
+                repo.FeedSpec("wire", "https://wire.example/rss", "en", title="Example Wire"),
+                repo.FeedSpec("khabar", "https://khabar.example/rss", "ar", title="خبر"),
+            ],
+        )
+    cfg = FeedsFile()
+
+    def at(feed: str, n: int, title: str, age: timedelta, lang: str = "en") -> Item:
+        item = feed_item(feed, n, title, published=NOW - age, fetched=NOW, lang=lang)
+        return replace(item, content_hash=f"{feed}-{n}")
+
+    wire = [
+        at("wire", 1, HOSTILE, timedelta(hours=3)),
+        at("wire", 2, MINUS, timedelta(days=2)),
+        at("wire", 3, HBM, timedelta(days=3)),
+        at("wire", 4, OLD, timedelta(days=40)),
+    ]
+    store_new_items(engine, "wire", wire, first_poll=True, now=NOW, config=cfg)
+    arabic = [at("khabar", 1, ARABIC, timedelta(hours=2), "ar")]
+    store_new_items(engine, "khabar", arabic, first_poll=True, now=NOW, config=cfg)
+
+
+def files(reply: Reply) -> tuple[list[list[str]], dict]:
+    """The CSV's rows (header first) and the JSON, decoded as a spreadsheet and a program would."""
+    by_ext = {d.filename.rsplit(".", 1)[1]: d for d in reply.documents}
+    raw = by_ext["csv"].data
+    assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 with BOM, so Excel reads Arabic"
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert b"\r\n" in raw
+    return rows, json.loads(by_ext["json"].data.decode("utf-8"))
+
+
+@pytest.fixture
+def core(engine: Engine) -> Core:
+    seed(engine)
+    return Core(engine, secret=b"s", clock=lambda: NOW)
+
+
+async def test_an_arabic_chat_exports_a_topic_as_csv_and_json(core: Core) -> None:
+    assert not (await core.handle(inv("lang", "ar"))).error
+    reply = await core.handle(inv("export", "nvidia", "30d"))
+    assert not reply.error and reply.language == "ar"
+    assert [d.mime_type for d in reply.documents] == ["text/csv", "application/json"]
+    assert all(d.filename.isascii() and d.filename.startswith("raqib-nvidia-30d-") for d in reply.documents)
+    rows, doc = files(reply)
+    header, body = rows[0], rows[1:]
+    assert header[:4] == ["رقم القصة", "أول خبر (UTC)", "آخر خبر (UTC)", "العنوان"]
+    assert header[-1] == "سبب المطابقة"
+    col = {name: i for i, name in enumerate(doc["columns"])}
+    headlines = [r[col["headline"]] for r in body]
+    # 40 days old: outside 30d; the HBM story is not about Nvidia.
+    assert not any("SUM" in h for h in headlines) and not any("Hynix" in h for h in headlines)
+    assert headlines == ["'" + HOSTILE, "'" + MINUS], "formula-looking cells are text; latest first"
+    assert not any(cell.startswith(("=", "+", "-", "@")) for r in body for cell in r)
+    first = body[0]  # the licence story, told in English and then in Arabic: the latest activity
+    assert first[col["headline"]] == "'" + HOSTILE and first[col["headline_language"]] == "الإنجليزية"
+    assert first[col["severity"]] == "عاجل"
+    assert "إنفيديا" in first[col["topics"]] and "، " in first[col["topics"]]
+    assert first[col["languages"]] == "العربية، الإنجليزية" and first[col["reports"]] == "2"
+    assert first[col["outlets"]] == "Example Wire، خبر"
+    assert first[col["link"]] == "https://wire.example/1"
+    assert "«Nvidia» → nvidia" in first[col["why"]] and "«H20» → h20" in first[col["why"]]
+    assert first[col["first_reported"]] == (NOW - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert first[col["last_reported"]] == (NOW - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert body[1][col["headline"]] == "'" + MINUS and body[1][col["severity"]] == "مهم"
+
+    export = doc["export"]
+    assert export["total"] == export["count"] == len(body) and export["language"] == "ar"
+    assert export["topics"] == ["nvidia"] and export["period"] == "30d"
+    story = doc["stories"][0]
+    assert story["headline"] == HOSTILE, "JSON keeps the text as written"
+    assert story["severity"] == {"id": "critical", "name": "عاجل"}
+    assert {"id": "nvidia", "name": "إنفيديا ومعالجات الرسوميات"} in story["topics"]
+    assert [lang["id"] for lang in story["languages"]] == ["ar", "en"] and story["reports"] == 2
+    assert str(len(body)) in reply.text
+
+
+async def test_period_cap_format_and_typo(core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    wide = await core.handle(inv("export", "nvidia", "60d", "csv"))
+    assert [d.filename.rsplit(".", 1)[1] for d in wide.documents] == ["csv"]
+    rows, _ = files_csv(wide)
+    assert any(r[3] == "'" + OLD for r in rows[1:]), "60d reaches the 40-day-old story"
+    total = len(rows) - 1
+    monkeypatch.setattr(export_command, "MAX_ROWS", 1)
+    capped = await core.handle(inv("export", "nvidia", "60d", "json"))
+    doc = json.loads(capped.documents[0].data)
+    assert doc["export"]["total"] == total and doc["export"]["count"] == len(doc["stories"]) == 1
+    assert f"the first 1 of {total} stories" in capped.text
+
+    typo = await core.handle(inv("export", "nvidiaa", "7d"))
+    assert not typo.documents and "Did you mean “nvidia”" in typo.text
+    too_long = await core.handle(inv("export", "hbm", "400d"))
+    assert too_long.error and not too_long.documents
+    reported_in_arabic = await core.handle(inv("export", "nvidia", "30d", "ar", "json"))
+    stories = json.loads(reported_in_arabic.documents[0].data)["stories"]
+    assert [s["headline"] for s in stories] == [HOSTILE], "the one story with an Arabic report"
+
+
+def files_csv(reply: Reply) -> tuple[list[list[str]], bytes]:
+    raw = reply.documents[0].data
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""))), raw
+
+
+async def test_without_a_topic_the_chat_exports_what_it_follows(core: Core) -> None:
+    nothing = await core.handle(inv("export"))
+    assert nothing.error and "/export hbm 30d" in nothing.text and not nothing.documents
+    await core.handle(inv("subscribe", "hbm"))
+    followed = await core.handle(inv("export", "7d"))
+    doc = json.loads(followed.documents[1].data)
+    assert [s["headline"] for s in doc["stories"]] == [HBM]
+    assert doc["export"]["topics"] == ["hbm"] and "this chat's topics" in followed.text
+    await core.handle(inv("subscribe", "all"))
+    everything = json.loads((await core.handle(inv("export", "json"))).documents[0].data)
+    assert {HBM, HOSTILE} <= {s["headline"] for s in everything["stories"]}
+    assert OLD not in {s["headline"] for s in everything["stories"]}, "the default period is 30 days"
+
+
+@pytest.mark.parametrize(
+    "cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "＝1", "＠x"]
+)
+def test_formula_starts_are_neutralised(cell: str) -> None:
+    assert neutral(cell) == "'" + cell
+    assert neutral("Nvidia = 1") == "Nvidia = 1" and neutral("") == ""
+
+
+def test_cells_lose_controls_and_line_breaks() -> None:
+    assert clean("a\x00b\nc\u2028d\x1b") == "ab c d"
+    assert len(clean("x" * 5000)) == 1000
