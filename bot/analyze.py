@@ -29,6 +29,7 @@ class Analysis:
     # identity → (near-duplicate signature, fact fingerprint) of the item's body.
     features: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     canonical: dict[str, str | None] = field(default_factory=dict)  # identity → canonical URL
+    ask: tuple[float, str] | None = None  # the pace the document asks for (``bot.parse.pacing``)
 
 
 @lru_cache(maxsize=4)
@@ -84,6 +85,7 @@ def analyze(
         verdicts,
         features,
         canonical,
+        parsed.ask,
     )
 
 

@@ -46,6 +46,7 @@ def _progress(total: int, enabled: bool):  # type: ignore[no-untyped-def]
 def cmd_poll(args: argparse.Namespace, env: Env) -> int:
     from bot.app import services
     from bot.deliver.console import ConsoleSink
+    from bot.feedtools import describe_pacing
 
     config = _config(args, env)
 
@@ -63,7 +64,9 @@ def cmd_poll(args: argparse.Namespace, env: Env) -> int:
         elif r.status == "failed":
             print(REDACT(f"{r.feed_id}: failed — {r.error} [{r.error_code}]"))
         else:
-            print(f"{r.feed_id}: {r.status} ({r.new} new, {r.updated} updated, {r.relevant} relevant)")
+            # only a feed that asked for its own pace says so: the rest keep their configured interval
+            paced = f", polled {describe_pacing(r.pacing)}" if r.pacing and r.pacing.ask else ""
+            print(f"{r.feed_id}: {r.status} ({r.new} new, {r.updated} updated, {r.relevant} relevant){paced}")
     if not args.json:
         failed = sum(r.status == "failed" for r in results)
         print(f"cycle complete: {len(results)} feeds, {failed} failed, {sum(r.new for r in results)} new items")

@@ -16,7 +16,8 @@ from xml.sax.saxutils import quoteattr
 import yaml
 from pydantic import ValidationError
 
-from bot.config import ConfigError, Env, FeedConfig, FeedsFile, load_config, parse_config
+from bot.config import ConfigError, Env, FeedConfig, FeedsFile, format_duration, load_config, parse_config
+from bot.fetch.pacing import Pacing
 from bot.normalize import script_language
 
 RAQIB_NS = "urn:raqib:opml:1"  # the namespace of Raqib's own outline attributes (id, authority, tags, …)
@@ -258,14 +259,30 @@ def import_opml(opml: Path, config_file: Path, language: str | None, write: bool
     return 0
 
 
+def describe_pacing(pacing: Pacing) -> str:
+    """``every 1h (feed asks 1h: ttl)``, naming the bound that overrode the feed's ask, if one did."""
+    every = f"every {format_duration(round(pacing.interval))}"
+    ask = pacing.ask
+    if ask is None:
+        return every
+    asked = f"feed asks {format_duration(round(ask.seconds))}: {ask.source}"
+    if pacing.bound == "minimum":
+        return f"{every} ({asked}; the configured interval is the minimum)"
+    if pacing.bound == "maximum":
+        return f"{every} ({asked}; capped by max_feed_interval)"
+    return f"{every} ({asked})"
+
+
 def check(config: FeedsFile, env: Env, *, as_json: bool) -> int:
     """Fetch each feed once (no storing) and report what a poll would see."""
     from bot.app import fetch_settings
     from bot.fetch import Fetcher, FetchError
+    from bot.fetch.pacing import Ask, header_ask, pace
     from bot.log import REDACT
     from bot.parse import ParseError, parse_feed
 
-    async def one(fetcher: Fetcher, feed_id: str, url: str) -> dict[str, object]:
+    async def one(fetcher: Fetcher, feed: FeedConfig) -> dict[str, object]:
+        feed_id, url = feed.id, feed.url
         try:
             r = await fetcher.fetch(url)
             parsed = await asyncio.to_thread(parse_feed, r.body, url=r.final_url, headers=r.headers)
@@ -282,6 +299,13 @@ def check(config: FeedsFile, env: Env, *, as_json: bool) -> int:
             "status": r.status,
             "seconds": round(r.elapsed, 2),
         }
+        # the pace the service would keep after this answer (bot.fetch.pacing)
+        document = Ask(*parsed.ask) if parsed.ask else None
+        pacing = pace(config.interval(feed), config.settings.max_feed_interval, (header_ask(r.headers), document))
+        out["interval"] = pacing.interval
+        out["pace"] = describe_pacing(pacing)
+        if pacing.ask is not None:
+            out["feed_asks"] = {"seconds": pacing.ask.seconds, "source": pacing.ask.source}
         if r.permanent_url:
             out["moved_to"] = r.permanent_url
         if parsed.bozo:
@@ -290,7 +314,7 @@ def check(config: FeedsFile, env: Env, *, as_json: bool) -> int:
 
     async def go() -> list[dict[str, object]]:
         async with Fetcher(fetch_settings(config, env)) as fetcher:
-            return list(await asyncio.gather(*(one(fetcher, f.id, f.url) for f in config.feeds)))
+            return list(await asyncio.gather(*(one(fetcher, f) for f in config.feeds)))
 
     results = asyncio.run(go())
     stored = _stored_health(config, env)
@@ -302,7 +326,7 @@ def check(config: FeedsFile, env: Env, *, as_json: bool) -> int:
             print(json.dumps(r, ensure_ascii=False))
         elif r["ok"]:
             extra = f" (moved to {r['moved_to']})" if "moved_to" in r else ""
-            print(f"ok      {r['feed']}: {r['entries']} entries in {r['seconds']} s{extra}")
+            print(f"ok      {r['feed']}: {r['entries']} entries in {r['seconds']} s, polled {r['pace']}{extra}")
             if r.get("disabled"):
                 print(f"        … but the service has it disabled: {r['disabled']} (raqib feeds enable {r['feed']})")
         else:

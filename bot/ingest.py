@@ -33,6 +33,7 @@ from bot.deliver.caps import (
     unfold,
 )
 from bot.deliver.route import StoryFacts, route
+from bot.fetch.pacing import Ask, Pacing
 from bot.normalize import Item
 from bot.stories.assign import Assigner, StoryIndex, refresh_story
 from storage import repositories as repo
@@ -70,6 +71,8 @@ class PollMark:
     last_modified: str | None
     new_url: str | None = None
     title: str | None = None
+    pacing: Pacing | None = None  # the interval's reason, when the feed asked for a pace
+    document_ask: Ask | None = None  # the document's own ask (kept for polls answered 304)
 
 
 @dataclass
@@ -360,7 +363,22 @@ def _store_job(
         outbox.enqueue(batch, now, job.feed_id, (job.polled.title if job.polled else None) or job.feed_id)
     if job.polled is not None:  # written with the batch, in one statement
         p = job.polled
-        polled.append(repo.PolledFeed(job.feed_id, now, p.interval, p.etag, p.last_modified, p.new_url, p.title))
+        ask, doc = (p.pacing.ask if p.pacing else None), p.document_ask
+        polled.append(
+            repo.PolledFeed(
+                job.feed_id,
+                now,
+                p.interval,
+                p.etag,
+                p.last_modified,
+                p.new_url,
+                p.title,
+                paced_by=ask.source if ask else None,
+                paced_asks=ask.seconds if ask else None,
+                document_asks=doc.seconds if doc else None,
+                document_asks_by=doc.source if doc else None,
+            )
+        )
     return batch
 
 

@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +27,7 @@ from bot.config import FeedsFile
 from bot.fetch import Fetcher, FetchError
 from bot.fetch.article import RICH_BYTES, ArticleCache, ArticleLimits, fetch_article_text
 from bot.fetch.limits import FairSlots
+from bot.fetch.pacing import Ask, Pacing, header_ask, pace
 from bot.ingest import Classifier, PollMark, StoredBatch, StoreJob, store_jobs
 from bot.log import REDACT
 from bot.normalize import Item
@@ -69,6 +70,7 @@ class FeedResult:
     error: str | None = None
     disabled: bool = False
     alerts: list[Alertable] = field(default_factory=list)
+    pacing: Pacing | None = None  # a successful poll's interval until the next one, and the feed's ask behind it
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -81,15 +83,27 @@ class FeedResult:
             "error_code": self.error_code,
             "error": self.error,
             "disabled": self.disabled,
+            **_pacing_dict(self.pacing),
         }
+
+
+def _pacing_dict(pacing: Pacing | None) -> dict[str, object]:
+    """``poll --once --json``: the interval until the next poll, and what the feed asked (seconds, source)."""
+    if pacing is None:
+        return {}
+    ask = pacing.ask
+    return {
+        "interval": pacing.interval,
+        "feed_asks": None if ask is None else {"seconds": ask.seconds, "source": ask.source},
+    }
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-# url, etag, last_modified, language, first poll, consecutive failures, authority
-FeedState = tuple[str, str | None, str | None, str, bool, int, bool]
+# url, etag, last_modified, language, first poll, consecutive failures, authority, the document's stored ask
+FeedState = tuple[str, str | None, str | None, str, bool, int, bool, Ask | None]
 
 
 def _feed_state(feed: Feed | None) -> FeedState | str:
@@ -104,6 +118,7 @@ def _feed_state(feed: Feed | None) -> FeedState | str:
         feed.polls == 0,
         feed.consecutive_failures,
         feed.authority,
+        Ask(feed.document_asks, feed.document_asks_by) if feed.document_asks and feed.document_asks_by else None,
     )
 
 
@@ -148,6 +163,11 @@ class Pipeline:
                 return self.config.interval(f)
         return self.config.settings.default_interval
 
+    def _pacing(self, interval: float, headers: Mapping[str, str], document: Ask | None, now: datetime) -> Pacing:
+        """The interval until the next poll: what the feed asks (headers, document), within our bounds."""
+        asks = (header_ask(headers, now=now), document)
+        return pace(interval, self.config.settings.max_feed_interval, asks)
+
     def _backoff(self, failures: int, interval: float) -> float:
         """Failing feeds wait longer each time (capped), with jitter so they don't retry in step."""
         base = min(interval * (2 ** min(failures, 16)), self.config.settings.max_backoff)
@@ -165,7 +185,7 @@ class Pipeline:
             state = await asyncio.to_thread(self._state, feed_id)
         if isinstance(state, str):
             return FeedResult(feed_id, "skipped", error=state)
-        url, etag, modified, language, first_poll, failures, authority = state
+        url, etag, modified, language, first_poll, failures, authority, document_ask = state
         interval = self._interval(feed_id)
         now = self.clock()
 
@@ -177,10 +197,12 @@ class Pipeline:
         if fetched.not_modified:
             if fetched.permanent_url:
                 log.info("feed %s moved permanently to %s", feed_id, fetched.permanent_url)
-            await self.writer.submit(
-                StoreJob(feed_id, now, polled=PollMark(interval, etag, modified, fetched.permanent_url))
-            )
-            return FeedResult(feed_id, "not_modified")
+            # A 304 carries the headers a 200 would (RFC 9110 15.4.5), and the document is the one we have:
+            # its stored ask still holds.
+            pacing = self._pacing(interval, fetched.headers, document_ask, now)
+            mark = PollMark(pacing.interval, etag, modified, fetched.permanent_url, None, pacing, document_ask)
+            await self.writer.submit(StoreJob(feed_id, now, polled=mark))
+            return FeedResult(feed_id, "not_modified", pacing=pacing)
 
         job = partial(
             analyze,
@@ -211,6 +233,8 @@ class Pipeline:
 
         if fetched.permanent_url:
             log.info("feed %s moved permanently to %s", feed_id, fetched.permanent_url)
+        document_ask = Ask(*analysis.ask) if analysis.ask else None
+        pacing = self._pacing(interval, fetched.headers, document_ask, now)
         job = StoreJob(
             feed_id,
             now,
@@ -221,7 +245,15 @@ class Pipeline:
             features=analysis.features,
             canonical=analysis.canonical,
             # the feed's new validators commit with its items: a crash in between cannot skip them
-            polled=PollMark(interval, fetched.etag, fetched.last_modified, fetched.permanent_url, analysis.title),
+            polled=PollMark(
+                pacing.interval,
+                fetched.etag,
+                fetched.last_modified,
+                fetched.permanent_url,
+                analysis.title,
+                pacing,
+                document_ask,
+            ),
         )
         try:
             stored = await self.writer.submit(job)
@@ -239,6 +271,7 @@ class Pipeline:
             relevant=stored.relevant,
             new_stories=stored.new_stories,
             alerts=stored.alerts,
+            pacing=pacing,
         )
         if stored.alerts and self.on_alerts is not None:
             await self.on_alerts(stored.alerts)
@@ -334,8 +367,9 @@ class Pipeline:
         # The reason is stored and shown (/feeds, feeds check): credentials in a feed's URL must not be.
         message = REDACT(message)
         log.warning("feed %s failed: %s (%s)", feed_id, message, code)
-        # A server's Retry-After beyond our own backoff is honoured: polling earlier would be refused.
-        retry_in = max(self._backoff(failures, interval), retry_after or 0.0)
+        # A server's Retry-After beyond our own backoff is honoured (polling earlier would be refused), up to
+        # max_backoff: a server asking for a week must not silence a news feed for a week.
+        retry_in = max(self._backoff(failures, interval), min(retry_after or 0.0, self.config.settings.max_backoff))
 
         def write() -> bool:
             with session(self.engine) as s:

@@ -59,7 +59,6 @@ class LeasedPipeline(Pipeline):
 
     def _claim(self, feed_id: str) -> bool:
         assert self.owner is not None
-        s = self.config.settings
         return claim_feed(
             self.engine,
             feed_id,
@@ -67,8 +66,20 @@ class LeasedPipeline(Pipeline):
             now=self.clock(),
             lease=self.lease,
             slack=self.slack,
-            horizon=s.max_backoff + 2 * max((self.config.interval(f) for f in self.config.feeds), default=600.0),
+            horizon=claim_horizon(self.config),
         )
+
+
+def claim_horizon(config: FeedsFile) -> float:
+    """The furthest ahead a feed's ``next_poll`` is ever set (seconds): beyond it the clock went back.
+
+    The longest of a failing feed's backoff (its jitter adds up to a quarter) and a feed's own pace
+    (``max_feed_interval``), plus two of the longest configured intervals (a configured interval above the
+    pace's ceiling is kept, and the scheduler's runs fall up to an interval apart).
+    """
+    s = config.settings
+    longest = max((config.interval(f) for f in config.feeds), default=s.default_interval)
+    return max(1.25 * s.max_backoff, s.max_feed_interval) + 2 * longest
 
 
 def worker_id() -> str:

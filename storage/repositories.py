@@ -487,6 +487,12 @@ class PolledFeed:
     last_modified: str | None
     new_url: str | None = None
     title: str | None = None
+    # The feed's own pacing (``bot.fetch.pacing``): the ask that set ``interval``, and the document's ask
+    # (kept for the polls answered 304). None: the feed asked nothing usable.
+    paced_by: str | None = None
+    paced_asks: float | None = None
+    document_asks: float | None = None
+    document_asks_by: str | None = None
 
 
 def mark_polled_many(session: Session, polled: Sequence[PolledFeed]) -> None:
@@ -509,6 +515,11 @@ def mark_polled_many(session: Session, polled: Sequence[PolledFeed]) -> None:
             etag=bindparam("b_etag"),
             last_modified=bindparam("b_modified"),
             next_poll=bindparam("b_next"),
+            poll_interval=bindparam("b_interval"),
+            paced_by=bindparam("b_paced_by"),
+            paced_asks=bindparam("b_paced_asks"),
+            document_asks=bindparam("b_doc_asks"),
+            document_asks_by=bindparam("b_doc_asks_by"),
             lease_owner=None,
             lease_until=None,
             polls=table.c.polls + 1,
@@ -525,6 +536,11 @@ def mark_polled_many(session: Session, polled: Sequence[PolledFeed]) -> None:
                 "b_etag": p.etag,
                 "b_modified": p.last_modified,
                 "b_next": p.now + timedelta(seconds=p.interval),
+                "b_interval": p.interval,
+                "b_paced_by": p.paced_by,
+                "b_paced_asks": p.paced_asks,
+                "b_doc_asks": p.document_asks,
+                "b_doc_asks_by": p.document_asks_by,
                 "b_url": p.new_url or None,
                 "b_title": (p.title or "")[:MAX_FEED_TITLE] or None,  # a feed chooses its title: capped
             }

@@ -25,6 +25,7 @@ import feedparser
 from feedparser.sanitizer import _sanitize_html
 
 from bot.parse.charrefs import repair_char_refs
+from bot.parse.pacing import document_ask
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
@@ -53,6 +54,7 @@ class ParsedFeed:
     bozo_reason: str | None = None
     version: str | None = None
     warnings: tuple[str, ...] = field(default=())
+    ask: tuple[float, str] | None = None  # (seconds, source) the channel's <ttl> or sy:updatePeriod asks for
 
 
 class ParseError(ValueError):
@@ -167,4 +169,5 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
         bozo=bool(parsed.bozo),
         bozo_reason=reason,
         version=parsed.get("version") or None,
+        ask=document_ask(parsed.feed),
     )
