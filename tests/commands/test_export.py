@@ -6,8 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -16,20 +15,8 @@ from bot.commands import export_command
 from bot.commands.core import Core
 from bot.commands.export import clean, neutral
 from bot.commands.model import Invocation
-from bot.config import FeedsFile
 from bot.deliver.model import Reply
-from bot.ingest import store_new_items
-from bot.normalize import Item
-from storage import repositories as repo
-from storage.db import session
-from tests.fakes.store import feed_item
-
-NOW = datetime.now(UTC).replace(microsecond=0)
-HOSTILE = '=HYPERLINK("http://evil.example","x") Nvidia wins US licence to sell H20 chips to China'
-MINUS = "-40% for Nvidia in China as Beijing tells firms to avoid its RTX Pro 6000D"
-ARABIC = "واشنطن تمنح «إنفيديا» تراخيص لبيع رقائق H20 إلى الصين"
-HBM = "SK Hynix to double HBM output as AI demand soars"
-OLD = "@SUM(1) Nvidia asks BIS for H20 licences"
+from tests.fakes.export_stories import HBM, HOSTILE, MINUS, NOW, OLD, seed_export_stories
 
 
 def inv(command: str, *args: str, chat: str = "100") -> Invocation:
@@ -37,32 +24,6 @@ def inv(command: str, *args: str, chat: str = "100") -> Invocation:
         return True
 
     return Invocation("telegram", chat, "private", "7", command, args, user_language="en", is_admin=yes)
-
-
-def seed(engine: Engine) -> None:
-    with session(engine) as s:
-        repo.sync_feeds(
-            s,
-            [
-                repo.FeedSpec("wire", "https://wire.example/rss", "en", title="Example Wire"),
-                repo.FeedSpec("khabar", "https://khabar.example/rss", "ar", title="خبر"),
-            ],
-        )
-    cfg = FeedsFile()
-
-    def at(feed: str, n: int, title: str, age: timedelta, lang: str = "en") -> Item:
-        item = feed_item(feed, n, title, published=NOW - age, fetched=NOW, lang=lang)
-        return replace(item, content_hash=f"{feed}-{n}")
-
-    wire = [
-        at("wire", 1, HOSTILE, timedelta(hours=3)),
-        at("wire", 2, MINUS, timedelta(days=2)),
-        at("wire", 3, HBM, timedelta(days=3)),
-        at("wire", 4, OLD, timedelta(days=40)),
-    ]
-    store_new_items(engine, "wire", wire, first_poll=True, now=NOW, config=cfg)
-    arabic = [at("khabar", 1, ARABIC, timedelta(hours=2), "ar")]
-    store_new_items(engine, "khabar", arabic, first_poll=True, now=NOW, config=cfg)
 
 
 def files(reply: Reply) -> tuple[list[list[str]], dict]:
@@ -77,7 +38,7 @@ def files(reply: Reply) -> tuple[list[list[str]], dict]:
 
 @pytest.fixture
 def core(engine: Engine) -> Core:
-    seed(engine)
+    seed_export_stories(engine)
     return Core(engine, secret=b"s", clock=lambda: NOW)
 
 
@@ -160,9 +121,7 @@ async def test_without_a_topic_the_chat_exports_what_it_follows(core: Core) -> N
     assert OLD not in {s["headline"] for s in everything["stories"]}, "the default period is 30 days"
 
 
-@pytest.mark.parametrize(
-    "cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "＝1", "＠x"]
-)
+@pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "＝1", "＠x"])
 def test_formula_starts_are_neutralised(cell: str) -> None:
     assert neutral(cell) == "'" + cell
     assert neutral("Nvidia = 1") == "Nvidia = 1" and neutral("") == ""

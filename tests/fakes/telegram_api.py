@@ -4,8 +4,9 @@ python-telegram-bot talks to it exactly as to api.telegram.org (``base_url=f"{fa
 ``POST /bot<token>/<method>`` with form or multipart parameters. The server
 
 * answers getMe, getUpdates (long poll that wakes as soon as an update is scripted; honours ``offset``),
-  sendMessage, editMessageText, sendPhoto, answerCallbackQuery, getChatMember, getChat, setMyCommands,
-  deleteMyCommands, setWebhook, deleteWebhook, getWebhookInfo, close and logOut;
+  sendMessage, editMessageText, sendPhoto, sendDocument, answerCallbackQuery, getChatMember, getChat,
+  setMyCommands, deleteMyCommands, setWebhook, deleteWebhook, getWebhookInfo, close and logOut (an uploaded
+  file is recorded as its name, size, content type and bytes);
 * behaves like Telegram where it matters: a wrong token is 401, editing a message that does not exist is
   "message to edit not found", an edit with the same text and keyboard is "message is not modified";
 * records every call (method, decoded parameters) and lets tests ``inject`` faults per method and chat:
@@ -251,8 +252,9 @@ class FakeBotAPI:
             for key, value in form.items():
                 if isinstance(value, str):
                     raw[key] = value
-                else:  # an uploaded file: keep its name and size
-                    raw[key] = {"filename": value.filename, "size": len(value.file.read())}
+                else:  # an uploaded file: keep its name, size, type and bytes
+                    data = value.file.read()
+                    raw[key] = {"filename": value.filename, "size": len(data), "type": value.content_type, "data": data}
         raw.update(request.query)
         params: Json = {}
         for key, value in raw.items():
@@ -346,6 +348,14 @@ class FakeBotAPI:
     async def _m_sendphoto(self, params: Json) -> Json:
         photo = [{"file_id": "p1", "file_unique_id": "u1", "width": 800, "height": 600}]
         msg = self._message(params["chat_id"], None, params.get("reply_markup"), photo=photo)
+        if "caption" in params:
+            msg["caption"] = params["caption"]
+        return msg
+
+    async def _m_senddocument(self, params: Json) -> Json:
+        upload = params.get("document") or {}
+        document = {"file_id": "d1", "file_unique_id": "ud1", "file_name": upload.get("filename"), "file_size": 1}
+        msg = self._message(params["chat_id"], None, params.get("reply_markup"), document=document)
         if "caption" in params:
             msg["caption"] = params["caption"]
         return msg

@@ -27,7 +27,7 @@ from types import TracebackType
 from typing import Self, TypeVar
 
 from aiolimiter import AsyncLimiter
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram import Bot, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
@@ -42,7 +42,7 @@ from bot.adapters.telegram.errors import (
 )
 from bot.adapters.telegram.markup import CAPTION_LIMIT, MESSAGE_LIMIT, html_to_text, utf16_len
 from bot.adapters.telegram.render import RenderedMessage, render_alert, render_reply
-from bot.deliver.model import AlertView, DeliveryError, Reply, RetryLater
+from bot.deliver.model import AlertView, DeliveryError, Document, Reply, RetryLater
 
 log = logging.getLogger(__name__)
 
@@ -213,16 +213,23 @@ class TelegramNotifier:
                 short = Reply(text=str(reply.extra["caption"]), language=reply.language)
                 caption = render_reply(short, limit=CAPTION_LIMIT)[0]
             last = await self._send_photo(target, reply.image, caption, keyboard_now=not messages, max_wait=max_wait)
+        elif reply.documents:
+            # The reply's text is the files' caption, under the first one (an album would need files of one type).
+            caption = messages[0] if messages and utf16_len(messages[0].text) <= CAPTION_LIMIT else None
+            if caption:
+                messages = messages[1:]
+            for i, document in enumerate(reply.documents):
+                last = await self._send_document(target, document, caption if i == 0 else None, max_wait=max_wait)
         for rendered in messages:
             last = await self._send_text(target, rendered, max_wait=max_wait)
         return str(last.message_id) if last else ""
 
     async def edit_reply(self, target: str, message_id: str, reply: Reply, *, max_wait: float | None = None) -> bool:
         """Replace a message we sent (the one under a pressed button) with ``reply``: pagination and settings
-        keyboards update in place. False when the reply cannot replace it (an image, several messages, the
+        keyboards update in place. False when the reply cannot replace it (an image, files, several messages, the
         message is gone); the caller then sends it."""
         messages = render_reply(reply)
-        if reply.image or len(messages) != 1:
+        if reply.image or reply.documents or len(messages) != 1:
             return False
         rendered = messages[0]
         edit = self._editor(target, message_id, rendered.keyboard)
@@ -265,6 +272,21 @@ class TelegramNotifier:
                 caption=body or None,
                 parse_mode=parse_mode if body else None,
                 reply_markup=markup if keyboard_now else None,
+            )
+
+        return await self._formatted(target, caption.text if caption else "", CAPTION_LIMIT, send, max_wait=max_wait)
+
+    async def _send_document(
+        self, target: str, document: Document, caption: RenderedMessage | None, *, max_wait: float | None = None
+    ) -> Message:
+        def send(body: str, parse_mode: str | None) -> Awaitable[Message]:
+            return self.bot.send_document(
+                chat_ref(target),
+                InputFile(document.data, filename=document.filename),
+                caption=body or None,
+                parse_mode=parse_mode if body else None,
+                reply_markup=caption.keyboard if caption else None,
+                disable_content_type_detection=True,  # a CSV stays a document, never a guessed media type
             )
 
         return await self._formatted(target, caption.text if caption else "", CAPTION_LIMIT, send, max_wait=max_wait)
