@@ -399,17 +399,23 @@ class Service:
             self.notifiers["telegram"] = notifier
         dc = self.env.discord_bot_token
         if dc is not None:
-            import discord
-
+            from bot.adapters.discord.endpoints import rest_client
             from bot.adapters.discord.notifier import DiscordBotNotifier
 
-            client = discord.Client(intents=discord.Intents.none(), allowed_mentions=discord.AllowedMentions.none())
-            await client.login(dc.get_secret_value())  # REST only: no gateway connection for sending
-            self.cleanups.append(client.close)
+            client, close = await rest_client(dc.get_secret_value(), self._discord_endpoints())  # REST only
+            self.cleanups.append(close)
             self.notifiers["discord"] = DiscordBotNotifier(client, options_for=self._discord_options("discord"))
-        webhook = DiscordWebhookNotifier(options_for=self._discord_options("discord-webhook"))
+        webhook = DiscordWebhookNotifier(
+            options_for=self._discord_options("discord-webhook"), endpoints=self._discord_endpoints()
+        )
         self.notifiers["discord-webhook"] = webhook
         self.cleanups.append(webhook.close)
+
+    def _discord_endpoints(self) -> Any:
+        """Discord's servers, or the ones ``DISCORD_API_URL`` / ``DISCORD_GATEWAY_URL`` name (a test server)."""
+        from bot.adapters.discord.endpoints import Endpoints
+
+        return Endpoints(self.env.discord_api_url, self.env.discord_gateway_url)
 
     def _discord_options(self, platform: str) -> Callable[[str], Any]:
         """A subscription's presentation on Discord: the webhook's name and avatar, the role to mention."""
@@ -478,6 +484,7 @@ class Service:
                 admin_role_id=self.env.discord_admin_role_id,
                 test_guild_id=self.env.discord_test_guild_id,
                 options_for=self._discord_options("discord"),
+                endpoints=self._discord_endpoints(),
             )
             await adapter.start()
             return adapter.close

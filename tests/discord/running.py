@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from bot.adapters.discord.bot import DiscordAdapter
+from bot.adapters.discord.endpoints import Endpoints
 from bot.commands.core import Core
 from tests.fakes.discord_api import BOT_TOKEN, GUILD_ID, FakeDiscord
 
@@ -20,22 +21,25 @@ Run = Callable[..., Awaitable[dict[str, Any]]]
 @asynccontextmanager
 async def running_adapter(engine: Engine) -> AsyncIterator[tuple[FakeDiscord, DiscordAdapter, Run]]:
     async with FakeDiscord() as fake:
-        with fake.patched():
-            adapter = DiscordAdapter(
-                Core(engine, secret=b"e2e"), token=BOT_TOKEN, test_guild_id=GUILD_ID, guild_ready_timeout=0.05
-            )
-            await adapter.start()
-            try:
-                await asyncio.wait_for(adapter.ready.wait(), 10)
+        # Pointed at the fake the way an operator points it at a test server: DISCORD_API_URL only (the gateway
+        # is the one the fake's /gateway/bot names), no patching of discord.py.
+        adapter = DiscordAdapter(
+            Core(engine, secret=b"e2e"),
+            token=BOT_TOKEN,
+            test_guild_id=GUILD_ID,
+            guild_ready_timeout=0.05,
+            endpoints=Endpoints(fake.base),
+        )
+        await adapter.start()
+        try:
+            await asyncio.wait_for(adapter.ready.wait(), 10)
 
-                async def run(
-                    name: str, options: list[dict[str, Any]], permissions: int = 0, **how: Any
-                ) -> dict[str, Any]:
-                    payload = fake.interaction(name, options, permissions=permissions, **how)
-                    await fake.dispatch("INTERACTION_CREATE", payload)
-                    path = f"/interactions/{payload['id']}/{payload['token']}/callback"
-                    return (await fake.wait_for(lambda r: r.path == path)).body["data"]
+            async def run(name: str, options: list[dict[str, Any]], permissions: int = 0, **how: Any) -> dict[str, Any]:
+                payload = fake.interaction(name, options, permissions=permissions, **how)
+                await fake.dispatch("INTERACTION_CREATE", payload)
+                path = f"/interactions/{payload['id']}/{payload['token']}/callback"
+                return (await fake.wait_for(lambda r: r.path == path)).body["data"]
 
-                yield fake, adapter, run
-            finally:
-                await adapter.close()
+            yield fake, adapter, run
+        finally:
+            await adapter.close()

@@ -11,7 +11,8 @@ ones are answered at once with a short "slow down" only the caller sees), and a 
 is answered with "thinking…" first. A button about another channel acts there, for an administrator only.
 
 The client runs on the caller's loop: ``await adapter.start()`` logs in (a bad token raises one
-``DiscordStartError``), syncs the commands and connects in a background task; ``await adapter.close()``.
+``DiscordStartError``), syncs the commands and connects in a background task; ``await adapter.close()``. With
+``endpoints`` (``DISCORD_API_URL``) it talks to that server instead of Discord, from start to close (endpoints.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any, Literal
 import discord
 from discord import app_commands
 
+from bot.adapters.discord.endpoints import EndpointError, Endpoints, Hold, gateway_of
 from bot.adapters.discord.errors import install_log_redaction
 from bot.adapters.discord.notifier import DiscordBotNotifier, send_kwargs
 from bot.adapters.discord.render import DiscordMessage, DiscordRenderer
@@ -71,8 +73,11 @@ class DiscordAdapter:
         defer_after: float = 1.5,
         guild_ready_timeout: float = 2.0,
         limiter: CommandLimiter | None = None,
+        endpoints: Endpoints | None = None,
     ) -> None:
         self.core = core
+        self.endpoints = endpoints or Endpoints()
+        self._hold: Hold | None = None
         self.limiter = limiter or CommandLimiter()
         self._token = token
         self.topic_choices = topic_choices or (lambda _prefix, _language: [])
@@ -100,18 +105,31 @@ class DiscordAdapter:
     async def start(self) -> None:
         """Log in (one clear error on a bad token), sync commands, and connect in a background task."""
         try:
+            self._hold = Hold(self.endpoints)
+        except EndpointError as exc:
+            raise DiscordStartError(str(exc)) from None
+        try:
             await self.client.login(self._token)
+            if self.endpoints.api_url and not self.endpoints.gateway_url:
+                self._hold.gateway(await gateway_of(self.client), "the gateway DISCORD_API_URL names")
         except discord.LoginFailure:
-            await self.client.close()
+            await self._abort()
             raise DiscordStartError(
                 "Discord rejected DISCORD_BOT_TOKEN (401 Unauthorized). Copy the bot token again from the "
                 "Developer Portal (Applications → your app → Bot → Reset Token) and set DISCORD_BOT_TOKEN."
             ) from None
+        except EndpointError as exc:
+            await self._abort()
+            raise DiscordStartError(str(exc)) from None
         except Exception as exc:
-            await self.client.close()
+            await self._abort()
             raise DiscordStartError(f"could not log in to Discord: {type(exc).__name__}: {exc}") from None
         if self.sync_commands:
-            await self.sync()
+            try:
+                await self.sync()
+            except BaseException:
+                await self._abort()  # the caller gets no adapter to close
+                raise
         self._task = asyncio.create_task(self._connect(), name="discord-gateway")
 
     async def _connect(self) -> None:
@@ -131,10 +149,17 @@ class DiscordAdapter:
             self.tree.copy_global_to(guild=guild)
             await self.tree.sync(guild=guild)
 
+    async def _abort(self) -> None:
+        await self.client.close()
+        if self._hold is not None:
+            self._hold.release()
+
     async def close(self) -> None:
         await self.client.close()
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
+        if self._hold is not None:  # only now: the gateway task used the endpoints until it ended
+            self._hold.release()
 
     # -- events -------------------------------------------------------------------------------------------------
     def _register_events(self) -> None:

@@ -5,7 +5,8 @@ The target is the webhook URL itself, ``https://discord.com/api/webhooks/<id>/<t
 appears in logs or errors (``redact_webhook_url``); the token is also registered with the log redactor.
 
 discord.py sends through ``discord.Webhook`` (its own 429 handling included); a send is bounded by ``timeout`` so
-a 5xx storm or a long rate limit becomes ``RetryLater`` for the outbox instead of a stuck worker.
+a 5xx storm or a long rate limit becomes ``RetryLater`` for the outbox instead of a stuck worker. discord.py sends
+a webhook URL's id and token to its REST base: with ``endpoints`` (``DISCORD_API_URL``), that server's.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import discord
 
+from bot.adapters.discord.endpoints import Endpoints, Hold
 from bot.adapters.discord.errors import UNKNOWN_MESSAGE, classify, install_log_redaction, redact_webhook_url
 from bot.adapters.discord.render import DiscordMessage, DiscordRenderer
 from bot.deliver.model import AlertView, DeliveryError, PermanentFailure, Reply, RetryLater
@@ -150,7 +152,10 @@ class DiscordWebhookNotifier:
         avatar_url: str | None = None,
         options_for: Callable[[str], TargetOptions | None] | None = None,
         timeout: float = 30.0,
+        endpoints: Endpoints | None = None,
     ) -> None:
+        self.endpoints = endpoints
+        self._hold: Hold | None = None
         self.renderer = renderer or DiscordRenderer.default()
         self.username = clean_username(username)
         self.avatar_url = avatar_url
@@ -170,8 +175,13 @@ class DiscordWebhookNotifier:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        if self._hold is not None:
+            self._hold.release()
+            self._hold = None
 
     def _webhook(self, ref: WebhookRef) -> discord.Webhook:
+        if self._hold is None:  # from the first send to close()
+            self._hold = Hold(self.endpoints)
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(trace_configs=[self._observer.trace])
         return discord.Webhook.from_url(ref.url, session=self._session)
