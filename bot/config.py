@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
@@ -292,6 +293,16 @@ class Env(BaseSettings):
     discord_test_guild_id: int | None = Field(
         None, description="Slash commands are also registered here at once (for trying them out)."
     )
+    discord_api_url: str | None = Field(
+        None,
+        description="Discord REST API base (default https://discord.com/api/v10), e.g. a test server; webhooks "
+        "are sent there too.",
+    )
+    discord_gateway_url: str | None = Field(
+        None,
+        description="Discord gateway, `ws://` or `wss://` (default: Discord's, or the one `DISCORD_API_URL` names "
+        "at `/gateway/bot`).",
+    )
     raqib_health_port: int = Field(
         0, description="Overrides the setting `health_port` when set (the Docker image sets 9108)."
     )
@@ -326,6 +337,16 @@ class Env(BaseSettings):
             return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
         return data
 
+    @field_validator("discord_api_url")
+    @classmethod
+    def _discord_api(cls, v: str | None) -> str | None:
+        return _url_of_scheme(v, ("http", "https"))
+
+    @field_validator("discord_gateway_url")
+    @classmethod
+    def _discord_gateway(cls, v: str | None) -> str | None:
+        return _url_of_scheme(v, ("ws", "wss"))
+
     @field_validator(
         "telegram_bot_token", "discord_bot_token", "database_url", "telegram_webhook_secret", mode="before"
     )
@@ -343,6 +364,17 @@ class Env(BaseSettings):
             if isinstance(value, SecretStr):
                 value = value.get_secret_value()
             os.environ[name.upper()] = str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _url_of_scheme(value: str | None, schemes: tuple[str, ...]) -> str | None:
+    """``value`` when it is a URL of one of ``schemes`` with a host (a chat library must not be pointed at a file
+    or another protocol); the error never repeats the URL, which may carry credentials."""
+    if value is None:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme.lower() not in schemes or not parts.hostname:
+        raise ValueError(f"must be a URL starting with {' or '.join(f'{s}://' for s in schemes)}, with a host")
+    return value.strip()
 
 
 def _model_at(loc: Sequence[str | int]) -> type[BaseModel]:
