@@ -32,7 +32,7 @@ from bot.deliver.caps import (
     record_folded,
     unfold,
 )
-from bot.deliver.route import StoryFacts, route
+from bot.deliver.route import StoryFacts, route_why, watch_route, watchers
 from bot.fetch.pacing import Ask, Pacing
 from bot.normalize import Item
 from bot.stories.assign import Assigner, StoryIndex, refresh_story
@@ -60,6 +60,8 @@ class StoredBatch:
     grown_stories: set[int] = field(default_factory=set)  # existing stories that gained or changed a member
     flood: str | None = None  # far more new items than the feed's history: why (flagged to the operators)
     copies: list[Alertable] = field(default_factory=list)  # fresh items that joined an existing story
+    # Fresh new items the matcher judged off-topic: they reach only chats that watch a term they contain.
+    watched: list[Alertable] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -359,6 +361,13 @@ def _store_job(
                 assert row.id is not None
                 batch.alerts.append(Alertable(row.id, by_identity[row.identity], c, assignment.story_id))
         if not job.first_poll:
+            # Off-topic, but a chat may watch a word in it (``/watch``): routed by the outbox against watch terms
+            # only, never stored as a story (so never in /latest, digests or trends).
+            batch.watched = [
+                Alertable(row.id, by_identity[row.identity], verdict[row.identity])
+                for row in result.new
+                if not verdict[row.identity].relevant and row.published >= oldest_alert and row.id is not None
+            ]
             batch.flood = _flag_flood(s, job, batch.new, config)
         outbox.enqueue(batch, now, job.feed_id, (job.polled.title if job.polled else None) or job.feed_id)
     if job.polled is not None:  # written with the batch, in one statement
@@ -415,10 +424,18 @@ class _Outbox:
         self._poll: dict[tuple[int, str], int] = {}  # alerts queued per (chat, feed) in this transaction
         self._folds = Folds()
 
+    def _active(self) -> list[Any]:
+        if self._subscriptions is None:  # read once per transaction
+            self._subscriptions = subs.list_subscriptions(self.s, active_only=True)
+        return self._subscriptions
+
+    def _count_hour(self, chats: set[int], now: datetime) -> None:
+        chats = chats - self._hour.keys()
+        if chats:
+            self._hour.update(alerts_this_hour(self.s, chats, now))
+
     def enqueue(self, batch: StoredBatch, now: datetime, feed_id: str = "", feed_name: str = "") -> None:
         if batch.alerts:
-            if self._subscriptions is None:  # read once per transaction
-                self._subscriptions = subs.list_subscriptions(self.s, active_only=True)
             routed = []
             for alert in sorted(batch.alerts, key=priority):
                 c, item = alert.match, alert.item
@@ -426,23 +443,55 @@ class _Outbox:
                 facts = StoryFacts(
                     frozenset(c.topics), item.language, float(c.score), f"{item.title}\n{item.text}", c.severity
                 )
-                routed.append((alert, route(self._subscriptions, facts)))
-            chats = {sid for _, wanted in routed for sid in wanted} - self._hour.keys()
-            if chats:
-                self._hour.update(alerts_this_hour(self.s, chats, now))
+                routed.append((alert, route_why(self._active(), facts)))
+            self._count_hour({sid for _, wanted in routed for sid, _ in wanted}, now)
+            # A feed that keeps flooding alerts nothing more: its stories go to the summary (caps.py).
+            silenced = batch.flood is not None and batch.flood.repeated
             for alert, wanted in routed:
-                send = [sid for sid in wanted if self._take(sid, feed_id)]
-                subs.enqueue(
-                    self.s, send, story_id=alert.story_id, key=f"story:{alert.story_id}", kind="alert", now=now
-                )
-                folded = [sid for sid in wanted if sid not in set(send)]
+                send = [(sid, term) for sid, term in wanted if not silenced and self._take(sid, feed_id)]
+                # A chat that got the story only through a watched term is told which (the row's payload).
+                for term in dict.fromkeys(term for _, term in send):
+                    subs.enqueue(
+                        self.s,
+                        [sid for sid, t in send if t == term],
+                        story_id=alert.story_id,
+                        key=f"story:{alert.story_id}",
+                        kind="alert",
+                        now=now,
+                        payload=None if term is None else json.dumps({"watch": term}, ensure_ascii=False),
+                    )
+                sent = {sid for sid, _ in send}
+                folded = [sid for sid, _ in wanted if sid not in sent]
                 for sid in folded:
                     self._folds.add(sid, feed_id, feed_name or feed_id)
                 # Kept as "folded" rows: a fresh report of the story from another feed still reaches these chats.
                 record_folded(self.s, folded, alert.story_id, feed_id, now)
-        if batch.copies:
+        if batch.watched:
+            self._enqueue_watched(batch.watched, now, feed_id, feed_name)
+        if batch.copies and batch.flood is None:  # a flood's copies release nothing (caps.py)
             self._unfold(batch.copies, now, feed_id)
         self._changed |= batch.grown_stories
+
+    def _enqueue_watched(self, items: list[Alertable], now: datetime, feed_id: str, feed_name: str) -> None:
+        """Off-topic items to the chats that watch a term in them: one alert per chat and item (key
+        ``watch:<item id>``, no story), under the same caps as stories, after the poll's stories."""
+        chats = watchers(self._active())
+        if not chats:
+            return  # the common case: no chat watches anything, and no item's text is normalized
+        routed = [
+            (a, watch_route(chats, a.item.language, f"{a.item.title}\n{a.item.text}"))
+            for a in sorted(items, key=lambda a: -a.item.published.timestamp())
+        ]
+        self._count_hour({sid for _, wanted in routed for sid, _ in wanted}, now)
+        for alert, wanted in routed:
+            for sid, term in wanted:
+                if not self._take(sid, feed_id):
+                    self._folds.add(sid, feed_id, feed_name or feed_id)
+                    continue
+                payload = json.dumps({"item": alert.item_id, "watch": term}, ensure_ascii=False)
+                subs.enqueue(
+                    self.s, [sid], story_id=None, key=f"watch:{alert.item_id}", kind="alert", now=now, payload=payload
+                )
 
     def _take(self, sid: int, feed_id: str) -> bool:
         """One alert for chat ``sid`` from this feed's poll, if the caps allow it (and then counted)."""
@@ -459,9 +508,7 @@ class _Outbox:
         folded = folded_rows(self.s, {a.story_id for a in copies if a.story_id is not None}, feed_id)
         if not folded:
             return
-        chats = {sid for sid, _, _ in folded} - self._hour.keys()
-        if chats:
-            self._hour.update(alerts_this_hour(self.s, chats, now))
+        self._count_hour({sid for sid, _, _ in folded}, now)
         wanted = {(sid, story) for sid, story, _ in folded}
         ready = []
         for alert in sorted(copies, key=priority):

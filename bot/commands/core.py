@@ -36,12 +36,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.commands.export_command import export_reply
-from bot.commands.model import ADMIN_COMMANDS, Invocation, callback_target
+from bot.commands.model import ADMIN_COMMANDS, LISTING_COMMANDS, Invocation, callback_target
 from bot.commands.period import MAX_PERIOD
 from bot.commands.period import period_seconds as _period
 from bot.commands.texts import help_lines, text
 from bot.deliver.model import Button, Reply
 from bot.deliver.route import SEVERITIES
+from bot.deliver.terms import looks_like_pattern, same_term, term_key
 from bot.deliver.views import alert_view
 from bot.log import REDACT
 from storage import repositories as repo
@@ -169,7 +170,7 @@ class Core:
             if sum(len(a) for a in args) > MAX_ARGS_CHARS:
                 return Reply(text=text(lang, "too_long", max=MAX_ARGS_CHARS), error=True, language=lang)
             args = [c for c in (_clean(a) for a in args) if c]
-            if command in ADMIN_COMMANDS and not is_admin:
+            if command in ADMIN_COMMANDS and not is_admin and not (command in LISTING_COMMANDS and not args):
                 key = "channel_admin_required" if inv.target_chat_id not in (None, inv.chat_id) else "admins_only"
                 return Reply(text=text(lang, key), error=True, language=lang, ephemeral=True)
             handler = getattr(self, f"cmd_{command}", None)
@@ -558,20 +559,63 @@ class Core:
     def _add_term(
         self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str], which: str
     ) -> Reply:
-        term = " ".join(args).strip().strip('"“”«»')
+        term = " ".join(" ".join(args).split()).strip("\"“”«»'").strip()
+        if not args:  # /watch or /mute alone lists the chat's terms
+            return self._term_list(sub, lang)
+        if looks_like_pattern(term):  # never stored: it would only ever match itself, literally
+            return Reply(text=text(lang, "term_pattern", term=_short(term, 64)), error=True, language=lang)
+        if not 2 <= len(term) <= 64:
+            return Reply(text=text(lang, "bad_term"), error=True, language=lang)
+        if not term_key(term):
+            return Reply(text=text(lang, "term_no_words", term=_short(term, 64)), error=True, language=lang)
         current = subs.terms(sub, which) if sub else []
-        if not 2 <= len(term) <= 64 or (term not in current and len(current) >= MAX_TERMS):
+        known = next((t for t in current if same_term(t, term)), None)
+        if known is not None:
+            return Reply(text=text(lang, f"{which}_already", term=known), language=lang)
+        if len(current) >= MAX_TERMS:
             return Reply(text=text(lang, "bad_term"), error=True, language=lang)
         # A new chat's first watch term follows only what it names: the row is created following no topic.
         sub = sub or subs.chat_settings(s, inv.platform, target, now=self.clock(), language=lang)
-        current = list(dict.fromkeys([*current, term]))
+        self._store_terms(s, sub, which, [*current, term])
+        msg = text(lang, f"{which}_added", term=term)
+        muted = next((t for t in subs.terms(sub, "mute") if same_term(t, term)), None) if which == "watch" else None
+        if muted is not None:  # a muted term always wins: say so rather than let the chat wait for alerts
+            msg += " " + text(lang, "watch_but_muted", term=muted)
+        return Reply(text=msg, language=lang)
+
+    def _remove_term(
+        self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str], which: str
+    ) -> Reply:
+        term = " ".join(" ".join(args).split()).strip("\"“”«»'").strip()
+        if not term:
+            return Reply(text=text(lang, f"un{which}_usage"), error=True, language=lang)
+        current = subs.terms(sub, which) if sub else []
+        known = next((t for t in current if t == term), None) or next((t for t in current if same_term(t, term)), None)
+        if sub is None or known is None:
+            listed = ", ".join(current) or text(lang, "none")
+            key = "not_watching" if which == "watch" else "not_muted"
+            return Reply(text=text(lang, key, term=_short(term, 64), terms=listed), language=lang)
+        self._store_terms(s, sub, which, [t for t in current if t != known])
+        return Reply(text=text(lang, f"un{which}_done", term=known), language=lang)
+
+    def _store_terms(self, s: Session, sub: Subscription, which: str, terms: list[str]) -> None:
+        value = json.dumps(list(dict.fromkeys(terms)), ensure_ascii=False)
         if which == "watch":
-            sub.watch_terms = json.dumps(current, ensure_ascii=False)
+            sub.watch_terms = value
         else:
-            sub.mute_terms = json.dumps(current, ensure_ascii=False)
+            sub.mute_terms = value
         sub.updated_at = self.clock()
         s.add(sub)
-        return Reply(text=text(lang, f"{which}_added", term=term), language=lang)
+
+    @staticmethod
+    def _term_list(sub: Subscription | None, lang: str) -> Reply:
+        watch, mute = (subs.terms(sub, "watch"), subs.terms(sub, "mute")) if sub else ([], [])
+        if not (watch or mute):
+            return Reply(text=text(lang, "terms_none"), language=lang)
+        none = text(lang, "none")
+        return Reply(
+            text=text(lang, "term_list", watch=", ".join(watch) or none, mute=", ".join(mute) or none), language=lang
+        )
 
     def cmd_watch(
         self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
@@ -582,6 +626,16 @@ class Core:
         self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
     ) -> Reply:
         return self._add_term(s, inv, target, sub, lang, args, "mute")
+
+    def cmd_unwatch(
+        self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
+    ) -> Reply:
+        return self._remove_term(s, inv, target, sub, lang, args, "watch")
+
+    def cmd_unmute(
+        self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
+    ) -> Reply:
+        return self._remove_term(s, inv, target, sub, lang, args, "mute")
 
     def cmd_feeds(
         self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]

@@ -66,7 +66,7 @@ from bot.deliver.model import (
     TargetMoved,
 )
 from bot.deliver.route import below_minimum
-from bot.deliver.views import ViewCache, alert_view
+from bot.deliver.views import ViewCache, alert_view, item_view, watch_payload, with_watch_reason
 from storage import subscriptions as subs
 from storage.db import session
 from storage.tables import Delivery, Subscription
@@ -302,6 +302,10 @@ class Dispatcher:
         with session(self.engine) as s:
             return alert_view(s, story_id)
 
+    def _build_item_view(self, item_id: int) -> AlertView | None:
+        with session(self.engine) as s:
+            return item_view(s, item_id)
+
     async def _chat_queue(self, rows: list[Claimed], cycle: _Cycle) -> None:
         for row in rows:
             try:
@@ -331,12 +335,21 @@ class Dispatcher:
                 return None
             cycle.subscriptions[row.subscription_id] = sub
         await self.limiter.wait(f"{sub.platform}:{sub.target}")
-        view = await cycle.views.get(row.story_id) if row.story_id is not None else None
+        item_id, term = watch_payload(row.payload)
+        if row.story_id is not None:
+            view = await cycle.views.get(row.story_id)
+        elif item_id is not None:  # an off-topic item a watched term brought (bot.ingest): no story, no cache
+            view = await asyncio.to_thread(self._build_item_view, item_id)
+        else:
+            view = None
         if view is None:  # the story was pruned before we could send it
             metrics.DELIVERIES.labels("cancelled").inc()
             await asyncio.to_thread(self._finish, row, status="cancelled", error="story no longer stored")
             return None
-        if not row.edit and below_minimum(sub, view.severity):  # /settings severity: not for this chat
+        if term is not None:
+            view = with_watch_reason(view, term, sub.interface_language)
+        # /settings severity: not for this chat (an off-topic item the chat watches a term of has no severity)
+        if not row.edit and item_id is None and below_minimum(sub, view.severity):
             metrics.DELIVERIES.labels("below_severity").inc()
             await asyncio.to_thread(self._finish, row, status="cancelled", error="below the chat's minimum severity")
             return None

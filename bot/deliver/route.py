@@ -1,62 +1,27 @@
-"""Which subscriptions want a story: topics, item languages, minimum score, and the chat's own watch and
-mute terms — matched with the lexicon's normalizer and an Aho–Corasick automaton, never as user regexes."""
+"""Which subscriptions want a story or an item: topics, item languages, minimum score and severity, and the
+chat's own watch and mute terms (``bot.deliver.terms``: the lexicon's normalizer and a literal Aho–Corasick
+automaton, never user regexes). A muted term always wins over a watched one."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
-import ahocorasick
-
+from bot.deliver.terms import contains_term, has_terms, matched_term
 from bot.match.normalizer import normalize_text
-from bot.match.scanner import PROCLITICS
 from storage.tables import Subscription
 
-
-def _is_arabic(c: str) -> bool:
-    return ("\u0620" <= c <= "\u064a") or ("\u066e" <= c <= "\u06d3")
-
-
-def _word(c: str) -> bool:
-    return c.isalnum() or _is_arabic(c)
-
-
-def _bounded(text: str, start: int, end: int) -> bool:
-    """A hit must be a whole token; Arabic proclitics (و ب ل ال …) may be glued on its left."""
-    if end < len(text) and _word(text[end]) and _word(text[end - 1]):
-        return False
-    if start == 0 or not _word(text[start - 1]):
-        return True
-    j = start
-    while j > 0 and _is_arabic(text[j - 1]):
-        j -= 1
-    return _is_arabic(text[start]) and text[j:start] in PROCLITICS and (j == 0 or not _word(text[j - 1]))
-
-
-@lru_cache(maxsize=1024)
-def _automaton(terms_json: str) -> ahocorasick.Automaton | None:
-    try:
-        terms = [t for t in json.loads(terms_json) if isinstance(t, str)]
-    except ValueError:
-        return None
-    keys = {normalize_text(t) for t in terms} - {""}
-    if not keys:
-        return None
-    a = ahocorasick.Automaton()
-    for key in keys:
-        a.add_word(key, len(key))
-    a.make_automaton()
-    return a
-
-
-def contains_term(terms_json: str, normalized: str) -> bool:
-    a = _automaton(terms_json)
-    if a is None:
-        return False
-    return any(_bounded(normalized, end - length + 1, end + 1) for end, length in a.iter(normalized))
-
+__all__ = [
+    "SEVERITIES",
+    "StoryFacts",
+    "below_minimum",
+    "contains_term",
+    "route",
+    "route_why",
+    "severity_rank",
+    "wants",
+    "watch_route",
+]
 
 SEVERITIES = ("normal", "high", "critical")  # in rising order; a chat's ``min_severity`` is one of them
 
@@ -80,18 +45,62 @@ class StoryFacts:
     severity: str | None = None  # None: not known here (the dispatcher checks the story's severity when sending)
 
 
-def wants(sub: Subscription, facts: StoryFacts, normalized: str | None = None) -> bool:
+def _why(sub: Subscription, facts: StoryFacts, norm: str) -> tuple[bool, str | None]:
+    """(wanted, the watched term that alone made it wanted)."""
     if sub.paused or facts.language not in sub.languages.split() or facts.score < sub.min_score:
-        return False
+        return False, None
     if facts.severity is not None and below_minimum(sub, facts.severity):
-        return False
-    norm = normalized if normalized is not None else normalize_text(facts.text)
+        return False, None
     if contains_term(sub.mute_terms, norm):
-        return False
+        return False, None
     topics = set(sub.topics.split())
-    return not topics or bool(topics & facts.topics) or contains_term(sub.watch_terms, norm)
+    if not topics or topics & facts.topics:
+        return True, None
+    term = matched_term(sub.watch_terms, norm)
+    return term is not None, term
+
+
+def wants(sub: Subscription, facts: StoryFacts, normalized: str | None = None) -> bool:
+    return _why(sub, facts, normalized if normalized is not None else normalize_text(facts.text))[0]
+
+
+def route_why(subscriptions: Iterable[Subscription], facts: StoryFacts) -> list[tuple[int, str | None]]:
+    """The chats that want a relevant story, each with the watched term when only that term brought it (the
+    alert then says so)."""
+    norm = normalize_text(facts.text)
+    out = []
+    for s in subscriptions:
+        if s.id is not None:
+            wanted, term = _why(s, facts, norm)
+            if wanted:
+                out.append((s.id, term))
+    return out
 
 
 def route(subscriptions: Iterable[Subscription], facts: StoryFacts) -> Sequence[int]:
-    norm = normalize_text(facts.text)
-    return [s.id for s in subscriptions if s.id is not None and wants(s, facts, norm)]
+    return [sid for sid, _ in route_why(subscriptions, facts)]
+
+
+def watchers(subscriptions: Iterable[Subscription]) -> list[Subscription]:
+    """The active chats with at least one watched term: the only ones an item the matcher judged off-topic
+    may reach."""
+    return [s for s in subscriptions if not s.paused and s.id is not None and has_terms([s.watch_terms])]
+
+
+def watch_route(subscriptions: Iterable[Subscription], language: str, text: str) -> list[tuple[int, str]]:
+    """(chat, watched term) for an off-topic item: chats that watch a term it contains, in a language they take
+    and with none of their muted terms. Topics, minimum score and minimum severity do not apply — the chat
+    named the term itself, and an off-topic item has neither topics nor a severity."""
+    subs = watchers(subscriptions)
+    if not subs:
+        return []
+    norm = normalize_text(text)
+    out = []
+    for s in subs:
+        if language not in s.languages.split() or contains_term(s.mute_terms, norm):
+            continue
+        term = matched_term(s.watch_terms, norm)
+        if term is not None:
+            assert s.id is not None
+            out.append((s.id, term))
+    return out

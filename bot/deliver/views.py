@@ -9,13 +9,14 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import lru_cache
 
 from sqlmodel import Session
 
 from bot.deliver.model import AlertView, Highlight, SourceRef
 from storage import repositories as repo
-from storage.tables import Match
+from storage.tables import Feed, ItemRow, Match
 
 EXCERPT_CHARS = 320
 
@@ -85,6 +86,52 @@ def alert_view(s: Session, story_id: int) -> AlertView | None:
         primary_source=primary,
         reasons=tuple(json.loads(match.reasons))[:3] if match else (),
     )
+
+
+def item_view(s: Session, item_id: int) -> AlertView | None:
+    """An off-topic item a chat's watched term brought (``bot.ingest``), shown as an alert of its own: no story,
+    so no topics, severity or other reports. ``story_id`` holds minus the item's id — one number per alert that
+    can never be a story's (Discord's send nonce is built from it). None when the item is gone or pruned."""
+    item = s.get(ItemRow, item_id)
+    if item is None or item.pruned_at is not None:
+        return None
+    feed = s.get(Feed, item.feed_id)
+    match = s.get(Match, item_id)
+    language = item.language
+    hits = json.loads(match.entities) if match else []
+    return AlertView(
+        story_id=-item_id,
+        title=item.title,
+        url=item.url,
+        source=item.source_name or (feed.title if feed and feed.title else item.feed_id),
+        language=language,
+        published=item.published,
+        severity="normal",
+        score=match.score if match else 0.0,
+        topics=(),
+        entities=tuple(dict.fromkeys(entity_name(h["id"], language) for h in hits))[:8],
+        excerpt=_excerpt(item.summary or item.content),
+    )
+
+
+def watch_payload(payload: str | None) -> tuple[int | None, str | None]:
+    """(item id, watched term) of an alert row's payload (``bot.ingest``): the item for an off-topic one, the
+    term whenever a watched term brought the alert; (None, None) for an ordinary story alert."""
+    try:
+        data = json.loads(payload) if payload else {}
+    except ValueError:
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    item, term = data.get("item"), data.get("watch")
+    return (item if isinstance(item, int) else None), (term if isinstance(term, str) and term else None)
+
+
+def with_watch_reason(view: AlertView, term: str, language: str) -> AlertView:
+    """The alert says first that the chat's watched term brought it ("watched term: X", in the chat's language)."""
+    from bot.commands.texts import text
+
+    return replace(view, reasons=(text(language, "watch_reason", term=term), *view.reasons))
 
 
 class ViewCache:

@@ -22,6 +22,7 @@ OTHER_CHANNEL = 1300000000000000002
 ADMIN_ROLE = 1900000000000000001
 COMMANDS = {"subscribe", "unsubscribe", "subscriptions", "latest", "digest", "topics", "lang", "settings"}
 COMMANDS |= {"feeds", "status", "help"}
+COMMANDS |= {"watch", "unwatch", "mute", "unmute"}
 
 
 def story(title: str = "HBM export curbs widen") -> AlertView:

@@ -282,6 +282,30 @@ class DiscordAdapter:
         ) -> None:
             await run(interaction, "settings", tuple(cap(a) for a in (key, value) if a))
 
+        term_text = d("options", "term")
+
+        # /watch and /mute without a term list the channel's terms; /unwatch and /unmute need one.
+        def term_command(name: str, required: bool) -> None:
+            async def with_term(
+                interaction: discord.Interaction[Any],
+                term: app_commands.Range[str, 1, MAX_ARG],
+                channel: discord.TextChannel | None = None,
+            ) -> None:
+                await run(interaction, name, (cap(term),), channel=channel)
+
+            async def maybe_term(
+                interaction: discord.Interaction[Any],
+                term: app_commands.Range[str, 1, MAX_ARG] | None = None,
+                channel: discord.TextChannel | None = None,
+            ) -> None:
+                await run(interaction, name, (cap(term),) if term else (), channel=channel)
+
+            callback = app_commands.describe(term=term_text, channel=channel)(with_term if required else maybe_term)
+            tree.add_command(app_commands.Command(name=name, description=d("commands", name), callback=callback))
+
+        for name, required in (("watch", False), ("unwatch", True), ("mute", False), ("unmute", True)):
+            term_command(name, required)
+
         for simple in ("digest", "topics", "feeds", "status", "help"):
             self._simple_command(simple)
 
