@@ -48,7 +48,7 @@ from bot.log import REDACT
 from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
-from storage.tables import ItemRow, StoryItem, Subscription
+from storage.tables import Feed, ItemRow, StoryItem, Subscription
 
 log = logging.getLogger("raqib.commands")
 
@@ -658,7 +658,7 @@ class Core:
                     )
                 )
             else:
-                lines.append(text(lang, "feed_ok", name=name, ago=_ago(f.last_success, now, lang)))
+                lines.append(text(lang, "feed_ok", name=name, ago=_ago(f.last_success, now, lang)) + _pace(f, lang))
         return Reply(text=_capped(lines, lang), language=lang)
 
     def cmd_status(
@@ -709,6 +709,27 @@ def _in_language(s: Session, story_ids: list[int], language: str) -> set[int]:
         .distinct()
     )
     return set(s.exec(stmt).all())
+
+
+def _pace(feed: Feed, lang: str) -> str:
+    """`` · every 1 h, as the feed asks (ttl)``: only when the feed's own ask set its interval or was capped.
+
+    An ask below the configured interval changed nothing (the feeds file's interval is the floor): not shown.
+    """
+    every, asks = feed.poll_interval, feed.paced_asks
+    if not (feed.paced_by and every and asks) or asks < every:
+        return ""
+    key = "feed_paced" if asks == every else "feed_paced_capped"
+    return " · " + text(lang, key, every=_span(every, lang), asks=_span(asks, lang), source=feed.paced_by)
+
+
+def _span(seconds: float, lang: str) -> str:
+    """A poll interval in the chat's language: minutes below two hours, hours below two days, then days."""
+    if seconds < 7200:
+        return text(lang, "span_minutes", n=round(seconds / 60))
+    if seconds < 2 * 86400:
+        return text(lang, "span_hours", n=f"{round(seconds / 3600, 1):g}")
+    return text(lang, "span_days", n=f"{round(seconds / 86400, 1):g}")
 
 
 def _short(value: str, limit: int) -> str:

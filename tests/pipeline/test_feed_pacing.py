@@ -101,8 +101,8 @@ ASKS = [
 ]
 
 
-async def test_the_feed_sets_its_next_poll(sqlite_engine: Engine, fetcher: Fetcher, server: FeedServer) -> None:
-    h = Harness(sqlite_engine, fetcher, server)
+async def test_the_feed_sets_its_next_poll(engine: Engine, fetcher: Fetcher, server: FeedServer) -> None:
+    h = Harness(engine, fetcher, server)
     for reply, seconds, source in ASKS:  # one feed answering differently each poll: each answer counts afresh
         result, row = await h.poll(reply)
         assert result.status in ("new", "unchanged"), source
@@ -151,9 +151,9 @@ async def test_bad_values_are_ignored(sqlite_engine: Engine, fetcher: Fetcher, s
 
 
 async def test_a_304_keeps_the_documents_ask_and_takes_its_own_headers(
-    sqlite_engine: Engine, fetcher: Fetcher, server: FeedServer
+    engine: Engine, fetcher: Fetcher, server: FeedServer
 ) -> None:
-    h = Harness(sqlite_engine, fetcher, server)
+    h = Harness(engine, fetcher, server)
     first = feed_reply("<ttl>30</ttl>", ETag='"v1"')
     _, row = await h.poll(first)
     assert waits(row) == 1800
@@ -221,3 +221,42 @@ def test_feeds_check_shows_each_feeds_pace_and_why(tmp_path: Path, capsys: pytes
     assert lines["daily"].endswith("polled every 2h (feed asks 1d: sy:updatePeriod; capped by max_feed_interval)")
     assert lines["eager"].endswith("polled every 10m (feed asks 1m: max-age; the configured interval is the minimum)")
     assert lines["plain"].endswith("polled every 10m")
+
+
+async def test_slash_feeds_shows_a_pace_the_feed_set(
+    sqlite_engine: Engine, fetcher: Fetcher, server: FeedServer
+) -> None:
+    from bot.commands.core import Core
+    from bot.commands.model import Invocation
+
+    h = Harness(sqlite_engine, fetcher, server)
+
+    async def feeds_reply(lang: str) -> str:
+        async def member() -> bool:
+            return False  # /feeds is for everyone
+
+        core = Core(sqlite_engine, secret=b"s", clock=lambda: NOW + timedelta(minutes=3))
+        reply = await core.handle(
+            Invocation(
+                platform="telegram",
+                chat_id="1",
+                chat_type="private",
+                user_id="7",
+                command="feeds",
+                args=(),
+                user_language=lang,
+                is_admin=member,
+            )
+        )
+        return reply.text
+
+    await h.poll(feed_reply("<ttl>90</ttl>"))
+    assert "every 90 min, as the feed asks (ttl)" in await feeds_reply("en")
+    assert "كل 90 دقيقة، كما يطلب المصدر (ttl)" in await feeds_reply("ar")
+
+    await h.poll(feed_reply("<sy:updatePeriod>daily</sy:updatePeriod>"))
+    assert "every 2 h (the feed asks 24 h by sy:updatePeriod; capped at max_feed_interval)" in await feeds_reply("en")
+
+    await h.poll(feed_reply("<ttl>1</ttl>"))  # below the configured 10 min: nothing to explain
+    text = await feeds_reply("en")
+    assert "last polled 3 min ago" in text and "every" not in text
