@@ -23,9 +23,10 @@ from sqlmodel import Session
 from bot.config import FeedsFile
 from bot.deliver.caps import (
     AlertCaps,
+    Flood,
     Folds,
     alerts_this_hour,
-    flood_reason,
+    flood_check,
     folded_rows,
     notify_operators,
     priority,
@@ -58,7 +59,7 @@ class StoredBatch:
     alerts: list[Alertable] = field(default_factory=list)
     new_stories: int = 0
     grown_stories: set[int] = field(default_factory=set)  # existing stories that gained or changed a member
-    flood: str | None = None  # far more new items than the feed's history: why (flagged to the operators)
+    flood: Flood | None = None  # far more new items than the feed's history (flagged to the operators)
     copies: list[Alertable] = field(default_factory=list)  # fresh items that joined an existing story
     # Fresh new items the matcher judged off-topic: they reach only chats that watch a term they contain.
     watched: list[Alertable] = field(default_factory=list)
@@ -391,21 +392,21 @@ def _store_job(
     return batch
 
 
-def _flag_flood(s: Session, job: StoreJob, new: int, config: FeedsFile) -> str | None:
+def _flag_flood(s: Session, job: StoreJob, new: int, config: FeedsFile) -> Flood | None:
     """A poll with far more new items than the feed's history: logged and told to the operators."""
-    reason = flood_reason(s, job.feed_id, new, AlertCaps.from_settings(config.settings))
-    if reason is None:
+    flood = flood_check(s, job.feed_id, new, AlertCaps.from_settings(config.settings), job.now)
+    if flood is None:
         return None
-    log.warning("feed %s floods: %s", job.feed_id, reason)
+    log.warning("feed %s floods: %s", job.feed_id, flood.reason)
     if config.settings.admin_chats:
         text = (
-            f"Raqib: the feed {job.feed_id} brought {reason}. Its alerts are capped at "
-            f"{config.settings.alerts_per_feed_poll} per chat and poll; if it republished its archive, consider "
-            "disabling it (enabled: false in feeds.yaml)."
+            f"Raqib: the feed {job.feed_id} brought {flood.reason}. Its alerts are capped at "
+            f"{config.settings.alerts_per_feed_poll} per chat and poll, and none while it keeps flooding; if it "
+            "republished its archive, consider disabling it (enabled: false in feeds.yaml)."
         )
         key = f"flood:{job.feed_id}:{job.now:%Y%m%d%H}"
         notify_operators(s, config.settings.admin_chats, key, text, job.now)
-    return reason
+    return flood
 
 
 class _Outbox:
@@ -435,6 +436,8 @@ class _Outbox:
             self._hour.update(alerts_this_hour(self.s, chats, now))
 
     def enqueue(self, batch: StoredBatch, now: datetime, feed_id: str = "", feed_name: str = "") -> None:
+        # A feed that keeps flooding alerts nothing more: its stories go to the summary (caps.py).
+        silenced = batch.flood is not None and batch.flood.repeated
         if batch.alerts:
             routed = []
             for alert in sorted(batch.alerts, key=priority):
@@ -445,8 +448,6 @@ class _Outbox:
                 )
                 routed.append((alert, route_why(self._active(), facts)))
             self._count_hour({sid for _, wanted in routed for sid, _ in wanted}, now)
-            # A feed that keeps flooding alerts nothing more: its stories go to the summary (caps.py).
-            silenced = batch.flood is not None and batch.flood.repeated
             for alert, wanted in routed:
                 send = [(sid, term) for sid, term in wanted if not silenced and self._take(sid, feed_id)]
                 # A chat that got the story only through a watched term is told which (the row's payload).
@@ -467,12 +468,14 @@ class _Outbox:
                 # Kept as "folded" rows: a fresh report of the story from another feed still reaches these chats.
                 record_folded(self.s, folded, alert.story_id, feed_id, now)
         if batch.watched:
-            self._enqueue_watched(batch.watched, now, feed_id, feed_name)
+            self._enqueue_watched(batch.watched, now, feed_id, feed_name, silenced)
         if batch.copies and batch.flood is None:  # a flood's copies release nothing (caps.py)
             self._unfold(batch.copies, now, feed_id)
         self._changed |= batch.grown_stories
 
-    def _enqueue_watched(self, items: list[Alertable], now: datetime, feed_id: str, feed_name: str) -> None:
+    def _enqueue_watched(
+        self, items: list[Alertable], now: datetime, feed_id: str, feed_name: str, silenced: bool = False
+    ) -> None:
         """Off-topic items to the chats that watch a term in them: one alert per chat and item (key
         ``watch:<item id>``, no story), under the same caps as stories, after the poll's stories."""
         chats = watchers(self._active())
@@ -485,7 +488,7 @@ class _Outbox:
         self._count_hour({sid for _, wanted in routed for sid, _ in wanted}, now)
         for alert, wanted in routed:
             for sid, term in wanted:
-                if not self._take(sid, feed_id):
+                if silenced or not self._take(sid, feed_id):
                     self._folds.add(sid, feed_id, feed_name or feed_id)
                     continue
                 payload = json.dumps({"item": alert.item_id, "watch": term}, ensure_ascii=False)

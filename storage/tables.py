@@ -46,6 +46,11 @@ class Feed(SQLModel, table=True):
     last_error_code: str | None = Field(default=None, max_length=64)
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     polls: int = 0  # successful polls; the first one stores a backlog without alerting
+    # Polls judged floods and the new items they brought (bot.deliver.caps): left out of the feed's usual rate,
+    # so a feed that republishes its archive poll after poll stays flagged instead of raising its own baseline.
+    flood_polls: int = 0
+    flood_items: int = 0
+    flooded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     lease_owner: str | None = Field(default=None, max_length=64)  # the worker polling it now
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

@@ -20,7 +20,15 @@ a new summary.
 
 A poll bringing far more new items than the feed's own history (at least ``flood_min_new``, and
 ``flood_factor`` times its mean per poll so far, the first poll's backlog counting as one poll) is flagged to
-the operators: a log warning and a notice to ``admin_chats``, once per feed and hour.
+the operators: a log warning and a notice to ``admin_chats``, once per feed and hour. Flood polls are left out
+of that mean (``feeds.flood_polls``/``flood_items``), so a feed that floods poll after poll stays flagged rather
+than making the flood its norm. While a feed floods:
+
+* its first flood poll alerts at most ``per_feed_poll`` stories per chat, as any poll; a *repeated* flood
+  poll (within ``FLOODING`` of the previous one) alerts none — its stories are stored, in ``/latest`` and the
+  digest, and counted in the waiting summary;
+* its copies never unfold a folded story: several flooding feeds replaying the same archive would otherwise
+  release each other's folded stories, ``per_feed_poll`` at a time, every poll.
 """
 
 from __future__ import annotations
@@ -38,7 +46,7 @@ from sqlmodel import Session, col, select
 
 from storage import repositories as repo
 from storage import subscriptions as subs
-from storage.tables import Delivery
+from storage.tables import Delivery, Feed
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -49,6 +57,9 @@ log = logging.getLogger("raqib.deliver")
 SUMMARY = "summary"  # the outbox kind of a summary row
 FOLDED = "folded"  # the status of an alert row folded into a summary: never sent unless unfolded
 HOUR = timedelta(hours=1)
+# A flood this soon after the feed's previous one is the same flood going on (longer than the slowest pace a
+# feed may ask, ``max_feed_interval``'s default of 2 h).
+FLOODING = timedelta(hours=3)
 _RANK = {"critical": 0, "high": 1, "normal": 2}
 NAME_CHARS = 80  # of a feed's name in a summary: the name came from the feed
 
@@ -262,19 +273,40 @@ def summary_text(payload: str | None, language: str) -> str:
 # -- floods: flagged to the operators ---------------------------------------------------------------------
 
 
-def flood_reason(s: Session, feed_id: str, new: int, caps: AlertCaps) -> str | None:
-    """Why this poll's ``new`` items are far above the feed's history, or None. Queries only when ``new`` is
-    at least ``flood_min_new`` (rare)."""
+@dataclass(frozen=True)
+class Flood:
+    """A poll far above its feed's usual rate: why, and whether the feed was flooding already."""
+
+    reason: str
+    repeated: bool
+
+
+def flood_check(s: Session, feed_id: str, new: int, caps: AlertCaps, now: datetime) -> Flood | None:
+    """Whether this poll's ``new`` items are a flood, recorded on the feed when they are. Queries only when
+    ``new`` is at least ``flood_min_new`` (rare)."""
     if new < caps.flood_min_new:
         return None
     feed = repo.get_feed(s, feed_id)
     if feed is None or feed.polls < 1:
         return None  # a first poll is a backlog, never a flood
-    before = repo.count_items(s, feed_id) - new
-    usual = before / feed.polls
+    calm_polls = max(1, feed.polls - feed.flood_polls)
+    usual = max(0, repo.count_items(s, feed_id) - new - feed.flood_items) / calm_polls
     if new < caps.flood_factor * usual:
         return None
-    return f"{new} new items in one poll, against {usual:.1f} per poll so far ({feed.polls} polls)"
+    last = feed.flooded_at
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=now.tzinfo)
+    repeated = last is not None and now - last <= FLOODING
+    s.execute(
+        update(Feed)
+        .where(col(Feed.id) == feed_id)
+        .values(flood_polls=Feed.flood_polls + 1, flood_items=Feed.flood_items + new, flooded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    reason = f"{new} new items in one poll, against {usual:.1f} in a usual poll ({calm_polls} calm polls so far)"
+    if repeated:
+        reason += ", and it flooded in its previous hours too"
+    return Flood(reason, repeated)
 
 
 def notify_operators(s: Session, admin_chats: Sequence[str], key: str, text: str, now: datetime) -> int:

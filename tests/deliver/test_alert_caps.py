@@ -361,3 +361,56 @@ async def test_fresh_news_is_claimed_before_a_flood_of_edits_and_a_cycle_takes_a
 
 async def _note(into: list[str], title: str) -> None:
     into.append(title)
+
+
+async def test_a_feed_that_keeps_flooding_alerts_nothing_more_and_floods_release_no_folded_story(
+    engine: Engine, server: FeedServer
+) -> None:
+    """Two feeds replaying one archive: the first flood poll alerts at most the cap once (the copies of the
+    other flooding feed unfold nothing), a repeated flood alerts nothing, and a calm feed still unfolds."""
+    config = parse_config(
+        "settings: {allow_private_addresses: true, retries: 0, alerts_per_feed_poll: 3, flood_min_new: 20,"
+        " admin_chats: ['console:ops']}\nfeeds:\n"
+        + "".join(f"  - {{id: {f}, url: '{server.url(f'/{f}.xml')}', language: en}}\n" for f in ("a", "b", "c"))
+    )
+    with session(engine) as s:
+        repo.sync_feeds(s, [repo.FeedSpec(f.id, f.url, "en") for f in config.feeds])
+    subscribe(engine, ("chat", "en"))
+    old = headlines(3, seed=11)
+    archive, later = headlines(30, seed=12), headlines(30, seed=13)
+
+    def serve(feed: str, titles: list[str]) -> None:
+        server.route(f"/{feed}.xml", HTTPReply(body=rss(feed, [(f"{feed}-{t}", t) for t in titles])))
+
+    for f in ("a", "b", "c"):
+        serve(f, old)
+    recorder, operators = Recorder(), Recorder()
+    dispatcher = Dispatcher(
+        engine, {"test": recorder, "console": operators}, owner="w", settings=DispatchSettings(per_chat_interval=0)
+    )
+    async with Fetcher(fetch_settings(config, Env())) as fetcher:
+        pipeline = Pipeline(engine=engine, fetcher=fetcher, config=config, classifier=classifier)
+        await pipeline.poll_once()  # backlogs
+        serve("a", old + archive)
+        serve("b", old + archive)  # the same archive: copies of a's stories (or a's of b's)
+        await pipeline.poll_once()
+        await drain(dispatcher)
+        assert len(recorder.alerts) == 3, "one flood's cap: the other flooding feed's copies unfold nothing"
+        serve("a", old + archive + later)  # a floods again, with stories nobody has seen
+        [again] = [r for r in await pipeline.poll_once() if r.feed_id == "a"]
+        assert again.new_stories == 30
+        await drain(dispatcher)
+        assert len(recorder.alerts) == 3, "a feed that keeps flooding alerts nothing more"
+        folded = next(t for t in archive if t not in {a.title for _, a in recorder.alerts})
+        serve("c", [*old, folded])  # a calm feed reports one of the folded stories
+        await pipeline.poll_once()
+        await drain(dispatcher)
+    assert [a.title for _, a in recorder.alerts[3:]] == [folded], "real news still unfolds a folded story"
+    summaries = [r.text for t, r in recorder.replies if t == "chat"]
+    assert summaries and "more stories from" in summaries[0]
+    assert len(operators.replies) == 2, "each flooding feed is told to the operators once an hour"
+    with session(engine) as s:
+        feeds = {f: repo.get_feed(s, f) for f in ("a", "b", "c")}
+        assert (feeds["a"].flood_polls, feeds["a"].flood_items) == (2, 60)  # type: ignore[union-attr]
+        assert feeds["c"].flood_polls == 0  # type: ignore[union-attr]
+        assert repo.count_items(s, "a") == 63, "nothing is lost"
