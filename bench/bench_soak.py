@@ -54,7 +54,7 @@ from bot.config import Env, load_config
 from bot.match import classify
 from storage import subscriptions as subs
 from storage.db import session
-from storage.tables import Feed, ItemRow
+from storage.tables import Delivery, Feed, ItemRow, StoryItem
 from tests.fakes.feedserver import FeedServer, Reply, Request, gzip_bomb
 from tests.fakes.telegram_api import FakeBotAPI
 from tests.service.support import Child, child_env
@@ -263,6 +263,29 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
 
 
+def stage_times(s: Any, event_feed: dict[int, int], published: dict[int, datetime]) -> dict[str, list[float]]:
+    """Where each healthy event's latency went: waiting for its feed's poll, the poll until its outbox row was
+    written (fetch, parse, match, store), and the outbox row until it was sent (dispatch and pacing)."""
+    out: dict[str, list[float]] = {"until polled": [], "polled -> outbox row": [], "outbox row -> sent": []}
+    for e, n in event_feed.items():
+        item = s.exec(select(ItemRow).where(ItemRow.feed_id == f"h{n}", ItemRow.guid == f"h{n}-e{e}")).first()
+        if item is None or e not in published:
+            continue
+        out["until polled"].append((item.fetched - published[e]).total_seconds())
+        story = s.exec(select(StoryItem.story_id).where(StoryItem.item_id == item.id)).first()
+        row = (
+            s.exec(select(Delivery).where(Delivery.story_id == story, Delivery.kind == "alert")).first()
+            if story is not None
+            else None
+        )
+        if row is None or row.created_at < item.fetched:  # joined a story alerted before it
+            continue
+        out["polled -> outbox row"].append((row.created_at - item.fetched).total_seconds())
+        if row.sent_at is not None:
+            out["outbox row -> sent"].append((row.sent_at - row.created_at).total_seconds())
+    return out
+
+
 async def run(args: argparse.Namespace) -> int:
     rng = random.Random(args.seed)
     tmp = Path(tempfile.mkdtemp(prefix="raqib-soak-"))
@@ -338,6 +361,7 @@ async def run(args: argparse.Namespace) -> int:
         print(f"first polls: {done}/{args.healthy} healthy feeds after {time.monotonic() - started:.0f}s", flush=True)
 
         published: dict[int, float] = {}  # relevant event -> monotonic time it became visible
+        published_wall: dict[int, datetime] = {}
         not_relevant: list[int] = []
         event_feed: dict[int, int] = {}
         stored_guids: dict[int, set[str]] = {f.n: {g for g, *_ in f.entries} for f in healthy}
@@ -355,6 +379,7 @@ async def run(args: argparse.Namespace) -> int:
                 headline, wire, _ = field_event(e)
                 if classify(headline, wire, "en").relevant:  # the matcher's verdict: only these are alerted
                     published[e] = time.monotonic()
+                    published_wall[e] = datetime.now(UTC)
                     event_feed[e] = feed.n
                 else:
                     not_relevant.append(e)
@@ -422,6 +447,7 @@ async def run(args: argparse.Namespace) -> int:
         }
         feeds = {f.id: f for f in s.exec(select(Feed)).all()}
         hostile_items = s.exec(select(func.count()).select_from(ItemRow).where(col(ItemRow.feed_id).like("x%"))).one()
+        stages = stage_times(s, event_feed, published_wall)
     lost = sorted((n, g) for n, guids in stored_guids.items() for g in guids if (f"h{n}", g) not in have)
     to_flood = [m for m in fake.messages if m[1] == FLOOD_CHAT]
     alerts_total = sum(1 for m in fake.messages if m[1] == ALERT_CHAT and m[2] == "sendmessage")
@@ -453,6 +479,9 @@ async def run(args: argparse.Namespace) -> int:
             f"  latency p50 {statistics.median(latencies):.1f}s, p95 {p95(latencies):.1f}s, max {max(latencies):.1f}s "
             f"(target p95 <= {args.interval + 2}s)"
         )
+    for name, values in stages.items():
+        if values:
+            print(f"  {name}: p50 {statistics.median(values):.1f}s, p95 {p95(values):.1f}s, max {max(values):.1f}s")
     print(
         f"quiet user: {len(quiet_replies)}/{len(quiet_sent)} /help answered; reply p50 "
         f"{statistics.median(reply_times) if reply_times else float('nan'):.2f}s, p95 {p95(reply_times):.2f}s, "
