@@ -35,6 +35,10 @@ Error tree (``FetchError.code`` is stable; ``transient`` errors are retried, the
           not_found_file            no such file
           file_error                a directory, no permission, an I/O error
 
+The feed's own pace (``Cache-Control: max-age``, ``Expires``; with the document's ``<ttl>`` and
+``sy:updatePeriod`` read by ``bot.parse.pacing``) is weighed in ``bot.fetch.pacing``: the largest ask, never
+below the feed's configured interval nor above ``max_feed_interval``, sets its next poll.
+
 Article pages (HTML → main text, trafilatura, cached) live in ``bot.fetch.article`` and go through the
 same ``Fetcher``. Tests and benchmarks get a scripted loopback server in ``tests/fakes/feedserver.py``.
 
