@@ -23,6 +23,7 @@ ADMIN_ROLE = 1900000000000000001
 COMMANDS = {"subscribe", "unsubscribe", "subscriptions", "latest", "digest", "topics", "lang", "settings"}
 COMMANDS |= {"feeds", "status", "help"}
 COMMANDS |= {"watch", "unwatch", "mute", "unmute"}
+COMMANDS |= {"export"}
 
 
 def story(title: str = "HBM export curbs widen") -> AlertView:

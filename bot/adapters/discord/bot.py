@@ -306,6 +306,26 @@ class DiscordAdapter:
         for name, required in (("watch", False), ("unwatch", True), ("mute", False), ("unmute", True)):
             term_command(name, required)
 
+        @cmd("export")
+        @app_commands.describe(
+            topic=d("options", "export_topic"),
+            period=d("options", "export_period"),
+            language=d("options", "item_language"),
+            kind=d("options", "format"),
+        )
+        @app_commands.rename(kind="format")
+        @app_commands.autocomplete(topic=complete)
+        async def export(
+            interaction: discord.Interaction[Any],
+            topic: app_commands.Range[str, 1, MAX_ARG] | None = None,
+            period: app_commands.Range[str, 2, 5] | None = None,
+            language: Literal["ar", "en"] | None = None,
+            kind: Literal["csv", "json"] | None = None,
+        ) -> None:
+            # As typed on Telegram: the topic, then the modifiers ("hbm 30d ar csv"); none: the channel's topics.
+            words = (cap(topic) if topic else None, cap(period) if period else None, language, kind)
+            await run(interaction, "export", tuple(w for w in words if w))
+
         for simple in ("digest", "topics", "feeds", "status", "help"):
             self._simple_command(simple)
 

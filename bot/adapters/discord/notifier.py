@@ -40,8 +40,10 @@ def send_kwargs(message: DiscordMessage) -> dict[str, Any]:
     view = view_of(message)
     if view is not None:
         kwargs["view"] = view
-    if message.png:
-        kwargs["file"] = discord.File(io.BytesIO(message.png), filename="digest.png")
+    files = [discord.File(io.BytesIO(message.png), filename="digest.png")] if message.png else []
+    files += [discord.File(io.BytesIO(d.data), filename=d.filename) for d in message.documents]
+    if files:
+        kwargs["files"] = files
     return kwargs
 
 

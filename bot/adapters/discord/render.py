@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 import yaml
 
 from bot.adapters.discord.text import ELLIPSIS, dlen, fit, fit_text, pieces, split_plain, truncate_plain
-from bot.deliver.model import AlertView, Button, Reply, SourceRef
+from bot.deliver.model import AlertView, Button, Document, Reply, SourceRef
 
 TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, AUTHOR = 256, 4096, 25, 256, 1024, 2048, 256
 TOTAL, CONTENT, EMBEDS_PER_MESSAGE = 6000, 2000, 10
@@ -37,6 +37,7 @@ class DiscordMessage:
     embeds: tuple[dict[str, Any], ...] = ()
     buttons: tuple[tuple[Button, ...], ...] = ()
     png: bytes | None = None
+    documents: tuple[Document, ...] = ()  # attached as files beside the PNG (an export's CSV and JSON)
     ephemeral: bool = False
     mention_role_id: int | None = None  # the only mention allowed to ping (a subscription's chosen role)
 
@@ -225,6 +226,7 @@ class DiscordRenderer:
             embeds=last.embeds,
             buttons=_buttons(reply.buttons),
             png=reply.image,
+            documents=reply.documents,
             ephemeral=ephemeral,
         )
         return messages
