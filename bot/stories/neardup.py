@@ -1,4 +1,4 @@
-"""Near-duplicate detection: word-shingle MinHash (datasketch) with a banded LSH index.
+"""Near-duplicate detection: word-shingle MinHash (datasketch's, in ``minhash``) with a banded LSH index.
 
 Pipeline for one text: ``strip_boilerplate`` (read-more blocks, bylines, copyright lines) →
 ``normalize`` (Arabic folding, digits) → word 3-shingles → 128-permutation MinHash. The title is
@@ -34,14 +34,13 @@ near-duplicate evidence.
 
 from __future__ import annotations
 
-import functools
 import struct
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from bot.stories.minhash import minhash
 from bot.stories.text import strip_boilerplate, words
 
 SIGNATURE_VERSION = 1
@@ -113,24 +112,11 @@ def shingles(text: str) -> set[str]:
     return {" ".join(toks[i : i + SHINGLE_WORDS]) for i in range(len(toks) - SHINGLE_WORDS + 1)}
 
 
-@functools.cache
-def _minhash() -> tuple[Any, Any]:
-    """datasketch's MinHash class and the permutations of ``SEED``, imported on first use: the package's
-    ``__init__`` also imports its LSH module and with it scipy (0.2-0.35 s), which a process that only
-    stores, serves commands or polls a warm feed never needs."""
-    from datasketch import MinHash
-
-    return MinHash, MinHash(num_perm=NUM_PERM, seed=SEED).permutations
-
-
 def signature(text: str) -> Signature:
     """The signature of a body text (empty text gives an uninformative all-max signature)."""
     sh = shingles(text or "")
-    minhash, permutations = _minhash()
-    m = minhash(num_perm=NUM_PERM, seed=SEED, permutations=permutations)
-    if sh:
-        m.update_batch([s.encode("utf-8") for s in sh])
-    return Signature(m.hashvalues.astype(np.uint32), len(sh))
+    values = minhash((s.encode("utf-8") for s in sh), NUM_PERM, SEED)
+    return Signature(values.astype(np.uint32), len(sh))
 
 
 def estimate(a: Signature, b: Signature) -> tuple[float, float]:
