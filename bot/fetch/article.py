@@ -25,9 +25,6 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from email.message import Message
 
-import lxml.html
-import trafilatura
-
 from bot.fetch.errors import FetchError
 from bot.fetch.fetcher import Fetcher
 from bot.fetch.settings import HTML_ACCEPT
@@ -216,6 +213,8 @@ def _extract_plain(body: bytes, charset: str | None, url: str) -> str | None:
 
     Not as clean as trafilatura (no boilerplate scoring), but a page this large is rare and the matcher
     only needs the words."""
+    import lxml.html  # here, not at the top: a poll with no thin item never reads a page
+
     try:
         root = lxml.html.document_fromstring(_decoded(body, charset))
     except ValueError:  # a str with an XML encoding declaration: let lxml read the bytes
@@ -243,6 +242,8 @@ def _extract_plain(body: bytes, charset: str | None, url: str) -> str | None:
 
 
 def _extract(body: bytes, charset: str | None, url: str) -> str | None:
+    import trafilatura  # ~0.1 s to import: paid by the first page read, not by every start
+
     document = _decoded(body, charset)
     try:
         text = trafilatura.extract(
