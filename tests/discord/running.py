@@ -43,3 +43,17 @@ async def running_adapter(engine: Engine) -> AsyncIterator[tuple[FakeDiscord, Di
             yield fake, adapter, run
         finally:
             await adapter.close()
+
+
+class _NoCore:
+    async def handle(self, invocation: object) -> Any:
+        raise AssertionError("never called")
+
+
+def registered_commands() -> list[str]:
+    """Each slash command the adapter registers as ``name option [optional]``, in registration order."""
+    adapter = DiscordAdapter(_NoCore(), token="unused", sync_commands=False)
+    return [
+        " ".join([command.name, *(p.display_name if p.required else f"[{p.display_name}]" for p in command.parameters)])
+        for command in adapter.tree.get_commands()
+    ]

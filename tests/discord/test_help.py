@@ -8,7 +8,7 @@ import re
 from sqlalchemy.engine import Engine
 
 from bot.commands.texts import help_lines, text
-from tests.discord.running import running_adapter
+from tests.discord.running import registered_commands, running_adapter
 
 MANAGE_CHANNELS = 1 << 4
 COMMAND = re.compile(r"^/([a-z_]+)")
@@ -51,3 +51,13 @@ def test_a_command_the_platform_lacks_is_left_out_and_telegram_keeps_every_line(
     assert discord[1].startswith("/latest query [count] [period] [language]")
     telegram = help_lines("ar", "telegram")  # None: the Telegram adapter forwards every command to the core
     assert telegram[0].startswith("/subscribe موضوع…") and any(line.startswith("/watch ") for line in telegram)
+
+
+def test_each_discord_line_shows_the_options_the_command_has() -> None:
+    """What /help shows before the dash is the command as Discord offers it: required options plain, optional
+    ones in brackets (a Telegram-style "/lang ar|en" would send a Discord user looking for options that don't exist)."""
+    registered = {entry.split()[0]: entry for entry in registered_commands()}
+    for language in ("en", "ar"):
+        lines = help_lines(language, "discord", frozenset(registered))
+        shown = {line.split(" — ")[0].lstrip("/").split()[0]: line.split(" — ")[0].lstrip("/") for line in lines}
+        assert shown == {name: usage for name, usage in registered.items() if name != "help"}, language

@@ -1,16 +1,19 @@
 """A fake Discord (REST + gateway) on 127.0.0.1 for discord.py, over real HTTP and a real websocket.
 
-discord.py is pointed at it by ``FakeDiscord.patched()``, which sets ``discord.http.Route.BASE`` and
-``discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY`` and restores them afterwards. It answers what a real
-``Client`` needs to log in and reach ``on_ready`` (``/users/@me``, ``/oauth2/applications/@me``, ``/gateway``,
-HELLO → IDENTIFY → READY → GUILD_CREATE, heartbeat ACKs), command sync, channel messages, webhooks,
-interaction callbacks and followups. Every request is recorded; ``fail()`` injects errors (429 with
+Point the code at it as an operator points Raqib at a test server: ``Endpoints(fake.base)`` for an adapter or
+notifier, ``DISCORD_API_URL=fake.base`` for ``raqib run`` (the gateway is the one ``/gateway/bot`` names).
+``FakeDiscord.patched()`` instead sets discord.py's ``Route.BASE`` and ``DiscordWebSocket.DEFAULT_GATEWAY``
+directly (and restores them), for tests of objects built without our endpoints. It answers what a real ``Client``
+needs to log in and reach ``on_ready`` (``/users/@me``, ``/oauth2/applications/@me``, ``/gateway``, HELLO →
+IDENTIFY → READY → GUILD_CREATE, heartbeat ACKs), command sync, channel messages, webhooks, interaction callbacks
+and followups. Every request is recorded; ``fail()`` injects errors (429 with
 retry_after, 403/50013, 404/10003/10015, 5xx). ``dispatch()`` sends a gateway event to connected clients.
 
 Facts discord.py depends on: JSON answers carry exactly ``Content-Type: application/json``; a 429 is retried by
 discord.py only when it has a ``Via`` header (else it is taken for a Cloudflare ban and raised).
 
-    async with FakeDiscord() as fake, fake.patched():
+    async with FakeDiscord() as fake:
+        adapter = DiscordAdapter(core, token=BOT_TOKEN, endpoints=Endpoints(fake.base))
         fake.fail("POST", r"/webhooks/", status=404, code=10015)
 """
 
