@@ -14,7 +14,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from bot.fetch.decode import body_charset, with_charset
 from bot.normalize import Item, normalize_entries
+from bot.normalize.mojibake import repair
 from bot.parse import BrokenFeedError, ParseError, parse_feed
 
 
@@ -30,6 +32,10 @@ class Analysis:
     features: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     canonical: dict[str, str | None] = field(default_factory=dict)  # identity → canonical URL
     ask: tuple[float, str] | None = None  # the pace the document asks for (``bot.parse.pacing``)
+    charset: str | None = None  # why the body was read in another charset than the one declared
+    repaired: int = 0  # items whose text was mojibake, repaired
+    garbled: int = 0  # items whose text is still garbled: stored, judged not relevant
+    garbled_reason: str | None = None  # the first of them's
 
 
 @lru_cache(maxsize=4)
@@ -62,9 +68,14 @@ def analyze(
     classifier: Callable[..., Any] | None = None,
 ) -> Analysis:
     """Raises a ``bot.parse.ParseError`` (``code`` says which) and nothing else: whatever goes wrong on
-    one feed's content is that feed's failure, recorded on its row, never an exception in the service."""
+    one feed's content is that feed's failure, recorded on its row, never an exception in the service.
+
+    A wrong charset declaration is overruled by the bytes (``bot.fetch.decode.body_charset``); text that is
+    still garbled after repair (``bot.normalize.mojibake``) is judged not relevant without being matched."""
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    charset = body_charset(body, content_type)
     try:
-        parsed = parse_feed(body, url=url, headers=dict(headers))
+        parsed = parse_feed(body, url=url, headers=with_charset(headers, charset[0]) if charset else dict(headers))
     except ParseError:
         raise
     except Exception as exc:
@@ -72,13 +83,17 @@ def analyze(
     try:
         items = normalize_entries(parsed.entries, feed_id=feed_id, feed_url=url, language=language, fetched=fetched)
         classify = classifier or classifier_for(lexicon)
-        verdicts = {i.identity: classify(i.title, i.content or i.summary, i.language) for i in items}
+        verdicts = {
+            i.identity: withheld(i.garbled) if i.garbled else classify(i.title, i.content or i.summary, i.language)
+            for i in items
+        }
         features = story_features([i for i in items if verdicts[i.identity].relevant])
         canonical = canonical_urls(items)
     except Exception as exc:
         raise BrokenFeedError.of("normalizing and matching", exc, "normalize_error") from exc
+    garbled = [i.garbled for i in items if i.garbled]
     return Analysis(
-        parsed.title,
+        repair(parsed.title).text if parsed.title else None,
         parsed.bozo_reason if parsed.bozo else None,
         len(parsed.entries),
         items,
@@ -86,7 +101,19 @@ def analyze(
         features,
         canonical,
         parsed.ask,
+        charset=charset[1] if charset else None,
+        repaired=sum(bool(i.repaired) for i in items),
+        garbled=len(garbled),
+        garbled_reason=garbled[0] if garbled else None,
     )
+
+
+def withheld(reason: str) -> Any:
+    """The verdict on an item whose text is garbled: not relevant, with the reason. The matcher never sees
+    it: mojibake can hold any word by chance, and nothing a reader cannot read is alerted."""
+    from bot.match import Classification
+
+    return Classification(False, 0.0, None, (), (), (f"not relevant: {reason}",), 0.0)
 
 
 def story_features(items: list[Item]) -> dict[str, tuple[Any, Any]]:

@@ -41,6 +41,7 @@ from storage.tables import Feed
 
 log = logging.getLogger("raqib.pipeline")
 SECOND_LOOK_CHARS = 20_000  # of an article's text kept as the item's content
+GARBLED_TEXT = "garbled_text"  # last_error_code of a feed polled fine whose text is still mojibake
 
 Clock = Callable[[], datetime]
 AlertHook = Callable[[Sequence["Alertable"]], Awaitable[None]]
@@ -71,6 +72,7 @@ class FeedResult:
     disabled: bool = False
     alerts: list[Alertable] = field(default_factory=list)
     pacing: Pacing | None = None  # a successful poll's interval until the next one, and the feed's ask behind it
+    warning: str | None = None  # a successful poll's health problem (garbled text), also on the feed row
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -83,6 +85,7 @@ class FeedResult:
             "error_code": self.error_code,
             "error": self.error,
             "disabled": self.disabled,
+            "warning": self.warning,
             **_pacing_dict(self.pacing),
         }
 
@@ -272,12 +275,46 @@ class Pipeline:
             new_stories=stored.new_stories,
             alerts=stored.alerts,
             pacing=pacing,
+            warning=await self._charset_health(feed_id, analysis),
         )
         if stored.alerts and self.on_alerts is not None:
             await self.on_alerts(stored.alerts)
         if stored.grown_stories and self.on_story_update is not None:
             await self.on_story_update(stored.grown_stories)
         return result
+
+    async def _charset_health(self, feed_id: str, analysis: Analysis) -> str | None:
+        """Log what was read in another charset or repaired; put garbled text on the feed's health.
+
+        The warning goes where failures go (``last_error_code``/``last_error``, shown by ``/feeds`` and
+        ``raqib feeds check``) without counting as a failure: the feed was polled and its items stored.
+        The next successful poll clears it, as it clears any error.
+        """
+        if analysis.charset:
+            log.info("feed %s: %s; read as such", feed_id, analysis.charset)
+        if analysis.repaired:
+            log.info("feed %s: the text of %d items was mojibake, repaired", feed_id, analysis.repaired)
+        if not analysis.garbled:
+            return None
+        warning = (
+            f"{analysis.garbled} of {len(analysis.items)} items have garbled text, stored but never alerted:"
+            f" {analysis.garbled_reason} — check the feed's charset"
+        )
+        log.warning("feed %s: %s", feed_id, warning)
+
+        def write() -> None:
+            with session(self.engine) as s:
+                feed = repo.get_feed(s, feed_id)
+                if feed is not None:
+                    feed.last_error_code, feed.last_error = GARBLED_TEXT, warning
+                    s.add(feed)
+                    s.commit()
+
+        try:
+            await asyncio.to_thread(write)
+        except Exception:  # the items are stored; a lost warning is logged above
+            log.exception("could not record the garbled text of %s", feed_id)
+        return warning
 
     async def _second_look(self, feed_id: str, analysis: Analysis) -> Analysis:
         """Thin new items with some evidence get their article page read once, then are matched again.

@@ -11,6 +11,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from bot.normalize.html_text import html_to_text, one_line
 from bot.normalize.item import Item
+from bot.normalize.mojibake import Fixed, repair
 from bot.parse import RawEntry
 
 __all__ = ["Item", "normalize_entries", "script_language"]
@@ -94,15 +95,19 @@ def normalize_entries(
     seen: set[str] = set()
     first_url_of_guid: dict[str, str | None] = {}
     for raw in entries:
-        title = one_line(html_to_text(raw.title_html))
-        source_name = one_line(html_to_text(raw.source_title or "")) or None
+        # Charset mix-ups are undone on the plain text, before anything is cut or hashed (bot.normalize.mojibake).
+        fixes = [repair(one_line(html_to_text(raw.title_html)))]
+        fixes += [repair(html_to_text(raw.summary_html)), repair(html_to_text(raw.content_html))]
+        source = repair(one_line(html_to_text(raw.source_title or "")))
+        title, summary, content = (f.text for f in fixes)
+        source_name = source.text or None
         if source_name and title.endswith(f" - {source_name}"):
             # Aggregators append the outlet to the headline ("… - Reuters"); it is the source, not news.
             title = title[: -len(source_name) - 3].rstrip()
         title = cap(title, TITLE_MAX)
         source_name = cap(source_name, SOURCE_NAME_MAX) if source_name else None
-        summary = cap(html_to_text(raw.summary_html), SUMMARY_MAX)
-        content = cap(html_to_text(raw.content_html), CONTENT_MAX)
+        summary = cap(summary, SUMMARY_MAX)
+        content = cap(content, CONTENT_MAX)
         if content == summary:
             content = ""
         url = _absolute(raw.link, feed_url)
@@ -145,6 +150,17 @@ def normalize_entries(
                 source_url=_absolute(raw.source_href, feed_url),
                 source_name=source_name,
                 authors=raw.authors,
+                repaired=next((f.repaired for f in (*fixes, source) if f.repaired), None),
+                garbled=_garbled(fixes),
             )
         )
     return items
+
+
+def _garbled(fixes: list[Fixed]) -> str | None:
+    """Why the title, or the body the matcher reads (content, else summary), is still garbled."""
+    title, summary, content = fixes
+    body = content if content.text else summary
+    if title.garbled:
+        return f"title garbled ({title.garbled})"
+    return f"text garbled ({body.garbled})" if body.garbled else None
