@@ -57,6 +57,7 @@ def export_reply(
             break
         tokens.pop()
     period = period or DEFAULT_PERIOD
+    period = f"{int(period[:-1])}{period[-1]}"  # "٣٠d" (Arabic-Indic digits) is shown and named "30d"
     seconds = period_seconds(period) or 0
     if seconds > MAX_PERIOD:
         return Reply(text=text(lang, "bad_period", value=period), error=True, language=lang)

@@ -87,6 +87,9 @@ async def test_period_cap_format_and_typo(core: Core, monkeypatch: pytest.Monkey
     rows, _ = files_csv(wide)
     assert any(r[3] == "'" + OLD for r in rows[1:]), "60d reaches the 40-day-old story"
     total = len(rows) - 1
+    arabic_digits = await core.handle(inv("export", "nvidia", "٦٠d", "csv"))
+    assert arabic_digits.documents[0].filename.startswith("raqib-nvidia-60d-")
+    assert arabic_digits.documents[0].data == wide.documents[0].data
     monkeypatch.setattr(export_command, "MAX_ROWS", 1)
     capped = await core.handle(inv("export", "nvidia", "60d", "json"))
     doc = json.loads(capped.documents[0].data)
