@@ -119,7 +119,7 @@ def export_rows(s: Session, f: ExportFilter, *, limit: int) -> list[ExportRow]:
         items = members[st.id]
         if not items:
             continue
-        # The lead as alerts show it; a pruned lead (retention keeps no title) gives way to a titled member.
+        # The lead as alerts show it; a lead with no title (some feeds send none) gives way to a titled member.
         lead = next((m for m in items if m.item_id == st.lead_item_id and m.title.strip()), None)
         lead = lead or next((m for m in items if m.title.strip()), items[0])
         out.append(ExportRow(st, lead, items))

@@ -10,13 +10,16 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from bot.commands import export_command
 from bot.commands.core import Core
 from bot.commands.export import clean, neutral
 from bot.commands.model import Invocation
 from bot.deliver.model import Reply
-from tests.fakes.export_stories import HBM, HOSTILE, MINUS, NOW, OLD, seed_export_stories
+from storage.db import session
+from storage.tables import ItemRow
+from tests.fakes.export_stories import ARABIC, HBM, HOSTILE, MINUS, NOW, OLD, seed_export_stories
 
 
 def inv(command: str, *args: str, chat: str = "100") -> Invocation:
@@ -133,3 +136,22 @@ def test_formula_starts_are_neutralised(cell: str) -> None:
 def test_cells_lose_controls_and_line_breaks() -> None:
     assert clean("a\x00b\nc\u2028d\x1b") == "ab c d"
     assert len(clean("x" * 5000)) == 1000
+
+
+async def test_an_entity_or_words_select_too_and_an_untitled_lead_gives_way(core: Core, engine: Engine) -> None:
+    with session(engine) as s:
+        lead = s.exec(select(ItemRow).where(ItemRow.identity == "wire-1")).one()
+        lead.title = ""  # a feed that sends no title
+        s.add(lead)
+        s.commit()
+    by_topic = json.loads((await core.handle(inv("export", "H20", "30d", "json"))).documents[0].data)
+    assert by_topic["export"]["topics"] == ["nvidia"], "H20 is an alias of the nvidia topic"
+    first = by_topic["stories"][0]
+    assert first["headline"] == ARABIC and first["link"] == "https://khabar.example/1"
+    assert first["headline_language"] == {"id": "ar", "name": "Arabic"}
+    by_words = json.loads((await core.handle(inv("export", "Beijing", "RTX", "json"))).documents[0].data)
+    assert [s["headline"] for s in by_words["stories"]] == [MINUS] and by_words["export"]["query"] == "Beijing RTX"
+    by_entity = await core.handle(inv("export", "BIS", "60d", "json"))
+    doc = json.loads(by_entity.documents[0].data)
+    assert doc["export"]["entity"] == "bis" and [s["headline"] for s in doc["stories"]] == [OLD]
+    assert by_entity.documents[0].filename.startswith("raqib-bis-60d-")
