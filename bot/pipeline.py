@@ -31,6 +31,7 @@ from bot.fetch.pacing import Ask, Pacing, header_ask, pace
 from bot.ingest import Classifier, PollMark, StoredBatch, StoreJob, store_jobs
 from bot.log import REDACT
 from bot.normalize import Item
+from bot.normalize.mojibake import GARBLED_TEXT
 from bot.parse import ParseError
 from bot.stories.assign import StoryIndex
 from bot.writer import BatchWriter
@@ -41,7 +42,6 @@ from storage.tables import Feed
 
 log = logging.getLogger("raqib.pipeline")
 SECOND_LOOK_CHARS = 20_000  # of an article's text kept as the item's content
-GARBLED_TEXT = "garbled_text"  # last_error_code of a feed polled fine whose text is still mojibake
 
 Clock = Callable[[], datetime]
 AlertHook = Callable[[Sequence["Alertable"]], Awaitable[None]]

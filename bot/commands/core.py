@@ -45,6 +45,7 @@ from bot.deliver.route import SEVERITIES
 from bot.deliver.terms import looks_like_pattern, same_term, term_key
 from bot.deliver.views import alert_view
 from bot.log import REDACT
+from bot.normalize.mojibake import GARBLED_TEXT
 from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
@@ -657,6 +658,8 @@ class Core:
                         error=REDACT(f.last_error or "")[:120],  # a feed URL may carry credentials
                     )
                 )
+            elif f.last_error_code == GARBLED_TEXT:  # polled fine, but some items' text is unreadable
+                lines.append(text(lang, "feed_garbled", name=name, ago=_ago(f.last_success, now, lang)))
             else:
                 lines.append(text(lang, "feed_ok", name=name, ago=_ago(f.last_success, now, lang)) + _pace(f, lang))
         return Reply(text=_capped(lines, lang), language=lang)

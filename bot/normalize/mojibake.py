@@ -26,6 +26,7 @@ UTF8_AS_1256 = "utf-8 read as windows-1256"
 UTF8_AS_LATIN = "utf-8 read as latin-1"
 CP1256_AS_LATIN = "windows-1256 read as latin-1"
 CP1252_AS_LATIN = "windows-1252 read as latin-1"
+GARBLED_TEXT = "garbled_text"  # the feed-health code (``last_error_code``) of a feed whose text stays garbled
 LOST = "characters replaced by U+FFFD: the feed's bytes were in another charset and are lost"
 
 

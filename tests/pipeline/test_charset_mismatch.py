@@ -18,6 +18,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.app import fetch_settings
+from bot.commands.core import Core
+from bot.commands.model import Invocation
+from bot.commands.texts import text
 from bot.config import Env, parse_config
 from bot.fetch import Fetcher
 from bot.pipeline import GARBLED_TEXT, Alertable, Pipeline
@@ -164,6 +167,19 @@ async def test_unrepairable_text_is_stored_flagged_on_the_feed_and_never_alerted
         assert feed.last_error and "garbled" in feed.last_error and feed.enabled
         fine = repo.get_feed(s, "fine")
         assert fine is not None and fine.last_error_code is None
+
+    # /feeds tells the chat, in its language, which feed's text is garbled
+    core = Core(sqlite_engine, secret=b"charset", clock=lambda: NOW)
+    for lang in ("en", "ar"):
+
+        async def admin() -> bool:
+            return True
+
+        asked = Invocation("telegram", "9", "private", "7", "feeds", (), user_language=lang, is_admin=admin)
+        lines = (await core.handle(asked)).text.splitlines()
+        ago = {"en": "0 min ago", "ar": "منذ 0 دقيقة"}[lang]  # polled just now (the pipeline's clock is real)
+        assert text(lang, "feed_garbled", name="Feed", ago=ago) in lines
+        assert len([line for line in lines if line.startswith("⚠")]) == 1, "the fine feed shows as fine"
 
 
 class _Harness:
