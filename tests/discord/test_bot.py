@@ -13,6 +13,7 @@ import discord
 import pytest
 
 from bot.adapters.discord.bot import DiscordAdapter, DiscordStartError
+from bot.adapters.discord.endpoints import Endpoints
 from bot.commands.model import ADMIN_COMMANDS, Invocation
 from bot.deliver.model import AlertView, Button, PermanentFailure, Reply, RetryLater
 from tests.fakes.discord_api import APP_ID, BOT_TOKEN, CHANNEL_ID, GUILD_ID, FakeDiscord
@@ -81,37 +82,37 @@ class Env:
 @pytest.fixture
 async def env() -> AsyncIterator[Env]:
     async with FakeDiscord() as fake:
-        with fake.patched():
-            core = SmallCore()
-            removed: list[str] = []
-            removed_event = asyncio.Event()
-            prefixes: list[tuple[str, str]] = []
+        core = SmallCore()
+        removed: list[str] = []
+        removed_event = asyncio.Event()
+        prefixes: list[tuple[str, str]] = []
 
-            async def on_removed(guild_id: str) -> None:
-                removed.append(guild_id)
-                removed_event.set()
+        async def on_removed(guild_id: str) -> None:
+            removed.append(guild_id)
+            removed_event.set()
 
-            def topic_choices(prefix: str, language: str) -> list[tuple[str, str]]:
-                prefixes.append((prefix, language))
-                return [("High-bandwidth memory (HBM)", "hbm"), ("Nvidia", "nvidia")]
+        def topic_choices(prefix: str, language: str) -> list[tuple[str, str]]:
+            prefixes.append((prefix, language))
+            return [("High-bandwidth memory (HBM)", "hbm"), ("Nvidia", "nvidia")]
 
-            admins = {"id": str(ADMIN_ROLE), "name": "news-admins", "permissions": "0", "position": 1, "color": 0}
-            fake.guilds[0]["roles"].append(admins)
-            adapter = DiscordAdapter(
-                core,
-                token=BOT_TOKEN,
-                topic_choices=topic_choices,
-                admin_role_id=ADMIN_ROLE,
-                test_guild_id=GUILD_ID,
-                on_removed_from_guild=on_removed,
-                guild_ready_timeout=0.05,
-            )
-            await adapter.start()
-            await asyncio.wait_for(adapter.ready.wait(), 10)
-            try:
-                yield Env(fake, core, adapter, removed, removed_event, prefixes)
-            finally:
-                await adapter.close()
+        admins = {"id": str(ADMIN_ROLE), "name": "news-admins", "permissions": "0", "position": 1, "color": 0}
+        fake.guilds[0]["roles"].append(admins)
+        adapter = DiscordAdapter(
+            core,
+            token=BOT_TOKEN,
+            topic_choices=topic_choices,
+            admin_role_id=ADMIN_ROLE,
+            test_guild_id=GUILD_ID,
+            on_removed_from_guild=on_removed,
+            guild_ready_timeout=0.05,
+            endpoints=Endpoints(fake.base, fake.gateway_url),
+        )
+        await adapter.start()
+        await asyncio.wait_for(adapter.ready.wait(), 10)
+        try:
+            yield Env(fake, core, adapter, removed, removed_event, prefixes)
+        finally:
+            await adapter.close()
 
 
 async def callback_for(fake: FakeDiscord, payload: dict) -> dict:
@@ -285,12 +286,11 @@ async def test_bot_notifier_long_rate_limit_is_retry_later(env: Env) -> None:
 async def test_bad_token_gives_one_clear_error(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     async with FakeDiscord() as fake:
-        with fake.patched():
-            fake.unauthorized = True
-            adapter = DiscordAdapter(SmallCore(), token=BOT_TOKEN)
-            with pytest.raises(DiscordStartError) as info:
-                await adapter.start()
-            await adapter.close()
+        fake.unauthorized = True
+        adapter = DiscordAdapter(SmallCore(), token=BOT_TOKEN, endpoints=Endpoints(fake.base, fake.gateway_url))
+        with pytest.raises(DiscordStartError) as info:
+            await adapter.start()
+        await adapter.close()
     assert "DISCORD_BOT_TOKEN" in str(info.value)
     assert BOT_TOKEN not in str(info.value) and BOT_TOKEN not in caplog.text
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []

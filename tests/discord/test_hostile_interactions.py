@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.adapters.discord.bot import DiscordAdapter
+from bot.adapters.discord.endpoints import Endpoints
 from bot.commands.core import HEAVY_SLOTS, MAX_REPLY_CHARS, Core
 from bot.commands.limits import CommandLimiter
 from bot.commands.texts import text
@@ -56,20 +57,24 @@ class SlowDigest:
 async def discord_env(sqlite_engine: Engine) -> AsyncIterator[tuple[FakeDiscord, DiscordAdapter, SlowDigest]]:
     digest = SlowDigest()
     async with FakeDiscord() as fake:
-        with fake.patched():
-            core = Core(sqlite_engine, secret=b"discord-flood", digest=digest)
-            limiter = CommandLimiter(clock=lambda: 0.0)  # no token comes back during a test, however slow
-            adapter = DiscordAdapter(
-                core, token=BOT_TOKEN, test_guild_id=GUILD_ID, guild_ready_timeout=0.05, limiter=limiter
-            )
-            await asyncio.to_thread(load_lexicon)  # as in a running service: built at its first poll
-            await adapter.start()
-            try:
-                await asyncio.wait_for(adapter.ready.wait(), 10)
-                yield fake, adapter, digest
-            finally:
-                digest.go.set()
-                await adapter.close()
+        core = Core(sqlite_engine, secret=b"discord-flood", digest=digest)
+        limiter = CommandLimiter(clock=lambda: 0.0)  # no token comes back during a test, however slow
+        adapter = DiscordAdapter(
+            core,
+            token=BOT_TOKEN,
+            test_guild_id=GUILD_ID,
+            guild_ready_timeout=0.05,
+            limiter=limiter,
+            endpoints=Endpoints(fake.base, fake.gateway_url),
+        )
+        await asyncio.to_thread(load_lexicon)  # as in a running service: built at its first poll
+        await adapter.start()
+        try:
+            await asyncio.wait_for(adapter.ready.wait(), 10)
+            yield fake, adapter, digest
+        finally:
+            digest.go.set()
+            await adapter.close()
 
 
 def interaction(fake: FakeDiscord, name: str, *, user: int, guild: int = GUILD_ID, channel: int | None = None) -> dict:

@@ -7,9 +7,9 @@ import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import discord
 import pytest
 
+from bot.adapters.discord.endpoints import Endpoints
 from bot.adapters.discord.webhook import (
     DiscordWebhookNotifier,
     InvalidWebhookURL,
@@ -45,18 +45,20 @@ def alert(**changes: object) -> AlertView:
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
     async with FakeDiscord() as server:
-        with server.patched():
-            yield server
+        yield server
 
 
 @pytest.fixture
-async def notifier() -> AsyncIterator[DiscordWebhookNotifier]:
+async def notifier(fake: FakeDiscord) -> AsyncIterator[DiscordWebhookNotifier]:
     options = {"role": TargetOptions(mention_role_id=ROLE, mention_severities=frozenset({"critical"}))}
 
     def options_for(target: str) -> TargetOptions | None:
         return options["role"] if target.endswith("role") is False and "1600000000000000002" in target else None
 
-    async with DiscordWebhookNotifier(username="Raqib alerts", avatar_url=AVATAR, options_for=options_for) as n:
+    endpoints = Endpoints(fake.base)  # DISCORD_API_URL: webhooks go to the fake, as the bot's REST calls do
+    async with DiscordWebhookNotifier(
+        username="Raqib alerts", avatar_url=AVATAR, options_for=options_for, endpoints=endpoints
+    ) as n:
         yield n
 
 
@@ -129,7 +131,7 @@ async def test_short_429_is_retried_by_discord_py_and_delivered_once(
 
 async def test_long_rate_limit_is_cut_by_the_timeout_and_keeps_retry_after(fake: FakeDiscord) -> None:
     fake.fail("POST", r"^/webhooks/", status=429, retry_after=120, via=True)
-    async with DiscordWebhookNotifier(timeout=0.5) as notifier:
+    async with DiscordWebhookNotifier(timeout=0.5, endpoints=Endpoints(fake.base)) as notifier:
         with pytest.raises(RetryLater) as info:
             await notifier.send_alert(fake.webhook_url(), alert(), language="en", timezone="UTC")
     assert info.value.retry_after == 120
@@ -149,7 +151,7 @@ async def test_deleted_or_revoked_webhook_is_permanent(
 
 async def test_server_errors_become_retry_later(fake: FakeDiscord) -> None:
     fake.fail("POST", r"^/webhooks/", status=500, times=10)
-    async with DiscordWebhookNotifier(timeout=0.5) as notifier:
+    async with DiscordWebhookNotifier(timeout=0.5, endpoints=Endpoints(fake.base)) as notifier:
         with pytest.raises(RetryLater):
             await notifier.send_alert(fake.webhook_url(), alert(), language="en", timezone="UTC")
 
@@ -158,8 +160,7 @@ async def test_network_failure_becomes_retry_later(fake: FakeDiscord) -> None:
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    discord.http.Route.BASE = f"http://127.0.0.1:{port}/api/v10"  # restored by the fixture
-    async with DiscordWebhookNotifier(timeout=5) as notifier:
+    async with DiscordWebhookNotifier(timeout=5, endpoints=Endpoints(f"http://127.0.0.1:{port}/api/v10")) as notifier:
         with pytest.raises(RetryLater) as info:
             await notifier.send_alert(fake.webhook_url(), alert(), language="en", timezone="UTC")
     assert "network error" in str(info.value)
@@ -216,7 +217,7 @@ async def test_webhook_secret_never_reaches_logs_or_errors(fake: FakeDiscord, ca
     url = fake.webhook_url()
     token = parse_webhook_url(url).token
     errors: list[str] = []
-    async with DiscordWebhookNotifier(timeout=0.5) as notifier:
+    async with DiscordWebhookNotifier(timeout=0.5, endpoints=Endpoints(fake.base)) as notifier:
         await notifier.send_alert(url, alert(), language="en", timezone="UTC")
         for status, code in [(404, 10015), (403, 50013), (500, 0), (400, 50035)]:
             fake.fail("POST", r"^/webhooks/", status=status, code=code, times=10)
