@@ -33,7 +33,7 @@ from bot.deliver.caps import (
     record_folded,
     unfold,
 )
-from bot.deliver.route import StoryFacts, route_why, watch_route, watchers
+from bot.deliver.route import StoryFacts, WatchRoute, route_why
 from bot.fetch.pacing import Ask, Pacing
 from bot.normalize import Item
 from bot.stories.assign import Assigner, StoryIndex, refresh_story
@@ -478,11 +478,11 @@ class _Outbox:
     ) -> None:
         """Off-topic items to the chats that watch a term in them: one alert per chat and item (key
         ``watch:<item id>``, no story), under the same caps as stories, after the poll's stories."""
-        chats = watchers(self._active())
-        if not chats:
+        watch = WatchRoute(self._active())
+        if not watch:
             return  # the common case: no chat watches anything, and no item's text is normalized
         routed = [
-            (a, watch_route(chats, a.item.language, f"{a.item.title}\n{a.item.text}"))
+            (a, watch(a.item.language, f"{a.item.title}\n{a.item.text}"))
             for a in sorted(items, key=lambda a: -a.item.published.timestamp())
         ]
         self._count_hour({sid for _, wanted in routed for sid, _ in wanted}, now)

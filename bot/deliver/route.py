@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.deliver.terms import contains_term, has_terms, matched_term
+from bot.deliver.terms import contains_term, has_terms, matched_lists, matched_term
 from bot.match.normalizer import normalize_text
 from storage.tables import Subscription
 
 __all__ = [
     "SEVERITIES",
     "StoryFacts",
+    "WatchRoute",
     "below_minimum",
     "contains_term",
     "route",
@@ -87,20 +88,32 @@ def watchers(subscriptions: Iterable[Subscription]) -> list[Subscription]:
     return [s for s in subscriptions if not s.paused and s.id is not None and has_terms([s.watch_terms])]
 
 
+class WatchRoute:
+    """Routes off-topic items to the chats that watch a term in them; built once per batch of items, it scans
+    each item once for every watching chat's terms together (``bot.deliver.terms.matched_lists``)."""
+
+    def __init__(self, subscriptions: Iterable[Subscription]) -> None:
+        self.chats = watchers(subscriptions)
+        self.lists = tuple(s.watch_terms for s in self.chats)
+
+    def __bool__(self) -> bool:
+        return bool(self.chats)
+
+    def __call__(self, language: str, text: str) -> list[tuple[int, str]]:
+        """(chat, watched term) for an off-topic item: chats that watch a term it contains, in a language they take
+        and with none of their muted terms. Topics, minimum score and minimum severity do not apply — the chat
+        named the term itself, and an off-topic item has neither topics nor a severity."""
+        if not self.chats:
+            return []
+        norm = normalize_text(text)
+        out = []
+        for pos, term in sorted(matched_lists(self.lists, norm).items()):
+            s = self.chats[pos]
+            if s.id is not None and language in s.languages.split() and not contains_term(s.mute_terms, norm):
+                out.append((s.id, term))
+        return out
+
+
 def watch_route(subscriptions: Iterable[Subscription], language: str, text: str) -> list[tuple[int, str]]:
-    """(chat, watched term) for an off-topic item: chats that watch a term it contains, in a language they take
-    and with none of their muted terms. Topics, minimum score and minimum severity do not apply — the chat
-    named the term itself, and an off-topic item has neither topics nor a severity."""
-    subs = watchers(subscriptions)
-    if not subs:
-        return []
-    norm = normalize_text(text)
-    out = []
-    for s in subs:
-        if language not in s.languages.split() or contains_term(s.mute_terms, norm):
-            continue
-        term = matched_term(s.watch_terms, norm)
-        if term is not None:
-            assert s.id is not None
-            out.append((s.id, term))
-    return out
+    """``WatchRoute`` for one item."""
+    return WatchRoute(subscriptions)(language, text)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 import ahocorasick
 
@@ -40,23 +41,36 @@ def term_key(term: str) -> str:
     return arabic_key(term) if key and _is_arabic(key[0]) else key
 
 
-def _lexicon_keys(term: str) -> set[str]:
-    """The other unambiguous spellings of the entity ``term`` names, if it names one."""
-    from bot.match import entity_lookup, load_lexicon
+_spellings: tuple[object, dict[str, frozenset[str]]] | None = None  # (lexicon, entity id -> its unambiguous keys)
+
+
+def _entity_spellings() -> tuple[Any, dict[str, frozenset[str]]]:
+    """The lexicon and each entity's unambiguous keys, gathered in one pass over its patterns (once)."""
+    global _spellings
+    from bot.match import load_lexicon
 
     lex = load_lexicon()
-    entity = entity_lookup(term, lex)
-    if entity is None:
-        return set()
-    return {p.key for p in lex.patterns if p.entry == entity and not p.ambiguous}
+    if _spellings is None or _spellings[0] is not lex:
+        by_entity: dict[str, set[str]] = {}
+        for p in lex.patterns:
+            if not p.ambiguous:
+                by_entity.setdefault(p.entry, set()).add(p.key)
+        _spellings = (lex, {e: frozenset(keys) for e, keys in by_entity.items()})
+    return lex, _spellings[1]
 
 
+@lru_cache(maxsize=4096)
 def term_keys(term: str) -> frozenset[str]:
-    """Every normalized key that counts as ``term`` occurring (empty when the term has no word in it)."""
+    """Every normalized key that counts as ``term`` occurring (empty when the term has no word in it): the term
+    itself and, when it names a lexicon entity (the shipped lexicon), that entity's unambiguous spellings."""
+    from bot.match import entity_lookup
+
     key = term_key(term)
     if not key:
         return frozenset()
-    return frozenset({key, *_lexicon_keys(term)} - {""})
+    lex, spellings = _entity_spellings()
+    entity = entity_lookup(term, lex)
+    return frozenset({key, *(spellings.get(entity, ()) if entity else ())} - {""})
 
 
 def same_term(a: str, b: str) -> bool:
@@ -93,36 +107,60 @@ def _bounded(text: str, start: int, end: int) -> bool:
     return _is_arabic(text[start]) and text[j:start] in PROCLITICS and (j == 0 or not _word(text[j - 1]))
 
 
-@lru_cache(maxsize=1024)
-def _automaton(terms_json: str) -> ahocorasick.Automaton | None:
-    """One automaton per distinct term list (chats share lists, and a list changes rarely); each key carries
-    its length and the term as the chat typed it, so an alert can say which term it was."""
-    keys: dict[str, str] = {}
-    for term in parse_terms(terms_json):
-        for key in sorted(term_keys(term)):
-            keys.setdefault(key, term)
-    if not keys:
+def _build(lists: tuple[str, ...]) -> Any:
+    """One automaton for the term lists: each key carries its length and, for each list holding it, the list's
+    position and the term as the chat typed it (so an alert can say which term it was)."""
+    values: dict[str, dict[int, str]] = {}
+    for pos, terms_json in enumerate(lists):
+        for term in parse_terms(terms_json):
+            for key in sorted(term_keys(term)):
+                values.setdefault(key, {}).setdefault(pos, term)
+    if not values:
         return None
     a = ahocorasick.Automaton()
-    for key, term in keys.items():
-        a.add_word(key, (len(key), term))
+    for key, owners in values.items():
+        a.add_word(key, (len(key), tuple(owners.items())))
     a.make_automaton()
     return a
 
 
+@lru_cache(maxsize=1024)
+def _automaton(terms_json: str) -> Any:
+    """One chat's list (chats share lists, and a list changes rarely)."""
+    return _build((terms_json,))
+
+
+@lru_cache(maxsize=8)
+def _index(lists: tuple[str, ...]) -> Any:
+    """Every watching chat's list in one automaton: an off-topic item is scanned once, however many chats watch
+    (rebuilt only when a chat's terms change: the cache key is the lists themselves)."""
+    return _build(lists)
+
+
+def _found(a: Any, normalized: str) -> dict[int, str]:
+    out: dict[int, str] = {}
+    if a is None:
+        return out
+    for end, (length, owners) in a.iter(normalized):
+        if _bounded(normalized, end - length + 1, end + 1):
+            for pos, term in owners:
+                out.setdefault(pos, term)
+    return out
+
+
 def matched_term(terms_json: str | None, normalized: str) -> str | None:
     """The first of a chat's terms (as typed) that occurs in ``normalized`` text, else None."""
-    a = _automaton(terms_json or "[]")
-    if a is None:
-        return None
-    for end, (length, term) in a.iter(normalized):
-        if _bounded(normalized, end - length + 1, end + 1):
-            return str(term)
-    return None
+    return _found(_automaton(terms_json or "[]"), normalized).get(0)
 
 
 def contains_term(terms_json: str | None, normalized: str) -> bool:
     return matched_term(terms_json, normalized) is not None
+
+
+def matched_lists(lists: tuple[str, ...], normalized: str) -> dict[int, str]:
+    """Position in ``lists`` -> the first of that list's terms occurring in ``normalized`` text (lists with none
+    are absent): many chats' lists matched in one pass."""
+    return _found(_index(lists), normalized)
 
 
 def has_terms(values: Iterable[str | None]) -> bool:
