@@ -39,7 +39,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -263,15 +263,20 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
 
 
-def stage_times(s: Any, event_feed: dict[int, int], published: dict[int, datetime]) -> dict[str, list[float]]:
+def stage_times(
+    s: Any, event_feed: dict[int, int], published: dict[int, tuple[float, datetime]], alerted: dict[int, float]
+) -> dict[str, list[float]]:
     """Where each healthy event's latency went: waiting for its feed's poll, the poll until its outbox row was
-    written (fetch, parse, match, store), and the outbox row until it was sent (dispatch and pacing)."""
-    out: dict[str, list[float]] = {"until polled": [], "polled -> outbox row": [], "outbox row -> sent": []}
+    written (fetch, parse, match, store), and the outbox row until its alert reached the chat (dispatch and
+    pacing). ``published`` holds each event's (monotonic, wall) time; ``alerted`` the monotonic time of its
+    alert."""
+    out: dict[str, list[float]] = {"until polled": [], "polled -> outbox row": [], "outbox row -> in the chat": []}
     for e, n in event_feed.items():
         item = s.exec(select(ItemRow).where(ItemRow.feed_id == f"h{n}", ItemRow.guid == f"h{n}-e{e}")).first()
         if item is None or e not in published:
             continue
-        out["until polled"].append((item.fetched - published[e]).total_seconds())
+        mono, wall = published[e]
+        out["until polled"].append((item.fetched - wall).total_seconds())
         story = s.exec(select(StoryItem.story_id).where(StoryItem.item_id == item.id)).first()
         row = (
             s.exec(select(Delivery).where(Delivery.story_id == story, Delivery.kind == "alert")).first()
@@ -281,8 +286,9 @@ def stage_times(s: Any, event_feed: dict[int, int], published: dict[int, datetim
         if row is None or row.created_at < item.fetched:  # joined a story alerted before it
             continue
         out["polled -> outbox row"].append((row.created_at - item.fetched).total_seconds())
-        if row.sent_at is not None:
-            out["outbox row -> sent"].append((row.sent_at - row.created_at).total_seconds())
+        if e in alerted:
+            arrived = wall + timedelta(seconds=alerted[e] - mono)
+            out["outbox row -> in the chat"].append((arrived - row.created_at).total_seconds())
     return out
 
 
@@ -361,7 +367,7 @@ async def run(args: argparse.Namespace) -> int:
         print(f"first polls: {done}/{args.healthy} healthy feeds after {time.monotonic() - started:.0f}s", flush=True)
 
         published: dict[int, float] = {}  # relevant event -> monotonic time it became visible
-        published_wall: dict[int, datetime] = {}
+        published_wall: dict[int, tuple[float, datetime]] = {}
         not_relevant: list[int] = []
         event_feed: dict[int, int] = {}
         stored_guids: dict[int, set[str]] = {f.n: {g for g, *_ in f.entries} for f in healthy}
@@ -379,7 +385,7 @@ async def run(args: argparse.Namespace) -> int:
                 headline, wire, _ = field_event(e)
                 if classify(headline, wire, "en").relevant:  # the matcher's verdict: only these are alerted
                     published[e] = time.monotonic()
-                    published_wall[e] = datetime.now(UTC)
+                    published_wall[e] = (published[e], datetime.now(UTC))
                     event_feed[e] = feed.n
                 else:
                     not_relevant.append(e)
@@ -447,7 +453,7 @@ async def run(args: argparse.Namespace) -> int:
         }
         feeds = {f.id: f for f in s.exec(select(Feed)).all()}
         hostile_items = s.exec(select(func.count()).select_from(ItemRow).where(col(ItemRow.feed_id).like("x%"))).one()
-        stages = stage_times(s, event_feed, published_wall)
+        stages = stage_times(s, event_feed, published_wall, alerted)
     lost = sorted((n, g) for n, guids in stored_guids.items() for g in guids if (f"h{n}", g) not in have)
     to_flood = [m for m in fake.messages if m[1] == FLOOD_CHAT]
     alerts_total = sum(1 for m in fake.messages if m[1] == ALERT_CHAT and m[2] == "sendmessage")

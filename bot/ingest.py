@@ -471,7 +471,8 @@ class _Outbox:
             self._enqueue_watched(batch.watched, now, feed_id, feed_name, silenced)
         if batch.copies and batch.flood is None:  # a flood's copies release nothing (caps.py)
             self._unfold(batch.copies, now, feed_id)
-        self._changed |= batch.grown_stories
+        if batch.flood is None:  # a flood's copies edit no sent alert: every poll would, in every chat
+            self._changed |= batch.grown_stories
 
     def _enqueue_watched(
         self, items: list[Alertable], now: datetime, feed_id: str, feed_name: str, silenced: bool = False

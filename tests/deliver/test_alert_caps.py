@@ -379,12 +379,14 @@ async def test_a_feed_that_keeps_flooding_alerts_nothing_more_and_floods_release
     old = headlines(3, seed=11)
     archive, later = headlines(30, seed=12), headlines(30, seed=13)
 
-    def serve(feed: str, titles: list[str]) -> None:
-        server.route(f"/{feed}.xml", HTTPReply(body=rss(feed, [(f"{feed}-{t}", t) for t in titles])))
+    def serve(feed: str, titles: list[str], tag: str = "") -> None:
+        server.route(f"/{feed}.xml", HTTPReply(body=rss(feed, [(f"{feed}{tag}-{t}", t) for t in titles])))
 
     for f in ("a", "b", "c"):
         serve(f, old)
     recorder, operators = Recorder(), Recorder()
+    edits: list[str] = []
+    recorder.edit_alert = lambda target, message_id, alert, **_: _note(edits, alert.title)  # type: ignore[method-assign]
     dispatcher = Dispatcher(
         engine, {"test": recorder, "console": operators}, owner="w", settings=DispatchSettings(per_chat_interval=0)
     )
@@ -397,10 +399,12 @@ async def test_a_feed_that_keeps_flooding_alerts_nothing_more_and_floods_release
         await drain(dispatcher)
         assert len(recorder.alerts) == 3, "one flood's cap: the other flooding feed's copies unfold nothing"
         serve("a", old + archive + later)  # a floods again, with stories nobody has seen
+        serve("b", old + archive, tag="again")  # b replays its archive with fresh GUIDs: copies of sent stories
         [again] = [r for r in await pipeline.poll_once() if r.feed_id == "a"]
         assert again.new_stories == 30
         await drain(dispatcher)
         assert len(recorder.alerts) == 3, "a feed that keeps flooding alerts nothing more"
+        assert edits == [], "a flood's copies edit no sent alert (every flood poll would, in every chat)"
         folded = next(t for t in archive if t not in {a.title for _, a in recorder.alerts})
         serve("c", [*old, folded])  # a calm feed reports one of the folded stories
         await pipeline.poll_once()
@@ -412,5 +416,6 @@ async def test_a_feed_that_keeps_flooding_alerts_nothing_more_and_floods_release
     with session(engine) as s:
         feeds = {f: repo.get_feed(s, f) for f in ("a", "b", "c")}
         assert (feeds["a"].flood_polls, feeds["a"].flood_items) == (2, 60)  # type: ignore[union-attr]
+        assert feeds["b"].flood_polls == 2  # type: ignore[union-attr]
         assert feeds["c"].flood_polls == 0  # type: ignore[union-attr]
         assert repo.count_items(s, "a") == 63, "nothing is lost"
