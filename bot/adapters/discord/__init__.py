@@ -4,6 +4,7 @@ DiscordRenderer         AlertView / Reply → embed dicts within every Discord l
 DiscordWebhookNotifier  platform "discord-webhook": target = webhook URL (a secret)
 DiscordBotNotifier      platform "discord": target = channel id, through the bot's REST session
 DiscordAdapter          the bot: slash commands → CommandCore → replies; guild removal hook
+Endpoints               DISCORD_API_URL / DISCORD_GATEWAY_URL: all of the above talk to another server (endpoints.py)
 """
 
 from bot.adapters.discord.bot import DiscordAdapter, DiscordStartError
