@@ -58,6 +58,10 @@ def terms(engine: Engine, chat_id: int, which: str) -> list[str]:
 async def test_watch_unwatch_mute_unmute_and_refused_patterns(
     fake: FakeBotAPI, adapter: TelegramAdapter, sqlite_engine: Engine
 ) -> None:
+    menus = fake.calls_to("setMyCommands")  # the command menu, in English and in Arabic
+    assert len(menus) == 2
+    for menu in menus:
+        assert {"watch", "unwatch", "mute", "unmute"} <= {c["command"] for c in menu.params["commands"]}
     assert (await say(fake, "/watch")).startswith("No watched or muted terms here.")
     assert await say(fake, "/watch ترامب") == "Watching: ترامب"
     assert await say(fake, "/watch «Nvidia»") == "Watching: Nvidia"
