@@ -113,12 +113,14 @@ def test_the_service_refuses_to_start_on_such_a_url(
 
 
 def test_one_process_talks_to_one_discord() -> None:
-    first = Hold(Endpoints("http://127.0.0.1:1/api/v10"))
+    first = Hold(Endpoints("http://127.0.0.1:1/api/v10", "ws://127.0.0.1:1/gateway"))
     with pytest.raises(EndpointError, match="already talks to another Discord server"):
         Hold(Endpoints("http://127.0.0.1:2/api/v10"))
+    with pytest.raises(EndpointError):  # the same API with another gateway: nothing of it stays held
+        Hold(Endpoints("http://127.0.0.1:1/api/v10", "ws://127.0.0.1:3/gateway"))
     same = Hold(Endpoints("http://127.0.0.1:1/api/v10"))
     first.release()
     first.release()  # idempotent: the second holder keeps it
-    assert discord.http.Route.BASE == "http://127.0.0.1:1/api/v10"
+    assert discord_py_defaults() == ("http://127.0.0.1:1/api/v10", DISCORD_GATEWAY), "REST still held, gateway not"
     same.release()
     assert discord_py_defaults() == (DISCORD_REST, DISCORD_GATEWAY)

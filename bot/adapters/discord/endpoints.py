@@ -89,10 +89,14 @@ class Hold:
     def __init__(self, endpoints: Endpoints | None) -> None:
         self._slots: list[_Slot] = []
         endpoints = endpoints or Endpoints()
-        if endpoints.api_url:
-            self._take(_REST, endpoints.api_url, "DISCORD_API_URL")
-        if endpoints.gateway_url:
-            self.gateway(endpoints.gateway_url)
+        try:
+            if endpoints.api_url:
+                self._take(_REST, endpoints.api_url, "DISCORD_API_URL")
+            if endpoints.gateway_url:
+                self.gateway(endpoints.gateway_url)
+        except EndpointError:
+            self.release()  # no half-held endpoints: the caller gets no Hold to release
+            raise
 
     def _take(self, slot: _Slot, value: Any, name: str) -> None:
         slot.take(value, name)
