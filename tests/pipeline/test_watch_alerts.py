@@ -106,6 +106,7 @@ async def test_an_off_topic_item_with_a_watched_term_reaches_the_watching_chat_o
     chat(engine, "watcher", topics=subs.NO_TOPICS, watch=["apple", "ترامب"])
     chat(engine, "muter", topics=subs.NO_TOPICS, watch=["Apple"], mute=("iphone",))
     chat(engine, "topics", topics="nvidia ai-chips", watch=[])
+    chat(engine, "nvidia-watcher", topics="hbm", watch=["NVIDIA"])  # a relevant story, off its topic, on its term
     chat(engine, "everything", topics="", watch=[])
     chat(engine, "arabic-only", topics=subs.NO_TOPICS, watch=["Apple"], language="ar")
     with session(engine) as s:  # this chat reads Arabic items only: an English item it watches is not for it
@@ -131,6 +132,10 @@ async def test_an_off_topic_item_with_a_watched_term_reaches_the_watching_chat_o
         assert recorder.titles("muter") == [OFF_TOPIC_2], "a muted term wins over a watched one"
         assert recorder.titles("topics") == [RELEVANT] and recorder.titles("everything") == [RELEVANT]
         assert recorder.titles("arabic-only") == [], "the chat's item languages still apply"
+        [(_, story)] = [(t, a) for t, a in recorder.alerts if t == "nvidia-watcher"]
+        assert story.title == RELEVANT and story.story_id > 0 and story.reasons[0] == "watched term: NVIDIA"
+        [(_, plain)] = [(t, a) for t, a in recorder.alerts if t == "topics"]
+        assert not any("watched term" in r for r in plain.reasons), "a topic brought it there"
         why = {a.title: a.reasons for t, a in recorder.alerts if t == "watcher"}
         assert why[OFF_TOPIC][0] == "watched term: apple" and why[ARABIC_OFF_TOPIC][0] == "watched term: ترامب"
         off = [a for t, a in recorder.alerts if t == "watcher"]
