@@ -17,7 +17,7 @@ from typing import Any
 from bot.fetch.decode import body_charset, with_charset
 from bot.normalize import Item, normalize_entries
 from bot.normalize.mojibake import repair
-from bot.parse import BrokenFeedError, ParseError, parse_feed
+from bot.parse import BrokenFeedError, ParsedFeed, ParseError, parse_feed
 
 
 @dataclass(frozen=True)
@@ -72,10 +72,8 @@ def analyze(
 
     A wrong charset declaration is overruled by the bytes (``bot.fetch.decode.body_charset``); text that is
     still garbled after repair (``bot.normalize.mojibake``) is judged not relevant without being matched."""
-    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
-    charset = body_charset(body, content_type)
     try:
-        parsed = parse_feed(body, url=url, headers=with_charset(headers, charset[0]) if charset else dict(headers))
+        parsed, charset = parse_body(body, url=url, headers=headers)
     except ParseError:
         raise
     except Exception as exc:
@@ -101,11 +99,20 @@ def analyze(
         features,
         canonical,
         parsed.ask,
-        charset=charset[1] if charset else None,
+        charset=charset,
         repaired=sum(bool(i.repaired) for i in items),
         garbled=len(garbled),
         garbled_reason=garbled[0] if garbled else None,
     )
+
+
+def parse_body(body: bytes, *, url: str, headers: Mapping[str, str]) -> tuple[ParsedFeed, str | None]:
+    """``parse_feed`` in the charset the bytes are really in; the second value says why, when that is not
+    the declared one (``bot.fetch.decode.body_charset``)."""
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    charset = body_charset(body, content_type)
+    parsed = parse_feed(body, url=url, headers=with_charset(headers, charset[0]) if charset else dict(headers))
+    return parsed, charset[1] if charset else None
 
 
 def withheld(reason: str) -> Any:

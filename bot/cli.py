@@ -67,6 +67,8 @@ def cmd_poll(args: argparse.Namespace, env: Env) -> int:
             # only a feed that asked for its own pace says so: the rest keep their configured interval
             paced = f", polled {describe_pacing(r.pacing)}" if r.pacing and r.pacing.ask else ""
             print(f"{r.feed_id}: {r.status} ({r.new} new, {r.updated} updated, {r.relevant} relevant){paced}")
+            if r.warning:  # polled, but something a reader would see is wrong (garbled text)
+                print(f"    warning: {r.warning}")
     if not args.json:
         failed = sum(r.status == "failed" for r in results)
         print(f"cycle complete: {len(results)} feeds, {failed} failed, {sum(r.new for r in results)} new items")

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from bot.config import ConfigError, Env, FeedConfig, FeedsFile, format_duration, load_config, parse_config
 from bot.fetch.pacing import Pacing
 from bot.normalize import script_language
+from bot.parse import ParsedFeed
 
 RAQIB_NS = "urn:raqib:opml:1"  # the namespace of Raqib's own outline attributes (id, authority, tags, …)
 _NS = f"{{{RAQIB_NS}}}"
@@ -275,17 +276,19 @@ def describe_pacing(pacing: Pacing) -> str:
 
 def check(config: FeedsFile, env: Env, *, as_json: bool) -> int:
     """Fetch each feed once (no storing) and report what a poll would see."""
+    from bot.analyze import parse_body
     from bot.app import fetch_settings
     from bot.fetch import Fetcher, FetchError
     from bot.fetch.pacing import Ask, header_ask, pace
     from bot.log import REDACT
-    from bot.parse import ParseError, parse_feed
+    from bot.parse import ParseError
 
     async def one(fetcher: Fetcher, feed: FeedConfig) -> dict[str, object]:
         feed_id, url = feed.id, feed.url
         try:
             r = await fetcher.fetch(url)
-            parsed = await asyncio.to_thread(parse_feed, r.body, url=r.final_url, headers=r.headers)
+            parsed, charset = await asyncio.to_thread(parse_body, r.body, url=r.final_url, headers=r.headers)
+            garbled = await asyncio.to_thread(_garbled_items, parsed, feed, r.final_url)
         except FetchError as exc:
             return {"feed": feed_id, "ok": False, "error_code": exc.code, "error": REDACT(str(exc))}
         except ParseError as exc:  # not_a_feed, parse_error
@@ -310,6 +313,10 @@ def check(config: FeedsFile, env: Env, *, as_json: bool) -> int:
             out["moved_to"] = r.permanent_url
         if parsed.bozo:
             out["warning"] = parsed.bozo_reason
+        if charset:
+            out["charset"] = charset  # read in the charset of its bytes, not the declared one
+        if garbled:
+            out["garbled"] = garbled
         return out
 
     async def go() -> list[dict[str, object]]:
@@ -329,6 +336,10 @@ def check(config: FeedsFile, env: Env, *, as_json: bool) -> int:
             print(f"ok      {r['feed']}: {r['entries']} entries in {r['seconds']} s, polled {r['pace']}{extra}")
             if r.get("disabled"):
                 print(f"        … but the service has it disabled: {r['disabled']} (raqib feeds enable {r['feed']})")
+            if r.get("charset"):
+                print(f"        charset: {r['charset']}; read as such")
+            if r.get("garbled"):
+                print(f"        {r['garbled']} of {r['entries']} entries have garbled text (stored, never alerted)")
         else:
             print(f"FAILED  {r['feed']}: {r['error']} [{r['error_code']}]")
             if r.get("disabled"):
@@ -374,6 +385,18 @@ def _stored_feeds(config: FeedsFile, env: Env) -> list:  # type: ignore[type-arg
             return repo.list_feeds(s)
     except Exception:  # no schema yet, or the database is away: callers stand on the configuration alone
         return []
+
+
+def _garbled_items(parsed: ParsedFeed, feed: FeedConfig, url: str) -> int:
+    """Entries whose text stays garbled after repair (``bot.normalize.mojibake``): a poll stores them unalerted."""
+    from datetime import UTC, datetime
+
+    from bot.normalize import normalize_entries
+
+    items = normalize_entries(
+        parsed.entries, feed_id=feed.id, feed_url=url, language=feed.language, fetched=datetime.now(UTC)
+    )
+    return sum(bool(i.garbled) for i in items)
 
 
 def _stored_health(config: FeedsFile, env: Env) -> dict[str, dict[str, object]]:

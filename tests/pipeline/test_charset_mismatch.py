@@ -8,9 +8,11 @@ The classifier is a keyword rule, so an alert shows exactly which titles reached
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -18,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.app import fetch_settings
+from bot.cli import main
 from bot.commands.core import Core
 from bot.commands.model import Invocation
 from bot.commands.texts import text
@@ -180,6 +183,32 @@ async def test_unrepairable_text_is_stored_flagged_on_the_feed_and_never_alerted
         ago = {"en": "0 min ago", "ar": "منذ 0 دقيقة"}[lang]  # polled just now (the pipeline's clock is real)
         assert text(lang, "feed_garbled", name="Feed", ago=ago) in lines
         assert len([line for line in lines if line.startswith("⚠")]) == 1, "the fine feed shows as fine"
+
+
+async def test_feeds_check_names_the_real_charset_and_the_garbled_entries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    lost = "قيود جديدة على الرقائق".encode("cp1256").decode("utf-8", "replace")
+    async with FeedServer() as server:
+        latin1 = {"Content-Type": "application/rss+xml; charset=iso-8859-1"}
+        server.route("/mislabelled.xml", Reply(body=rss(AR, None).encode("cp1256"), headers=latin1))
+        server.route("/lost.xml", Reply(body=rss([BACKLOG, lost], "utf-8").encode()))
+        cfg = tmp_path / "feeds.yaml"
+        cfg.write_text(
+            f"settings: {{allow_private_addresses: true, retries: 0, data_dir: '{tmp_path}'}}\nfeeds:\n"
+            + "".join(
+                f"  - {{id: {f}, url: '{server.url(f'/{f}.xml')}', language: ar}}\n" for f in ("mislabelled", "lost")
+            )
+        )
+        # The CLI runs its own event loop: call it from a thread, as a shell would from another process.
+        assert await asyncio.to_thread(main, ["--config", str(cfg), "feeds", "check", "--json"]) == 0
+        report = {r["feed"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
+        assert report["mislabelled"]["charset"] == "declared iso8859-1, but the bytes are windows-1256 Arabic"
+        assert "garbled" not in report["mislabelled"] and "charset" not in report["lost"]
+        assert report["lost"]["garbled"] == 1 and report["lost"]["ok"]
+        assert await asyncio.to_thread(main, ["--config", str(cfg), "feeds", "check"]) == 0
+        assert "1 of 2 entries have garbled text (stored, never alerted)" in capsys.readouterr().out
 
 
 class _Harness:
