@@ -9,6 +9,7 @@ feed only.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -409,6 +410,15 @@ def _flag_flood(s: Session, job: StoreJob, new: int, config: FeedsFile) -> Flood
     return flood
 
 
+def _watch_key(alert: Alertable) -> str:
+    """The outbox key of an off-topic item's alert: its article's canonical URL when it has one, so the outlet's
+    own feed and a news search linking to the same article alert a chat once; else the item."""
+    url = canonical_url(alert.item.url, alert.item.source_url)
+    if url:
+        return "watch:url:" + hashlib.sha256(url.encode()).hexdigest()[:40]
+    return f"watch:{alert.item_id}"
+
+
 class _Outbox:
     """The outbox rows are written in the transaction that decided the alerts: none is lost in between.
 
@@ -477,8 +487,8 @@ class _Outbox:
     def _enqueue_watched(
         self, items: list[Alertable], now: datetime, feed_id: str, feed_name: str, silenced: bool = False
     ) -> None:
-        """Off-topic items to the chats that watch a term in them: one alert per chat and item (key
-        ``watch:<item id>``, no story), under the same caps as stories, after the poll's stories."""
+        """Off-topic items to the chats that watch a term in them: one alert per chat and article (no story; see
+        ``_watch_key``), under the same caps as stories, after the poll's stories."""
         watch = WatchRoute(self._active())
         if not watch:
             return  # the common case: no chat watches anything, and no item's text is normalized
@@ -493,9 +503,10 @@ class _Outbox:
                     self._folds.add(sid, feed_id, feed_name or feed_id)
                     continue
                 payload = json.dumps({"item": alert.item_id, "watch": term}, ensure_ascii=False)
-                subs.enqueue(
-                    self.s, [sid], story_id=None, key=f"watch:{alert.item_id}", kind="alert", now=now, payload=payload
-                )
+                key = _watch_key(alert)
+                if not subs.enqueue(self.s, [sid], story_id=None, key=key, kind="alert", now=now, payload=payload):
+                    self._poll[(sid, feed_id)] -= 1  # the chat already had this article: nothing was queued
+                    self._hour[sid] -= 1
 
     def _take(self, sid: int, feed_id: str) -> bool:
         """One alert for chat ``sid`` from this feed's poll, if the caps allow it (and then counted)."""

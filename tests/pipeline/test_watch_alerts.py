@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from html import escape
@@ -187,3 +188,27 @@ async def test_watched_items_count_against_the_chats_alert_caps(engine: Engine) 
     assert [a.title for _, a in recorder.alerts] == ["Apple pies on sale", "Apple juice on sale"]
     [(_, summary)] = recorder.replies
     assert summary.text.startswith("…and 1 more stories from wire")
+
+
+async def test_an_article_in_two_feeds_is_alerted_once(engine: Engine) -> None:
+    with session(engine) as s:
+        repo.sync_feeds(s, [repo.FeedSpec(f, f"https://{f}.example/rss", "en") for f in ("wire", "search")])
+    chat(engine, "watcher", topics=subs.NO_TOPICS, watch=["Apple"])
+    config = FeedsFile()
+    own = _item(1, OFF_TOPIC_2, NOW)
+    # A news search's copy: another feed, another title, the same article's link.
+    search = replace(own, feed_id="search", identity="s1", guid="s1", title=f"{OFF_TOPIC_2} - Wire", content_hash="s1")
+    other = _item(2, "Apple cuts iPad prices", NOW)
+    store_new_items(engine, "wire", [own], first_poll=False, now=NOW, config=config, classifier=classify)
+    store_new_items(
+        engine,
+        "search",
+        [search, replace(other, feed_id="search", identity="s2", guid="s2")],
+        first_poll=False,
+        now=NOW,
+        config=config,
+        classifier=classify,
+    )
+    recorder = Recorder()
+    await drain(Dispatcher(engine, {"test": recorder}, owner="w", settings=DispatchSettings(per_chat_interval=0)))
+    assert sorted(a.title for _, a in recorder.alerts) == ["Apple cuts iPad prices", OFF_TOPIC_2]
