@@ -122,6 +122,16 @@ async def services(
 POOL_FROM_FEEDS = 20  # below this a cycle's parsing is short: a worker thread is enough
 
 
+def parse_workers(config: FeedsFile) -> int:
+    """The pool's size: the setting, else every usable core but the one the service's process needs (its
+    writer and event loop are busy while workers parse: one more worker only takes turns with them, at
+    ~150 MB of memory each)."""
+    if config.settings.parse_workers is not None:
+        return config.settings.parse_workers
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
+    return max(1, cores - 1)
+
+
 @contextlib.contextmanager
 def cpu_pool(config: FeedsFile, *, force: bool = False) -> Iterator[Executor | None]:
     """A process pool for parse → normalize → match when there are many feeds.
@@ -134,7 +144,7 @@ def cpu_pool(config: FeedsFile, *, force: bool = False) -> Iterator[Executor | N
         yield None
         return
     pool = ProcessPoolExecutor(
-        max_workers=max(2, os.cpu_count() or 2),
+        max_workers=parse_workers(config),
         mp_context=multiprocessing.get_context("spawn"),
         initializer=warm_up,
         initargs=(lexicon_key(config.lexicon),),

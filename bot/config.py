@@ -124,6 +124,15 @@ class Settings(_Strict):
     )
     max_connections: int = Field(50, gt=0, description="Fetches at the same time, all hosts together.")
     per_host: int = Field(4, gt=0, description="Fetches at the same time to one host.")
+    parse_workers: int | None = Field(
+        None,
+        ge=1,
+        le=64,
+        description=(
+            "Processes that parse and match feeds (from 20 feeds on). Unset: one per core but one, at least one "
+            "(the service's own process stores and sends on that core); each holds the lexicon (~150 MB)."
+        ),
+    )
     retries: int = Field(
         2, ge=0, le=10, description="Retries of a fetch after a timeout, connection error, 5xx or 429 (with backoff)."
     )

@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from bot.analyze import analyze, lexicon_key, warm_up, worker_stats
 from bot.app import fetch_settings, sync_config
-from bot.config import Env, parse_config
+from bot.config import ConfigError, Env, parse_config
 from bot.demo.server import FeedServer
 from bot.fetch import Fetcher
 from bot.match.lexicon import clear_memory_cache
@@ -108,3 +108,16 @@ async def test_a_lexicon_extension_keeps_parse_and_match_in_the_process_pool(
     with session(engine) as s:
         entities = {m.entity for m in s.exec(select(MatchEntity)).all()}
     assert "acme-foundry" in entities, "the worker matched with the feeds file's extension"
+
+
+def test_the_pool_leaves_the_services_own_core_and_follows_parse_workers() -> None:
+    from bot.app import cpu_pool, parse_workers
+
+    feeds = "".join(f"  - {{id: f{i}, url: 'https://f{i}.example/rss', language: en}}\n" for i in range(25))
+    cores = len(os.sched_getaffinity(0))
+    default = parse_config("feeds:\n" + feeds)
+    assert parse_workers(default) == max(1, cores - 1)
+    with cpu_pool(parse_config("settings: {parse_workers: 3}\nfeeds:\n" + feeds)) as pool:
+        assert isinstance(pool, ProcessPoolExecutor) and pool._max_workers == 3  # no worker started yet
+    with pytest.raises(ConfigError, match="parse_workers`: 0: must be at least 1"):
+        parse_config("settings: {parse_workers: 0}\nfeeds:\n" + feeds)
