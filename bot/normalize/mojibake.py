@@ -67,6 +67,7 @@ _LATIN_RUN = re.compile(r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]{2,}")
 _LETTER = re.compile(r"[^\W\d_]")
 _ARABIC_LETTER = re.compile(r"[\u0621-\u064a\u0671-\u06d3]")
 _C1 = re.compile(r"[\x80-\x9f]")
+_LATIN_SUSPECT = re.compile(r"[\x80-\x9f\u00c0-\u00ff]")
 _REPLACEMENT = "\ufffd"
 
 # (kind, charset the text was read with, codec the bytes were written in). UTF-8 kinds are tried on any
@@ -118,6 +119,14 @@ def _legacy_share(text: str) -> tuple[int, int]:
     return sum(len(m) for m in _LATIN_RUN.findall(text)), len(_LETTER.findall(text))
 
 
+def _suspects(text: str) -> tuple[bool, bool]:
+    """(may hold UTF-8 read as windows-1256, may hold anything read as latin-1/1252): C-speed tests that let
+    clean Arabic skip the regular expressions. The first needs ط or ظ (bytes D8, D9) to be frequent, the
+    second an accented Latin letter or a control character (not «» or a no-break space, common in Arabic)."""
+    ta_zah = text.count("ط") + text.count("ظ")
+    return ta_zah * 5 >= _non_ascii(text), _LATIN_SUSPECT.search(text) is not None
+
+
 def signature(text: str) -> str | None:
     """The kind of mojibake ``text`` clearly shows, or None. Cheap: pure ASCII returns at once."""
     if text.isascii():
@@ -125,13 +134,19 @@ def signature(text: str) -> str | None:
     lost = text.count(_REPLACEMENT)
     if lost >= 3 or (lost and lost * 10 >= len(text.replace(" ", ""))):
         return LOST
+    arabic_suspect, latin_suspect = _suspects(text)
     non_ascii = _non_ascii(text)
-    for charset, kind in (("windows-1256", UTF8_AS_1256), ("windows-1252", UTF8_AS_LATIN), ("latin-1", UTF8_AS_LATIN)):
+    if arabic_suspect:
+        pairs = len(_PAIRS["windows-1256"].findall(text))
+        # Arabic with much punctuation has pairs too («», ، ؟ follow letters as continuation bytes do)
+        if pairs >= MIN_SIGNS and 2 * pairs >= PAIR_SHARE * non_ascii and _mostly_ta_zah(text):
+            return UTF8_AS_1256
+    if not latin_suspect:
+        return None
+    for charset in ("windows-1252", "latin-1"):
         pairs = len(_PAIRS[charset].findall(text))
         if pairs >= MIN_SIGNS and 2 * pairs >= PAIR_SHARE * non_ascii:
-            if charset == "windows-1256" and not _mostly_ta_zah(text):
-                continue  # Arabic with much punctuation («», ، ؟ follow letters as continuation bytes do)
-            return kind
+            return UTF8_AS_LATIN
     if len(_C1.findall(text)) >= MIN_SIGNS:
         return UTF8_AS_LATIN  # control characters are never text: bytes 0x80-0x9F read as latin-1
     return CP1256_AS_LATIN if _legacy(text) else None
@@ -139,6 +154,8 @@ def signature(text: str) -> str | None:
 
 def _legacy(text: str) -> bool:
     """Arabic windows-1256 read as latin-1: most letters in runs of accented Latin letters."""
+    if not _LATIN_RUN.search(text):
+        return False
     runs, letters = _legacy_share(text)
     return runs >= 2 * MIN_SIGNS and runs >= RUN_SHARE * letters
 
@@ -161,7 +178,13 @@ def looks_arabic(text: str) -> bool:
 
 
 def _some_sign(text: str) -> bool:
-    return bool(_C1.search(text)) or any(p.search(text) for p in _PAIRS.values())
+    """One UTF-8 pair or control character: worth a strict round trip, which alone decides."""
+    arabic_suspect, latin_suspect = _suspects(text)
+    if arabic_suspect and _PAIRS["windows-1256"].search(text):
+        return True
+    return latin_suspect and (
+        bool(_C1.search(text)) or any(_PAIRS[cs].search(text) for cs in ("windows-1252", "latin-1"))
+    )
 
 
 def repair(text: str) -> Fixed:
@@ -171,8 +194,8 @@ def repair(text: str) -> Fixed:
     kind = signature(text)
     if kind == LOST:
         return Fixed(text, garbled=LOST)
-    if kind is None and not _some_sign(text):
-        return Fixed(text)
+    # UTF-8 kinds are always tried: a strict round trip costs two C-speed codec calls and fails at once on
+    # clean text (an Arabic letter or a lone accented letter is never valid UTF-8 once re-encoded).
     found: dict[str, str] = {}
     for k, read_as, written_in in _KINDS:
         if k == CP1256_AS_LATIN and not _legacy(text):
