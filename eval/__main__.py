@@ -1,5 +1,5 @@
 """``python -m eval``: run every evaluation suite present: ``eval.real`` (real news) first, then the
-self-written regression sets ``eval.match`` and ``eval.stories``.
+self-written regression sets ``eval.match``, ``eval.stories`` and ``eval.mojibake``.
 
 Suites are imported lazily so one missing suite (another engineer's, or not written yet) does not
 stop the others. A suite exposes ``main(argv)`` or ``main()`` in its ``__main__`` module or package;
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-SUITES: tuple[str, ...] = ("eval.real", "eval.match", "eval.stories")
+SUITES: tuple[str, ...] = ("eval.real", "eval.match", "eval.stories", "eval.mojibake")
 
 
 def _missing(exc: ModuleNotFoundError, module: str) -> bool:
