@@ -14,10 +14,10 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from bot.fetch.decode import body_charset, with_charset
 from bot.normalize import Item, normalize_entries
 from bot.normalize.mojibake import repair
 from bot.parse import BrokenFeedError, ParsedFeed, ParseError, parse_feed
+from bot.parse.charset import body_charset, with_charset
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def analyze(
     """Raises a ``bot.parse.ParseError`` (``code`` says which) and nothing else: whatever goes wrong on
     one feed's content is that feed's failure, recorded on its row, never an exception in the service.
 
-    A wrong charset declaration is overruled by the bytes (``bot.fetch.decode.body_charset``); text that is
+    A wrong charset declaration is overruled by the bytes (``bot.parse.charset.body_charset``); text that is
     still garbled after repair (``bot.normalize.mojibake``) is judged not relevant without being matched."""
     try:
         parsed, charset = parse_body(body, url=url, headers=headers)
@@ -108,7 +108,7 @@ def analyze(
 
 def parse_body(body: bytes, *, url: str, headers: Mapping[str, str]) -> tuple[ParsedFeed, str | None]:
     """``parse_feed`` in the charset the bytes are really in; the second value says why, when that is not
-    the declared one (``bot.fetch.decode.body_charset``)."""
+    the declared one (``bot.parse.charset.body_charset``)."""
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
     charset = body_charset(body, content_type)
     parsed = parse_feed(body, url=url, headers=with_charset(headers, charset[0]) if charset else dict(headers))
