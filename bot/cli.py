@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import sys
 from collections.abc import Sequence
@@ -44,11 +45,19 @@ def _progress(total: int, enabled: bool):  # type: ignore[no-untyped-def]
 
 
 def cmd_poll(args: argparse.Namespace, env: Env) -> int:
-    from bot.app import services
-    from bot.deliver.console import ConsoleSink
-    from bot.feedtools import describe_pacing
+    # The imports and the feeds file leave ~100,000 objects that live as long as the process: collections
+    # during the imports, and every full collection of the cycle, would walk them all (~0.2 s of a warm
+    # 500-feed ``poll --once``). None is run meanwhile, and they are then frozen out of the collector's sight.
+    gc.disable()
+    try:
+        from bot.app import services
+        from bot.deliver.console import ConsoleSink
+        from bot.feedtools import describe_pacing
 
-    config = _config(args, env)
+        config = _config(args, env)
+        gc.freeze()
+    finally:
+        gc.enable()
 
     async def go() -> list:  # type: ignore[type-arg]
         sink = None if args.json else ConsoleSink()
@@ -56,7 +65,10 @@ def cmd_poll(args: argparse.Namespace, env: Env) -> int:
             ids = [f.id for f in config.feeds if f.enabled]
             return await svc.pipeline.poll_once(ids, _progress(len(ids), sys.stderr.isatty() and not args.json))
 
-    results = asyncio.run(go())
+    try:
+        results = asyncio.run(go())
+    finally:
+        gc.unfreeze()  # in sight again: tests (and anything else) may call main() in a process that goes on
     for r in results:
         # Errors quote the feed URL, which may carry credentials (http://user:password@host/feed).
         if args.json:
