@@ -34,9 +34,24 @@ def sync_feeds(session: Session, specs: Sequence[FeedSpec]) -> tuple[list[str], 
     A feed whose configured URL did not change keeps its stored URL (which a permanent redirect may
     have updated). Feeds gone from the configuration are disabled, not deleted: their items stay.
     """
-    existing = {f.id: f for f in session.exec(select(Feed)).all()}
+    # Every command opens the store through here, and a feeds file most often says what the table already
+    # holds: the rows are compared as plain tuples, and only those that differ are loaded as objects
+    # (500 ORM objects cost ~0.1 s of a warm ``poll --once``).
+    by_id = {spec.id: spec for spec in specs}
+    stored = session.exec(
+        select(
+            Feed.id, Feed.configured_url, Feed.language, Feed.title, Feed.authority, Feed.enabled, Feed.disabled_reason
+        )
+    ).all()
+    differ = [feed_id for feed_id, *row in stored if _sync_differs(by_id.get(feed_id), *row)]
+    existing: dict[str, Feed] = {}
+    for i in range(0, len(differ), 500):
+        existing.update({f.id: f for f in session.exec(select(Feed).where(col(Feed.id).in_(differ[i : i + 500])))})
+    unchanged = {feed_id for feed_id, *_ in stored} - existing.keys()
     added, changed = [], []
     for spec in specs:
+        if spec.id in unchanged:
+            continue
         feed = existing.pop(spec.id, None)
         if feed is None:
             session.add(
@@ -71,6 +86,25 @@ def sync_feeds(session: Session, specs: Sequence[FeedSpec]) -> tuple[list[str], 
             session.add(gone)
     session.commit()
     return added, changed
+
+
+def _sync_differs(
+    spec: FeedSpec | None,
+    configured_url: str,
+    language: str,
+    title: str | None,
+    authority: bool,
+    enabled: bool,
+    disabled_reason: str | None,
+) -> bool:
+    """Whether ``sync_feeds`` would change this stored row (a feed gone from the file is disabled once)."""
+    if spec is None:
+        return enabled
+    if (configured_url, language, title, authority) != (spec.url, spec.language, spec.title, spec.authority):
+        return True
+    if not spec.enabled:
+        return enabled or disabled_reason != "disabled in the configuration"
+    return disabled_reason in ("disabled in the configuration", "removed from the configuration")
 
 
 def get_feed(session: Session, feed_id: str) -> Feed | None:
