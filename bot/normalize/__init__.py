@@ -55,6 +55,15 @@ def cap(text: str, limit: int) -> str:
     return text[: cut if cut > 0 else limit - 1].rstrip() + "…"
 
 
+def _head(text: str, limit: int) -> str:
+    """At least the first ``limit`` characters of ``text``, cut at a space: what ``cap`` will keep, bounded so
+    that a hostile megabyte costs the mojibake check nothing, and never cut inside a word (a UTF-8 sequence)."""
+    if len(text) <= 2 * limit:
+        return text
+    cut = text.rfind(" ", limit, 2 * limit)
+    return text[: cut if cut > 0 else 2 * limit]
+
+
 def _key(value: str, limit: int) -> str:
     """``value`` for an identity: itself when short, else a prefix and its SHA-256 (distinct, bounded, stable)."""
     if len(value) <= limit:
@@ -96,9 +105,10 @@ def normalize_entries(
     first_url_of_guid: dict[str, str | None] = {}
     for raw in entries:
         # Charset mix-ups are undone on the plain text, before anything is cut or hashed (bot.normalize.mojibake).
-        fixes = [repair(one_line(html_to_text(raw.title_html)))]
-        fixes += [repair(html_to_text(raw.summary_html)), repair(html_to_text(raw.content_html))]
-        source = repair(one_line(html_to_text(raw.source_title or "")))
+        fixes = [repair(_head(one_line(html_to_text(raw.title_html)), TITLE_MAX))]
+        fixes.append(repair(_head(html_to_text(raw.summary_html), SUMMARY_MAX)))
+        fixes.append(repair(_head(html_to_text(raw.content_html), CONTENT_MAX)))
+        source = repair(_head(one_line(html_to_text(raw.source_title or "")), SOURCE_NAME_MAX))
         title, summary, content = (f.text for f in fixes)
         source_name = source.text or None
         if source_name and title.endswith(f" - {source_name}"):

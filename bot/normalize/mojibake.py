@@ -87,6 +87,7 @@ _KINDS = (
 PAIR_SHARE = 0.3
 RUN_SHARE = 0.4
 MIN_SIGNS = 2
+MIN_LOST = 3  # U+FFFD: one or two come from a bad character reference or a stray byte, not a wrong charset
 TA_ZAH_SHARE = 0.4
 COMMON_SHARE = 0.3
 _COMMON_ARABIC = frozenset("اليونمهرتب")  # the ten most frequent letters: 70-80% of clean Arabic text
@@ -132,7 +133,7 @@ def signature(text: str) -> str | None:
     if text.isascii():
         return None
     lost = text.count(_REPLACEMENT)
-    if lost >= 3 or (lost and lost * 10 >= len(text.replace(" ", ""))):
+    if lost >= MIN_LOST and lost * 5 >= len(text.replace(" ", "")):  # runs of them: whole words gone
         return LOST
     arabic_suspect, latin_suspect = _suspects(text)
     non_ascii = _non_ascii(text)

@@ -73,3 +73,19 @@ def test_mojibake_that_lost_bytes_is_flagged_not_guessed() -> None:
     fixed = mojibake.repair(garbled)
     assert fixed.text == garbled
     assert fixed.garbled is not None
+
+
+def test_a_huge_garbled_body_is_repaired_in_the_part_that_is_kept() -> None:
+    from datetime import UTC, datetime
+
+    from bot.normalize import CONTENT_MAX, normalize_entries
+    from bot.parse import RawEntry
+
+    sentence = ARABIC_1256[0]
+    body = " ".join([sentence] * (3 * CONTENT_MAX // len(sentence)))
+    raw = RawEntry("g", None, sentence.encode().decode("cp1256"), "", body.encode().decode("cp1256"), None, None)
+    now = datetime.now(UTC)
+    [item] = normalize_entries([raw], feed_id="f", feed_url="https://f.example/", language="ar", fetched=now)
+    assert item.title == sentence and item.content.startswith(f"{sentence} {sentence}")
+    assert len(item.content) <= CONTENT_MAX and item.content.endswith("…")
+    assert (item.repaired, item.garbled) == (mojibake.UTF8_AS_1256, None)
