@@ -137,7 +137,7 @@ async def test_mismatched_charsets_are_stored_as_the_right_arabic_and_correct_fe
 
 
 async def test_unrepairable_text_is_stored_flagged_on_the_feed_and_never_alerted(
-    sqlite_engine: Engine, fetcher: Fetcher
+    engine: Engine, fetcher: Fetcher
 ) -> None:
     # windows-1256 Arabic that a CMS decoded as UTF-8: its letters became U+FFFD, served as valid UTF-8.
     lost = "رقائق H20 chips: " + "قيود جديدة على الرقائق".encode("cp1256").decode("utf-8", "replace")
@@ -145,7 +145,7 @@ async def test_unrepairable_text_is_stored_flagged_on_the_feed_and_never_alerted
     async with FeedServer() as server:
         for fid in ("lost", "fine"):
             server.route(f"/{fid}.xml", Reply(body=good, headers={"Content-Type": "application/rss+xml"}))
-        h = _pipeline(sqlite_engine, server, fetcher, {"lost": "ar", "fine": "ar"})
+        h = _pipeline(engine, server, fetcher, {"lost": "ar", "fine": "ar"})
         await h.pipeline.poll_once()  # a first poll stores the backlog without alerting
         server.route(
             "/lost.xml", Reply(body=rss([BACKLOG, lost], "utf-8").encode(), headers={"Content-Type": "text/xml"})
@@ -159,7 +159,7 @@ async def test_unrepairable_text_is_stored_flagged_on_the_feed_and_never_alerted
     assert results["lost"].status == "new" and results["lost"].new == 1
     assert results["lost"].warning and "1 of 2 items have garbled text" in results["lost"].warning
     assert results["fine"].warning is None
-    with session(sqlite_engine) as s:
+    with session(engine) as s:
         row = s.exec(select(ItemRow).where(ItemRow.feed_id == "lost", ItemRow.title == lost)).one()  # nothing guessed
         match = s.get(Match, row.id)
         assert match is not None and not match.relevant
@@ -172,7 +172,7 @@ async def test_unrepairable_text_is_stored_flagged_on_the_feed_and_never_alerted
         assert fine is not None and fine.last_error_code is None
 
     # /feeds tells the chat, in its language, which feed's text is garbled
-    core = Core(sqlite_engine, secret=b"charset", clock=lambda: NOW)
+    core = Core(engine, secret=b"charset", clock=lambda: NOW)
     for lang in ("en", "ar"):
 
         async def admin() -> bool:
