@@ -6,14 +6,17 @@ publisher's CMS, our parser's fallback) read them::
     utf-8         read as windows-1256    "ط§ظ„طµظٹظ†"   (every Arabic letter becomes ط or ظ and a symbol)
     utf-8         read as latin-1/1252    "Ø§Ù„ØµÙŠÙ†"   (Ø or Ù and a symbol or control character)
     windows-1256  read as latin-1/1252    "ÇáÕíä"      (words made only of accented Latin letters)
+    windows-1252  read as latin-1         "Nvidia\x92s" (control characters where quotes were)
     windows-1256  read as utf-8           "�����"      (the letters were replaced: nothing to undo)
 
 A repair encodes the text back with the charset it was read with and decodes the bytes with the one they
-were written in. It is made only when the text shows that kind's signature, both steps are lossless
-(strict codecs), the result shows no signature of any kind, and every kind that applies gives the same
-result. A false repair turns good news into nonsense, so each test errs towards leaving text alone;
-text that still shows a signature afterwards is reported as garbled (``Fixed.garbled``) and is stored
-but never alerted (``bot.analyze``). Figures: README, "Feed fetching".
+were written in. It is made only when both steps are lossless (strict codecs), the result shows no sign of
+any kind, and every kind that applies gives the same result; the windows-1256 and windows-1252 kinds are
+tried only when the text shows their signature (any latin-1 text decodes as windows-1256), the UTF-8 kinds
+always (clean text practically never re-encodes to valid UTF-8). A false repair turns good news into
+nonsense, so each test errs towards leaving text alone; text that still shows a signature afterwards is
+reported as garbled (``Fixed.garbled``) and is stored but never alerted (``bot.analyze``). Figures: README,
+"Feed fetching".
 """
 
 from __future__ import annotations
@@ -70,10 +73,8 @@ _C1 = re.compile(r"[\x80-\x9f]")
 _LATIN_SUSPECT = re.compile(r"[\x80-\x9f\u00c0-\u00ff]")
 _REPLACEMENT = "\ufffd"
 
-# (kind, charset the text was read with, codec the bytes were written in). UTF-8 kinds are tried on any
-# sign (one lead+continuation pair, one control character): a strict UTF-8 decode of the bytes is itself
-# the proof, as clean text almost never re-encodes to valid UTF-8. The windows-1256 kinds are tried only
-# on the full signature, since any latin-1 text decodes as windows-1256.
+# (kind, charset the text was read with, codec the bytes were written in). See the module docstring for
+# which are tried when.
 _KINDS = (
     (UTF8_AS_1256, "windows-1256", "utf-8"),
     (UTF8_AS_LATIN, "latin-1", "utf-8"),
