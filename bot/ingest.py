@@ -34,7 +34,6 @@ from bot.deliver.caps import (
     record_folded,
     unfold,
 )
-from bot.deliver.route import StoryFacts, WatchRoute, route_why
 from bot.fetch.pacing import Ask, Pacing
 from bot.normalize import Item
 from bot.stories.assign import Assigner, StoryIndex, refresh_story
@@ -449,6 +448,9 @@ class _Outbox:
         # A feed that keeps flooding alerts nothing more: its stories go to the summary (caps.py).
         silenced = batch.flood is not None and batch.flood.repeated
         if batch.alerts:
+            # here, not at the top: routing imports the matcher (a poll that alerts nothing never routes)
+            from bot.deliver.route import StoryFacts, route_why
+
             routed = []
             for alert in sorted(batch.alerts, key=priority):
                 c, item = alert.match, alert.item
@@ -489,6 +491,8 @@ class _Outbox:
     ) -> None:
         """Off-topic items to the chats that watch a term in them: one alert per chat and article (no story; see
         ``_watch_key``), under the same caps as stories, after the poll's stories."""
+        from bot.deliver.route import WatchRoute
+
         watch = WatchRoute(self._active())
         if not watch:
             return  # the common case: no chat watches anything, and no item's text is normalized
