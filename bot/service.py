@@ -58,7 +58,8 @@ class LeasedPipeline(Pipeline):
     slack: float = 0.0
 
     def _claim(self, feed_id: str) -> bool:
-        assert self.owner is not None
+        if self.owner is None:  # the service always gives one; a bare Pipeline does not claim
+            raise RuntimeError("a leased pipeline needs an owner")
         return claim_feed(
             self.engine,
             feed_id,
@@ -105,6 +106,12 @@ class Service:
         self.pipeline: LeasedPipeline | None = None
         self.cpu: Executor | None = None  # a process pool for parse and match when there are many feeds
         self.chat_leases: dict[str, str] = {}  # platform -> lease name, while this worker listens
+
+    def _db(self) -> Engine:
+        """The engine ``run`` opened; jobs, listeners and health start only after it (a bug otherwise)."""
+        if self.engine is None:
+            raise RuntimeError("the service's database is not open yet")
+        return self.engine
 
     # -- lifecycle -----------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -157,7 +164,7 @@ class Service:
                 await self._shutdown()
 
     async def _start(self, core: Core, fetcher: Fetcher) -> None:
-        assert self.engine is not None
+        engine = self._db()
         settings = self.config.settings
         if self.role in ("all", "chat"):
             self._start_listeners(core)
@@ -168,7 +175,7 @@ class Service:
                 log.info("no chat token set: alerts for console subscriptions are printed here")
                 await asyncio.to_thread(self._ensure_console_subscription)
             self.dispatcher = Dispatcher(
-                self.engine,
+                engine,
                 self.notifiers,
                 owner=self.owner,
                 settings=DispatchSettings(lease=settings.delivery_lease),
@@ -177,7 +184,7 @@ class Service:
         if self.role in ("all", "poller"):
             self.pipeline = LeasedPipeline(
                 cpu=self.cpu,
-                engine=self.engine,
+                engine=engine,
                 fetcher=fetcher,
                 config=self.config,
                 owner=self.owner,
@@ -266,7 +273,8 @@ class Service:
             )
 
     async def _poll(self, feed_id: str) -> None:
-        assert self.pipeline is not None
+        if self.pipeline is None:  # feed jobs are scheduled only once the pipeline exists
+            raise RuntimeError("a feed job ran before the pipeline was built")
         started = asyncio.get_running_loop().time()
         result: FeedResult = await self.pipeline.refresh_feed(feed_id)
         metrics.FEEDS_POLLED.labels(result.status).inc()
@@ -292,7 +300,7 @@ class Service:
 
     def _notify_operators(self, feed_id: str, error: str) -> None:
         """Tell the operators once, through the outbox, that a feed was disabled."""
-        assert self.engine is not None
+        engine = self._db()
         now = datetime.now(UTC)
         text = (
             f"Raqib disabled the feed {feed_id} after {self.config.settings.disable_after_failures} failures in a "
@@ -300,7 +308,7 @@ class Service:
         )
         import json
 
-        with session(self.engine) as s:
+        with session(engine) as s:
             ids = []
             for ref in self.config.settings.admin_chats:
                 platform, _, target = ref.partition(":")
@@ -325,41 +333,41 @@ class Service:
     async def _retention(self) -> None:
         from storage.retention import prune
 
-        assert self.engine is not None
+        engine = self._db()
         days = self.config.settings.retention_days
-        pruned = await asyncio.to_thread(prune, self.engine, datetime.now(UTC) - timedelta(days=days))
+        pruned = await asyncio.to_thread(prune, engine, datetime.now(UTC) - timedelta(days=days))
         log.info("retention: %d items older than %d days pruned to tombstones", pruned, days)
 
     # -- digests ---------------------------------------------------------------------------------------
     async def _catch_up_digests(self) -> None:
         from bot.digest.schedule import catch_up
 
-        assert self.engine is not None
-        if await asyncio.to_thread(catch_up, self.engine, datetime.now(UTC)) and self.dispatcher is not None:
+        engine = self._db()
+        if await asyncio.to_thread(catch_up, engine, datetime.now(UTC)) and self.dispatcher is not None:
             self.dispatcher.wake.set()
 
     async def _trends(self) -> None:
         """Instant trend alerts for the subscriptions that asked for them (/settings trends on)."""
         from bot.digest.spikes import enqueue_trend_alerts
 
-        assert self.engine is not None
+        engine = self._db()
 
         def run() -> int:
-            with session(self.engine) as s:  # type: ignore[arg-type]
+            with session(engine) as s:
                 ids = [x.id for x in subs.list_subscriptions(s, active_only=True) if x.trend_alerts and x.id]
-            return enqueue_trend_alerts(self.engine, datetime.now(UTC), ids) if ids else 0  # type: ignore[arg-type]
+            return enqueue_trend_alerts(engine, datetime.now(UTC), ids) if ids else 0
 
         if await asyncio.to_thread(run) and self.dispatcher is not None:
             self.dispatcher.wake.set()
 
     def _schedule_digests(self) -> None:
-        assert self.engine is not None
         from bot.digest.schedule import digest_jobs
 
+        engine = self._db()
         for job in self.scheduler.get_jobs():
             if job.id.startswith("digest:"):
                 job.remove()
-        with session(self.engine) as s:
+        with session(engine) as s:
             for sub_id, trigger in digest_jobs(subs.list_subscriptions(s, active_only=True)):
                 self.scheduler.add_job(
                     self._digest,
@@ -374,8 +382,7 @@ class Service:
     async def _digest(self, sub_id: int) -> None:
         from bot.digest.schedule import enqueue_digest
 
-        assert self.engine is not None
-        await asyncio.to_thread(enqueue_digest, self.engine, sub_id, datetime.now(UTC))
+        await asyncio.to_thread(enqueue_digest, self._db(), sub_id, datetime.now(UTC))
         if self.dispatcher is not None:
             self.dispatcher.wake.set()
 
@@ -390,7 +397,8 @@ class Service:
             from bot.adapters.telegram.notifier import TelegramNotifier
 
             settings = TelegramSettings.from_env({**os.environ, "TELEGRAM_BOT_TOKEN": tg.get_secret_value()})
-            assert settings is not None
+            if settings is None:  # from_env answers None only without a token, and it was given one
+                raise RuntimeError("no Telegram settings despite a token")
             notifier = TelegramNotifier.create(
                 settings.token, api_url=settings.api_url, link_previews=settings.link_previews
             )
@@ -424,8 +432,7 @@ class Service:
         levels = ("normal", "high", "critical")
 
         def options_for(target: str) -> TargetOptions | None:
-            assert self.engine is not None
-            with session(self.engine) as s:
+            with session(self._db()) as s:
                 sub = subs.find_by_target(s, platform, target)
             if sub is None:
                 return None
@@ -461,9 +468,11 @@ class Service:
             from bot.adapters.telegram.app import TelegramAdapter, TelegramSettings
 
             token = self.env.telegram_bot_token
-            assert token is not None
+            if token is None:  # _start_listeners starts this only with a token
+                raise RuntimeError("the Telegram listener started without a token")
             settings = TelegramSettings.from_env({**os.environ, "TELEGRAM_BOT_TOKEN": token.get_secret_value()})
-            assert settings is not None
+            if settings is None:
+                raise RuntimeError("no Telegram settings despite a token")
             adapter = TelegramAdapter(settings, core)
             await adapter.start()
             return adapter.stop
@@ -475,7 +484,8 @@ class Service:
             from bot.adapters.discord.bot import DiscordAdapter
 
             token = self.env.discord_bot_token
-            assert token is not None
+            if token is None:  # _start_listeners starts this only with a token
+                raise RuntimeError("the Discord listener started without a token")
             adapter = DiscordAdapter(
                 core,
                 token=token.get_secret_value(),
@@ -495,7 +505,7 @@ class Service:
         self, platform: str, token: str, start: Callable[[], Awaitable[Callable[[], Awaitable[None]]]]
     ) -> None:
         """Hold the listener lease of a bot token: take it when free, renew it, listen while we hold it."""
-        assert self.engine is not None
+        engine = self._db()
         name = f"chat:{platform}:{hashlib.sha256(token.encode()).hexdigest()[:16]}"
         seconds = self.config.settings.chat_lease
         stop: Callable[[], Awaitable[None]] | None = None
@@ -506,7 +516,7 @@ class Service:
                 # renewed only between steps: ask for a longer one while we are not yet listening.
                 span = seconds if stop is not None else max(seconds, LISTENER_START_GRACE)
                 try:
-                    held = await asyncio.to_thread(take_lease, self.engine, name, self.owner, span)
+                    held = await asyncio.to_thread(take_lease, engine, name, self.owner, span)
                 except Exception:  # the database is away: keep listening if we were, and try again
                     log.warning("could not renew the %s listener lease; retrying", platform, exc_info=True)
                     held = stop is not None
@@ -517,7 +527,7 @@ class Service:
                     except Exception as exc:
                         log.error("the %s bot could not start: %s", platform, exc)
                         self.chat_leases.pop(platform, None)
-                        await asyncio.to_thread(release_lease, self.engine, name, self.owner)
+                        await asyncio.to_thread(release_lease, engine, name, self.owner)
                         return
                     log.info("this worker listens for the %s bot", platform)
                 elif not held and stop is not None:  # we lost the lease (a long pause): another worker listens
@@ -537,10 +547,10 @@ class Service:
 
     async def _guild_removed(self, guild_id: str) -> None:
         """The bot was removed from a Discord server: its subscriptions there pause, with the reason."""
-        assert self.engine is not None
+        engine = self._db()
 
         def pause_all() -> None:
-            with session(self.engine) as s:  # type: ignore[arg-type]
+            with session(engine) as s:
                 for sub in subs.list_subscriptions(s):
                     if sub.guild_id == str(guild_id) and not sub.paused:
                         subs.pause(s, sub, "the bot was removed from the server", datetime.now(UTC))
@@ -549,8 +559,7 @@ class Service:
         await asyncio.to_thread(pause_all)
 
     def _ensure_console_subscription(self) -> None:
-        assert self.engine is not None
-        with session(self.engine) as s:
+        with session(self._db()) as s:
             subs.get_or_create(s, "console", "stdout", now=datetime.now(UTC))
             s.commit()
 
@@ -566,8 +575,7 @@ class Service:
         except ConfigError as exc:
             log.error("reload refused, keeping the running configuration: %s", exc)
             return
-        assert self.engine is not None
-        added, changed = await asyncio.to_thread(sync_config, self.engine, config)
+        added, changed = await asyncio.to_thread(sync_config, self._db(), config)
         self.config = config
         if self.pipeline is not None:
             self.pipeline.config = config
@@ -577,10 +585,10 @@ class Service:
         log.info("configuration reloaded: %d feeds (%d added, %d changed)", len(config.feeds), len(added), len(changed))
 
     async def health(self) -> dict[str, object]:
-        assert self.engine is not None
+        engine = self._db()
 
         def counts() -> dict[str, object]:
-            with session(self.engine) as s:  # type: ignore[arg-type]
+            with session(engine) as s:
                 return subs.service_counts(s)
 
         try:
