@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from storage.tables import Feed, ItemRow, Match, MatchEntity, MatchTopic, Story, StoryItem
+from storage.tables import Feed, ItemRow, Match, MatchEntity, MatchTopic, Story, StoryItem, stored_id
 
 MAX_WORDS = 5
 
@@ -115,8 +115,7 @@ def export_rows(s: Session, f: ExportFilter, *, limit: int) -> list[ExportRow]:
         members[story_id].append(ExportMember(item_id, title, url, language, outlet, published))
     out: list[ExportRow] = []
     for st in stories:
-        assert st.id is not None
-        items = members[st.id]
+        items = members[stored_id(st)]
         if not items:
             continue
         # The lead as alerts show it; a lead with no title (some feeds send none) gives way to a titled member.

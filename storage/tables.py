@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlalchemy import false as sa_false
@@ -15,6 +16,22 @@ from storage.types import UTCDateTime, utcnow
 URL_MAX = 8192  # a link or canonical URL; anything longer is not an article URL (data: blobs)
 IDENTITY_MAX = 512  # an item's identity within its feed (``bot.normalize``)
 DELIVERY_KEY_MAX = 128  # "story:<id>", "digest:<period>", "disabled:<feed id>:<hour>", "trend:…"
+
+
+class _Keyed(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def stored_id(row: _Keyed) -> int:
+    """The primary key of a row read from the database or flushed to it.
+
+    ``id`` is typed optional because a new object has none until its INSERT; a stored row always has one, so
+    ``None`` here is a bug, raised as one (an ``assert`` would vanish under ``python -O``).
+    """
+    if row.id is None:
+        raise RuntimeError(f"{type(row).__name__} has no id: it was never stored")
+    return row.id
 
 
 class Feed(SQLModel, table=True):

@@ -69,7 +69,7 @@ from bot.deliver.route import below_minimum
 from bot.deliver.views import ViewCache, alert_view, item_view, watch_payload, with_watch_reason
 from storage import subscriptions as subs
 from storage.db import session
-from storage.tables import Delivery, Subscription
+from storage.tables import Delivery, Subscription, stored_id
 
 log = logging.getLogger("raqib.deliver")
 
@@ -232,10 +232,9 @@ class Dispatcher:
                 edit = d.status == "sent"
                 d.lease_owner, d.lease_until = self.owner, until
                 s.add(d)
-                assert d.id is not None
                 claimed.append(
                     Claimed(
-                        d.id,
+                        stored_id(d),
                         d.subscription_id,
                         d.story_id,
                         d.kind,
@@ -327,7 +326,7 @@ class Dispatcher:
             if prepared is not None:
                 sub = prepared[0]
                 await self.limiter.wait(f"{sub.platform}:{sub.target}")
-            return prepared  # type: ignore[return-value]
+            return prepared
         sub = cycle.subscriptions.get(row.subscription_id)
         if sub is None:  # moved or paused earlier in this cycle (or deleted): read it as it is now
             sub = await asyncio.to_thread(self._subscription, row.subscription_id)
@@ -445,7 +444,8 @@ class Dispatcher:
                 waited += delay
                 delay = min(delay * 2, 5.0)
 
-    def _prepare(self, row: Claimed) -> tuple[Subscription, object, Reply | None] | None:
+    def _prepare(self, row: Claimed) -> tuple[Subscription, None, Reply] | None:
+        """A message row (digest, caps summary, notice) as its ``Reply``; alerts are ``_prepared`` from views."""
         with session(self.engine) as s:
             sub = s.get(Subscription, row.subscription_id)
             if sub is None:
@@ -458,14 +458,8 @@ class Dispatcher:
             if row.kind == SUMMARY:  # stories folded by the alert caps, in the chat's language
                 language = sub.interface_language
                 return sub, None, Reply(text=summary_text(row.payload, language), language=language)
-            if row.kind != "alert":
-                payload = json.loads(row.payload or "{}")
-                return sub, None, Reply(text=payload.get("text", ""), language=sub.interface_language)
-            view = alert_view(s, row.story_id) if row.story_id is not None else None
-            if view is None:  # the story was pruned before we could send it
-                self._finish(row, status="cancelled", error="story no longer stored")
-                return None
-            return sub, view, None
+            payload = json.loads(row.payload or "{}")
+            return sub, None, Reply(text=payload.get("text", ""), language=sub.interface_language)
 
     # -- recording outcomes (worker threads) ----------------------------------------------------------------
     def _finish_in(self, s: Session, row: Claimed, values: Mapping[str, object]) -> bool:
@@ -497,10 +491,6 @@ class Dispatcher:
             needs_edit=False,
             attempts=row.attempts + 1,
         )
-
-    def _done(self, row: Claimed, message_id: str, seconds: float) -> None:
-        self._finish(row, **self._done_values(row, message_id))
-        log.info("delivery %s sent (%s) in %.2fs", row.id, "edit" if row.edit else row.kind, seconds)
 
     def _retry_values(self, row: Claimed, error: str, retry_after: float | None) -> dict[str, object]:
         attempts = row.attempts + 1

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from bot.deliver.model import AlertView, Highlight, SourceRef
 from storage import repositories as repo
-from storage.tables import Feed, ItemRow, Match
+from storage.tables import Feed, ItemRow, Match, stored_id
 
 EXCERPT_CHARS = 320
 
@@ -47,8 +47,7 @@ def alert_view(s: Session, story_id: int) -> AlertView | None:
     if view is None:
         return None
     lead = view.lead.item
-    assert lead.id is not None
-    match = s.get(Match, lead.id)
+    match = s.get(Match, stored_id(lead))
     hits = json.loads(match.entities) if match else []
     excerpt = _excerpt(lead.summary or lead.content)
     highlights = []

@@ -35,7 +35,7 @@ from sqlmodel import Session, col, select
 from bot.deliver.model import Reply
 from bot.digest.period import Period, ending_at, zone
 from bot.digest.spikes import Spike, SpikeSettings, detect_spikes, distinct_spikes, muted
-from storage.tables import ItemRow, Match, MatchEntity, MatchTopic, Story, StoryItem, Subscription
+from storage.tables import ItemRow, Match, MatchEntity, MatchTopic, Story, StoryItem, Subscription, stored_id
 
 # Kinds of lexicon entries that are not counted as entities (see module docstring).
 SKIPPED_KINDS = frozenset({"term", "country", "place"})
@@ -141,20 +141,20 @@ def _titles(s: Session, stories: list[Story], languages: set[str]) -> dict[int, 
     rows = {r.id: r for r in s.exec(select(ItemRow).where(col(ItemRow.id).in_(leads))).all()} if leads else {}
     out: dict[int, ItemRow] = {}
     for st in stories:
-        assert st.id is not None
+        story_id = stored_id(st)
         lead = rows.get(st.lead_item_id)
         if lead is not None and lead.language in languages and lead.title.strip():
-            out[st.id] = lead
+            out[story_id] = lead
             continue
         member = s.exec(
             select(ItemRow)
             .join(StoryItem, col(StoryItem.item_id) == col(ItemRow.id))
-            .where(StoryItem.story_id == st.id, col(ItemRow.language).in_(languages), ItemRow.title != "")
+            .where(StoryItem.story_id == story_id, col(ItemRow.language).in_(languages), ItemRow.title != "")
             .order_by(col(ItemRow.published), col(ItemRow.id))
             .limit(1)
         ).first()
         if member is not None:
-            out[st.id] = member
+            out[story_id] = member
     return out
 
 
@@ -258,15 +258,15 @@ def build_digest(
     period_topics = _topic_counts(found, [])
     wanted = set(topics)
     for st in found:
-        assert st.id is not None
-        item = titles.get(st.id)
+        story_id = stored_id(st)
+        item = titles.get(story_id)
         if item is None:  # pruned, or no member in a wanted language
             continue
         story_topics = st.topics.split()
-        main = _main_topic(story_topics, wanted, member_topics.get(st.id, Counter()), period_topics)
+        main = _main_topic(story_topics, wanted, member_topics.get(story_id, Counter()), period_topics)
         digest.stories.append(
             DigestStory(
-                story_id=st.id,
+                story_id=story_id,
                 title=" ".join(item.title.split()),
                 title_language=item.language,
                 url=item.url,
