@@ -161,9 +161,9 @@ async def latency(n_subs: int, trials: int, interval: float) -> tuple[list[float
 
 
 async def throughput(chats: int, stories: int) -> tuple[int, float]:
-    from bot.ingest import store_new_items
     from bot.normalize import Item
     from storage import repositories as repo
+    from tests.fakes.store import store_new_items
 
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")

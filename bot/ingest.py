@@ -40,7 +40,7 @@ from bot.stories.assign import Assigner, StoryIndex, refresh_story
 from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
-from storage.tables import Match, MatchEntity, MatchTopic, StoryItem
+from storage.tables import Match, MatchEntity, MatchTopic, StoryItem, stored_id
 
 if TYPE_CHECKING:
     from bot.match import Classification
@@ -147,12 +147,6 @@ def to_row(item: Item, canonical: Mapping[str, str | None] | None = None) -> New
 Classifier = Callable[[str, str, str | None], "Classification"]
 
 
-def default_classifier() -> Classifier:
-    from bot.match import classify
-
-    return classify
-
-
 def _match_values(row: Any, c: Classification, now: datetime) -> dict[str, object]:
     entities = [
         {"id": e.id, "kind": e.kind, "text": e.text, "start": e.start, "end": e.end, "field": e.field}
@@ -194,30 +188,6 @@ def replace_match(s: Session, row: Any, c: Classification, now: datetime) -> Non
     for table in (MatchTopic, MatchEntity, Match):
         s.execute(delete(table).where(table.item_id == row.id))  # type: ignore[attr-defined]
     save_matches(s, [(row, c)], now)
-
-
-def store_new_items(
-    engine: Engine,
-    feed_id: str,
-    items: Sequence[Item],
-    *,
-    first_poll: bool,
-    now: datetime,
-    config: FeedsFile,
-    classifier: Classifier | None = None,
-    verdicts: Mapping[str, Classification] | None = None,
-    authority: bool = False,
-    story_index: StoryIndex | None = None,
-) -> StoredBatch:
-    """One feed's items in their own transaction (``store_jobs`` with one job); raises what it raised."""
-    if verdicts is None:
-        classify = classifier or default_classifier()
-        verdicts = {i.identity: classify(i.title, i.content or i.summary, i.language) for i in items}
-    job = StoreJob(feed_id, now, items, verdicts, first_poll=first_poll, authority=authority)
-    [result] = store_jobs(engine, [job], config=config, story_index=story_index)
-    if isinstance(result, BaseException):
-        raise result
-    return result
 
 
 def store_jobs(
@@ -337,8 +307,9 @@ def _store_job(
                 else:
                     batch.new_stories += 1
                     if not job.first_poll and row.published >= oldest_alert and row.identity in by_identity:
-                        assert row.id is not None
-                        batch.alerts.append(Alertable(row.id, by_identity[row.identity], c, assignment.story_id))
+                        batch.alerts.append(
+                            Alertable(stored_id(row), by_identity[row.identity], c, assignment.story_id)
+                        )
             batch.relevant += c.relevant
         # oldest first (feeds list newest first): a story's first item is its earliest
         relevant = sorted(
@@ -353,14 +324,12 @@ def _store_job(
             if not assignment.new_story:
                 batch.grown_stories.add(assignment.story_id)
                 if not job.first_poll and row.published >= oldest_alert:  # may reach chats it was folded for
-                    assert row.id is not None
-                    batch.copies.append(Alertable(row.id, by_identity[row.identity], c, assignment.story_id))
+                    batch.copies.append(Alertable(stored_id(row), by_identity[row.identity], c, assignment.story_id))
                 continue
             batch.new_stories += 1
             # A feed's first poll is its backlog, and old news is not news: store, never alert.
             if not job.first_poll and row.published >= oldest_alert:
-                assert row.id is not None
-                batch.alerts.append(Alertable(row.id, by_identity[row.identity], c, assignment.story_id))
+                batch.alerts.append(Alertable(stored_id(row), by_identity[row.identity], c, assignment.story_id))
         if not job.first_poll:
             # Off-topic, but a chat may watch a word in it (``/watch``): routed by the outbox against watch terms
             # only, never stored as a story (so never in /latest, digests or trends).

@@ -10,11 +10,11 @@ from sqlalchemy.engine import Engine
 from bot.commands.core import Core
 from bot.commands.model import Invocation
 from bot.config import FeedsFile
-from bot.ingest import store_new_items
 from bot.normalize import Item
 from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
+from tests.fakes.store import store_new_items
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 

@@ -23,7 +23,7 @@ from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
 from storage.tables import Delivery, Story, Subscription
-from tests.fakes.store import NOW, add_wire_feed, ingest, wire_item
+from tests.fakes.store import NOW, add_wire_feed, ingest, mark_polled, wire_item
 
 HBM_STORY = ("SK Hynix to double HBM output as AI demand soars", "High-bandwidth memory capacity will double.")
 ENTITY_LIST_STORY = ("US adds 12 Chinese firms to Entity List over AI chips", "The Commerce Department's BIS said.")
@@ -174,7 +174,7 @@ async def test_feed_strings_and_replies_are_capped(engine: Engine) -> None:
         specs = [repo.FeedSpec(f"feed-{i:03}", f"https://f{i}.example/rss", "en") for i in range(300)]
         repo.sync_feeds(s, specs)
         for spec in specs:
-            repo.mark_polled(s, spec.id, now=NOW, interval=600, etag=None, last_modified=None, title="Chips " * 40_000)
+            mark_polled(s, spec.id, now=NOW, interval=600, etag=None, last_modified=None, title="Chips " * 40_000)
     with session(engine) as s:
         titles = [f.title or "" for f in repo.list_feeds(s)]
     assert max(len(t) for t in titles) <= repo.MAX_FEED_TITLE

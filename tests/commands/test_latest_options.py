@@ -9,12 +9,11 @@ from sqlalchemy.engine import Engine
 
 from bot.commands.core import Core, _period
 from bot.config import FeedsFile
-from bot.ingest import store_new_items
 from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
 from tests.commands.test_core import inv
-from tests.fakes.store import feed_item
+from tests.fakes.store import feed_item, store_new_items
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 TITLES = (

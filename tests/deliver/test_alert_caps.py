@@ -216,8 +216,8 @@ async def _ingest(
     texts: dict[str, str] | None = None,
 ) -> None:
     """Store ``titles`` as one poll of ``feed``; with ``texts`` (title → body), matched by the real matcher."""
-    from bot.ingest import store_new_items
     from bot.normalize import Item
+    from tests.fakes.store import store_new_items
 
     items = [
         Item(

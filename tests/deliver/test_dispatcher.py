@@ -11,12 +11,12 @@ from sqlmodel import select
 from bot.config import FeedsFile
 from bot.deliver.dispatcher import Dispatcher, DispatchSettings
 from bot.deliver.model import AlertView, PermanentFailure, Reply, RetryLater, TargetMoved
-from bot.ingest import store_new_items
 from bot.normalize import Item
 from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
 from storage.tables import Delivery, Subscription
+from tests.fakes.store import store_new_items
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

@@ -9,11 +9,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from bot.config import FeedsFile
-from bot.ingest import store_new_items
 from bot.normalize import Item
 from storage import repositories as repo
 from storage.db import session
-from tests.fakes.store import feed_item
+from tests.fakes.store import feed_item, store_new_items
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 # One story told in English (3 h ago) and then in Arabic (2 h ago); the English headline is its lead.

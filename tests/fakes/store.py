@@ -1,16 +1,28 @@
-"""Seeding a real store the way the pipeline does: items through ``bot.ingest.store_new_items``."""
+"""Seeding a real store the way the pipeline does: items through ``bot.ingest.store_jobs``.
+
+``store_new_items`` and the feed-state helpers below were product functions that only tests and benchmarks
+called (issue 16); they live here now, built on what the product uses.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.config import FeedsFile
-from bot.ingest import store_new_items
+from bot.ingest import StoredBatch, StoreJob, store_jobs
 from bot.normalize import Item
 from storage import repositories as repo
 from storage.db import session
+from storage.tables import Feed
+
+if TYPE_CHECKING:
+    from bot.match import Classification
+    from bot.stories.assign import StoryIndex
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -58,3 +70,63 @@ def add_wire_feed(engine: Engine) -> None:
 
 def ingest(engine: Engine, *items: Item, first_poll: bool = False) -> None:
     store_new_items(engine, "wire", list(items), first_poll=first_poll, now=NOW, config=FeedsFile())
+
+
+def store_new_items(
+    engine: Engine,
+    feed_id: str,
+    items: Sequence[Item],
+    *,
+    first_poll: bool,
+    now: datetime,
+    config: FeedsFile,
+    classifier: Callable[[str, str, str | None], Classification] | None = None,
+    verdicts: Mapping[str, Classification] | None = None,
+    authority: bool = False,
+    story_index: StoryIndex | None = None,
+) -> StoredBatch:
+    """One feed's items in their own transaction (``store_jobs`` with one job), matched by ``classifier``
+    (default ``bot.match.classify``) unless ``verdicts`` are given; raises what the job raised."""
+    if verdicts is None:
+        if classifier is None:
+            from bot.match import classify as classifier
+        verdicts = {i.identity: classifier(i.title, i.content or i.summary, i.language) for i in items}
+    job = StoreJob(feed_id, now, items, verdicts, first_poll=first_poll, authority=authority)
+    [result] = store_jobs(engine, [job], config=config, story_index=story_index)
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def mark_polled(
+    s: Session,
+    feed_id: str,
+    *,
+    now: datetime,
+    interval: float,
+    etag: str | None,
+    last_modified: str | None,
+    new_url: str | None = None,
+    title: str | None = None,
+) -> None:
+    """A successful poll's feed state, committed: ``repo.mark_polled_many`` with one feed, as the writer does."""
+    repo.mark_polled_many(s, [repo.PolledFeed(feed_id, now, interval, etag, last_modified, new_url, title)])
+    s.commit()
+
+
+def record_success(
+    s: Session,
+    feed: Feed,
+    *,
+    now: datetime,
+    interval: float,
+    etag: str | None,
+    last_modified: str | None,
+    new_url: str | None = None,
+    title: str | None = None,
+) -> None:
+    """``mark_polled`` for a loaded ``Feed`` object, which is refreshed afterwards."""
+    mark_polled(
+        s, feed.id, now=now, interval=interval, etag=etag, last_modified=last_modified, new_url=new_url, title=title
+    )
+    s.refresh(feed)

@@ -18,13 +18,13 @@ from bot.adapters.discord.webhook import DiscordWebhookNotifier
 from bot.adapters.telegram.notifier import ChatThrottle, TelegramNotifier
 from bot.config import FeedsFile
 from bot.deliver.dispatcher import Dispatcher, DispatchSettings
-from bot.ingest import store_new_items
 from bot.normalize import Item
 from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
 from storage.tables import Delivery, Subscription
 from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.store import store_new_items
 from tests.fakes.telegram_api import TOKEN, FakeBotAPI
 from tests.hardening.figures import record
 

@@ -24,7 +24,6 @@ from bot.config import Env, FeedsFile, parse_config
 from bot.deliver.dispatcher import Dispatcher, DispatchSettings
 from bot.deliver.model import AlertView, Reply
 from bot.fetch import Fetcher
-from bot.ingest import store_new_items
 from bot.match import classify
 from bot.normalize import Item
 from bot.pipeline import Pipeline
@@ -34,6 +33,7 @@ from storage.db import session
 from storage.tables import Delivery, Story
 from tests.fakes.feedserver import FeedServer
 from tests.fakes.feedserver import Reply as HTTPReply
+from tests.fakes.store import store_new_items
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 OFF_TOPIC = "Apple unveils new iPhone colours for the autumn"

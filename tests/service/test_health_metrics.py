@@ -22,7 +22,6 @@ from bot import metrics
 from bot.adapters.telegram.notifier import ChatThrottle, TelegramNotifier
 from bot.config import Env, FeedConfig, FeedsFile
 from bot.deliver.dispatcher import Dispatcher, DispatchSettings
-from bot.ingest import store_new_items
 from bot.normalize import Item
 from bot.pipeline import FeedResult
 from bot.service import Service
@@ -30,7 +29,7 @@ from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import make_engine, session
 from storage.tables import Delivery, Feed
-from tests.fakes.store import feed_item
+from tests.fakes.store import feed_item, store_new_items
 from tests.fakes.telegram_api import TOKEN, FakeBotAPI
 
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -14,6 +14,7 @@ from storage import repositories as repo
 from storage.db import session, upgrade
 from storage.migrations import compare_type
 from storage.tables import ItemRow
+from tests.fakes.store import record_success
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -99,9 +100,7 @@ def test_sync_feeds_adds_changes_and_disables_removed(engine: Engine) -> None:
         assert added == ["a", "b"] and changed == []
         feed = repo.get_feed(s, "a")
         assert feed is not None
-        repo.record_success(
-            s, feed, now=NOW, interval=60, etag='"1"', last_modified=None, new_url="https://a.example/moved"
-        )
+        record_success(s, feed, now=NOW, interval=60, etag='"1"', last_modified=None, new_url="https://a.example/moved")
     with session(engine) as s:
         added, changed = repo.sync_feeds(s, [repo.FeedSpec("a", "https://a.example/f", "ar", title="A")])
         assert added == [] and changed == ["a"]
@@ -123,5 +122,5 @@ def test_record_failure_backs_off_and_disables_after_threshold(engine: Engine) -
         assert disabled and not feed.enabled and feed.consecutive_failures == 3
         assert feed.next_poll == NOW + timedelta(seconds=180)
         assert "3 consecutive failures" in (feed.disabled_reason or "")
-        repo.record_success(s, feed, now=NOW, interval=60, etag=None, last_modified=None)
+        record_success(s, feed, now=NOW, interval=60, etag=None, last_modified=None)
         assert feed.consecutive_failures == 0 and feed.last_error is None

@@ -17,13 +17,12 @@ from bot.commands.core import Core
 from bot.config import FeedsFile
 from bot.deliver.dispatcher import Dispatcher, DispatchSettings
 from bot.deliver.route import StoryFacts, wants
-from bot.ingest import store_new_items
 from bot.normalize import Item
 from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
 from storage.tables import Delivery, Subscription
-from tests.fakes.store import feed_item
+from tests.fakes.store import feed_item, store_new_items
 from tests.fakes.telegram_api import TOKEN, FakeBotAPI
 from tests.telegram.htmlcheck import check, visible
 

@@ -14,11 +14,11 @@ from bot.adapters.telegram.render import render_alert
 from bot.config import FeedsFile
 from bot.deliver.dispatcher import Dispatcher, DispatchSettings
 from bot.deliver.model import AlertView
-from bot.ingest import store_new_items
 from bot.normalize import Item
 from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
+from tests.fakes.store import store_new_items
 from tests.fakes.telegram_api import FakeBotAPI
 from tests.telegram.htmlcheck import check
 
