@@ -103,9 +103,11 @@ def subscribe(engine, n: int, platform: str = "bench") -> None:  # type: ignore[
 
 
 async def latency(n_subs: int, trials: int, interval: float) -> tuple[list[float], list[float]]:
-    from bot.app import sync_config
+    from bot.app import build_service, sync_config
     from bot.fetch import Fetcher
-    from bot.service import LeasedPipeline, Service
+    from bot.pipeline import Pipeline
+    from bot.service.jobs import claim_horizon
+    from storage.leases import FeedClaim
 
     published: list[tuple[int, str, str]] = []
     server = FeedServer({"/b.xml": lambda: (200, {"Content-Type": "application/rss+xml"}, rss(published))})
@@ -123,13 +125,14 @@ async def latency(n_subs: int, trials: int, interval: float) -> tuple[list[float
         sync_config(engine, config)
         subscribe(engine, n_subs)
         rec = Recorder()
-        service = Service(config, Env(), config_path=None, engine=engine)
+        service = build_service(config, Env(), config_path=None, engine=engine)
         from bot.app import fetch_settings
 
         all_lat: list[float] = []
         first_lat: list[float] = []
         async with Fetcher(fetch_settings(config, Env())) as fetcher:
-            service.pipeline = LeasedPipeline(engine=engine, fetcher=fetcher, config=config, owner=service.owner)
+            claim = FeedClaim(engine, service.owner, lease=config.settings.feed_lease, horizon=claim_horizon(config))
+            service.jobs.pipeline = Pipeline(engine=engine, fetcher=fetcher, config=config, claim=claim)
             service.dispatcher = Dispatcher(
                 engine,
                 {"bench": rec},
@@ -137,7 +140,7 @@ async def latency(n_subs: int, trials: int, interval: float) -> tuple[list[float
                 settings=DispatchSettings(global_rate=0, per_chat_interval=0),
             )
             task = asyncio.create_task(service.dispatcher.run(service.stop_event))
-            service._schedule_feeds()
+            service.jobs.schedule_feeds()
             service.scheduler.start()
             # the first poll stores the (empty) backlog quietly; wait for it through the feed's poll count
             await asyncio.sleep(interval + 6)  # bench: let the first poll (and the matcher's warm-up) happen

@@ -1,4 +1,5 @@
-"""Composition root: builds settings, engine, HTTP client and pipeline, and owns their lifecycle.
+"""Composition root: builds settings, engine, HTTP client and pipeline, and owns their lifecycle; for
+``raqib run``, ``build_service`` builds the whole service (``bot.service``), which only starts and stops it.
 
 Everything runs on one asyncio event loop; dependencies go in through constructors.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -14,6 +16,7 @@ from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
@@ -24,6 +27,12 @@ from bot.fetch import Fetcher, FetchSettings
 from bot.pipeline import Pipeline
 from storage import repositories as repo
 from storage.db import default_url, make_engine, session, upgrade
+
+if TYPE_CHECKING:
+    from bot.deliver.dispatcher import Dispatcher
+    from bot.deliver.model import Notifier
+    from bot.pipeline import StoryHook
+    from bot.service.lifecycle import Service
 
 log = logging.getLogger("raqib.app")
 
@@ -153,3 +162,80 @@ def cpu_pool(config: FeedsFile, *, force: bool = False) -> Iterator[Executor | N
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+# -- the service (``raqib run``) -------------------------------------------------------------------------
+# Its modules are imported here, not at the top: `poll --once` and the other commands need none of them.
+
+
+@dataclass
+class ServiceParts:
+    """``bot.service.lifecycle.Parts``: what the service builds only once it runs."""
+
+    config: FeedsFile
+    env: Env
+    engine: Engine
+    owner: str
+
+    def cpu_pool(self) -> contextlib.AbstractContextManager[Executor | None]:
+        return cpu_pool(self.config, force=False)
+
+    def fetcher(self) -> Fetcher:
+        return Fetcher(fetch_settings(self.config, self.env))
+
+    def pipeline(
+        self, config: FeedsFile, fetcher: Fetcher, cpu: Executor | None, on_story_update: StoryHook
+    ) -> Pipeline:
+        """The pipeline with the service's feed claim (its slack and horizon are the scheduler's: ``jobs``)."""
+        from bot.service.jobs import claim_horizon
+        from storage.leases import FeedClaim
+
+        claim = FeedClaim(self.engine, self.owner, lease=config.settings.feed_lease, horizon=claim_horizon(config))
+        return Pipeline(
+            cpu=cpu, engine=self.engine, fetcher=fetcher, config=config, claim=claim, on_story_update=on_story_update
+        )
+
+    def dispatcher(self, config: FeedsFile, notifiers: dict[str, Notifier]) -> Dispatcher:
+        from bot.deliver.dispatcher import Dispatcher, DispatchSettings
+
+        settings = DispatchSettings(lease=config.settings.delivery_lease)
+        return Dispatcher(self.engine, notifiers, owner=self.owner, settings=settings)
+
+    def sync_config(self, config: FeedsFile) -> tuple[list[str], list[str]]:
+        return sync_config(self.engine, config)
+
+
+def build_service(
+    config: FeedsFile, env: Env, *, config_path: Path | None, engine: Engine, role: str = "all"
+) -> Service:
+    """The service and everything it runs, for ``engine`` (opened and upgraded: ``open_database``)."""
+    from bot.commands.core import Core
+    from bot.digest.build import digest_reply
+    from bot.service.chats import Chats
+    from bot.service.lifecycle import Service
+    from bot.service.roles import worker_id
+
+    owner = worker_id()
+    # Callback data is signed with a key the tokens give (a worker's own id when there is none).
+    seed = "|".join(t.get_secret_value() for t in (env.telegram_bot_token, env.discord_bot_token) if t)
+    secret = hashlib.sha256(("raqib-callbacks|" + (seed or owner)).encode()).digest()
+    return Service(
+        config,
+        env,
+        config_path=config_path,
+        role=role,
+        engine=engine,
+        owner=owner,
+        core=Core(engine, secret=secret, digest=digest_reply),
+        chats=Chats(engine, env),
+        parts=ServiceParts(config, env, engine, owner),
+    )
+
+
+async def run_service(config: FeedsFile, env: Env, *, config_path: Path | None = None, role: str = "all") -> None:
+    """``raqib run``: open the database, build the service, run it until a signal."""
+    from bot.service.roles import check
+
+    check(role)  # a wrong role is refused before the database is touched
+    engine = await asyncio.to_thread(open_database, config, env)
+    await build_service(config, env, config_path=config_path, engine=engine, role=role).run()

@@ -88,8 +88,9 @@ def cmd_poll(args: argparse.Namespace, env: Env) -> int:
 
 
 def cmd_run(args: argparse.Namespace, env: Env) -> int:
+    from bot.app import run_service
     from bot.config import config_path, load_config
-    from bot.service import ServiceError, run_service
+    from bot.service.roles import ServiceError
 
     path = config_path(args.config, env)
     try:
@@ -101,7 +102,8 @@ def cmd_run(args: argparse.Namespace, env: Env) -> int:
 
 
 def cmd_reload(args: argparse.Namespace, env: Env) -> int:
-    from bot.service import ServiceError, reload_running
+    from bot.service.pidfile import reload_running
+    from bot.service.roles import ServiceError
 
     try:
         print(reload_running(_config(args, env)))

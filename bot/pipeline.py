@@ -38,6 +38,7 @@ from bot.writer import BatchWriter
 from storage import repositories as repo
 from storage.db import session
 from storage.errors import describe_db_error
+from storage.leases import FeedClaim
 from storage.tables import Feed
 
 log = logging.getLogger("raqib.pipeline")
@@ -135,10 +136,9 @@ class Pipeline:
     on_alerts: AlertHook | None = None
     classifier: Classifier | None = None  # default: bot.match.classify
     story_index: StoryIndex = field(default_factory=StoryIndex)
-    owner: str | None = None  # in the service: claim each feed (a lease) before polling it
+    claim: FeedClaim | None = None  # in the service: take each feed (a lease) before polling it
     cpu: Executor | None = None  # a process pool for parse → normalize → match; None: a thread
     articles: ArticleCache = field(default_factory=ArticleCache)
-    lease: float = 300.0
     on_story_update: StoryHook | None = None
     # Storage goes through one writer that batches whatever feeds finished meanwhile into one transaction.
     writer: BatchWriter[StoreJob, StoredBatch] = field(init=False, repr=False)
@@ -179,8 +179,8 @@ class Pipeline:
     async def refresh_feed(self, feed_id: str, state: FeedState | str | None = None) -> FeedResult:
         """Poll one feed. ``state``: the feed's row as ``_states`` read it (``poll_once`` reads all at once);
         read here when not given (and always after the claim, when the service leases feeds)."""
-        if self.owner is not None:
-            claimed = await asyncio.to_thread(self._claim, feed_id)
+        if self.claim is not None:
+            claimed = await asyncio.to_thread(self.claim, feed_id, self.clock())
             if not claimed:
                 return FeedResult(feed_id, "skipped", error="not due, or polled by another worker")
             state = None
@@ -393,11 +393,6 @@ class Pipeline:
                 feeds.update({f.id: f for f in s.exec(stmt).all()})
             return {fid: _feed_state(feeds.get(fid)) for fid in feed_ids}
 
-    def _claim(self, feed_id: str) -> bool:
-        assert self.owner is not None
-        with session(self.engine) as s:
-            return repo.claim_feed(s, feed_id, owner=self.owner, now=self.clock(), lease=self.lease)
-
     async def _fail(
         self, feed_id: str, code: str, message: str, failures: int, interval: float, retry_after: float | None = None
     ) -> FeedResult:
@@ -435,7 +430,7 @@ class Pipeline:
     ) -> list[FeedResult]:
         """One cycle over ``feed_ids`` (default: every enabled feed). Concurrency is the fetcher's."""
         states: dict[str, FeedState | str] = {}
-        if self.owner is None:
+        if self.claim is None:
             states = await asyncio.to_thread(self._states, feed_ids)
             feed_ids = list(states) if feed_ids is None else feed_ids
         elif feed_ids is None:

@@ -3,7 +3,8 @@
 Three kinds share the same rules:
 
 * named leases (``take_lease``): the chat listener of a bot token;
-* feed leases (``claim_feed``): one worker polls a feed per interval;
+* feed leases (``claim_feed``, and ``FeedClaim``, the pipeline's way to call it): one worker polls a feed
+  per interval;
 * delivery leases: in ``bot.deliver.dispatcher`` (rows claimed with ``FOR UPDATE SKIP LOCKED``).
 
 Clock jumps. Every time here is wall-clock UTC, shared between processes. A lease or a due time further in the
@@ -13,6 +14,7 @@ so a backward jump of an hour does not stall the service for an hour.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, or_, update
@@ -93,6 +95,32 @@ def claim_feed(
         taken = s.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
         s.commit()
     return bool(taken)
+
+
+@dataclass
+class FeedClaim:
+    """A worker's feed claim, as the pipeline calls it before each poll (``claim_feed`` with its settings).
+
+    The service's scheduler sets ``slack`` from its jitter and ``horizon`` from the configuration, again at
+    every reload (``bot.service.jobs``).
+    """
+
+    engine: Engine
+    owner: str
+    lease: float
+    horizon: float
+    slack: float = 0.0
+
+    def __call__(self, feed_id: str, now: datetime) -> bool:
+        return claim_feed(
+            self.engine,
+            feed_id,
+            owner=self.owner,
+            now=now,
+            lease=self.lease,
+            slack=self.slack,
+            horizon=self.horizon,
+        )
 
 
 def recover_single_process(engine: Engine, owner: str) -> tuple[int, int]:

@@ -467,27 +467,6 @@ def search_stories(session: Session, query: str, *, limit: int = 10, offset: int
     return list(session.exec(stmt).all())
 
 
-def claim_feed(session: Session, feed_id: str, *, owner: str, now: datetime, lease: float) -> bool:
-    """Take a feed for one poll, atomically: it must be due and not held by a live worker.
-
-    One conditional UPDATE, so it is safe across processes on PostgreSQL and SQLite alike: two workers
-    never poll one feed in the same interval, and a dead worker's lease expires.
-    """
-    stmt = (
-        update(Feed)
-        .where(
-            col(Feed.id) == feed_id,
-            col(Feed.enabled).is_(True),
-            or_(col(Feed.next_poll).is_(None), col(Feed.next_poll) <= now),
-            or_(col(Feed.lease_until).is_(None), col(Feed.lease_until) < now),
-        )
-        .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease))
-    )
-    taken = session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
-    session.commit()
-    return bool(taken)
-
-
 def mark_polled(
     session: Session,
     feed_id: str,

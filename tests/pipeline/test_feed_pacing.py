@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from bot.config import FeedsFile
 from bot.fetch import Fetcher, FetchSettings
 from bot.pipeline import FeedResult, Pipeline
-from bot.service import claim_horizon
+from bot.service.jobs import claim_horizon
 from storage import repositories as repo
 from storage.db import session
 from storage.leases import claim_feed

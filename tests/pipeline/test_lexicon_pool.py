@@ -17,12 +17,11 @@ import pytest
 from sqlmodel import select
 
 from bot.analyze import analyze, lexicon_key, warm_up, worker_stats
-from bot.app import fetch_settings, sync_config
+from bot.app import build_service, fetch_settings, sync_config
 from bot.config import ConfigError, Env, parse_config
 from bot.demo.server import FeedServer
 from bot.fetch import Fetcher
 from bot.match.lexicon import clear_memory_cache
-from bot.service import Service
 from storage.db import make_engine, session, upgrade
 from storage.tables import MatchEntity
 
@@ -79,7 +78,7 @@ async def test_a_lexicon_extension_keeps_parse_and_match_in_the_process_pool(
         upgrade(engine)
         sync_config(engine, config)
         env = Env(_env_file=None)
-        service = Service(config, env, config_path=None, role="poller", engine=engine)
+        service = build_service(config, env, config_path=None, role="poller", engine=engine)
         # The test drives the poll itself: the scheduler's jobs would race it for the feed's lease.
         monkeypatch.setattr(service.scheduler, "start", lambda *a, **k: None)
         # As the service's cpu_pool makes it (spawned workers, the extension as initializer argument).
@@ -92,7 +91,7 @@ async def test_a_lexicon_extension_keeps_parse_and_match_in_the_process_pool(
         try:
             service.cpu = pool
             async with Fetcher(fetch_settings(config, env)) as fetcher:
-                await service._start(None, fetcher)  # type: ignore[arg-type]  # the poller role takes no chats
+                await service.start(fetcher)  # the poller role takes no chats
                 assert service.pipeline is not None
                 result = await service.pipeline.refresh_feed("acme")
             stats = pool.submit(worker_stats).result()

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
-from bot.config import Env, FeedsFile
-from bot.service import Service
+from bot.config import Env
+from bot.service.chats import Chats
 from storage import subscriptions as subs
 from storage.db import session
 
@@ -24,13 +24,13 @@ def test_options_come_from_the_subscription(sqlite_engine: Engine) -> None:
         chan = subs.get_or_create(s, "discord", "555", now=now)
         chan.mention_role, chan.mention_severity = "777", "high"
         s.commit()
-    service = Service(FeedsFile(), Env(_env_file=None), config_path=None, engine=sqlite_engine)
-    webhook = service._discord_options("discord-webhook")(URL)  # the notifier is handed the URL
+    chats = Chats(sqlite_engine, Env(_env_file=None))
+    webhook = chats.discord_options("discord-webhook")(URL)  # the notifier is handed the URL
     assert webhook is not None and (webhook.username, webhook.avatar_url) == ("Raqib News", "https://img.example/r.png")
-    channel = service._discord_options("discord")("555")
+    channel = chats.discord_options("discord")("555")
     assert channel is not None and channel.mention_role_id == 777
     assert channel.mention_severities == frozenset({"high", "critical"})
-    assert service._discord_options("discord")("999") is None
+    assert chats.discord_options("discord")("999") is None
 
 
 async def test_removal_from_a_server_pauses_its_subscriptions(sqlite_engine: Engine) -> None:
@@ -40,8 +40,7 @@ async def test_removal_from_a_server_pauses_its_subscriptions(sqlite_engine: Eng
             sub = subs.get_or_create(s, "discord", channel, now=now)
             sub.guild_id = guild
         s.commit()
-    service = Service(FeedsFile(), Env(_env_file=None), config_path=None, engine=sqlite_engine)
-    await service._guild_removed("g1")
+    await Chats(sqlite_engine, Env(_env_file=None)).guild_removed("g1")
     with session(sqlite_engine) as s:
         state = {x.target: (x.paused, x.paused_reason) for x in subs.list_subscriptions(s)}
     assert state["1"] == (True, "the bot was removed from the server") and state["2"][0]

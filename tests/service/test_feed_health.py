@@ -14,7 +14,7 @@ from sqlmodel import select
 from bot.cli import main
 from bot.config import Env, parse_config
 from bot.demo.server import FeedServer
-from bot.service import Service
+from bot.service import notices
 from storage import repositories as repo
 from storage.db import make_engine, session, upgrade
 from storage.retention import prune
@@ -44,7 +44,6 @@ async def test_disabled_after_failures_operators_told_once_then_enabled(
         from bot.app import services, sync_config
 
         sync_config(engine, config)
-        service = Service(config, Env(_env_file=None), config_path=cfg_file, engine=engine)
         async with services(config, Env(_env_file=None), engine=engine) as svc:
             for _ in range(3):
                 with session(engine) as s:  # make it due again at once instead of waiting out the backoff
@@ -55,8 +54,8 @@ async def test_disabled_after_failures_operators_told_once_then_enabled(
                     s.commit()
                 [result] = await svc.pipeline.poll_once(["dead"])
             assert result.disabled and result.error_code == "http_404"
-        service._notify_operators("dead", result.error or "")
-        service._notify_operators("dead", result.error or "")  # the same hour: told once
+        notices.feed_disabled(engine, config.settings, "dead", result.error or "")
+        notices.feed_disabled(engine, config.settings, "dead", result.error or "")  # the same hour: told once
         with session(engine) as s:
             [notice] = s.exec(select(Delivery)).all()
             sub = s.get(Subscription, notice.subscription_id)

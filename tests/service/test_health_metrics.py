@@ -20,11 +20,12 @@ from sqlmodel import select
 
 from bot import metrics
 from bot.adapters.telegram.notifier import ChatThrottle, TelegramNotifier
+from bot.app import build_service
 from bot.config import Env, FeedConfig, FeedsFile
 from bot.deliver.dispatcher import Dispatcher, DispatchSettings
 from bot.normalize import Item
 from bot.pipeline import FeedResult
-from bot.service import Service
+from bot.service.lifecycle import Service
 from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import make_engine, session
@@ -89,7 +90,7 @@ async def _health(port: int) -> tuple[int, dict[str, object]]:
 @pytest.fixture
 async def service(sqlite_engine: Engine) -> AsyncIterator[tuple[Service, int]]:
     """A service's health and metrics endpoint on a free loopback port, its scheduler running (no jobs)."""
-    svc = Service(_config(), Env(_env_file=None), config_path=None, engine=sqlite_engine)  # type: ignore[call-arg]
+    svc = build_service(_config(), Env(_env_file=None), config_path=None, engine=sqlite_engine)
     with session(sqlite_engine) as s:
         repo.sync_feeds(s, [repo.FeedSpec(f.id, f.url, f.language) for f in svc.config.feeds])
     svc.scheduler.start(paused=True)
@@ -142,8 +143,8 @@ async def test_a_delivery_and_a_poll_feed_every_declared_metric(
         async def refresh_feed(self, feed_id: str) -> FeedResult:
             return FeedResult(feed_id, "new", new=3, relevant=1, new_stories=1)
 
-    svc.pipeline = _Pipeline()  # type: ignore[assignment]
-    await svc._poll("a")
+    svc.jobs.pipeline = _Pipeline()  # type: ignore[assignment]
+    await svc.jobs.poll("a")
 
     after = await _scrape(port)
 
@@ -244,7 +245,7 @@ async def test_healthz_degrades_when_the_dispatcher_makes_no_progress(
 
 async def test_healthz_degrades_when_the_database_is_unreachable(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'raqib.db'}")
-    svc = Service(_config(), Env(_env_file=None), config_path=None, engine=engine)  # type: ignore[call-arg]
+    svc = build_service(_config(), Env(_env_file=None), config_path=None, engine=engine)
     svc.scheduler.start(paused=True)
     runner = await metrics.serve(0, svc.health)
     try:
