@@ -14,9 +14,7 @@ from typing import Protocol
 from bot.deliver.model import Reply
 
 # Commands that change a chat's settings; the core refuses them to non-admins in groups, channels, guilds.
-ADMIN_COMMANDS = frozenset(
-    {"subscribe", "unsubscribe", "lang", "settings", "watch", "mute", "unwatch", "unmute", "digest_schedule"}
-)
+ADMIN_COMMANDS = frozenset({"subscribe", "unsubscribe", "lang", "settings", "watch", "mute", "unwatch", "unmute"})
 # Of those, the ones that only list when given no argument (``/watch`` shows the chat's terms): anyone may.
 LISTING_COMMANDS = frozenset({"watch", "mute"})
 

@@ -1,9 +1,8 @@
 """The digest as a platform-neutral ``Reply``, and its outbox payload.
 
-Reply. ``text`` is the whole digest (plain text; the adapters split it within their limits, or use
-``bot.digest.split.digest_messages``), ``image`` the chart PNG, and ``extra["caption"]`` a short caption
-for when the whole text does not fit in a photo caption (Telegram: 1024 UTF-16 units); an empty digest
-is one line and has no chart.
+Reply. ``text`` is the whole digest (plain text; the adapters split it within their limits), ``image`` the
+chart PNG, and ``extra["caption"]`` a short caption for when the whole text does not fit in a photo caption
+(Telegram: 1024 UTF-16 units); an empty digest is one line and has no chart.
 
 Outbox payload (a decision, documented): a scheduled digest row stores its *period* and subscription, not
 a frozen message — ``{"v": 1, "subscription", "since", "until", "timezone", "period", "text"}``. At send

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.digest.build import Digest
-
 Measure = Callable[[str], int]
 
 
@@ -86,12 +84,4 @@ def split_text(text: str, limit: int, measure: Measure = len) -> list[str]:
     return split_blocks([b for b in text.split("\n\n") if b.strip()], limit, measure)
 
 
-def digest_messages(d: Digest, platform: str = "telegram") -> list[str]:
-    """The digest's chat text as messages for ``platform`` (a key of ``LIMITS``), in order."""
-    from bot.digest.render import render_blocks
-
-    limit, measure = LIMITS[platform]
-    return split_blocks(render_blocks(d), limit, measure)
-
-
-__all__ = ["LIMITS", "digest_messages", "split_blocks", "split_text", "utf16_len"]
+__all__ = ["LIMITS", "split_blocks", "split_text", "utf16_len"]

@@ -80,7 +80,9 @@ class HostPools(httpx.AsyncBaseTransport):
         except BaseException:
             pool.active -= 1
             raise
-        assert isinstance(response.stream, httpx.AsyncByteStream)
+        if not isinstance(response.stream, httpx.AsyncByteStream):  # an async transport answers with one
+            pool.active -= 1
+            raise TypeError(f"the transport returned a {type(response.stream).__name__}, not an async stream")
 
         def release() -> None:
             pool.active -= 1

@@ -87,7 +87,7 @@ def collect(lex: Lexicon, title: str, text: str) -> list[FieldHit]:
             eid = h.pattern.entry
             out.append(FieldHit(h, entries.get(eid) or RECOGNIZER_ENTRIES.get(eid), fld, norm))
         if lex.cased is not None and _cased_field(fld, value):
-            out.extend(_cased_hits(lex, value, fld, norm))
+            out.extend(_cased_hits(lex, lex.cased, value, fld, norm))
         us = entries.get(_US_ID)
         if us is not None and "US" in value:
             taken = [fh.span for fh in out[first:] if fh.hit.pattern.entry == _US_ID]
@@ -109,10 +109,9 @@ def _cased_field(fld: str, value: str) -> bool:
     return sum(w[0].isupper() for w in words) * 2 <= len(words)
 
 
-def _cased_hits(lex: Lexicon, value: str, fld: str, norm: Normalized) -> list[FieldHit]:
+def _cased_hits(lex: Lexicon, cased: re.Pattern[str], value: str, fld: str, norm: Normalized) -> list[FieldHit]:
     out = []
-    assert lex.cased is not None
-    for m in lex.cased.finditer(value):
+    for m in cased.finditer(value):
         eid = lex.cased_owner[m.group()]
         fh = FieldHit(
             Hit(Pattern(m.group(), eid, m.group(), "cased", False, "en"), -1, -1), lex.entries[eid], fld, norm
@@ -210,6 +209,13 @@ def gather(lex: Lexicon, title: str, text: str) -> Evidence:
     return ev
 
 
+def _entry(fh: FieldHit) -> Entry:
+    """The hit's lexicon entry: every hit kept as evidence has one (``evidence`` sets the others aside)."""
+    if fh.entry is None:
+        raise ValueError(f"a hit with no lexicon entry kept as evidence: {fh.hit.pattern.entry!r}")
+    return fh.entry
+
+
 def _is_domain(e: Entry) -> bool:
     return e.role in ("strong", "chip") or (e.role == "entity" and e.kind in DOMAIN_KINDS and e.weight >= 1.0)
 
@@ -233,8 +239,7 @@ def _confirmed(clear: list[FieldHit], ambiguous: list[FieldHit], notes: list[str
     domain_clear = False
     chip_word_fields: set[str] = set()
     for fh in clear:
-        e = fh.entry
-        assert e is not None
+        e = _entry(fh)
         clear_ids.add(e.id)
         if _is_domain(e):
             domain_clear = True
@@ -243,8 +248,7 @@ def _confirmed(clear: list[FieldHit], ambiguous: list[FieldHit], notes: list[str
     kept = []
     cased = {(fh.hit.pattern.entry, fh.field, fh.span) for fh in clear if fh.hit.pattern.how == "cased"}
     for fh in ambiguous:
-        e = fh.entry
-        assert e is not None
+        e = _entry(fh)
         if cased and (e.id, fh.field, fh.span) in cased:
             continue  # the same word, already found as the capitalized name
         confirmed_by_context = domain_clear or fh.field in chip_word_fields
@@ -258,8 +262,7 @@ def _confirmed(clear: list[FieldHit], ambiguous: list[FieldHit], notes: list[str
 def _index(ev: Evidence) -> None:
     ev.hits = [fh for fh in ev.hits if not (fh.entry is not None and fh.entry.title_only and fh.field != "title")]
     for fh in ev.hits:
-        e = fh.entry
-        assert e is not None
+        e = _entry(fh)
         lst = ev.by_entry.get(e.id)
         if lst is None:
             ev.by_entry[e.id] = [fh]

@@ -42,7 +42,6 @@ ARGS = {
     "settings": ["min_score", "0.9"],
     "watch": ["Nvidia"],
     "mute": ["crisps"],
-    "digest_schedule": ["daily", "8"],
 }
 # (platform, chat_type) pairs where only admins may change things.
 SHARED_CHATS = [("telegram", "group"), ("telegram", "supergroup"), ("telegram", "channel"), ("discord", "guild")]

@@ -153,7 +153,8 @@ class TelegramAdapter:
         if self.settings.webhook_url:
             await self._start_webhook()
         else:
-            assert self.application.updater is not None
+            if self.application.updater is None:  # built with one whenever no webhook is set (__init__)
+                raise RuntimeError("the Telegram application has no updater to poll with")
             await self.application.updater.start_polling(
                 timeout=self.settings.poll_timeout,
                 allowed_updates=_ALLOWED_UPDATES,
@@ -183,7 +184,8 @@ class TelegramAdapter:
 
     async def _start_webhook(self) -> None:
         s = self.settings
-        assert s.webhook_url
+        if not s.webhook_url:  # start() calls this only when it is set
+            raise RuntimeError("no webhook URL to listen on")
         path = s.webhook_path or urlsplit(s.webhook_url).path or "/"
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_post(path, self._on_webhook)
@@ -240,7 +242,8 @@ class TelegramAdapter:
                     await self._say(target, text, lang, deadline)
                     return
             else:
-                assert user is not None
+                if user is None:  # Telegram names the sender of every private message; without one, no one to check
+                    return
                 resolved = await self._resolve_target(args[0], user, lang)
                 if isinstance(resolved, str):
                     await self._say(target, resolved, lang, deadline)

@@ -46,7 +46,7 @@ from bot.adapters.telegram.bidi import (
     isolate_latin,
     latin_phrases,
 )
-from bot.adapters.telegram.markup import MESSAGE_LIMIT, html_to_text, split_html, truncate_html, utf16_len
+from bot.adapters.telegram.markup import MESSAGE_LIMIT, split_html, truncate_html, utf16_len
 from bot.deliver.model import AlertView, Button, Highlight, Reply, SourceRef
 
 log = logging.getLogger(__name__)
@@ -391,11 +391,6 @@ def render_alert(
         if utf16_len(text) <= limit:
             return text
     return truncate_html(text, limit)
-
-
-def render_plain(html_text: str) -> str:
-    """The plain-text fallback of rendered HTML (when Telegram refuses our markup)."""
-    return html_to_text(html_text)
 
 
 # ---- replies --------------------------------------------------------------------------------------------
