@@ -22,10 +22,13 @@ from sqlalchemy.engine import Engine
 
 from bot import metrics
 from bot.config import FeedsFile
+from bot.digest.schedule import catch_up, digest_jobs, enqueue_digest
+from bot.digest.spikes import enqueue_trend_alerts
 from bot.pipeline import FeedResult, Pipeline
 from bot.service import notices
 from storage import subscriptions as subs
 from storage.db import session
+from storage.retention import prune
 
 log = logging.getLogger("raqib.service")
 JOB_GRACE = 5.0  # seconds the jobs in flight get to finish at shutdown
@@ -145,22 +148,17 @@ class Jobs:
             )
 
     async def retention(self) -> None:
-        from storage.retention import prune
-
         days = self.config.settings.retention_days
         pruned = await asyncio.to_thread(prune, self.engine, datetime.now(UTC) - timedelta(days=days))
         log.info("retention: %d items older than %d days pruned to tombstones", pruned, days)
 
     # -- digests and trends ----------------------------------------------------------------------------
     async def catch_up_digests(self) -> None:
-        from bot.digest.schedule import catch_up
-
         if await asyncio.to_thread(catch_up, self.engine, datetime.now(UTC)):
             self.wake()
 
     async def trends(self) -> None:
         """Instant trend alerts for the subscriptions that asked for them (/settings trends on)."""
-        from bot.digest.spikes import enqueue_trend_alerts
 
         def run() -> int:
             with session(self.engine) as s:
@@ -171,8 +169,6 @@ class Jobs:
             self.wake()
 
     def schedule_digests(self) -> None:
-        from bot.digest.schedule import digest_jobs
-
         for job in self.scheduler.get_jobs():
             if job.id.startswith("digest:"):
                 job.remove()
@@ -189,8 +185,6 @@ class Jobs:
                 )
 
     async def digest(self, sub_id: int) -> None:
-        from bot.digest.schedule import enqueue_digest
-
         await asyncio.to_thread(enqueue_digest, self.engine, sub_id, datetime.now(UTC))
         self.wake()
 
