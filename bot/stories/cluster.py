@@ -88,6 +88,7 @@ from typing import Any
 
 from bot.stories.fingerprint import Fingerprint
 from bot.stories.neardup import NearDup
+from bot.stories.summary import choose_lead
 from bot.stories.terms import term_weight
 
 # Entities that appear in most stories of this field: sharing them says nothing about the event.
@@ -252,20 +253,6 @@ class FieldWeights(Mapping[str, float]):
 def story_keys(f: ItemFeatures) -> set[str]:
     """The keys of an item counted in ``FieldWeights`` document frequencies: entities and codes."""
     return set(f.entities) | set(f.fingerprint.of_kind("code"))
-
-
-def choose_lead(members: Iterable[ItemFeatures]) -> ItemFeatures:
-    """The story's primary item: the earliest authority item, else the earliest item."""
-    ms = list(members)
-    if not ms:
-        raise ValueError("a story has at least one member")
-    far = datetime.max.replace(tzinfo=None)
-
-    def when(m: ItemFeatures) -> tuple[int, datetime, str]:
-        t = m.published.replace(tzinfo=None) if m.published is not None else far
-        return (0 if m.authority else 1, t, str(m.key))
-
-    return min(ms, key=when)
 
 
 def _weights(f: ItemFeatures, ent_w: Mapping[str, float] | None) -> dict[str, float]:

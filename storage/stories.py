@@ -1,0 +1,346 @@
+"""Story queries and writes: the SQL behind story assignment (``bot.stories.assign``).
+
+Rows go out as plain named tuples; what they mean (features, candidates, the summary rule) is decided in
+``bot.stories``, which this module does not import. Each statement is the one assignment ran before it moved
+here: the ORM-enabled ``select`` reads flush the session's pending objects first, and row orders that
+assignment depends on are written into the statements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import Table, bindparam, event, func, insert, or_, text, update
+from sqlmodel import Session, col, select
+
+from storage.tables import Feed, ItemRow, ItemSignature, Match, MatchEntity, Story, StoryItem
+
+_ADVISORY_KEY = 0x52415149  # "RAQI"
+_KEYS_PER_QUERY = 500  # bound parameters per IN list (well under SQLite's and PostgreSQL's limits)
+
+# The summary columns a story carries besides its id and creation time, in ``SummaryRow`` order.
+SUMMARY_COLUMNS = (
+    "first_published",
+    "last_published",
+    "lead_item_id",
+    "authority_item_id",
+    "member_count",
+    "source_count",
+    "languages",
+    "severity",
+    "score",
+    "topics",
+)
+
+
+class MemberRow(NamedTuple):
+    """A story member as clustering needs it: its stored signature row, its story, language and feed.
+
+    ``signature`` (the MinHash bytes) is read only when asked for (``story_members(signatures=True)``)."""
+
+    item_id: int
+    published: datetime
+    entities: str  # space-separated entity ids
+    fingerprint: str  # space-separated tokens
+    informative: bool
+    authority: bool
+    story_id: int
+    language: str
+    feed_id: str
+    signature: bytes | None = None
+
+
+class SummaryRow(NamedTuple):
+    """A story's id and its summary columns (``SUMMARY_COLUMNS``)."""
+
+    id: int
+    first_published: datetime
+    last_published: datetime
+    lead_item_id: int | None
+    authority_item_id: int | None
+    member_count: int
+    source_count: int
+    languages: str
+    severity: str | None
+    score: float
+    topics: str
+
+
+class MemberVerdict(NamedTuple):
+    """A story member with what the summary needs: its feed's authority and its stored verdict (None
+    fields: no match row)."""
+
+    item_id: int
+    published: datetime
+    language: str
+    feed_id: str
+    authority: bool | None
+    score: float | None
+    severity: str | None
+    topics: str | None
+
+
+# -- the unit of work's edges ------------------------------------------------------------------------------
+
+
+def transaction_token(s: Session) -> int:
+    """An id of the session's current transaction (equal while the same transaction runs)."""
+    return id(s.get_transaction())
+
+
+def on_rollback(s: Session, callback: Callable[..., None]) -> None:
+    """Call ``callback`` once, when this session next rolls back."""
+    event.listen(s, "after_rollback", callback, once=True)
+
+
+def needs_assignment_lock(s: Session) -> bool:
+    """True on PostgreSQL, where other processes may assign at the same time (SQLite has one writer)."""
+    return s.get_bind().dialect.name == "postgresql"
+
+
+def lock_assignments(s: Session) -> None:
+    """Serialize story assignment across processes until this transaction ends (PostgreSQL only)."""
+    s.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=_ADVISORY_KEY))  # type: ignore[call-overload]
+
+
+def insert_rows(s: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """One multi-row Core INSERT (write-only rows: the ORM's bulk path costs more than the statement)."""
+    s.execute(insert(table), rows)
+
+
+# -- story members -----------------------------------------------------------------------------------------
+
+_MEMBER_COLUMNS = (
+    ItemSignature.item_id,
+    ItemSignature.published,
+    ItemSignature.entities,
+    ItemSignature.fingerprint,
+    ItemSignature.informative,
+    ItemSignature.authority,
+    StoryItem.story_id,
+    ItemRow.language,
+    ItemRow.feed_id,
+)
+
+
+def story_members(
+    s: Session,
+    *,
+    after_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    newest_first: bool = False,
+    limit: int | None = None,
+    signatures: bool = False,
+) -> list[MemberRow]:
+    """Story members with item ids above ``after_id`` (when given) published in [``since``, ``until``], by item id
+    (ascending, or descending with ``newest_first``), at most ``limit``; with their MinHash bytes when
+    ``signatures``. One select for the index's sync and for a late item's window."""
+    columns = (*_MEMBER_COLUMNS, ItemSignature.signature) if signatures else _MEMBER_COLUMNS
+    stmt = (
+        select(*columns)
+        .join(StoryItem, col(StoryItem.item_id) == col(ItemSignature.item_id))
+        .join(ItemRow, col(ItemRow.id) == col(ItemSignature.item_id))
+    )
+    if after_id is not None:
+        stmt = stmt.where(ItemSignature.item_id > after_id)
+    if since is not None:
+        stmt = stmt.where(col(ItemSignature.published) >= since)
+    if until is not None:
+        stmt = stmt.where(col(ItemSignature.published) <= until)
+    order = col(ItemSignature.item_id)
+    stmt = stmt.order_by(order.desc() if newest_first else order)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [MemberRow(*r) for r in s.exec(stmt).all()]
+
+
+def story_representatives(s: Session, story_ids: Collection[int], newest: int) -> list[MemberRow]:
+    """Per story: its ``newest`` latest members, its lead and the earliest member of each language — read by
+    a window function, so a story of 10,000 members costs what one of 60 does. Grouped by story."""
+    newest_rank = func.row_number().over(
+        partition_by=col(StoryItem.story_id),
+        order_by=(col(ItemSignature.published).desc(), col(ItemSignature.item_id).desc()),
+    )
+    earliest_of_language = func.row_number().over(
+        partition_by=(col(StoryItem.story_id), col(ItemRow.language)),
+        order_by=(col(ItemSignature.published), col(ItemSignature.item_id)),
+    )
+    inner = (
+        select(
+            StoryItem.story_id,
+            ItemSignature.item_id,
+            ItemSignature.published,
+            ItemSignature.entities,
+            ItemSignature.fingerprint,
+            ItemSignature.informative,
+            ItemSignature.authority,
+            ItemRow.language,
+            Story.lead_item_id,
+            newest_rank.label("newest"),
+            earliest_of_language.label("first_of_language"),
+            ItemRow.feed_id,
+        )
+        .join(ItemSignature, col(ItemSignature.item_id) == col(StoryItem.item_id))
+        .join(ItemRow, col(ItemRow.id) == col(StoryItem.item_id))
+        .join(Story, col(Story.id) == col(StoryItem.story_id))
+        .where(col(StoryItem.story_id).in_(sorted(story_ids)))
+        .subquery()
+    )
+    c = inner.c
+    stmt = select(
+        c.story_id, c.item_id, c.published, c.entities, c.fingerprint, c.informative, c.authority, c.language, c.feed_id
+    ).where(or_(c.newest <= newest, c.first_of_language == 1, c.item_id == c.lead_item_id))
+    return [
+        MemberRow(item_id, published, entities, fp, informative, authority, sid, language, feed_id)
+        for sid, item_id, published, entities, fp, informative, authority, language, feed_id in s.execute(stmt).all()
+    ]
+
+
+def member_verdicts(s: Session, story_id: int) -> list[MemberVerdict]:
+    """A story's members with their feed's authority and their verdict (for a full summary recompute)."""
+    stmt = (
+        select(
+            ItemRow.id,
+            ItemRow.published,
+            ItemRow.language,
+            ItemRow.feed_id,
+            Feed.authority,
+            Match.score,
+            Match.severity,
+            Match.topics,
+        )
+        .join(StoryItem, col(StoryItem.item_id) == col(ItemRow.id))
+        .join(Feed, col(Feed.id) == col(ItemRow.feed_id))
+        .join(Match, col(Match.item_id) == col(ItemRow.id), isouter=True)
+        .where(StoryItem.story_id == story_id)
+    )
+    return [MemberVerdict(*r) for r in s.exec(stmt).all()]
+
+
+def story_feeds(s: Session, story_id: int) -> set[str]:
+    """The feeds of a story's members."""
+    stmt = (
+        select(ItemRow.feed_id)
+        .join(StoryItem, col(ItemRow.id) == col(StoryItem.item_id))
+        .where(StoryItem.story_id == story_id)
+        .distinct()
+    )
+    return set(s.exec(stmt).all())
+
+
+def item_published(s: Session, item_id: int) -> datetime | None:
+    return s.exec(select(ItemRow.published).where(ItemRow.id == item_id)).first()
+
+
+# -- which stories -----------------------------------------------------------------------------------------
+
+
+def stories_of_items(s: Session, item_ids: Collection[int]) -> set[int]:
+    """The stories holding these items."""
+    stmt = select(StoryItem.story_id).where(col(StoryItem.item_id).in_(item_ids))
+    return {int(x) for x in s.exec(stmt).all()}
+
+
+def stories_sharing_entities(
+    s: Session, entities: Collection[str], since: datetime, until: datetime, limit: int
+) -> set[int]:
+    """Stories with members published in [``since``, ``until``] that name these entities, most shared first."""
+    shared = func.count(func.distinct(MatchEntity.entity))
+    stmt = (
+        select(StoryItem.story_id, shared)
+        .join(MatchEntity, col(MatchEntity.item_id) == col(StoryItem.item_id))
+        .where(
+            col(MatchEntity.entity).in_(entities),
+            col(MatchEntity.published) >= since,
+            col(MatchEntity.published) <= until,
+        )
+        .group_by(StoryItem.story_id)
+        .order_by(shared.desc(), col(StoryItem.story_id).desc())
+        .limit(limit)
+    )
+    return {int(sid) for sid, _n in s.exec(stmt).all()}
+
+
+def exact_copy_story(s: Session, item_id: int, content_hash: str, canonical_url: str | None) -> int | None:
+    """The story of another item with the same text or the same canonical URL (one statement, two index
+    lookups: SQLite and PostgreSQL both turn the OR into a union of index scans)."""
+    same = col(ItemRow.content_hash) == content_hash
+    if canonical_url:
+        same = or_(same, col(ItemRow.canonical_url) == canonical_url)
+    stmt = (
+        select(StoryItem.story_id)
+        .join(ItemRow, col(ItemRow.id) == col(StoryItem.item_id))
+        .where(same, col(ItemRow.id) != item_id)
+        .limit(1)
+    )
+    found = s.exec(stmt).first()
+    return int(found) if found is not None else None
+
+
+def copies_stories(s: Session, hashes: Sequence[str], urls: Sequence[str]) -> Iterable[tuple[int, str, str | None]]:
+    """(story id, content hash, canonical URL) of the story members with these text hashes or URLs, in one
+    query per ``_KEYS_PER_QUERY`` keys of each."""
+    for i in range(0, max(len(hashes), len(urls)), _KEYS_PER_QUERY):
+        hs, us = hashes[i : i + _KEYS_PER_QUERY], urls[i : i + _KEYS_PER_QUERY]
+        same = or_(col(ItemRow.content_hash).in_(hs), col(ItemRow.canonical_url).in_(us))
+        stmt = (
+            select(StoryItem.story_id, ItemRow.content_hash, ItemRow.canonical_url)
+            .join(ItemRow, col(ItemRow.id) == col(StoryItem.item_id))
+            .where(same)
+        )
+        for story_id, content_hash, url in s.exec(stmt).all():
+            yield int(story_id), content_hash, url
+
+
+# -- the stories table -------------------------------------------------------------------------------------
+
+
+def story_summary(s: Session, story_id: int) -> SummaryRow | None:
+    """The summary columns of a story (an ORM-enabled select: pending changes are flushed first)."""
+    stmt = select(
+        Story.id,
+        Story.first_published,
+        Story.last_published,
+        Story.lead_item_id,
+        Story.authority_item_id,
+        Story.member_count,
+        Story.source_count,
+        Story.languages,
+        Story.severity,
+        Story.score,
+        Story.topics,
+    ).where(Story.id == story_id)
+    found = s.exec(stmt).first()
+    return SummaryRow(*found) if found is not None else None
+
+
+def insert_story(s: Session, values: dict[str, Any]) -> int:
+    """A new story row; its id."""
+    return int(s.execute(insert(Story).returning(col(Story.id)), [values]).scalar_one())
+
+
+def update_summaries(s: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Write stories' summary columns and ``updated_at`` (``rows``: ``story_id`` and those columns), in one
+    executemany; a Story object the session loaded earlier is expired so it cannot hide the update."""
+    table = Story.__table__  # type: ignore[attr-defined]
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("story_id"))
+        .values({c: bindparam(c) for c in (*SUMMARY_COLUMNS, "updated_at")})
+    )
+    s.execute(stmt, rows)
+    for row in rows:
+        loaded = s.identity_map.get(s.identity_key(Story, row["story_id"]))  # type: ignore[arg-type]
+        if loaded is not None:
+            s.expire(loaded)
+
+
+def load_story(s: Session, story_id: int) -> Story:
+    """The story as an ORM object; LookupError when there is none."""
+    story = s.get(Story, story_id)
+    if story is None:
+        raise LookupError(f"no story {story_id}")
+    return story
