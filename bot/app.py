@@ -92,7 +92,8 @@ def sync_subscriptions(engine: Engine, config: FeedsFile) -> None:
                     logging.getLogger("raqib.config").error("webhook subscription (%s) skipped: %s", where, exc)
                     continue
                 target, secret = f"webhook:{ref.id}", url
-            assert target is not None
+            if target is None:  # SubscriptionConfig requires one of every platform but discord-webhook
+                raise ValueError(f"a {sc.platform} subscription without a target")
             sub = subs.get_or_create(s, sc.platform, target, now=now, language=sc.language)
             sub.topics = " ".join(dict.fromkeys(t for t in (topic_lookup(x) for x in sc.topics) if t))
             sub.secret, sub.interface_language, sub.updated_at = secret or sub.secret, sc.language, now

@@ -231,7 +231,8 @@ def cmd_config(args: argparse.Namespace, env: Env | None) -> int:
             return 0
         sys.stdout.write(settings_reference())
         return 0
-    assert env is not None
+    if env is None:  # main() reads the environment for every action but ``reference`` (_no_settings)
+        raise RuntimeError("config check needs the environment")
     path = config_path(args.config, env)
     config = load_config(path)
     subs = len(config.subscriptions)

@@ -115,32 +115,6 @@ def list_feeds(session: Session) -> list[Feed]:
     return list(session.exec(select(Feed).order_by(Feed.id)).all())
 
 
-def record_success(
-    session: Session,
-    feed: Feed,
-    *,
-    now: datetime,
-    interval: float,
-    etag: str | None,
-    last_modified: str | None,
-    new_url: str | None = None,
-    title: str | None = None,
-) -> None:
-    """``mark_polled`` for a loaded ``Feed`` object, which is refreshed afterwards."""
-    assert feed.id is not None
-    mark_polled(
-        session,
-        feed.id,
-        now=now,
-        interval=interval,
-        etag=etag,
-        last_modified=last_modified,
-        new_url=new_url,
-        title=title,
-    )
-    session.refresh(feed)
-
-
 def record_failure(
     session: Session,
     feed: Feed,
@@ -467,30 +441,6 @@ def search_stories(session: Session, query: str, *, limit: int = 10, offset: int
     return list(session.exec(stmt).all())
 
 
-def mark_polled(
-    session: Session,
-    feed_id: str,
-    *,
-    now: datetime,
-    interval: float,
-    etag: str | None,
-    last_modified: str | None,
-    new_url: str | None = None,
-    title: str | None = None,
-    commit: bool = True,
-) -> None:
-    """``record_success`` as one UPDATE statement: the hot path of a warm cycle (every feed answering 304).
-
-    ``commit=False`` leaves it to the caller's transaction (ingestion writes it with the poll's items).
-    """
-    mark_polled_many(
-        session,
-        [PolledFeed(feed_id, now, interval, etag, last_modified, new_url, title)],
-    )
-    if commit:
-        session.commit()
-
-
 MAX_FEED_TITLE = 256  # characters of a feed's own title kept (one feed sent 200,000)
 
 
@@ -514,7 +464,8 @@ class PolledFeed:
 
 
 def mark_polled_many(session: Session, polled: Sequence[PolledFeed]) -> None:
-    """``mark_polled`` for many feeds as one executemany UPDATE, in the caller's transaction (no commit).
+    """Successful polls' feed state as one executemany UPDATE, in the caller's transaction (no commit): the hot
+    path of a warm cycle (every feed answering 304); ingestion writes it with the polls' items.
 
     A permanent redirect replaces the URL; a feed title fills an empty one only.
     """
