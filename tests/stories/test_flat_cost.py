@@ -20,8 +20,9 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
-from bot.stories.assign import UNBOUNDED, Assigner, AssignLimits, StoryIndex
+from bot.stories.assign import Assigner
 from bot.stories.fingerprint import fingerprint
+from bot.stories.index import UNBOUNDED, AssignLimits, StoryIndex
 from bot.stories.neardup import BANDS, GROUP_CAP, NearDupIndex, Signature, signature
 from storage.db import make_engine, session, upgrade
 from storage.tables import Feed, ItemRow, ItemSignature, Story, StoryItem
@@ -235,7 +236,8 @@ def test_a_story_read_from_the_database_brings_its_representatives_only(
 ) -> None:
     """The database path (late backlog, near-duplicates older than the cache) reads what the cache holds
     (a window function: both backends)."""
-    from bot.stories.assign import _load_candidates, _recent
+    from bot.stories.backlog import load_candidates as _load_candidates
+    from bot.stories.index import representatives as _recent
 
     if backend == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'db.db'}")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from bot.stories.assign import _CachedStory, _recent
 from bot.stories.cluster import ItemFeatures
+from bot.stories.index import CachedStory as _CachedStory
+from bot.stories.index import representatives as _recent
 
 
 def test_recent_members_kept_incrementally_equal_a_full_recompute() -> None:

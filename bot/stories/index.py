@@ -1,0 +1,362 @@
+"""The in-process story index: what makes assigning an item cost a few lookups, not a scan.
+
+``StoryIndex`` holds the near-duplicate index (``NearDupIndex``) of the last ``INDEX_HORIZON`` and the
+features of every story member of the last ``CLUSTER_HORIZON``, loaded from ``item_signatures`` once and kept
+in step by ``sync`` (rows written by other processes since the last sync) — so a relevant item costs a few
+index lookups, not a scan of everything sharing "China" in the window. A rolled-back transaction marks it
+stale and the next ``sync`` reloads it. ``candidates`` finds the stories an item may join: stories of its
+near-duplicate hits, and recent stories sharing a specific entity, model code, amount, quantity, concept of
+the term map or event day with it (an inverted index, ``postings``; reports of one event in two languages
+often share no entity id) — at most ``MAX_CANDIDATES``, ranked by the weight they share; a fact held by very
+many stories finds none.
+
+Flat cost however big a story grows (issue 14: a breaking story copied by hundreds of outlets). A story is
+seen through a bounded set of *representatives* (``representatives``: all members of a small story; else the lead,
+the newest members and the earliest member of each language), plus the members the near-duplicate lookup
+met. The LSH index groups items by story: a bucket keeps at most ``GROUP_CAP`` members of one story and a
+lookup keeps the ``GROUP_CAP`` best hits of each story (``AssignLimits``; ``neardup`` explains why no
+evidence is lost). So an item costs the same against a story of 10 members as against one of 10,000
+(``bench.bench_stories --story-sizes``; ``tests/stories/test_flat_cost`` counts the comparisons,
+``StoryIndex.counts``). ``UNBOUNDED`` is the code path before, for the benchmark to measure beside.
+
+The SQL is ``storage.stories``; the assignment that uses this index is ``bot.stories.assign``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.stories.cluster import (
+    GENERIC_ENTITIES,
+    ClusterConfig,
+    FieldWeights,
+    ItemFeatures,
+    StoryCandidate,
+    choose_lead,
+    event_day,
+    story_keys,
+)
+from bot.stories.fingerprint import Fingerprint
+from bot.stories.neardup import GROUP_CAP, NearDupIndex, Signature
+from bot.stories.summary import naive_utc as _naive
+from storage import stories as store
+from storage.stories import MemberRow
+
+INDEX_HORIZON = timedelta(days=14)  # near-duplicates older than this are not news any more
+CLUSTER_HORIZON = timedelta(days=7)  # story members kept in memory (the window is 72 h; backlog needs slack)
+_ID_SLACK = 2000  # ids allocated before a later id may commit after it: re-read that far back on sync
+_EVICT_EVERY = timedelta(minutes=30)
+MAX_CANDIDATES = 24  # candidate stories handed to ``decide`` per item
+_BIG_POSTING = 300
+_BIG_FACT_POSTING = 64
+
+
+@dataclass(frozen=True)
+class AssignLimits:
+    """What keeps an item's cost flat however big its story grows (issue 14). ``UNBOUNDED`` is the behaviour
+    before them, kept for ``bench.bench_stories`` to measure beside."""
+
+    bucket_per_story: int | None = GROUP_CAP  # LSH rows of one story per bucket (``NearDupIndex`` groups)
+    hits_per_story: int | None = GROUP_CAP  # near-duplicate hits kept per story, the most similar first
+    twins: bool = True  # an identical body signature (with identical features) joins its twin's story
+
+
+UNBOUNDED = AssignLimits(bucket_per_story=None, hits_per_story=None, twins=False)
+
+
+def member_features(row: MemberRow, *, source: bool = False) -> ItemFeatures:
+    """A stored story member's features (``source``: with its feed, as the index's own members carry)."""
+    return ItemFeatures(
+        key=row.item_id,
+        published=row.published,
+        lang=row.language,
+        entities=frozenset(row.entities.split()),
+        fingerprint=Fingerprint(frozenset(row.fingerprint.split())),
+        informative=row.informative,
+        authority=row.authority,
+        source=row.feed_id if source else "",
+    )
+
+
+@dataclass
+class CachedStory:
+    members: list[ItemFeatures] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)  # entities and codes of all members (document frequency)
+    post_keys: set[str] = field(default_factory=set)  # keys under which ``postings`` lists this story
+    first: datetime | None = None  # earliest member, naive UTC (the window is anchored there)
+    lead: ItemFeatures | None = None  # ``choose_lead(members)``
+    position: dict[Any, int] = field(default_factory=dict)  # member key → its place in ``members``
+    firsts: dict[str, ItemFeatures] = field(default_factory=dict)  # language → its earliest member
+    _recent: tuple[ItemFeatures, ...] | None = None  # ``_newest_members(members, _recent_max)``, kept up to date
+    _recent_max: int = 0
+
+    def add(self, feats: ItemFeatures) -> None:
+        self.position[feats.key] = len(self.members)
+        self.members.append(feats)
+        self.lead = feats if self.lead is None else choose_lead((self.lead, feats))
+        held = self.firsts.get(feats.lang)
+        if held is None or _when(feats) < _when(held):  # a tie keeps the one learnt first, as ``min`` does
+            self.firsts[feats.lang] = feats
+        if self._recent is None:
+            return
+        if len(self.members) <= 2 * self._recent_max:
+            self._recent = tuple(self.members)
+        else:
+            # The newest members of (members + feats) are among the newest of members, and feats: sorting
+            # those (in insertion order, as a full sort would see them) gives exactly ``representatives(members)``.
+            pool = sorted({*self._recent, feats}, key=lambda m: self.position[m.key])
+            self._recent = _newest(pool, self._recent_max, self.lead)
+
+    def recent(self, max_members: int) -> tuple[ItemFeatures, ...]:
+        """The story's representatives, the members ``decide`` sees: all of a small story, else the lead, the
+        most recent ones and the earliest member of each language (equal to ``representatives(members)``)."""
+        if self._recent is None or self._recent_max != max_members:
+            self._recent, self._recent_max = _newest_members(self.members, max_members), max_members
+        return _with_firsts(self._recent, self.firsts)
+
+
+class StoryIndex:
+    """Near-duplicate index and recent story members, rebuilt from ``item_signatures`` and kept in step."""
+
+    def __init__(self, limits: AssignLimits | None = None) -> None:
+        self.limits = limits or AssignLimits()
+        # what assignment compared, summed since creation (a test pins the flat cost on these, not on time):
+        # lsh_rows (rows the LSH verified), near_hits (hits handed to ``decide``), candidates (stories),
+        # members (their members handed to ``decide``), pairs (fingerprint scores), near_checks, twins
+        self.counts: Counter[str] = Counter()
+        self._reset()
+        # Re-entrant: ingestion holds it for a whole transaction (SQLite has one writer anyway, and a
+        # thread waiting on it while holding the database's write lock would deadlock the other).
+        self.lock = threading.RLock()
+
+    def _reset(self) -> None:
+        self.index = NearDupIndex(group_cap=self.limits.bucket_per_story)
+        self.last_id = 0
+        self.stories: dict[int, CachedStory] = {}
+        self.item_story: dict[int, int] = {}
+        self.postings: dict[str, set[int]] = {}  # entity id or code token → story ids
+        self.doc_freq: Counter[str] = Counter()  # key → number of cached stories holding it
+        self._synced_for: int | None = None
+        self._stale = False
+        self._evicted_at: datetime | None = None
+        self._weights: FieldWeights | None = None
+        self.prepared: dict[Any, Any] = {}  # members' weights for ``decide``, valid with ``_weights``
+        self._version = 0  # bumped when the statistics behind ``weights`` change (a story or key learnt)
+        self._weights_version = -1
+
+    # -- keeping in step with the database ---------------------------------------------------------
+    def synced_in(self, s: Session) -> bool:
+        """True when ``sync`` already ran in this session's current transaction."""
+        return self._synced_for is not None and self._synced_for == store.transaction_token(s)
+
+    def sync(self, s: Session, now: datetime) -> None:
+        """Learn the items assigned since the last sync (by this process or another one)."""
+        if self._stale:
+            self._reset()  # a rollback undid writes the cache had learnt: reload
+        self._synced_for = store.transaction_token(s)
+        self._weights, self.prepared = None, {}
+        store.on_rollback(s, self._on_rollback)
+        found = store.story_members(
+            s, after_id=max(self.last_id - _ID_SLACK, 0), since=now - INDEX_HORIZON, signatures=True
+        )
+        rows = [r for r in found if r.item_id not in self.index]
+        if rows:
+            # grouped by story: a bucket keeps a bounded number of one story's members (module docstring)
+            if len(self.index) == 0:
+                self.index = NearDupIndex.from_signatures(
+                    ((r.item_id, r.signature, int(r.story_id)) for r in rows), group_cap=self.limits.bucket_per_story
+                )
+            else:
+                for r in rows:
+                    self.index.add_signature(r.item_id, Signature.from_bytes(r.signature), group=int(r.story_id))
+            cutoff = now - CLUSTER_HORIZON
+            for r in rows:
+                if r.published is not None and _naive(r.published) >= _naive(cutoff):
+                    self.learn(r.story_id, member_features(r, source=True))
+            self.last_id = max(self.last_id, rows[-1].item_id)
+        if self._evicted_at is None or now - self._evicted_at >= _EVICT_EVERY:
+            self.evict(now)
+
+    def _on_rollback(self, _session: Session, *_args: Any) -> None:
+        self._stale = True
+        self._synced_for = None
+
+    def learn(self, story_id: int, feats: ItemFeatures) -> None:
+        """Remember that ``feats`` (an item) is a member of ``story_id``."""
+        item_id = int(feats.key)  # type: ignore[call-overload]
+        if self.item_story.get(item_id) == story_id:
+            return
+        self.item_story[item_id] = story_id
+        if story_id not in self.stories:
+            self._version += 1
+        story = self.stories.setdefault(story_id, CachedStory())
+        story.add(feats)
+        if feats.published is not None and (story.first is None or _naive(feats.published) < story.first):
+            story.first = _naive(feats.published)
+        for k in story_keys(feats) - story.keys:
+            self._version += 1
+            story.keys.add(k)
+            self.doc_freq[k] += 1
+        for k in _posting_keys(feats) - story.post_keys:
+            story.post_keys.add(k)
+            self.postings.setdefault(k, set()).add(story_id)
+
+    def evict(self, now: datetime) -> None:
+        """Forget stories whose every member is older than ``CLUSTER_HORIZON``."""
+        self._evicted_at = now
+        cutoff = _naive(now - CLUSTER_HORIZON)
+        old = [
+            sid
+            for sid, st in self.stories.items()
+            if all(m.published is None or _naive(m.published) < cutoff for m in st.members)
+        ]
+        if old:
+            self._version += 1
+        for sid in old:
+            st = self.stories.pop(sid)
+            for m in st.members:
+                self.item_story.pop(int(m.key), None)  # type: ignore[call-overload]
+            for k in st.keys:
+                self.doc_freq[k] -= 1
+                if self.doc_freq[k] <= 0:
+                    del self.doc_freq[k]
+            for k in st.post_keys:
+                ids = self.postings.get(k)
+                if ids is not None:
+                    ids.discard(sid)
+                    if not ids:
+                        del self.postings[k]
+
+    # -- reads --------------------------------------------------------------------------------------
+    def weights(self) -> FieldWeights:
+        """Entity/code weights from their frequency among the cached (recent) stories (one per sync, or
+        per ``refresh_weights``)."""
+        if self._weights is None:
+            self._weights = FieldWeights(dict(self.doc_freq), len(self.stories))
+            self._weights_version = self._version
+        return self._weights
+
+    def refresh_weights(self) -> None:
+        """Let ``weights`` follow the stories learnt since it was computed (a batch calls this per feed,
+        which weighs as if every feed had its own transaction); nothing to do when nothing was learnt."""
+        if self._weights is not None and self._weights_version != self._version:
+            self._weights, self.prepared = None, {}
+
+    def covers(self, published: datetime, now: datetime, window: timedelta) -> bool:
+        """True when every story that could take an item published then is in the cache."""
+        return _naive(published) - _naive(now - CLUSTER_HORIZON) >= window
+
+    def candidates(
+        self, feats: ItemFeatures, near_ids: list[int], weights: FieldWeights, cfg: ClusterConfig
+    ) -> tuple[list[StoryCandidate], list[int]]:
+        """Cached candidate stories, and the near-duplicate ids the cache does not know.
+
+        A story's members for ``decide``: its representatives (``CachedStory.recent``) and the members the
+        near-duplicate lookup met (bounded per story by ``AssignLimits.hits_per_story``) — in a big story
+        those are not always among the recent ones, and their near-duplicate evidence must not be lost."""
+        ids: set[int] = set()
+        unknown: list[int] = []
+        hit_members: dict[int, list[int]] = {}
+        for i in near_ids:
+            sid = self.item_story.get(i)
+            if sid is None:
+                unknown.append(i)
+            else:
+                ids.add(sid)
+                hit_members.setdefault(sid, []).append(i)
+        ranked: Counter[int] = Counter()
+        lo = hi = None
+        if feats.published is not None:
+            # a dated item may join a story of its day up to ``dated_window`` late; others only in the window
+            reach = max(cfg.window, cfg.dated_window) if event_day(feats) is not None else cfg.window
+            lo, hi = _naive(feats.published) - reach, _naive(feats.published) + reach
+        if lo is not None and hi is not None:
+            # rarest keys first; a key held by very many stories (Nvidia in a busy week) only adds its
+            # newest stories once rarer keys found some: what shares only it is weak evidence anyway
+            for k in sorted(_posting_keys(feats), key=lambda k: len(self.postings.get(k, ()))):
+                posting = self.postings.get(k)
+                if not posting:
+                    continue
+                if len(posting) > _BIG_FACT_POSTING and k.startswith((*_POSTING_KINDS, "day:")):
+                    continue  # a figure, concept or day that many stories share finds nothing in particular
+                if len(posting) > _BIG_POSTING:
+                    if ranked:
+                        continue
+                    posting = set(heapq.nlargest(_BIG_POSTING, posting))
+                w = weights[k]
+                for sid in posting:
+                    first = self.stories[sid].first
+                    if first is not None and lo <= first <= hi:
+                        ranked[sid] += w
+        for sid, _w in ranked.most_common(MAX_CANDIDATES):
+            ids.add(sid)
+        out = [self._candidate(sid, cfg, hit_members.get(sid, ())) for sid in sorted(ids)]
+        return out, unknown
+
+    def _candidate(self, sid: int, cfg: ClusterConfig, hits: Sequence[int]) -> StoryCandidate:
+        story = self.stories[sid]
+        members = story.recent(cfg.max_members)
+        have = {m.key for m in members}
+        extra = [story.members[story.position[k]] for k in hits if k not in have and k in story.position]
+        return StoryCandidate(sid, (*members, *extra) if extra else members)
+
+
+def representatives(members: list[ItemFeatures], max_members: int) -> tuple[ItemFeatures, ...]:
+    """A story's representatives (bounded: 2 · ``max_members`` + one per language): all members of a small
+    story; else the lead, the newest members and the earliest member of each language — so a report in the
+    language a flood of the other one has pushed out of the recent members still meets its own language."""
+    firsts: dict[str, ItemFeatures] = {}
+    for m in members:
+        held = firsts.get(m.lang)
+        if held is None or _when(m) < _when(held):
+            firsts[m.lang] = m
+    return _with_firsts(_newest_members(members, max_members), firsts)
+
+
+def _newest_members(members: list[ItemFeatures], max_members: int) -> tuple[ItemFeatures, ...]:
+    if len(members) <= max_members * 2:
+        return tuple(members)
+    return _newest(members, max_members, choose_lead(members))
+
+
+def _with_firsts(members: tuple[ItemFeatures, ...], firsts: dict[str, ItemFeatures]) -> tuple[ItemFeatures, ...]:
+    have = {m.key for m in members}
+    extra = [firsts[lang] for lang in sorted(firsts) if firsts[lang].key not in have]
+    return (*members, *extra) if extra else members
+
+
+def _when(m: ItemFeatures) -> datetime:
+    return _naive(m.published) if m.published is not None else datetime.max
+
+
+def _newest(members: list[ItemFeatures], max_members: int, lead: ItemFeatures) -> tuple[ItemFeatures, ...]:
+    ms = sorted(members, key=lambda m: _naive(m.published) if m.published else datetime.min, reverse=True)
+    keep = ms[: max_members * 2 - 1]
+    return tuple(keep if lead in keep else [lead, *keep])
+
+
+# Fingerprint facts that find candidate stories besides entities: a story of the same day, amount, quantity
+# or concept is worth scoring even when the two reports name different entities (an Arabic report without
+# the agency's name, an English one without the company's).
+_POSTING_KINDS = ("num:", "pct:", "qty:", "date:", "term:")
+
+
+def _posting_keys(f: ItemFeatures) -> set[str]:
+    keys = _specific_keys(f) | {t for t in f.fingerprint.tokens if t.startswith(_POSTING_KINDS)}
+    day = event_day(f)
+    if day is not None:
+        keys.add("day:" + day.isoformat())
+    return keys
+
+
+def _specific_keys(f: ItemFeatures) -> set[str]:
+    """Keys that can find candidate stories: non-generic entities and model codes."""
+    return {k for k in story_keys(f) if k.startswith("code:") or k.lower() not in GENERIC_ENTITIES}
