@@ -150,7 +150,7 @@ def run(sizes: list[int]) -> list[dict[str, float]]:
     return rows
 
 
-# --- storage-level assignment (``bot.stories.assign.assign_story`` on a real SQLite file) -------------
+# --- storage-level assignment (``tests.fakes.store.assign_story``: one item's Assigner batch, SQLite file) -
 
 _VOCAB = [f"entity-{i}" for i in range(300)]
 _GENERIC = ["china", "united-states", "nvidia", "trump"]
@@ -239,9 +239,10 @@ def run_assign(story_counts: list[int], n_new: int = 300, batch: int = 100) -> l
 
     from sqlalchemy import insert
 
-    from bot.stories.assign import StoryIndex, assign_story
+    from bot.stories.assign import StoryIndex
     from storage.db import make_engine, session, upgrade
     from storage.tables import ItemRow, MatchEntity
+    from tests.fakes.store import assign_story
 
     out = []
     for n in story_counts:

@@ -55,7 +55,6 @@ __all__ = [
     "Assignment",
     "StoryIndex",
     "Verdict",
-    "assign_story",
     "refresh_story",
 ]
 
@@ -352,25 +351,6 @@ class Assigner:
         """Drop what this batch knows of a story that someone else rewrote (``refresh_story``)."""
         self._stories.pop(story_id, None)
         self._changed.pop(story_id, None)
-
-
-def assign_story(
-    s: Session,
-    row: ItemRow,
-    match: Verdict,
-    *,
-    authority: bool,
-    index: StoryIndex,
-    now: datetime,
-    config: ClusterConfig | None = None,
-) -> Assignment:
-    """Put one ``row`` (stored, relevant, matched) into a story; returns which one and whether it is new.
-
-    Batches use ``Assigner`` directly; this is one item's batch."""
-    assigner = Assigner(s, index, now, config)
-    result = assigner.assign(row, match, authority=authority)
-    assigner.flush()
-    return result
 
 
 def refresh_story(s: Session, story_id: int, now: datetime) -> Story:

@@ -1,7 +1,7 @@
 """Seeding a real store the way the pipeline does: items through ``bot.ingest.store_jobs``.
 
-``store_new_items`` and the feed-state helpers below were product functions that only tests and benchmarks
-called (issue 16); they live here now, built on what the product uses.
+``store_new_items``, ``assign_story`` and the feed-state helpers below were product functions that only tests
+and benchmarks called (issue 16); they live here now, built on what the product uses.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from storage.tables import Feed
 
 if TYPE_CHECKING:
     from bot.match import Classification
-    from bot.stories.assign import StoryIndex
+    from bot.stories.assign import Assignment, StoryIndex, Verdict
+    from bot.stories.cluster import ClusterConfig
+    from storage.tables import ItemRow
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -130,3 +132,23 @@ def record_success(
         s, feed.id, now=now, interval=interval, etag=etag, last_modified=last_modified, new_url=new_url, title=title
     )
     s.refresh(feed)
+
+
+def assign_story(
+    s: Session,
+    row: ItemRow,
+    match: Verdict,
+    *,
+    authority: bool,
+    index: StoryIndex,
+    now: datetime,
+    config: ClusterConfig | None = None,
+) -> Assignment:
+    """Put one ``row`` (stored, relevant, matched) into a story: a batch of one through ``Assigner``, as
+    ``bot.ingest`` runs it; returns which story and whether it is new."""
+    from bot.stories.assign import Assigner
+
+    assigner = Assigner(s, index, now, config)
+    result = assigner.assign(row, match, authority=authority)
+    assigner.flush()
+    return result

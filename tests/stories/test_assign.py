@@ -12,9 +12,10 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.stories.assign import Assignment, StoryIndex, assign_story, refresh_story
+from bot.stories.assign import Assignment, StoryIndex, refresh_story
 from storage.db import session
 from storage.tables import Feed, ItemRow, MatchEntity, Story, StoryItem
+from tests.fakes.store import assign_story
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
 _ids = count(1)
