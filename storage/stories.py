@@ -128,6 +128,8 @@ _MEMBER_COLUMNS = (
 def story_members(
     s: Session,
     *,
+    stories: Collection[int] | None = None,
+    per_story: int | None = None,
     after_id: int | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
@@ -135,21 +137,29 @@ def story_members(
     limit: int | None = None,
     signatures: bool = False,
 ) -> list[MemberRow]:
-    """Story members with item ids above ``after_id`` (when given) published in [``since``, ``until``], by item id
-    (ascending, or descending with ``newest_first``), at most ``limit``; with their MinHash bytes when
-    ``signatures``. One select for the index's sync and for a late item's window."""
+    """Story members: the one select behind the index's sync, a late item's window and candidate stories.
+
+    Filters: members of ``stories``; item ids above ``after_id``; published in [``since``, ``until``].
+    Order: by item id (descending with ``newest_first``), at most ``limit`` rows. ``signatures``: with their
+    MinHash bytes. ``per_story``: only each story's *representatives* — its ``per_story`` newest members, its
+    lead and the earliest member of each language — read by a window function, so a story of 10,000
+    members costs what one of 60 does; grouped by story, newest first."""
     columns = (*_MEMBER_COLUMNS, ItemSignature.signature) if signatures else _MEMBER_COLUMNS
     stmt = (
         select(*columns)
         .join(StoryItem, col(StoryItem.item_id) == col(ItemSignature.item_id))
         .join(ItemRow, col(ItemRow.id) == col(ItemSignature.item_id))
     )
+    if stories is not None:
+        stmt = stmt.where(col(StoryItem.story_id).in_(sorted(stories)))
     if after_id is not None:
         stmt = stmt.where(ItemSignature.item_id > after_id)
     if since is not None:
         stmt = stmt.where(col(ItemSignature.published) >= since)
     if until is not None:
         stmt = stmt.where(col(ItemSignature.published) <= until)
+    if per_story is not None:
+        return _representatives(s, stmt, per_story)
     order = col(ItemSignature.item_id)
     stmt = stmt.order_by(order.desc() if newest_first else order)
     if limit is not None:
@@ -157,9 +167,7 @@ def story_members(
     return [MemberRow(*r) for r in s.exec(stmt).all()]
 
 
-def story_representatives(s: Session, story_ids: Collection[int], newest: int) -> list[MemberRow]:
-    """Per story: its ``newest`` latest members, its lead and the earliest member of each language — read by
-    a window function, so a story of 10,000 members costs what one of 60 does. Grouped by story."""
+def _representatives(s: Session, members: Any, newest: int) -> list[MemberRow]:
     newest_rank = func.row_number().over(
         partition_by=col(StoryItem.story_id),
         order_by=(col(ItemSignature.published).desc(), col(ItemSignature.item_id).desc()),
@@ -169,34 +177,19 @@ def story_representatives(s: Session, story_ids: Collection[int], newest: int) -
         order_by=(col(ItemSignature.published), col(ItemSignature.item_id)),
     )
     inner = (
-        select(
-            StoryItem.story_id,
-            ItemSignature.item_id,
-            ItemSignature.published,
-            ItemSignature.entities,
-            ItemSignature.fingerprint,
-            ItemSignature.informative,
-            ItemSignature.authority,
-            ItemRow.language,
-            Story.lead_item_id,
-            newest_rank.label("newest"),
-            earliest_of_language.label("first_of_language"),
-            ItemRow.feed_id,
+        members.add_columns(
+            Story.lead_item_id, newest_rank.label("newest"), earliest_of_language.label("first_of_language")
         )
-        .join(ItemSignature, col(ItemSignature.item_id) == col(StoryItem.item_id))
-        .join(ItemRow, col(ItemRow.id) == col(StoryItem.item_id))
         .join(Story, col(Story.id) == col(StoryItem.story_id))
-        .where(col(StoryItem.story_id).in_(sorted(story_ids)))
         .subquery()
     )
     c = inner.c
-    stmt = select(
-        c.story_id, c.item_id, c.published, c.entities, c.fingerprint, c.informative, c.authority, c.language, c.feed_id
-    ).where(or_(c.newest <= newest, c.first_of_language == 1, c.item_id == c.lead_item_id))
-    return [
-        MemberRow(item_id, published, entities, fp, informative, authority, sid, language, feed_id)
-        for sid, item_id, published, entities, fp, informative, authority, language, feed_id in s.execute(stmt).all()
-    ]
+    stmt = (
+        select(*(c[name] for name in MemberRow._fields if name in c))
+        .where(or_(c.newest <= newest, c.first_of_language == 1, c.item_id == c.lead_item_id))
+        .order_by(c.story_id, c.newest)
+    )
+    return [MemberRow(*r) for r in s.execute(stmt).all()]
 
 
 def member_verdicts(s: Session, story_id: int) -> list[MemberVerdict]:

@@ -27,7 +27,7 @@ def load_candidates(s: Session, story_ids: Collection[int], max_members: int) ->
     if not story_ids:
         return []
     members: dict[int, list[ItemFeatures]] = {}
-    for row in store.story_representatives(s, story_ids, 2 * max_members):
+    for row in store.story_members(s, stories=story_ids, per_story=2 * max_members):
         members.setdefault(row.story_id, []).append(member_features(row))
     return [StoryCandidate(sid, representatives(ms, max_members)) for sid, ms in sorted(members.items())]
 
