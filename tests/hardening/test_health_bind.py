@@ -48,5 +48,5 @@ def test_environment_overrides_and_the_image_sets_it(monkeypatch: pytest.MonkeyP
     assert Env(_env_file=None).raqib_health_host == "0.0.0.0"  # type: ignore[call-arg]
     assert "RAQIB_HEALTH_HOST=0.0.0.0" in (ROOT / "Dockerfile").read_text()
     assert "RAQIB_HEALTH_HOST: 0.0.0.0" in (ROOT / "docker-compose.yml").read_text()
-    service = (ROOT / "bot" / "service.py").read_text()
+    service = (ROOT / "bot" / "service" / "lifecycle.py").read_text()
     assert "raqib_health_host or self.config.settings.health_host" in service, "the service passes the setting"
