@@ -38,7 +38,8 @@ SUMMARY_COLUMNS = (
 class MemberRow(NamedTuple):
     """A story member as clustering needs it: its stored signature row, its story, language and feed.
 
-    ``signature`` (the MinHash bytes) is read only when asked for (``story_members(signatures=True)``)."""
+    ``signature`` (the MinHash bytes) is read only when asked for (``story_members(signatures=True)``), else
+    empty."""
 
     item_id: int
     published: datetime
@@ -49,7 +50,7 @@ class MemberRow(NamedTuple):
     story_id: int
     language: str
     feed_id: str
-    signature: bytes | None = None
+    signature: bytes = b""
 
 
 class SummaryRow(NamedTuple):
@@ -194,8 +195,9 @@ def _representatives(s: Session, members: Any, newest: int) -> list[MemberRow]:
 
 def member_verdicts(s: Session, story_id: int) -> list[MemberVerdict]:
     """A story's members with their feed's authority and their verdict (for a full summary recompute)."""
+    # sqlmodel's ``select`` is typed for at most four columns
     stmt = (
-        select(
+        select(  # type: ignore[call-overload]
             ItemRow.id,
             ItemRow.published,
             ItemRow.language,
@@ -250,7 +252,7 @@ def stories_sharing_entities(
             col(MatchEntity.published) >= since,
             col(MatchEntity.published) <= until,
         )
-        .group_by(StoryItem.story_id)
+        .group_by(col(StoryItem.story_id))
         .order_by(shared.desc(), col(StoryItem.story_id).desc())
         .limit(limit)
     )
@@ -293,7 +295,7 @@ def copies_stories(s: Session, hashes: Sequence[str], urls: Sequence[str]) -> It
 
 def story_summary(s: Session, story_id: int) -> SummaryRow | None:
     """The summary columns of a story (an ORM-enabled select: pending changes are flushed first)."""
-    stmt = select(
+    stmt = select(  # type: ignore[call-overload]  # typed for at most four columns
         Story.id,
         Story.first_published,
         Story.last_published,

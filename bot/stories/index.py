@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from sqlmodel import Session
@@ -272,7 +273,7 @@ class StoryIndex:
             else:
                 ids.add(sid)
                 hit_members.setdefault(sid, []).append(i)
-        ranked: Counter[int] = Counter()
+        ranked: dict[int, float] = {}  # story id → the weight it shares with the item
         lo = hi = None
         if feats.published is not None:
             # a dated item may join a story of its day up to ``dated_window`` late; others only in the window
@@ -295,8 +296,8 @@ class StoryIndex:
                 for sid in posting:
                     first = self.stories[sid].first
                     if first is not None and lo <= first <= hi:
-                        ranked[sid] += w
-        for sid, _w in ranked.most_common(MAX_CANDIDATES):
+                        ranked[sid] = ranked.get(sid, 0) + w
+        for sid, _w in heapq.nlargest(MAX_CANDIDATES, ranked.items(), key=itemgetter(1)):  # Counter.most_common
             ids.add(sid)
         out = [self._candidate(sid, cfg, hit_members.get(sid, ())) for sid in sorted(ids)]
         return out, unknown
