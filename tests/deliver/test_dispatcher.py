@@ -120,7 +120,8 @@ async def test_retry_after_is_honoured_and_permanent_failure_pauses(engine: Engi
         "slow": RetryLater("429 Too Many Requests", retry_after=120),
         "gone": PermanentFailure("bot was blocked"),
     }
-    d = Dispatcher(engine, {"test": rec}, owner="w1", settings=DispatchSettings(per_chat_interval=0))
+    # The dispatcher's clock is the test's (NOW is taken at import: a slow suite reaches this test minutes later)
+    d = Dispatcher(engine, {"test": rec}, owner="w1", settings=DispatchSettings(per_chat_interval=0), clock=lambda: NOW)
     await d.dispatch_once()
     with session(engine) as s:
         rows = {s.get(Subscription, r.subscription_id).target: r for r in s.exec(select(Delivery)).all()}  # type: ignore[union-attr]
