@@ -154,8 +154,10 @@ async def test_feeds_with_huge_titles_stays_within_two_messages(
     first = await fake.wait_for(callback_of(payload), within=ACK_WITHIN)
     await asyncio.wait_for(adapter_idle(fake, payload), 10)
     followups = [r for r in fake.requests if followup_of(payload)(r)]
-    messages = [first.body["data"]["content"], *[r.body["content"] for r in followups]]
-    assert len(messages) <= 2 and sum(len(m) for m in messages) <= MAX_REPLY_CHARS + 10
+    # A slow core (a loaded machine) is answered "thinking…" first (no data): then every message is a followup.
+    answered = first.body.get("data", {}).get("content")
+    messages = [*([answered] if answered else []), *[r.body["content"] for r in followups]]
+    assert 1 <= len(messages) <= 2 and sum(len(m) for m in messages) <= MAX_REPLY_CHARS + 10
     assert "…and " in messages[-1]
 
 
