@@ -28,6 +28,7 @@ from bot.deliver.caps import (
     Folds,
     alerts_this_hour,
     flood_check,
+    flooding_feeds,
     folded_rows,
     notify_operators,
     priority,
@@ -219,6 +220,7 @@ def _transaction(engine: Engine, jobs: Sequence[StoreJob], config: FeedsFile, in
     with session(engine) as s:
         try:
             assigner = Assigner(s, index, jobs[0].now)
+            assigner.flooding = flooding_feeds(s, jobs[0].now)
             _prefetch_copies(assigner, jobs)
             outbox = _Outbox(s, AlertCaps.from_settings(config.settings))
             polled: list[repo.PolledFeed] = []
@@ -284,6 +286,11 @@ def _store_job(
         oldest_alert = now - timedelta(seconds=config.settings.max_item_age)
         result = repo.store_items(s, job.feed_id, (to_row(i, job.canonical) for i in job.items))
         batch.new, batch.updated = len(result.new), len(result.updated)
+        if not job.first_poll:
+            # Before the stories: a flooding feed's items are no fingerprint evidence (bot.stories.cluster).
+            batch.flood = _flag_flood(s, job, batch.new, config)
+            if batch.flood is not None:
+                assigner.flooding = assigner.flooding | {job.feed_id}
         save_matches(s, [(row, verdict[row.identity]) for row in result.new], now, assigner)
         if result.updated:
             assigner.flush()  # the links and summaries read below include this batch's
@@ -338,7 +345,6 @@ def _store_job(
                 for row in result.new
                 if not verdict[row.identity].relevant and row.published >= oldest_alert and row.id is not None
             ]
-            batch.flood = _flag_flood(s, job, batch.new, config)
         outbox.enqueue(batch, now, job.feed_id, (job.polled.title if job.polled else None) or job.feed_id)
     if job.polled is not None:  # written with the batch, in one statement
         p = job.polled

@@ -309,6 +309,12 @@ def flood_check(s: Session, feed_id: str, new: int, caps: AlertCaps, now: dateti
     return Flood(reason, repeated)
 
 
+def flooding_feeds(s: Session, now: datetime) -> frozenset[str]:
+    """The feeds flagged as flooding within ``FLOODING`` of ``now``."""
+    stmt = select(Feed.id).where(col(Feed.flooded_at).is_not(None), col(Feed.flooded_at) >= now - FLOODING)
+    return frozenset(s.exec(stmt).all())
+
+
 def notify_operators(s: Session, admin_chats: Sequence[str], key: str, text: str, now: datetime) -> int:
     """A notice to each operator chat (``settings.admin_chats``), once per ``key``; returns the rows added."""
     if len(key) > 64:  # the outbox key column holds 64 characters

@@ -109,6 +109,8 @@ class Assigner:
 
     def __init__(self, s: Session, index: StoryIndex, now: datetime, config: ClusterConfig | None = None) -> None:
         self.s, self.index, self.now, self.cfg = s, index, now, config or ClusterConfig()
+        # Feeds flooding now (set by bot.ingest): their members are no fingerprint evidence (cluster.decide).
+        self.flooding: frozenset[str] = frozenset()
         self._locked = not store.needs_assignment_lock(s)
         self._stories: dict[int, StorySummary] = {}  # summaries this transaction read or made
         self._changed: dict[int, datetime] = {}  # story id → when it changed (its ``updated_at``), to write
@@ -277,7 +279,14 @@ class Assigner:
         index.counts["candidates"] += len(candidates)
         index.counts["members"] += sum(len(c.members) for c in candidates)
         decision = decide(
-            feats, candidates, near, weights=weights, config=cfg, prepared=index.prepared, counts=index.counts
+            feats,
+            candidates,
+            near,
+            weights=weights,
+            config=cfg,
+            prepared=index.prepared,
+            counts=index.counts,
+            flooding=self.flooding,
         )
         story_id = int(decision.story_id) if decision.story_id is not None else None  # type: ignore[call-overload]
         return story_id, decision.reason

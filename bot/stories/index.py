@@ -73,8 +73,9 @@ class AssignLimits:
 UNBOUNDED = AssignLimits(bucket_per_story=None, hits_per_story=None, twins=False)
 
 
-def member_features(row: MemberRow, *, source: bool = False) -> ItemFeatures:
-    """A stored story member's features (``source``: with its feed, as the index's own members carry)."""
+def member_features(row: MemberRow) -> ItemFeatures:
+    """A stored story member's features, with its feed (a flooding feed's members weigh nothing, see
+    ``bot.stories.cluster.decide``)."""
     return ItemFeatures(
         key=row.item_id,
         published=row.published,
@@ -83,7 +84,7 @@ def member_features(row: MemberRow, *, source: bool = False) -> ItemFeatures:
         fingerprint=Fingerprint(frozenset(row.fingerprint.split())),
         informative=row.informative,
         authority=row.authority,
-        source=row.feed_id if source else "",
+        source=row.feed_id,
     )
 
 
@@ -181,7 +182,7 @@ class StoryIndex:
             cutoff = now - CLUSTER_HORIZON
             for r in rows:
                 if r.published is not None and _naive(r.published) >= _naive(cutoff):
-                    self.learn(r.story_id, member_features(r, source=True))
+                    self.learn(r.story_id, member_features(r))
             self.last_id = max(self.last_id, rows[-1].item_id)
         if self._evicted_at is None or now - self._evicted_at >= _EVICT_EVERY:
             self.evict(now)
