@@ -371,8 +371,14 @@ def decide(
     config: ClusterConfig | None = None,
     prepared: dict[Hashable, Any] | None = None,
     counts: Counter[str] | None = None,
+    flooding: frozenset[str] = frozenset(),
 ) -> Decision:
     """Choose the story ``item`` joins (or ``None`` for a new story), with a reason string.
+
+    ``flooding``: sources (feed ids) flooding now (``bot.deliver.caps``). Their members are no fingerprint
+    evidence, only near-duplicate evidence is: a feed replaying an archive with fresh dates would otherwise
+    chain its unrelated items into a few stories and have them absorb other feeds' real news of the same
+    companies on the same day (the soak's archive floods: stories of 359 members holding 17 real events).
 
     ``prepared``: a cache of members' weights keyed by member key, valid while ``weights`` is the same
     (storage keeps one per transaction, so a member compared with many new items is weighed once).
@@ -427,6 +433,8 @@ def decide(
         span = max(cfg.ramp_span.total_seconds() / 3600, 1.0)
         threshold = cfg.base + cfg.ramp * min(max(hours - 24, 0.0) / span, 1.0)
         for m in compared:
+            if m.source in flooding:
+                continue
             pm = members[m.key]
             # a report dating the event to the member's day re-tells it, however late it comes: no ramp
             same_day = bool(dated & pm.kinds["dated"])
