@@ -7,6 +7,7 @@ import sys
 from datetime import UTC, datetime
 
 from bot.config import Env, FeedsFile
+from bot.domain import Platform
 
 
 def subscribe(config: FeedsFile, env: Env, args: argparse.Namespace) -> int:
@@ -24,7 +25,7 @@ def subscribe(config: FeedsFile, env: Env, args: argparse.Namespace) -> int:
             return 2
         topics.append(tid)
     target, secret = args.target, None
-    if args.platform == "discord-webhook":
+    if args.platform == Platform.DISCORD_WEBHOOK:
         from bot.adapters.discord.webhook import InvalidWebhookURL, parse_webhook_url
 
         try:

@@ -41,9 +41,9 @@ from bot.commands.period import MAX_PERIOD
 from bot.commands.period import period_seconds as _period
 from bot.commands.texts import help_lines, text
 from bot.deliver.model import Button, Reply
-from bot.deliver.route import SEVERITIES
 from bot.deliver.terms import looks_like_pattern, same_term, term_key
 from bot.deliver.views import alert_view
+from bot.domain import Severity
 from bot.log import REDACT
 from bot.normalize.mojibake import GARBLED_TEXT
 from storage import repositories as repo
@@ -66,11 +66,12 @@ HEAVY = frozenset({"digest", "export"})
 HEAVY_SLOTS = 2
 NO_LEXICON = frozenset({"help", "start", "status", "feeds", "lang"})  # answered without topics or entities
 # /settings severity: the word typed (either language) -> the stored level
-SEVERITY_WORDS = {"normal": "normal", "all": "normal", "high": "high", "critical": "critical"} | {
-    "عادي": "normal",
-    "الكل": "normal",
-    "مهم": "high",
-    "عاجل": "critical",
+SEVERITY_WORDS = {s.value: s for s in Severity} | {
+    "all": Severity.NORMAL,
+    "عادي": Severity.NORMAL,
+    "الكل": Severity.NORMAL,
+    "مهم": Severity.HIGH,
+    "عاجل": Severity.CRITICAL,
 }
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DigestFn = Callable[[Session, Subscription, datetime], Reply | None]
@@ -268,8 +269,8 @@ class Core:
             sub.guild_id = str(inv.extra["guild_id"])[:64]
         if inv.extra.get("mention_role_id"):  # Discord: a role to ping for alerts of a chosen severity
             sub.mention_role = str(inv.extra["mention_role_id"])[:64]
-            severity = str(inv.extra.get("mention_severity") or "critical")
-            sub.mention_severity = severity if severity in ("critical", "high", "normal") else "critical"
+            severity = str(inv.extra.get("mention_severity") or Severity.CRITICAL)
+            sub.mention_severity = Severity.parse(severity, Severity.CRITICAL)
         s.add(sub)
         if everything:
             sub.topics = ""
@@ -322,7 +323,7 @@ class Core:
             "topics": topics,
             "languages": sub.languages.replace(" ", "+"),
             "min_score": f"{sub.min_score:.2f}",
-            "min_severity": text(lang, f"severity_{sub.min_severity if sub.min_severity in SEVERITIES else 'normal'}"),
+            "min_severity": text(lang, f"severity_{Severity.parse(sub.min_severity, Severity.NORMAL)}"),
             "timezone": sub.timezone,
             "digest": digest,
             "paused": text(lang, "paused", reason=sub.paused_reason or "") if sub.paused else "",
@@ -480,7 +481,7 @@ class Core:
 
         return (
             row("min_score", [(f"≥ {v}", v) for v in ("0", "0.3", "0.5", "0.7")]),
-            row("severity", [(text(lang, f"severity_{v}"), v) for v in SEVERITIES]),
+            row("severity", [(text(lang, f"severity_{v}"), v.value) for v in Severity.rising()]),
             row(
                 "languages",
                 [

@@ -28,6 +28,7 @@ from typing import Any
 
 from bot.commands.texts import text
 from bot.deliver.model import Document
+from bot.domain import Severity
 from storage.exports import ExportRow
 
 COLUMNS = (
@@ -49,7 +50,6 @@ COLUMNS = (
 MAX_CELL = 1000  # characters of one feed-written cell (a headline, the outlets): a row stays a row
 MAX_LIST = 30  # outlets or entities named in one cell
 FORMULA_STARTS = tuple("=+-@\t\r＝＋－＠")
-SEVERITIES = ("critical", "high", "normal")
 _HIT = re.compile(r"^\w+: '(?P<text>.+)' -> (?P<id>[\w.-]+) \(")  # "title: 'H20' -> h20 (chip, +4.50)"
 Namer = Callable[[str, str], str]  # (id, language) -> display name
 
@@ -89,7 +89,7 @@ def neutral(cell: str) -> str:
 
 def _record(row: ExportRow, lang: str, topic_name: Namer, entity_name: Namer) -> dict[str, Any]:
     story = row.story
-    severity = story.severity if story.severity in SEVERITIES else "normal"
+    severity = Severity.parse(story.severity, Severity.NORMAL)
     languages = [code for code in ("ar", "en") if code in story.languages.split()] or [row.lead.language]
     return {
         "story_id": story.id,

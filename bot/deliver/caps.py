@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, insert, update
 from sqlmodel import Session, col, select
 
+from bot.domain import DeliveryStatus, Severity
 from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.tables import Delivery, Feed
@@ -55,12 +56,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("raqib.deliver")
 
 SUMMARY = "summary"  # the outbox kind of a summary row
-FOLDED = "folded"  # the status of an alert row folded into a summary: never sent unless unfolded
+FOLDED = DeliveryStatus.FOLDED  # the status of an alert row folded into a summary: never sent unless unfolded
 HOUR = timedelta(hours=1)
 # A flood this soon after the feed's previous one is the same flood going on (longer than the slowest pace a
 # feed may ask, ``max_feed_interval``'s default of 2 h).
 FLOODING = timedelta(hours=3)
-_RANK = {"critical": 0, "high": 1, "normal": 2}
 NAME_CHARS = 80  # of a feed's name in a summary: the name came from the feed
 
 
@@ -84,7 +84,8 @@ class AlertCaps:
 def priority(alert: Alertable) -> tuple[int, float, float]:
     """Sort key: the most severe first, then the best scored, then the newest."""
     c = alert.match
-    return (_RANK.get(getattr(c, "severity", None) or "normal", 3), -float(c.score), -alert.item.published.timestamp())
+    severity = getattr(c, "severity", None) or Severity.NORMAL
+    return (-Severity.rank_of(severity), -float(c.score), -alert.item.published.timestamp())
 
 
 def alerts_this_hour(s: Session, subscription_ids: Iterable[int], now: datetime) -> dict[int, int]:

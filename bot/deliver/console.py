@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from bot.deliver.model import AlertView, Reply
+from bot.domain import Platform, Severity
 
 if TYPE_CHECKING:
     from bot.pipeline import Alertable
 
-_SEVERITY_MARK = {"critical": "‼", "high": "!", "normal": "·"}
+_SEVERITY_MARK = {Severity.CRITICAL: "‼", Severity.HIGH: "!", Severity.NORMAL: "·"}
 
 
 def _bidi_safe(text: str) -> str:
@@ -21,7 +22,7 @@ def _bidi_safe(text: str) -> str:
 
 def render_alert(alert: Alertable, *, source: str | None = None) -> str:
     item, match = alert.item, alert.match
-    severity = getattr(match, "severity", None) or "normal"
+    severity = getattr(match, "severity", None) or Severity.NORMAL
     topics = " ".join(f"#{t}" for t in getattr(match, "topics", ()))
     entities = ", ".join(dict.fromkeys(e.id for e in getattr(match, "entities", ())))
     reasons = "; ".join(getattr(match, "reasons", ())[:3])
@@ -55,7 +56,7 @@ class ConsoleSink:
 class ConsoleNotifier:
     """The ``console`` platform: alerts printed, for a service with no chat configured (and the demo)."""
 
-    platform = "console"
+    platform = Platform.CONSOLE
 
     def __init__(self, out: TextIO | None = None) -> None:
         self.out = out or sys.stdout

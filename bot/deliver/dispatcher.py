@@ -67,6 +67,7 @@ from bot.deliver.model import (
 )
 from bot.deliver.route import below_minimum
 from bot.deliver.views import ViewCache, alert_view, item_view, watch_payload, with_watch_reason
+from bot.domain import DeliveryStatus as Status
 from storage import subscriptions as subs
 from storage.db import session
 from storage.tables import Delivery, Subscription, stored_id
@@ -177,12 +178,12 @@ class Dispatcher:
         with session(self.engine) as s:
             # Leases of dead workers: the send may or may not have arrived; it goes again (see module doc).
             sweep = update(Delivery).where(
-                Delivery.status == "sending",
+                Delivery.status == Status.SENDING,
                 or_(col(Delivery.lease_until) < now, col(Delivery.lease_until) > now + lease),
             )
             if self.inflight:
                 sweep = sweep.where(col(Delivery.id).not_in(list(self.inflight)))
-            s.execute(sweep.values(status="pending", resent_after_crash=True, lease_owner=None, lease_until=None))
+            s.execute(sweep.values(status=Status.PENDING, resent_after_crash=True, lease_owner=None, lease_until=None))
             platforms = list(self.notifiers)
             stmt = (
                 select(Delivery)
@@ -197,8 +198,8 @@ class Dispatcher:
                         col(Delivery.next_attempt) > horizon,
                     ),
                     or_(
-                        Delivery.status == "pending",
-                        (Delivery.status == "sent") & col(Delivery.needs_edit).is_(True),
+                        Delivery.status == Status.PENDING,
+                        (Delivery.status == Status.SENT) & col(Delivery.needs_edit).is_(True),
                     ),
                     expired,
                 )
@@ -206,8 +207,8 @@ class Dispatcher:
                 # keeps growing (a flood's copies) never queues a chat's fresh news behind its edits.
                 .order_by(
                     case(
-                        ((Delivery.status == "pending") & (Delivery.kind == "alert"), 0),
-                        (Delivery.status == "pending", 1),
+                        ((Delivery.status == Status.PENDING) & (Delivery.kind == "alert"), 0),
+                        (Delivery.status == Status.PENDING, 1),
                         else_=2,
                     ),
                     col(Delivery.next_attempt),
@@ -229,7 +230,7 @@ class Dispatcher:
                 if per_chat[d.subscription_id] >= self.settings.per_chat_batch:
                     continue
                 per_chat[d.subscription_id] += 1
-                edit = d.status == "sent"
+                edit = d.status == Status.SENT
                 d.lease_owner, d.lease_until = self.owner, until
                 s.add(d)
                 claimed.append(
@@ -254,13 +255,13 @@ class Dispatcher:
         now = self.clock()
         values: dict[str, object] = {"lease_until": now + timedelta(seconds=self.settings.lease)}
         if not row.edit:
-            values["status"] = "sending"
+            values["status"] = Status.SENDING
         result = s.execute(
             update(Delivery)
             .where(
                 col(Delivery.id) == row.id,
                 Delivery.lease_owner == self.owner,
-                Delivery.status == ("sent" if row.edit else "pending"),
+                Delivery.status == (Status.SENT if row.edit else Status.PENDING),
             )
             .values(**values)
         )
@@ -343,14 +344,16 @@ class Dispatcher:
             view = None
         if view is None:  # the story was pruned before we could send it
             metrics.DELIVERIES.labels("cancelled").inc()
-            await asyncio.to_thread(self._finish, row, status="cancelled", error="story no longer stored")
+            await asyncio.to_thread(self._finish, row, status=Status.CANCELLED, error="story no longer stored")
             return None
         if term is not None:
             view = with_watch_reason(view, term, sub.interface_language)
         # /settings severity: not for this chat (an off-topic item the chat watches a term of has no severity)
         if not row.edit and item_id is None and below_minimum(sub, view.severity):
             metrics.DELIVERIES.labels("below_severity").inc()
-            await asyncio.to_thread(self._finish, row, status="cancelled", error="below the chat's minimum severity")
+            await asyncio.to_thread(
+                self._finish, row, status=Status.CANCELLED, error="below the chat's minimum severity"
+            )
             return None
         return sub, view, None
 
@@ -397,7 +400,7 @@ class Dispatcher:
             self.failed += 1
             log.warning("delivery %s refused by the platform: %s", row.id, exc)
             await self._record_outcome(
-                row, _outcome(status="sent" if row.edit else "failed", error=str(exc), needs_edit=False)
+                row, _outcome(status=Status.SENT if row.edit else Status.FAILED, error=str(exc), needs_edit=False)
             )
         except PermanentFailure as exc:
             metrics.DELIVERIES.labels("paused").inc()
@@ -485,7 +488,7 @@ class Dispatcher:
     def _done_values(self, row: Claimed, message_id: str) -> dict[str, object]:
         self.sent += 1
         return _outcome(
-            status="sent",
+            status=Status.SENT,
             message_id=str(message_id),
             sent_at=self.clock(),
             needs_edit=False,
@@ -497,12 +500,14 @@ class Dispatcher:
         if attempts >= self.settings.max_attempts:
             self.failed += 1
             log.warning("delivery %s failed for good after %d attempts: %s", row.id, attempts, error)
-            return _outcome(status="sent" if row.edit else "failed", error=error, attempts=attempts, needs_edit=False)
+            return _outcome(
+                status=Status.SENT if row.edit else Status.FAILED, error=error, attempts=attempts, needs_edit=False
+            )
         delay = min(self.settings.backoff_base * 2 ** (attempts - 1), self.settings.backoff_max)
         delay = max(delay * (0.5 + self.rng.random()), min(retry_after or 0.0, self.settings.max_retry_after))
         log.info("delivery %s will be retried in %.1fs: %s", row.id, delay, error)
         return _outcome(
-            status="sent" if row.edit else "pending",
+            status=Status.SENT if row.edit else Status.PENDING,
             error=error,
             attempts=attempts,
             next_attempt=self.clock() + timedelta(seconds=delay),
@@ -514,7 +519,7 @@ class Dispatcher:
     def _permanent(self, row: Claimed, sub_id: int | None, reason: str) -> None:
         self.failed += 1
         log.warning("subscription %s paused: %s", sub_id, reason)
-        self._finish(row, status="sent" if row.edit else "failed", error=reason, needs_edit=False)
+        self._finish(row, status=Status.SENT if row.edit else Status.FAILED, error=reason, needs_edit=False)
         with session(self.engine) as s:
             sub = s.get(Subscription, sub_id)
             if sub is not None:
@@ -527,7 +532,9 @@ class Dispatcher:
             if sub is not None:
                 subs.move_target(s, sub, new_target, self.clock())
                 s.commit()
-        self._finish(row, status="sent" if row.edit else "pending", next_attempt=self.clock(), error="chat moved")
+        self._finish(
+            row, status=Status.SENT if row.edit else Status.PENDING, next_attempt=self.clock(), error="chat moved"
+        )
 
     # -- the loop -------------------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:

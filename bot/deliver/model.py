@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from bot.domain import Severity
+
 
 @dataclass(frozen=True)
 class Highlight:
@@ -38,7 +40,7 @@ class AlertView:
     source: str  # the outlet's display name
     language: str  # "ar" | "en": the item's language (layout direction)
     published: datetime  # aware UTC; adapters show it in the chat's timezone
-    severity: str  # "critical" | "high" | "normal"
+    severity: Severity
     score: float
     topics: tuple[str, ...]
     entities: tuple[str, ...]  # display names of matched entities

@@ -8,33 +8,27 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.deliver.terms import contains_term, has_terms, matched_lists, matched_term
+from bot.domain import Severity
 from bot.match.normalizer import normalize_text
 from storage.tables import Subscription
 
 __all__ = [
-    "SEVERITIES",
     "StoryFacts",
     "WatchRoute",
     "below_minimum",
     "contains_term",
     "route",
     "route_why",
-    "severity_rank",
     "wants",
     "watch_route",
 ]
 
-SEVERITIES = ("normal", "high", "critical")  # in rising order; a chat's ``min_severity`` is one of them
-
-
-def severity_rank(severity: str | None) -> int:
-    """0 normal, 1 high, 2 critical; an unknown value counts as normal."""
-    return SEVERITIES.index(severity) if severity in SEVERITIES else 0
-
 
 def below_minimum(sub: Subscription, severity: str | None) -> bool:
-    """An alert of ``severity`` is below what the chat asked for (``/settings severity high``)."""
-    return severity_rank(severity) < severity_rank(getattr(sub, "min_severity", None))
+    """An alert of ``severity`` is below what the chat asked for (``/settings severity high``); None or an
+    unknown value counts as normal on either side."""
+    normal = Severity.NORMAL
+    return Severity.parse(severity, normal) < Severity.parse(getattr(sub, "min_severity", None), normal)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from functools import lru_cache
 from sqlmodel import Session
 
 from bot.deliver.model import AlertView, Highlight, SourceRef
+from bot.domain import Severity
 from storage import repositories as repo
 from storage.tables import Feed, ItemRow, Match, stored_id
 
@@ -75,7 +76,7 @@ def alert_view(s: Session, story_id: int) -> AlertView | None:
         source=lead.source_name or view.lead.feed_title,
         language=language,
         published=lead.published,
-        severity=view.story.severity or (match.severity if match else None) or "normal",
+        severity=Severity.parse(view.story.severity or (match.severity if match else None), Severity.NORMAL),
         score=view.story.score or (match.score if match else 0.0),
         topics=tuple(view.story.topics.split()),
         entities=tuple(dict.fromkeys(entity_name(h["id"], language) for h in hits))[:8],
@@ -105,7 +106,7 @@ def item_view(s: Session, item_id: int) -> AlertView | None:
         source=item.source_name or (feed.title if feed and feed.title else item.feed_id),
         language=language,
         published=item.published,
-        severity="normal",
+        severity=Severity.NORMAL,
         score=match.score if match else 0.0,
         topics=(),
         entities=tuple(dict.fromkeys(entity_name(h["id"], language) for h in hits))[:8],

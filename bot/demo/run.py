@@ -26,6 +26,7 @@ import yaml
 
 from bot.config import Env, FeedsFile
 from bot.demo.server import Document, FeedServer
+from bot.domain import Severity
 from bot.pipeline import Alertable, FeedResult
 
 FEEDS_DIR = Path(__file__).parent / "feeds"
@@ -148,7 +149,7 @@ def _compact(alert: Alertable, view: Any, titles: dict[str, str], lead_reasons: 
     story = view.story if view else None
     lead = view.lead.item if view else alert.item
     source = lead.source_name or titles.get(lead.feed_id, lead.feed_id)
-    sev = ((story.severity if story else None) or m.severity or "normal").upper()
+    sev = ((story.severity if story else None) or m.severity or Severity.NORMAL).upper()
     topics = " ".join(f"#{t}" for t in ((story.topics.split() if story else None) or m.topics)[:4])
     why = "; ".join((lead_reasons or m.reasons)[:2])
     return (

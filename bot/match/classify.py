@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain import Severity
 from bot.match.evidence import DOMAIN_KINDS, Evidence, gather, headline
 from bot.match.lexicon import Lexicon, load_lexicon
 from bot.match.relevance import THRESHOLD, weigh
@@ -53,7 +54,7 @@ class EntityHit:
 class Classification:
     relevant: bool
     score: float
-    severity: str | None  # 'critical' | 'high' | 'normal'; None when not relevant
+    severity: Severity | None  # None when not relevant
     topics: tuple[str, ...]
     entities: tuple[EntityHit, ...]
     reasons: tuple[str, ...]

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from bot.domain import Severity
 from bot.match.evidence import CONTROL_ROLES, Evidence, FieldHit
 from bot.match.lexicon import Entry
 
@@ -24,8 +25,8 @@ _ACTION_ROLES = frozenset({"reg_action", "control", "control_weak", "list_add", 
 _MAX_WORDS_TO_VERB = 4
 
 
-def grade(ev: Evidence, list_action: bool, reasons: list[str]) -> str:
-    """Stage 4: 'critical' | 'high' | 'normal', with the reason appended to ``reasons``."""
+def grade(ev: Evidence, list_action: bool, reasons: list[str]) -> Severity:
+    """Stage 4: the severity, with the reason appended to ``reasons``."""
     title = ev.title
     th = ev.title_hits()
     q = max(title.rfind("?"), title.rfind("؟"))
@@ -39,18 +40,18 @@ def grade(ev: Evidence, list_action: bool, reasons: list[str]) -> str:
     why = _commentary(title, th, title_entries, roles, subject, q)
     if why == "high":
         reasons.append("severity: high (a bill moves in the legislature)")
-        return "high"
+        return Severity.HIGH
     if why:
         reasons.append(f"severity: normal ({why})")
-        return "normal"
+        return Severity.NORMAL
     if "market" in roles or "enforcement" in roles:
         reasons.append("severity: high (market move or enforcement of existing rules)")
-        return "high"
+        return Severity.HIGH
     if _primary(ev, title, th, title_entries, roles, subject, list_action):
         reasons.append("severity: critical (a regulatory action is the news)")
-        return "critical"
+        return Severity.CRITICAL
     reasons.append("severity: high")
-    return "high"
+    return Severity.HIGH
 
 
 def _commentary(

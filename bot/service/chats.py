@@ -20,6 +20,7 @@ from bot.commands.core import Core
 from bot.config import Env
 from bot.deliver.console import ConsoleNotifier
 from bot.deliver.model import Notifier
+from bot.domain import Platform, Severity
 from bot.service.listeners import Start, Stop
 from storage import subscriptions as subs
 from storage.db import session
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from bot.adapters.discord.webhook import TargetOptions
 
 Cleanup = Callable[[], Awaitable[None]]
-LEVELS = ("normal", "high", "critical")
 
 
 class Chats:
@@ -51,7 +51,7 @@ class Chats:
             )
             await notifier.start()
             cleanups.append(notifier.close)
-            out["telegram"] = notifier
+            out[Platform.TELEGRAM] = notifier
         dc = self.env.discord_bot_token
         if dc is not None:
             from bot.adapters.discord.endpoints import rest_client
@@ -59,13 +59,13 @@ class Chats:
 
             client, close = await rest_client(dc.get_secret_value(), self.discord_endpoints())  # REST only
             cleanups.append(close)
-            out["discord"] = DiscordBotNotifier(client, options_for=self.discord_options("discord"))
+            out[Platform.DISCORD] = DiscordBotNotifier(client, options_for=self.discord_options(Platform.DISCORD))
         webhook = DiscordWebhookNotifier(
-            options_for=self.discord_options("discord-webhook"), endpoints=self.discord_endpoints()
+            options_for=self.discord_options(Platform.DISCORD_WEBHOOK), endpoints=self.discord_endpoints()
         )
-        out["discord-webhook"] = webhook
+        out[Platform.DISCORD_WEBHOOK] = webhook
         cleanups.append(webhook.close)
-        out["console"] = ConsoleNotifier()
+        out[Platform.CONSOLE] = ConsoleNotifier()
         return out
 
     def listeners(self, core: Core) -> dict[str, tuple[str, Start]]:
@@ -73,9 +73,9 @@ class Chats:
         out: dict[str, tuple[str, Start]] = {}
         tg, dc = self.env.telegram_bot_token, self.env.discord_bot_token
         if tg is not None:
-            out["telegram"] = (tg.get_secret_value(), self._telegram_start(core, tg.get_secret_value()))
+            out[Platform.TELEGRAM] = (tg.get_secret_value(), self._telegram_start(core, tg.get_secret_value()))
         if dc is not None:
-            out["discord"] = (dc.get_secret_value(), self._discord_start(core, dc.get_secret_value()))
+            out[Platform.DISCORD] = (dc.get_secret_value(), self._discord_start(core, dc.get_secret_value()))
         return out
 
     def _telegram_start(self, core: Core, token: str) -> Start:
@@ -100,7 +100,7 @@ class Chats:
                 on_removed_from_guild=self.guild_removed,
                 admin_role_id=self.env.discord_admin_role_id,
                 test_guild_id=self.env.discord_test_guild_id,
-                options_for=self.discord_options("discord"),
+                options_for=self.discord_options(Platform.DISCORD),
                 endpoints=self.discord_endpoints(),
             )
             await adapter.start()
@@ -127,12 +127,12 @@ class Chats:
             if sub.title and sub.title.startswith("{"):
                 with contextlib.suppress(ValueError):
                     look = json.loads(sub.title)
-            at_least = sub.mention_severity if sub.mention_severity in LEVELS else "critical"
+            at_least = Severity.parse(sub.mention_severity, Severity.CRITICAL)
             return TargetOptions(
                 username=look.get("username") or None,
                 avatar_url=look.get("avatar_url") or None,
                 mention_role_id=int(sub.mention_role) if (sub.mention_role or "").isdigit() else None,
-                mention_severities=frozenset(LEVELS[LEVELS.index(at_least) :]),
+                mention_severities=at_least.and_above(),
             )
 
         return options_for
@@ -152,7 +152,7 @@ class Chats:
     def ensure_console_subscription(self) -> None:
         """Without a chat token, alerts go to the console: its subscription exists from the start."""
         with session(self.engine) as s:
-            subs.get_or_create(s, "console", "stdout", now=datetime.now(UTC))
+            subs.get_or_create(s, Platform.CONSOLE, "stdout", now=datetime.now(UTC))
             s.commit()
 
 

@@ -10,7 +10,7 @@ One rule, used three ways: ``choose_lead`` by clustering (a candidate story's le
   member the story already had keeps the lead (a stored lead never flips to a report of the same second).
 * **Authority item**: the earliest authority member, by the same rank.
 * **Counts and languages**: members, distinct feeds, the members' languages (sorted, space-separated).
-* **Verdict columns**: the highest score, the most severe severity (``SEVERITY_RANK``; the first one met on
+* **Verdict columns**: the highest score, the most severe severity (``Severity.rank_of``; the first one met on
   a tie), the members' topics in the order first met. Members without a verdict leave them as they were.
 
 Pure: no database. ``bot.stories.assign`` reads the members and writes the columns (``storage.stories``).
@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
-SEVERITY_RANK: dict[str | None, int] = {"critical": 3, "high": 2, "normal": 1, None: 0}
+from bot.domain import Severity
+
 _FAR = datetime.max.replace(tzinfo=None)
 
 
@@ -170,7 +171,7 @@ class StorySummary:
     def _merge_verdict(self, m: Member) -> None:
         if m.score is not None and float(m.score) > self.score:
             self.score = float(m.score)
-        if SEVERITY_RANK.get(m.severity, 0) > SEVERITY_RANK.get(self.severity, 0):
+        if Severity.rank_of(m.severity) > Severity.rank_of(self.severity):
             self.severity = m.severity
         self.topics = " ".join(dict.fromkeys([*self.topics.split(), *m.topics]))
 

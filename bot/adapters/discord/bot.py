@@ -37,6 +37,7 @@ from bot.commands.limits import Admission, CommandLimiter
 from bot.commands.model import CommandCore, Invocation, callback_target
 from bot.commands.texts import text as core_text
 from bot.deliver.model import Reply
+from bot.domain import Platform, Severity
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +227,7 @@ class DiscordAdapter:
             extra: dict[str, object] = {}
             if role is not None:
                 extra["mention_role_id"] = str(role.id)
-                extra["mention_severity"] = severity or "critical"
+                extra["mention_severity"] = severity or Severity.CRITICAL.value
             await run(interaction, "subscribe", (cap(topic),), channel=channel, extra=extra)
 
         @cmd("unsubscribe")
@@ -373,7 +374,7 @@ class DiscordAdapter:
             return bool(permissions.manage_channels or permissions.administrator)
 
         return Invocation(
-            platform="discord",
+            platform=Platform.DISCORD,
             chat_id=str(interaction.channel_id),
             chat_type="guild" if in_guild else "private",
             user_id=str(interaction.user.id),

@@ -18,6 +18,7 @@ from bot.adapters.discord.errors import UNKNOWN_MESSAGE, classify, install_log_r
 from bot.adapters.discord.render import DiscordMessage, DiscordRenderer
 from bot.adapters.discord.webhook import TargetOptions, allowed_mentions, embeds_of
 from bot.deliver.model import AlertView, DeliveryError, PermanentFailure, Reply, RetryLater
+from bot.domain import Platform
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def send_kwargs(message: DiscordMessage) -> dict[str, Any]:
 
 
 class DiscordBotNotifier:
-    platform = "discord"
+    platform = Platform.DISCORD
 
     def __init__(
         self,

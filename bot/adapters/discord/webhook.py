@@ -28,6 +28,7 @@ from bot.adapters.discord.endpoints import Endpoints, Hold
 from bot.adapters.discord.errors import UNKNOWN_MESSAGE, classify, install_log_redaction, redact_webhook_url
 from bot.adapters.discord.render import DiscordMessage, DiscordRenderer
 from bot.deliver.model import AlertView, DeliveryError, PermanentFailure, Reply, RetryLater
+from bot.domain import Platform, Severity
 from bot.log import REDACT
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ class TargetOptions:
     username: str | None = None
     avatar_url: str | None = None
     mention_role_id: int | None = None
-    mention_severities: frozenset[str] = frozenset({"critical"})
+    mention_severities: frozenset[Severity] = frozenset({Severity.CRITICAL})
 
 
 def clean_username(name: str) -> str:
@@ -142,7 +143,7 @@ def _target(target: str) -> WebhookRef:
 class DiscordWebhookNotifier:
     """``Notifier`` for ``platform="discord-webhook"``; ``target`` is the webhook URL."""
 
-    platform = "discord-webhook"
+    platform = Platform.DISCORD_WEBHOOK
 
     def __init__(
         self,

@@ -53,11 +53,12 @@ from bot.commands.limits import Admission, CommandLimiter
 from bot.commands.model import ADMIN_COMMANDS, CommandCore, Invocation, callback_target
 from bot.commands.texts import text as core_text
 from bot.deliver.model import DeliveryError, Reply
+from bot.domain import Platform
 from bot.log import REDACT
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "telegram"
+PLATFORM = Platform.TELEGRAM
 _KNOWN_CHATS = frozenset({ChatType.PRIVATE, ChatType.GROUP, ChatType.SUPERGROUP, ChatType.CHANNEL})
 _ALLOWED_UPDATES = [Update.MESSAGE, Update.CHANNEL_POST, Update.CALLBACK_QUERY]
 _SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret

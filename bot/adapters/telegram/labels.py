@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from bot.domain import Severity
+
 LANGUAGES = ("en", "ar")
 _PATH = Path(__file__).with_name("labels.yaml")
 
@@ -29,7 +31,7 @@ def alert_labels(lang: str) -> dict[str, Any]:
 
 def marker(severity: str) -> str:
     markers: dict[str, str] = _data()["markers"]
-    return markers.get(severity, markers["normal"])
+    return markers.get(severity, markers[Severity.NORMAL])
 
 
 def message(lang: str, key: str, **values: object) -> str:

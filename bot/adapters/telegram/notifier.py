@@ -43,6 +43,7 @@ from bot.adapters.telegram.errors import (
 from bot.adapters.telegram.markup import CAPTION_LIMIT, MESSAGE_LIMIT, html_to_text, utf16_len
 from bot.adapters.telegram.render import RenderedMessage, render_alert, render_reply
 from bot.deliver.model import AlertView, DeliveryError, Document, Reply, RetryLater
+from bot.domain import Platform
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ class TelegramNotifier:
     """Notifier (platform "telegram") over a PTB ``Bot``; share the Application's bot or make one with
     ``create`` (then ``await notifier.start()`` / ``close()``, or ``async with``)."""
 
-    platform = "telegram"
+    platform = Platform.TELEGRAM
 
     def __init__(
         self,
