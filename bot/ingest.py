@@ -68,7 +68,7 @@ class StoredBatch:
 
 @dataclass(frozen=True)
 class PollMark:
-    """A successful poll's feed state (``repo.mark_polled``), written in the transaction of its items."""
+    """A successful poll's feed state (``repo.mark_polled_many``), written in the transaction of its items."""
 
     interval: float
     etag: str | None
