@@ -37,7 +37,8 @@ from bot.deliver.caps import (
 )
 from bot.fetch.pacing import Ask, Pacing
 from bot.normalize import Item
-from bot.stories.assign import Assigner, StoryIndex, refresh_story
+from bot.stories.assign import Assigner, refresh_story
+from bot.stories.index import StoryIndex
 from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session

@@ -37,7 +37,8 @@ from sqlalchemy import Table
 from sqlmodel import Session
 
 from bot.stories.backlog import entity_stories, load_candidates, window_candidates
-from bot.stories.cluster import ClusterConfig, FieldWeights, ItemFeatures, StoryCandidate, decide, event_day
+from bot.stories.cluster import ClusterConfig, StoryCandidate, decide
+from bot.stories.features import FieldWeights, ItemFeatures, event_day
 from bot.stories.fingerprint import Fingerprint, fingerprint
 from bot.stories.index import CLUSTER_HORIZON, INDEX_HORIZON, UNBOUNDED, AssignLimits, StoryIndex
 from bot.stories.neardup import Signature, signature

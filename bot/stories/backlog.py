@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.stories.cluster import GENERIC_ENTITIES, ClusterConfig, FieldWeights, ItemFeatures, StoryCandidate
+from bot.stories.cluster import ClusterConfig, StoryCandidate
+from bot.stories.features import GENERIC_ENTITIES, FieldWeights, ItemFeatures
 from bot.stories.index import MAX_CANDIDATES, StoryIndex, member_features, representatives
 from storage import stories as store
 

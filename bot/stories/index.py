@@ -35,18 +35,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.stories.cluster import (
-    GENERIC_ENTITIES,
-    ClusterConfig,
-    FieldWeights,
-    ItemFeatures,
-    StoryCandidate,
-    choose_lead,
-    event_day,
-    story_keys,
-)
+from bot.stories.cluster import ClusterConfig, StoryCandidate
+from bot.stories.features import GENERIC_ENTITIES, FieldWeights, ItemFeatures, event_day, story_keys
 from bot.stories.fingerprint import Fingerprint
 from bot.stories.neardup import GROUP_CAP, NearDupIndex, Signature
+from bot.stories.summary import choose_lead
 from bot.stories.summary import naive_utc as _naive
 from storage import stories as store
 from storage.stories import MemberRow
