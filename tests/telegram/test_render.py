@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 import yaml
 
 from bot.adapters.telegram import labels
-from bot.adapters.telegram.bidi import LRI, PDI, RLM, clean_text, latin_phrases
-from bot.adapters.telegram.markup import CAPTION_LIMIT, MESSAGE_LIMIT, split_html, truncate_html, utf16_len
-from bot.adapters.telegram.render import format_time, hashtag, render_alert, render_reply, safe_url
+from bot.adapters.telegram.markup import CAPTION_LIMIT, MESSAGE_LIMIT, split_html, truncate_html
+from bot.adapters.telegram.render import format_time, hashtag, render_alert, render_reply
 from bot.deliver.model import AlertView, Button, Highlight, Reply, SourceRef
+from bot.text.bidi import LRI, PDI, RLM, clean_text, latin_phrases
+from bot.text.length import utf16_len
+from bot.text.urls import safe_url
 from tests.telegram.htmlcheck import check, visible
 
 WHEN = datetime(2025, 1, 14, 18, 5, tzinfo=UTC)

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.adapters.telegram.markup import CAPTION_LIMIT, MESSAGE_LIMIT, split_html, utf16_len
+from bot.adapters.telegram.markup import CAPTION_LIMIT, MESSAGE_LIMIT, split_html
 from bot.adapters.telegram.render import render_alert, render_reply
 from bot.deliver.model import AlertView, Highlight, Reply, SourceRef
+from bot.text.length import utf16_len
 from tests.telegram.htmlcheck import check, visible
 
 # Arabic letters and marks, Latin, digits, markup and entity characters, emoji outside the BMP, bidi and

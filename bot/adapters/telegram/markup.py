@@ -16,6 +16,8 @@ import html
 import re
 from dataclasses import dataclass
 
+from bot.text.length import utf16_len
+
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
@@ -25,11 +27,6 @@ _ATOM_RE = re.compile(
     r"|.[\u0300-\u036f\u064b-\u065f\u0670\u06d6-\u06ed\ufe00-\ufe0f\u200d\u20d0-\u20ff]{0,8}",  # char + up to 8 marks
     re.DOTALL,
 )
-
-
-def utf16_len(text: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 @dataclass(frozen=True, slots=True)

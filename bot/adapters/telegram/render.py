@@ -28,13 +28,16 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.adapters.telegram import labels
-from bot.adapters.telegram.bidi import (
+from bot.adapters.telegram.markup import MESSAGE_LIMIT, split_html, truncate_html
+from bot.deliver.model import AlertView, Button, Highlight, Reply, SourceRef
+from bot.text.bidi import (
+    ARABIC_RE,
+    LATIN_LETTER_RE,
     LRI,
     LRM,
     PDI,
@@ -46,16 +49,13 @@ from bot.adapters.telegram.bidi import (
     isolate_latin,
     latin_phrases,
 )
-from bot.adapters.telegram.markup import MESSAGE_LIMIT, split_html, truncate_html, utf16_len
-from bot.deliver.model import AlertView, Button, Highlight, Reply, SourceRef
+from bot.text.length import utf16_len
+from bot.text.urls import safe_url
 
 log = logging.getLogger(__name__)
 
-_MAX_URL = 1024  # longer links are shown without a link rather than risking Telegram's refusal
 _MAX_SOURCE = 80
 _MAX_CALLBACK_BYTES = 64  # Bot API limit for callback_data
-_ARABIC_RE = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
-_LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
 
 @dataclass(frozen=True)
@@ -129,23 +129,6 @@ def hashtag(topic: str) -> str:
     return f"#{body}"
 
 
-def safe_url(url: str | None) -> str | None:
-    """The URL if it is a plain http(s) link we may put in ``href``, else None (shown without a link)."""
-    if not url:
-        return None
-    url = url.strip()
-    if len(url) > _MAX_URL or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
-        return None
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        return None
-    return url
-
-
 def _esc(text: str) -> str:
     return html.escape(text, quote=False)
 
@@ -188,13 +171,13 @@ def _value(text: str, line_rtl: bool) -> str:
     if value_rtl:
         inner = isolate_latin(text)
         return _esc(inner if line_rtl else f"{RLI}{inner}{PDI}")
-    if line_rtl and _LATIN_RE.search(text):
+    if line_rtl and LATIN_LETTER_RE.search(text):
         return _esc(f"{LRI}{text}{PDI}")
-    return _esc(first_strong_isolate(text) if _ARABIC_RE.search(text) else text)
+    return _esc(first_strong_isolate(text) if ARABIC_RE.search(text) else text)
 
 
 def _has_arabic(parts: Sequence[str]) -> bool:
-    return any(_ARABIC_RE.search(p) for p in parts)
+    return any(ARABIC_RE.search(p) for p in parts)
 
 
 def _line(content: str, rtl: bool, has_arabic: bool) -> str:
@@ -322,7 +305,7 @@ def _build(alert: AlertView, lang: str, tz_name: str | None, shape: _Shape, comp
     title = _clean(alert.title, shape.title) or _clean(alert.source, _MAX_SOURCE) or "…"
     title_rtl = is_rtl(title, default=item_rtl)
     title_html = f"<b>{_link(rich(title, rtl=title_rtl), alert.url)}</b>"
-    lines.append(_line(f"{labels.marker(alert.severity)} {title_html}", title_rtl, bool(_ARABIC_RE.search(title))))
+    lines.append(_line(f"{labels.marker(alert.severity)} {title_html}", title_rtl, bool(ARABIC_RE.search(title))))
 
     meta = [f"<i>{_value(_clean(alert.source, _MAX_SOURCE), ui_rtl)}</i>"] if alert.source.strip() else []
     when = format_time(alert.published, tz_name)
@@ -341,7 +324,7 @@ def _build(alert: AlertView, lang: str, tz_name: str | None, shape: _Shape, comp
         text, bold = _excerpt(alert, shape.excerpt)
         if text:
             rtl = is_rtl(text, default=item_rtl)
-            lines.append(_line(rich(text, bold, rtl=rtl), rtl, bool(_ARABIC_RE.search(text))))
+            lines.append(_line(rich(text, bold, rtl=rtl), rtl, bool(ARABIC_RE.search(text))))
 
     sep = "، " if ui_rtl else ", "
     entities = [e for e in dict.fromkeys(_clean(e, _MAX_SOURCE) for e in alert.entities) if e]
@@ -405,7 +388,7 @@ def _reply_text(text: str, lang: str) -> str:
             lines.append("")
             continue
         rtl = is_rtl(line, default=lang == "ar")
-        lines.append(_line(rich(line, rtl=rtl), rtl, bool(_ARABIC_RE.search(line))))
+        lines.append(_line(rich(line, rtl=rtl), rtl, bool(ARABIC_RE.search(line))))
     return "\n".join(lines).strip("\n")
 
 

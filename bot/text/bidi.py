@@ -9,6 +9,12 @@ client picks RTL even when its first letter is Latin.
 Feed text is cleaned first: bidi controls coming from a feed could reverse or hide text (the "Trojan
 Source" trick), and C0 controls have no business in a chat message. Cleaning keeps an offset map so
 highlight spans computed on the original text still land on the right characters.
+
+One phrase rule for every place that writes Arabic lines with Latin in them (Telegram alerts and replies,
+Discord embeds and messages, digests): the chat renders them all with the same bidi algorithm, so they isolate
+the same spans. Earlier copies differed (the digest's wrapped "H20 2025" whole, carrying the year to the
+wrong side, and split URLs at ":"; Discord's pulled a sentence's final "." into the isolate and left
+accented Latin letters out); this module's rule is the one that handles those cases.
 """
 
 from __future__ import annotations
@@ -22,8 +28,10 @@ LRM, RLM = "\u200e", "\u200f"
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _WS = frozenset(" \t\n\r\f\v\u00a0\u2028\u2029")
 
-_LATIN_LETTER_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
-_ARABIC_WORD_RE = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]+")
+_ARABIC_CHARS = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
+ARABIC_RE = re.compile(f"[{_ARABIC_CHARS}]")
+LATIN_LETTER_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_ARABIC_WORD_RE = re.compile(f"[{_ARABIC_CHARS}]+")
 _LATIN_WORD_RE = re.compile(r"[A-Za-z\u00c0-\u024f]+")
 _LATIN = r"A-Za-z0-9\u00c0-\u024f"
 # One Latin token: "U.S." style abbreviations, or letters/digits with inner joiners (3A090, AI-chip, 7nm,
@@ -63,6 +71,11 @@ def clean_text(text: str, *, keep_newlines: bool = False) -> tuple[str, list[int
     return "".join(out), index
 
 
+def has_arabic(text: str) -> bool:
+    """Whether the text holds any Arabic letter."""
+    return ARABIC_RE.search(text) is not None
+
+
 def is_rtl(text: str, default: bool = False) -> bool:
     """Whether a text reads right-to-left: more Arabic words than Latin ones. On a tie ("CNN بالعربية",
     "Nvidia تبيع") the caller's ``default`` decides: the item's language, or the line's direction."""
@@ -75,7 +88,7 @@ def latin_phrases(text: str) -> list[tuple[int, int]]:
     """Spans of Latin phrases to isolate: runs of tokens separated by blanks, starting and ending with a
     token that has a letter (a lone year or figure is laid out correctly without help, and a phrase must not
     swallow one at its edge, which would move it to the wrong side)."""
-    tokens = [(m.start(), m.end(), bool(_LATIN_LETTER_RE.search(m.group(0)))) for m in _TOKEN_RE.finditer(text)]
+    tokens = [(m.start(), m.end(), bool(LATIN_LETTER_RE.search(m.group(0)))) for m in _TOKEN_RE.finditer(text)]
     spans: list[tuple[int, int]] = []
     run: list[tuple[int, int, bool]] = []
 
@@ -97,7 +110,8 @@ def latin_phrases(text: str) -> list[tuple[int, int]]:
 
 
 def isolate_latin(text: str) -> str:
-    """Wrap Latin phrases in LRI … PDI (for plain text inside an RTL paragraph)."""
+    """Wrap Latin phrases in LRI … PDI (for plain text inside an RTL paragraph; the caller decides that
+    the line is one: a Latin line needs nothing)."""
     out, last = [], 0
     for start, end in latin_phrases(text):
         out += [text[last:start], LRI, text[start:end], PDI]
@@ -107,5 +121,11 @@ def isolate_latin(text: str) -> str:
 
 
 def first_strong_isolate(text: str) -> str:
-    """Wrap a value of unknown direction (a source name) so it cannot reorder the label around it."""
+    """Wrap a value of unknown direction (a source name, a quoted title) so it is laid out in its own
+    direction and cannot reorder the label around it: FSI … PDI."""
     return f"{FSI}{text}{PDI}" if text else text
+
+
+def strip_isolates(text: str) -> str:
+    """The text without the isolates added here (for measuring, drawing a chart, comparing words)."""
+    return text.replace(LRI, "").replace(FSI, "").replace(PDI, "").replace(RLI, "")

@@ -1,0 +1,12 @@
+"""Text helpers shared by every place that writes for a chat: one implementation of each.
+
+| module | what it holds |
+|---|---|
+| ``length`` | ``utf16_len``: a length as Telegram and Discord count it |
+| ``bidi`` | cleaning feed text of bidi and control characters, Arabic/Latin detection, isolating Latin phrases |
+| ``urls`` | ``safe_url``: a feed's link we may put in a chat, or None |
+| ``names`` | a topic's or entity's name in the chat's language |
+
+A pure layer: nothing here imports storage, the chat adapters or HTTP (only the lexicon, for names).
+The package imports nothing itself, so a caller pays only for the module it names.
+"""
