@@ -8,6 +8,7 @@ assignment depends on are written into the statements.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -86,9 +87,17 @@ class MemberVerdict(NamedTuple):
 # -- the unit of work's edges ------------------------------------------------------------------------------
 
 
-def transaction_token(s: Session) -> int:
-    """An id of the session's current transaction (equal while the same transaction runs)."""
-    return id(s.get_transaction())
+def transaction_token(s: Session) -> weakref.ref[Any] | None:
+    """A weak reference to the session's current transaction: it names that transaction while the transaction
+    runs, and never a later one (an ``id()`` would: Python reuses the address of a finished transaction)."""
+    tx = s.get_transaction()
+    return weakref.ref(tx) if tx is not None else None
+
+
+def same_transaction(s: Session, token: weakref.ref[Any] | None) -> bool:
+    """Whether ``token`` (``transaction_token``) names the session's current transaction."""
+    tx = s.get_transaction()
+    return token is not None and tx is not None and token() is tx
 
 
 def on_rollback(s: Session, callback: Callable[..., None]) -> None:

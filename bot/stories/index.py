@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import heapq
 import threading
+import weakref
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -139,7 +140,7 @@ class StoryIndex:
         self.item_story: dict[int, int] = {}
         self.postings: dict[str, set[int]] = {}  # entity id or code token → story ids
         self.doc_freq: Counter[str] = Counter()  # key → number of cached stories holding it
-        self._synced_for: int | None = None
+        self._synced_for: weakref.ref[Any] | None = None
         self._stale = False
         self._evicted_at: datetime | None = None
         self._weights: FieldWeights | None = None
@@ -150,7 +151,7 @@ class StoryIndex:
     # -- keeping in step with the database ---------------------------------------------------------
     def synced_in(self, s: Session) -> bool:
         """True when ``sync`` already ran in this session's current transaction."""
-        return self._synced_for is not None and self._synced_for == store.transaction_token(s)
+        return store.same_transaction(s, self._synced_for)
 
     def sync(self, s: Session, now: datetime) -> None:
         """Learn the items assigned since the last sync (by this process or another one)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.stories.cluster import ItemFeatures
 from bot.stories.index import CachedStory as _CachedStory
@@ -37,3 +38,23 @@ def test_a_flood_in_one_language_keeps_the_other_languages_earliest_member() -> 
     assert len(reps) == 61  # lead + 59 newest + the earliest Arabic member; 503 members in all
     assert "en-lead" in keys and "ar-first" in keys and "ar-later" not in keys and "en499" in keys
     assert reps == _recent(story.members, 30)
+
+
+def test_the_cache_knows_a_new_transaction_even_at_a_reused_address(tmp_path: Path) -> None:
+    """``synced_in`` names the transaction itself, not its ``id()``: CPython reuses a finished transaction's
+    address, and a cache that took a new transaction for the old one skipped learning what other processes
+    stored (and its rollback listener)."""
+    from bot.stories.index import StoryIndex
+    from storage.db import make_engine, session, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'tx.db'}")
+    upgrade(engine)
+    index = StoryIndex()
+    wrongly_synced = 0
+    for _ in range(200):
+        with session(engine) as s:
+            s.connection()  # begins a transaction
+            wrongly_synced += index.synced_in(s)
+            index.sync(s, datetime.now(UTC))
+            assert index.synced_in(s)
+    assert wrongly_synced == 0
