@@ -39,13 +39,14 @@ from bot.commands.export_command import export_reply
 from bot.commands.model import ADMIN_COMMANDS, LISTING_COMMANDS, Invocation, callback_target
 from bot.commands.period import MAX_PERIOD
 from bot.commands.period import period_seconds as _period
-from bot.commands.texts import help_lines, text
+from bot.commands.texts import help_lines, text, words
 from bot.deliver.model import Button, Reply
 from bot.deliver.terms import looks_like_pattern, same_term, term_key
 from bot.deliver.views import alert_view
 from bot.domain import Severity
 from bot.log import REDACT
 from bot.normalize.mojibake import GARBLED_TEXT
+from bot.text.names import topic_name
 from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
@@ -65,14 +66,8 @@ MAX_NAME = 80  # a feed's title as shown in a reply (feeds choose their titles)
 HEAVY = frozenset({"digest", "export"})
 HEAVY_SLOTS = 2
 NO_LEXICON = frozenset({"help", "start", "status", "feeds", "lang"})  # answered without topics or entities
-# /settings severity: the word typed (either language) -> the stored level
-SEVERITY_WORDS = {s.value: s for s in Severity} | {
-    "all": Severity.NORMAL,
-    "عادي": Severity.NORMAL,
-    "الكل": Severity.NORMAL,
-    "مهم": Severity.HIGH,
-    "عاجل": Severity.CRITICAL,
-}
+# /settings severity: the word typed (either language; bot/locales/*.yaml words_severity_*) -> the stored level
+SEVERITY_WORDS = {word: level for level in Severity.rising() for word in words(f"words_severity_{level}")}
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DigestFn = Callable[[Session, Subscription, datetime], Reply | None]
 
@@ -197,10 +192,6 @@ class Core:
 
         return load_lexicon()
 
-    def _topic_name(self, topic_id: str, lang: str) -> str:
-        t = self._lexicon().topics.get(topic_id)
-        return (t.name_ar if lang == "ar" else t.name_en) if t else topic_id
-
     def _resolve_topics(self, args: list[str], lang: str) -> tuple[list[str], Reply | None]:
         from bot.match import suggest_topic, topic_lookup
 
@@ -218,7 +209,7 @@ class Core:
                 msg = text(lang, "unknown_topic", query=arg[:64])
                 hint = suggest_topic(arg)
                 msg += " " + (
-                    text(lang, "did_you_mean", suggestion=hint, name=self._topic_name(hint, lang))
+                    text(lang, "did_you_mean", suggestion=hint, name=topic_name(hint, lang))
                     if hint
                     else text(lang, "see_topics")
                 )
@@ -243,7 +234,7 @@ class Core:
     ) -> Reply:
         lines = [text(lang, "topics_header")]
         for t in self._lexicon().topics.values():
-            lines.append(f"• {t.id} — {t.name_ar if lang == 'ar' else t.name_en}")
+            lines.append(f"• {t.id} — {topic_name(t.id, lang)}")
         return Reply(text=_capped(lines, lang), language=lang)
 
     def cmd_subscribe(
@@ -251,11 +242,11 @@ class Core:
     ) -> Reply:
         if not args:
             rows = [
-                (Button(self._topic_name(t.id, lang), self._sign_for(inv, target, f"subscribe:{t.id}")),)
+                (Button(topic_name(t.id, lang), self._sign_for(inv, target, f"subscribe:{t.id}")),)
                 for t in self._lexicon().topics.values()
             ]
             return Reply(text=text(lang, "choose_topics"), buttons=tuple(rows), language=lang)
-        everything = [a.lower() for a in args] in (["all"], ["الكل"])
+        everything = len(args) == 1 and args[0].lower() in words("words_all")
         # Resolve first: a refused /subscribe must neither create a subscription (new ones follow ALL topics)
         # nor resume a paused one.
         topics, error = ([], None) if everything else self._resolve_topics(args, lang)
@@ -280,7 +271,7 @@ class Core:
             return Reply(text=text(lang, "already", topics=text(lang, "all_topics")), language=lang)
         added = [t for t in topics if t not in current]
         sub.topics = " ".join(dict.fromkeys([*current, *topics]))
-        names = ", ".join(self._topic_name(t, lang) for t in topics)
+        names = ", ".join(topic_name(t, lang) for t in topics)
         return Reply(text=text(lang, "subscribed" if added else "already", topics=names), language=lang)
 
     def cmd_unsubscribe(
@@ -289,7 +280,7 @@ class Core:
         if sub is None:
             return Reply(text=text(lang, "not_subscribed"), language=lang)
         now = self.clock()
-        if not args or [a.lower() for a in args] in (["all"], ["الكل"]):
+        if not args or (len(args) == 1 and args[0].lower() in words("words_all")):
             # The chat stops receiving alerts; its language and settings stay (a later /subscribe finds them).
             subs.stop_alerts(s, sub, now)
             return Reply(text=text(lang, "unsubscribed_all"), language=lang)
@@ -299,15 +290,15 @@ class Core:
         # "All topics" minus some is every other topic, named: the chat keeps its watch terms and settings.
         current = list(self._lexicon().topics) if subs.follows_all(sub) else subs.topic_ids(sub)
         if not set(topics) & set(current):
-            names = ", ".join(self._topic_name(t, lang) for t in topics)
+            names = ", ".join(topic_name(t, lang) for t in topics)
             return Reply(text=text(lang, "not_following", topics=names), language=lang)
         remaining = [t for t in current if t not in topics]
         sub.topics, sub.updated_at = " ".join(remaining) or subs.NO_TOPICS, now
         s.add(sub)
-        names = ", ".join(self._topic_name(t, lang) for t in topics if t in current)
+        names = ", ".join(topic_name(t, lang) for t in topics if t in current)
         if not remaining:
             return Reply(text=text(lang, "unsubscribed_last", topics=names), language=lang)
-        rest = ", ".join(self._topic_name(t, lang) for t in remaining)
+        rest = ", ".join(topic_name(t, lang) for t in remaining)
         return Reply(
             text=text(lang, "unsubscribed", topics=names) + " " + text(lang, "still_following", topics=rest),
             language=lang,
@@ -317,7 +308,7 @@ class Core:
         if subs.follows_all(sub):
             topics = text(lang, "all_topics")
         else:
-            topics = ", ".join(self._topic_name(t, lang) for t in subs.topic_ids(sub)) or text(lang, "no_topics")
+            topics = ", ".join(topic_name(t, lang) for t in subs.topic_ids(sub)) or text(lang, "no_topics")
         digest = sub.digest if sub.digest == "off" else f"{sub.digest} {DAYS[sub.digest_day]} {sub.digest_hour:02d}:00"
         return {
             "topics": topics,
@@ -381,7 +372,7 @@ class Core:
             msg = text(lang, "latest_none", query=shown)
             hint = None if topic or entity else suggest_topic(query)
             if hint:
-                msg += " " + text(lang, "did_you_mean", suggestion=hint, name=self._topic_name(hint, lang))
+                msg += " " + text(lang, "did_you_mean", suggestion=hint, name=topic_name(hint, lang))
             return Reply(text=msg, language=lang)
         views = tuple(v for st in stories[:count] if st.id is not None and (v := alert_view(s, st.id)) is not None)
         buttons: tuple[tuple[Button, ...], ...] = ()
@@ -472,7 +463,6 @@ class Core:
 
     def _settings_buttons(self, inv: Invocation, target: str, lang: str) -> tuple[tuple[Button, ...], ...]:
         """One tap for the common choices; the time zone and the digest's hour are typed (/settings timezone …)."""
-        ar = lang == "ar"
 
         def row(key: str, choices: list[tuple[str, str]]) -> tuple[Button, ...]:
             return tuple(
@@ -484,18 +474,14 @@ class Core:
             row("severity", [(text(lang, f"severity_{v}"), v.value) for v in Severity.rising()]),
             row(
                 "languages",
-                [
-                    ("عربي" if ar else "Arabic", "ar"),
-                    ("إنجليزي" if ar else "English", "en"),
-                    ("كلاهما" if ar else "Both", "both"),
-                ],
+                [(text(lang, f"button_languages_{v}"), v) for v in ("ar", "en", "both")],
             ),
             row(
                 "digest",
                 [
-                    ("بلا موجز" if ar else "No digest", "off"),
-                    ("يومي" if ar else "Daily", "daily"),
-                    ("أسبوعي" if ar else "Weekly", "weekly:mon"),
+                    (text(lang, "button_digest_off"), "off"),
+                    (text(lang, "button_digest_daily"), "daily"),
+                    (text(lang, "button_digest_weekly"), "weekly:mon"),
                 ],
             ),
         )
@@ -690,7 +676,7 @@ class Core:
         self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
     ) -> Reply:
         """``/export [TOPIC|ENTITY|WORDS] [PERIOD] [ar|en] [csv|json]``: the stories as files (export_command)."""
-        return export_reply(s, sub, lang, args, now=self.clock(), topic_name=self._topic_name)
+        return export_reply(s, sub, lang, args, now=self.clock(), topic_name=topic_name)
 
 
 def _clean(arg: str) -> str:
@@ -760,6 +746,4 @@ def _ago(when: datetime | None, now: datetime, lang: str) -> str:
     if when is None:
         return text(lang, "never")
     minutes = max(0, int((now - when).total_seconds() // 60))
-    if lang == "ar":
-        return f"منذ {minutes} دقيقة" if minutes < 120 else f"منذ {minutes // 60} ساعة"
-    return f"{minutes} min ago" if minutes < 120 else f"{minutes // 60} h ago"
+    return text(lang, "ago_minutes", n=minutes) if minutes < 120 else text(lang, "ago_hours", n=minutes // 60)

@@ -20,7 +20,7 @@ from bot.commands.export import ExportRequest, build_files
 from bot.commands.period import MAX_PERIOD, period_seconds
 from bot.commands.texts import text
 from bot.deliver.model import Reply
-from bot.deliver.views import entity_name
+from bot.text.names import entity_name
 from storage import subscriptions as subs
 from storage.exports import ExportFilter, count_stories, export_rows
 from storage.tables import Subscription

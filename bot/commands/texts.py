@@ -13,9 +13,16 @@ LANGUAGES = ("ar", "en")
 
 
 @lru_cache(maxsize=4)
-def _load(language: str) -> dict[str, str]:
+def _raw(language: str) -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load((LOCALES / f"{language}.yaml").read_text(encoding="utf-8"))
-    return {k: str(v).rstrip("\n") if k == "help" else str(v) for k, v in data.items()}
+    return data
+
+
+@lru_cache(maxsize=4)
+def _load(language: str) -> dict[str, str]:
+    # Texts only: a list is a set of words a user may type (``words``), never shown as such.
+    data = _raw(language)
+    return {k: str(v).rstrip("\n") if k == "help" else str(v) for k, v in data.items() if not isinstance(v, list)}
 
 
 def text(language: str, key: str, **values: object) -> str:
@@ -23,6 +30,13 @@ def text(language: str, key: str, **values: object) -> str:
     lang = language if language in LANGUAGES else "en"
     template = _load(lang).get(key) or _load("en")[key]
     return template.format(**values) if values else template
+
+
+@lru_cache(maxsize=32)
+def words(key: str) -> frozenset[str]:
+    """The words a user may type for ``key`` in any of the languages (lowercase): a chat's language never
+    decides which words it understands."""
+    return frozenset(str(w).lower() for lang in LANGUAGES for w in _raw(lang).get(key) or ())
 
 
 def help_lines(language: str, platform: str, commands: frozenset[str] | None = None) -> list[str]:

@@ -10,29 +10,16 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from functools import lru_cache
 
 from sqlmodel import Session
 
 from bot.deliver.model import AlertView, Highlight, SourceRef
 from bot.domain import Severity
+from bot.text.names import entity_name
 from storage import repositories as repo
 from storage.tables import Feed, ItemRow, Match, stored_id
 
 EXCERPT_CHARS = 320
-
-
-@lru_cache(maxsize=1)
-def _names() -> dict[str, tuple[str, str]]:
-    from bot.match import load_lexicon
-
-    lex = load_lexicon()
-    return {e.id: (e.name_ar, e.name_en) for e in lex.entries.values() if e.kind != "term"}
-
-
-def entity_name(entity_id: str, language: str) -> str:
-    ar, en = _names().get(entity_id, (entity_id, entity_id))
-    return (ar if language == "ar" else en) or entity_id
 
 
 def _excerpt(text: str) -> str:

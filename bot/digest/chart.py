@@ -33,8 +33,9 @@ from matplotlib.ticker import MaxNLocator
 from sqlmodel import Session
 
 from bot.digest.build import Digest, topic_counts_by_day
-from bot.digest.labels import is_arabic, label, label_list, strip_isolates
-from bot.digest.render import topic_name
+from bot.digest.labels import label, label_list
+from bot.text.bidi import has_arabic, strip_isolates
+from bot.text.names import topic_name
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 675, 100
 FONT = "DejaVu Sans"
@@ -57,7 +58,7 @@ def shape(text: str, *, native: bool | None = None) -> str:
 
 def _shape_line(line: str, native: bool) -> str:
     line = strip_isolates(line)
-    if native or not is_arabic(line):
+    if native or not has_arabic(line):
         return line
     return str(get_display(arabic_reshaper.reshape(line)))
 
@@ -137,7 +138,7 @@ def chart_figure(days: list[str], counts: dict[str, list[int]], digest: Digest) 
         ax.set_ylim(0, 1)
     if NATIVE_LAYOUT:
         for text in fig.findobj(Text):
-            if is_arabic(text.get_text()):
+            if has_arabic(text.get_text()):
                 text.set_language("ar")
     fig.subplots_adjust(left=0.07, right=0.70 if series else 0.97, top=0.88, bottom=0.2)
     return fig

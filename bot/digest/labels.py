@@ -1,31 +1,20 @@
-"""The digest's texts from ``labels.yaml``, Arabic plural forms, and bidi isolates for mixed-direction lines.
+"""The digest's texts from ``labels.yaml`` and Arabic plural forms.
 
-Chat clients lay out each line by the Unicode bidi algorithm. In an Arabic line a Latin phrase next to
-digits and punctuation ("HBM: 4×", "Nvidia H20 (3 مصادر)") can be reordered until it reads wrong, so Latin
-phrases in Arabic lines go in LRI … PDI; a title quoted in a line of the other language goes in FSI … PDI
-(laid out in its own direction, whatever it is). The chat adapters may strip and redo these marks: the
-text stays correct either way, and the CLI and console show it as written here.
+Bidi isolates for mixed-direction lines are ``bot.text.bidi``'s (the rule every chat text uses): in an
+Arabic line a Latin phrase next to digits and punctuation ("HBM: 4×", "Nvidia H20 (3 مصادر)") can be
+reordered until it reads wrong, so it goes in LRI … PDI; a title quoted in a line of the other language goes
+in FSI … PDI. The chat adapters may strip and redo these marks: the text stays correct either way.
 """
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
 LABELS_FILE = Path(__file__).with_name("labels.yaml")
-
-_LATIN = r"A-Za-z0-9\u00c0-\u024f"
-# One Latin token (letters/digits with inner joiners: H20, 3A090, AI-chip, U.S.); a phrase is a run of them
-# separated by blanks that starts and ends with a token holding a letter (a lone figure needs no help).
-_TOKEN = rf"[{_LATIN}](?:[{_LATIN}._+&'’/\-]*[{_LATIN}%])?"
-_PHRASE_RE = re.compile(rf"{_TOKEN}(?:[ \t]+{_TOKEN})*")
-_LETTER_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
-_ARABIC_RE = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 
 
 @lru_cache(maxsize=1)
@@ -68,29 +57,3 @@ def label(lang: str, key: str, n: int | None = None, **values: object) -> str:
 def label_list(lang: str, key: str) -> list[str]:
     """A list of texts (weekday names)."""
     return [str(x) for x in _labels()[language(lang)][key]]
-
-
-def is_arabic(text: str) -> bool:
-    return bool(_ARABIC_RE.search(text))
-
-
-def isolate_latin(text: str) -> str:
-    """Wrap Latin phrases of an Arabic line in LRI … PDI (a line without Arabic is returned as is)."""
-    if not is_arabic(text):
-        return text
-
-    def wrap(m: re.Match[str]) -> str:
-        phrase = m.group(0)
-        return f"{LRI}{phrase}{PDI}" if _LETTER_RE.search(phrase) else phrase
-
-    return _PHRASE_RE.sub(wrap, text)
-
-
-def isolate(text: str) -> str:
-    """A quoted string (a title, a name) as one unit laid out in its own direction: FSI … PDI."""
-    return f"{FSI}{text}{PDI}" if text else text
-
-
-def strip_isolates(text: str) -> str:
-    """The text without our marks (for measuring and for tests that compare words)."""
-    return text.replace(LRI, "").replace(FSI, "").replace(PDI, "").replace(RLI, "")

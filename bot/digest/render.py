@@ -3,7 +3,7 @@
 Chat text is plain (the adapters escape it and mark it up in their own way): one headline, the numbers,
 then a block per topic, then trends and entities, blocks separated by a blank line so that splitting
 (``bot.digest.split``) can cut between them. Titles stay in their own language inside FSI … PDI; in Arabic,
-Latin phrases, dates and signed numbers go in LRI … PDI (see ``bot.digest.labels``).
+Latin phrases, dates and signed numbers go in LRI … PDI (see ``bot.text.bidi``).
 """
 
 from __future__ import annotations
@@ -11,35 +11,19 @@ from __future__ import annotations
 import html
 import json
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from bot.digest.build import Digest, DigestStory
-from bot.digest.labels import LRI, PDI, isolate, isolate_latin, label, strip_isolates
+from bot.digest.labels import label
 from bot.digest.period import zone
 from bot.digest.spikes import Spike
+from bot.text.bidi import LRI, PDI, isolate_latin, strip_isolates
+from bot.text.bidi import first_strong_isolate as isolate
+from bot.text.names import entity_name, topic_name
 
 BULLET = "•"
 TOPIC_MARK = "■"
 SEP = " · "
-
-
-@lru_cache(maxsize=1)
-def _topic_names() -> dict[str, tuple[str, str]]:
-    from bot.match import load_lexicon
-
-    return {t.id: (t.name_ar, t.name_en) for t in load_lexicon().topics.values()}
-
-
-def topic_name(topic: str, lang: str) -> str:
-    ar, en = _topic_names().get(topic, (topic, topic))
-    return (ar if lang == "ar" else en) or topic
-
-
-def entity_name(entity: str, lang: str) -> str:
-    from bot.deliver.views import entity_name as name
-
-    return name(entity, lang)
 
 
 def ltr(text: str, lang: str) -> str:
@@ -321,5 +305,4 @@ __all__ = [
     "render_text",
     "spike_alert_text",
     "to_json",
-    "topic_name",
 ]

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.text.length import utf16_len
+
 Measure = Callable[[str], int]
-
-
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
 
 # (limit, measure) per place a digest text goes.
 LIMITS: dict[str, tuple[int, Measure]] = {
@@ -84,4 +81,4 @@ def split_text(text: str, limit: int, measure: Measure = len) -> list[str]:
     return split_blocks([b for b in text.split("\n\n") if b.strip()], limit, measure)
 
 
-__all__ = ["LIMITS", "split_blocks", "split_text", "utf16_len"]
+__all__ = ["LIMITS", "split_blocks", "split_text"]

@@ -26,6 +26,7 @@ LRM, RLM = "\u200e", "\u200f"
 
 # Explicit embeddings, overrides, isolates and marks; ALM. ZWJ/ZWNJ stay (Arabic and Persian use ZWNJ).
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_NO_BIDI_CONTROLS = dict.fromkeys(map(ord, _BIDI_CONTROLS))
 _WS = frozenset(" \t\n\r\f\v\u00a0\u2028\u2029")
 
 _ARABIC_CHARS = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
@@ -71,6 +72,11 @@ def clean_text(text: str, *, keep_newlines: bool = False) -> tuple[str, list[int
     return "".join(out), index
 
 
+def drop_bidi_controls(text: str) -> str:
+    """The text without bidi controls, and nothing else changed (for text whose whitespace matters)."""
+    return text.translate(_NO_BIDI_CONTROLS)
+
+
 def has_arabic(text: str) -> bool:
     """Whether the text holds any Arabic letter."""
     return ARABIC_RE.search(text) is not None
@@ -110,8 +116,10 @@ def latin_phrases(text: str) -> list[tuple[int, int]]:
 
 
 def isolate_latin(text: str) -> str:
-    """Wrap Latin phrases in LRI … PDI (for plain text inside an RTL paragraph; the caller decides that
-    the line is one: a Latin line needs nothing)."""
+    """Wrap Latin phrases in LRI … PDI (for plain text inside an RTL paragraph); a text without an Arabic
+    letter is returned as is (a Latin line, or a lone figure, needs nothing)."""
+    if not has_arabic(text):
+        return text
     out, last = [], 0
     for start, end in latin_phrases(text):
         out += [text[last:start], LRI, text[start:end], PDI]

@@ -6,10 +6,12 @@ import json
 from dataclasses import replace
 
 from bot.digest.build import Digest, build_digest
-from bot.digest.labels import FSI, LRI, PDI, isolate_latin, label, strip_isolates
+from bot.digest.labels import label
 from bot.digest.period import Period
 from bot.digest.render import caption, render_blocks, render_html, render_json, render_markdown, render_text
-from bot.digest.split import LIMITS, split_blocks, utf16_len
+from bot.digest.split import LIMITS, split_blocks
+from bot.text.bidi import FSI, LRI, PDI, isolate_latin, strip_isolates
+from bot.text.length import utf16_len
 from storage.db import session
 from tests.digest.conftest import SINCE, UNTIL, Week
 from tests.digest.seed import get_sub, subscription

@@ -20,10 +20,12 @@ from bot.adapters.discord.render import (
     TOTAL,
     DiscordRenderer,
     embed_length,
-    safe_url,
 )
-from bot.adapters.discord.text import LRI, PDI, dlen, escape, split_plain
+from bot.adapters.discord.text import escape, split_plain
 from bot.deliver.model import AlertView, Button, Highlight, Reply, SourceRef
+from bot.text.bidi import LRI, PDI
+from bot.text.length import utf16_len
+from bot.text.urls import markdown_url
 
 RENDERER = DiscordRenderer.default()
 
@@ -115,15 +117,15 @@ def assert_inert(text: str) -> None:
 
 
 def assert_embed_within_limits(embed: dict, budget: int = TOTAL) -> None:
-    assert dlen(embed["title"]) <= TITLE
-    assert dlen(embed.get("description", "")) <= DESCRIPTION
+    assert utf16_len(embed["title"]) <= TITLE
+    assert utf16_len(embed.get("description", "")) <= DESCRIPTION
     assert len(embed["fields"]) <= FIELDS
     for f in embed["fields"]:
-        assert 0 < dlen(f["name"]) <= FIELD_NAME
-        assert 0 < dlen(f["value"]) <= FIELD_VALUE
+        assert 0 < utf16_len(f["name"]) <= FIELD_NAME
+        assert 0 < utf16_len(f["value"]) <= FIELD_VALUE
         assert_inert(f["value"])
-    assert dlen(embed["footer"]["text"]) <= FOOTER
-    assert dlen(embed["author"]["name"]) <= AUTHOR
+    assert utf16_len(embed["footer"]["text"]) <= FOOTER
+    assert utf16_len(embed["author"]["name"]) <= AUTHOR
     assert embed_length(embed) <= budget
     assert_inert(embed["title"])
     assert_inert(embed.get("description", ""))
@@ -143,7 +145,7 @@ def test_every_alert_embed_respects_discord_limits(alert: AlertView, language: s
 def test_replies_with_many_alerts_fit_every_message(batch: list[AlertView], text: str) -> None:
     messages = RENDERER.reply_messages(Reply(text=text * 3, alerts=tuple(batch), language="ar"))
     for m in messages:
-        assert m.content is None or dlen(m.content) <= CONTENT
+        assert m.content is None or utf16_len(m.content) <= CONTENT
         assert_inert(m.content or "")
         assert len(m.embeds) <= 10
         assert sum(embed_length(e) for e in m.embeds) <= TOTAL
@@ -215,15 +217,15 @@ def test_a_ten_thousand_character_summary_is_cut_on_a_word_with_an_ellipsis() ->
     )
     description = RENDERER.alert_embed(alert, language="en")["description"]
     assert description.endswith("…")
-    assert dlen(description) <= DESCRIPTION
+    assert utf16_len(description) <= DESCRIPTION
     assert description[:-1].split(" ")[-1] in words.split(" ")
 
 
 def test_bad_urls_are_dropped_and_parentheses_encoded() -> None:
-    assert safe_url("javascript:alert(1)") is None
-    assert safe_url("not a url") is None
-    assert safe_url("https://x.example/a(b)") == "https://x.example/a%28b%29"
-    assert safe_url("https://x.example/" + "a" * 3000) is None
+    assert markdown_url("javascript:alert(1)") is None
+    assert markdown_url("not a url") is None
+    assert markdown_url("https://x.example/a(b)") == "https://x.example/a%28b%29"
+    assert markdown_url("https://x.example/" + "a" * 3000) is None
 
 
 def test_long_plain_text_is_split_at_lines_within_2000() -> None:
@@ -231,7 +233,7 @@ def test_long_plain_text_is_split_at_lines_within_2000() -> None:
     chunks = split_plain(text)
     assert len(chunks) > 1
     for c in chunks:
-        assert dlen(c) <= CONTENT
+        assert utf16_len(c) <= CONTENT
         assert_inert(c)
     assert sum(c.count("سطر") for c in chunks) == 400
 

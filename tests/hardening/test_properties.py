@@ -20,10 +20,11 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.adapters.discord.text import dlen, split_plain
+from bot.adapters.discord.text import split_plain
 from bot.match.lexicon import load_lexicon
 from bot.match.normalizer import normalize
 from bot.match.scanner import PROCLITICS, scan
+from bot.text.length import utf16_len
 
 LATIN = {"Nvidia": "nvidia", "Huawei": "huawei", "ASML": "asml", "SMIC": "smic", "TSMC": "tsmc", "Samsung": "samsung"}
 ARABIC = {"إنفيديا": "nvidia", "هواوي": "huawei", "سامسونج": "samsung"}
@@ -94,7 +95,7 @@ def _visible(piece: str) -> str:
 def test_discord_plain_split_within_limits_lossless_and_inert(text: str, limit: int) -> None:
     pieces = split_plain(text, limit)
     for piece in pieces:
-        assert dlen(piece) <= limit
+        assert utf16_len(piece) <= limit
         assert not re.search(r"@(everyone|here)|<@[!&]?\d+>", piece)
         # An escape cut in half would leave a lone trailing backslash that escapes the next message's text.
         trailing = len(piece) - len(piece.rstrip("\\"))

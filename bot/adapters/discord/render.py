@@ -14,19 +14,20 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
 
 import yaml
 
-from bot.adapters.discord.text import ELLIPSIS, dlen, fit, fit_text, pieces, split_plain, truncate_plain
+from bot.adapters.discord.text import ELLIPSIS, fit, fit_text, pieces, split_plain, truncate_plain
 from bot.deliver.model import AlertView, Button, Document, Reply, SourceRef
+from bot.text.length import utf16_len
+from bot.text.names import topic_name
+from bot.text.urls import markdown_url
 
 TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, AUTHOR = 256, 4096, 25, 256, 1024, 2048, 256
 TOTAL, CONTENT, EMBEDS_PER_MESSAGE = 6000, 2000, 10
 BUTTON_LABEL, CUSTOM_ID, BUTTONS_PER_ROW, ROWS = 80, 100, 5, 5
 
 _HERE = Path(__file__).parent
-_TOPICS = _HERE.parents[1] / "lexicon" / "topics.yaml"
 
 
 @dataclass(frozen=True)
@@ -44,25 +45,9 @@ class DiscordMessage:
 
 def embed_length(embed: Mapping[str, Any]) -> int:
     """The characters Discord counts towards the 6000 total of a message."""
-    total = dlen(embed.get("title", "")) + dlen(embed.get("description", ""))
-    total += dlen(embed.get("footer", {}).get("text", "")) + dlen(embed.get("author", {}).get("name", ""))
-    return total + sum(dlen(f["name"]) + dlen(f["value"]) for f in embed.get("fields", ()))
-
-
-def safe_url(url: str | None) -> str | None:
-    """An http(s) URL Discord will accept in an embed or a masked link, or None (a bad URL fails the message)."""
-    if not url:
-        return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    # Parentheses, brackets-as-text, angle brackets, spaces and quotes would end a masked link early.
-    url = quote(url, safe=":/?#@!$&'*+,;=%~-._")
-    return url if len(url) <= 500 else None  # longer is a tracking monster; the title link is enough
+    total = utf16_len(embed.get("title", "")) + utf16_len(embed.get("description", ""))
+    total += utf16_len(embed.get("footer", {}).get("text", "")) + utf16_len(embed.get("author", {}).get("name", ""))
+    return total + sum(utf16_len(f["name"]) + utf16_len(f["value"]) for f in embed.get("fields", ()))
 
 
 @cache
@@ -77,27 +62,19 @@ class DiscordRenderer:
         self,
         labels: Mapping[str, Mapping[str, Any]],
         colours: Mapping[str, Any],
-        topic_names: Mapping[str, Mapping[str, str]],
     ) -> None:
         self.labels = labels
         self.default_colour = int(str(colours.get("default", "5865F2")), 16)
         self.colours = {k: int(str(v), 16) for k, v in (colours.get("topics") or {}).items()}
-        self.topic_names = topic_names
 
     @classmethod
     def default(cls) -> DiscordRenderer:
-        topics = _load_yaml(_TOPICS).get("topics", []) if _TOPICS.exists() else []
-        names = {t["id"]: t.get("name", {}) for t in topics}
-        return cls(_load_yaml(_HERE / "labels.yaml"), _load_yaml(_HERE / "colours.yaml"), names)
+        return cls(_load_yaml(_HERE / "labels.yaml"), _load_yaml(_HERE / "colours.yaml"))
 
     # -- labels -------------------------------------------------------------------------------------------------
     def _label(self, language: str, key: str) -> Any:
         table = self.labels.get(language) or self.labels["en"]
         return table.get(key, self.labels["en"][key])
-
-    def topic_name(self, topic: str, language: str) -> str:
-        names = self.topic_names.get(topic) or {}
-        return names.get(language) or names.get("en") or topic
 
     def colour(self, alert: AlertView) -> int:
         return next((self.colours[t] for t in alert.topics if t in self.colours), self.default_colour)
@@ -110,12 +87,12 @@ class DiscordRenderer:
         rtl_chat = language == "ar"
         sep = "، " if rtl_chat else ", "
         embed: dict[str, Any] = {"color": self.colour(alert), "timestamp": alert.published.isoformat()}
-        url = safe_url(alert.url)
+        url = markdown_url(alert.url)
         if url:
             embed["url"] = url
         embed["author"] = {"name": truncate_plain(alert.source or "—", 60 if compact else AUTHOR)}
         severity = self._label(language, "severity").get(alert.severity, alert.severity)
-        topics = sep.join(self.topic_name(t, language) for t in alert.topics)
+        topics = sep.join(topic_name(t, language) for t in alert.topics)
         footer = f"{severity} · {topics}" if topics else severity
         embed["footer"] = {"text": truncate_plain(footer, 100 if compact else 300)}
         # Titles are bold already: title highlights would only add noise.
@@ -137,10 +114,10 @@ class DiscordRenderer:
                 break
             fields = fields[:-1]
         if room < 1:  # a tiny budget: shorten the title until something fits
-            embed["title"] = fit_text(alert.title or "—", max(8, dlen(embed["title"]) + room - 8))
+            embed["title"] = fit_text(alert.title or "—", max(8, utf16_len(embed["title"]) + room - 8))
             room = budget - embed_length(embed)
         excerpt = alert.excerpt or ""
-        if excerpt and room > dlen(ELLIPSIS):
+        if excerpt and room > utf16_len(ELLIPSIS):
             bold = [(h.start, h.end) for h in alert.highlights if h.field == "excerpt"]
             embed["description"] = fit(pieces(excerpt, bold=bold), room)
         return embed
@@ -167,7 +144,7 @@ class DiscordRenderer:
 
     def _source_line(self, ref: SourceRef) -> str:
         name = fit_text(ref.name or "—", 150)
-        url = safe_url(ref.url)
+        url = markdown_url(ref.url)
         return f"[{name}]({url})" if url else name
 
     def _source_list(self, refs: list[SourceRef], language: str, limit: int) -> str:
@@ -176,12 +153,12 @@ class DiscordRenderer:
         for i, ref in enumerate(refs):
             line = f"• {self._source_line(ref)}"
             after = len(refs) - i - 1
-            reserve = dlen(str(self._label(language, "more")).format(n=after)) + 1 if after else 0
-            if used + dlen(line) + 1 + reserve > limit:
+            reserve = utf16_len(str(self._label(language, "more")).format(n=after)) + 1 if after else 0
+            if used + utf16_len(line) + 1 + reserve > limit:
                 lines.append(str(self._label(language, "more")).format(n=len(refs) - i))
                 break
             lines.append(line)
-            used += dlen(line) + 1
+            used += utf16_len(line) + 1
         return "\n".join(lines)
 
     def alert_message(self, alert: AlertView, *, language: str, mention_role_id: int | None = None) -> DiscordMessage:
@@ -237,10 +214,10 @@ def _cut_lines(text: str, limit: int) -> str:
     out: list[str] = []
     used = 0
     for line in text.split("\n"):
-        if used + dlen(line) + 1 > limit:
+        if used + utf16_len(line) + 1 > limit:
             break
         out.append(line)
-        used += dlen(line) + 1
+        used += utf16_len(line) + 1
     return "\n".join(out) or ELLIPSIS
 
 
@@ -259,4 +236,4 @@ def _buttons(rows: tuple[tuple[Button, ...], ...]) -> tuple[tuple[Button, ...], 
     return tuple(out)
 
 
-__all__ = ["DiscordMessage", "DiscordRenderer", "embed_length", "safe_url"]
+__all__ = ["DiscordMessage", "DiscordRenderer", "embed_length"]

@@ -6,9 +6,10 @@ would turn into a mention, a channel link, a timestamp or an emoji (``@everyone`
 ``<@&1>``, ``</cmd:1>``, ``<t:1>``, ``<:e:1>``) gets a zero-width space so it neither pings nor formats.
 ``allowed_mentions`` none is the second lock on the same door.
 
-Bidi controls from feeds are removed (a stray U+202E could reverse a whole line), then Latin runs inside Arabic
-text are wrapped in LRI … PDI (U+2066 … U+2069) so "H200" or "SK Hynix" keep their order in a right-to-left
-line. Lengths are measured in UTF-16 code units, which is what Discord counts (never less than code points).
+Bidi controls from feeds are removed (a stray U+202E could reverse a whole line), then Latin phrases inside
+Arabic text are wrapped in LRI … PDI (U+2066 … U+2069) so "H200" or "SK Hynix" keep their order in a
+right-to-left line (``bot.text.bidi``'s phrase rule, the one Telegram and the digest use). Lengths are measured
+in UTF-16 code units (``bot.text.length``), never less than what Discord counts.
 """
 
 from __future__ import annotations
@@ -20,29 +21,21 @@ from dataclasses import dataclass
 
 from discord.utils import escape_markdown
 
+from bot.text.bidi import LRI, PDI, drop_bidi_controls, has_arabic, latin_phrases
+from bot.text.length import utf16_len
+
 ZWSP = "\u200b"
-LRI, PDI = "\u2066", "\u2069"
 ELLIPSIS = "…"
 
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 _OTHER_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ANGLE_TOKEN = re.compile(r"<(?=[@#:/]|[a-z]{1,12}:)")  # <@1> <@&1> <#1> </c:1> <:e:1> <a:e:1> <t:1:f> <id:home>
 _AT_ALL = re.compile(r"@(?=everyone|here)")
 _NUMBERED_LIST = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)
-_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
-# A Latin run: words of Latin letters/digits joined by spaces or light punctuation ("SK Hynix", "H200", "HBM3E").
-_LATIN_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+\-/&_%']*(?:[ ][A-Za-z0-9][A-Za-z0-9.+\-/&_%']*)*")
-_LATIN_LETTER = re.compile(r"[A-Za-z]")
-
-
-def dlen(text: str) -> int:
-    """Length as Discord counts it (UTF-16 code units)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def clean(text: str) -> str:
     """Remove bidi overrides and C0 controls (keeps newlines and tabs). For text shown without markdown."""
-    return _OTHER_CONTROLS.sub("", _BIDI_CONTROLS.sub("", text))
+    return _OTHER_CONTROLS.sub("", drop_bidi_controls(text))
 
 
 def neutralise_mentions(text: str) -> str:
@@ -54,15 +47,6 @@ def escape(text: str) -> str:
     escaped = escape_markdown(clean(text))
     escaped = _NUMBERED_LIST.sub(r"\1\\.", escaped)
     return neutralise_mentions(escaped)
-
-
-def has_arabic(text: str) -> bool:
-    return _ARABIC.search(text) is not None
-
-
-def latin_runs(text: str) -> list[tuple[int, int]]:
-    """Spans of Latin runs worth isolating (at least one Latin letter; bare numbers read fine in RTL)."""
-    return [m.span() for m in _LATIN_RUN.finditer(text) if _LATIN_LETTER.search(m.group())]
 
 
 @dataclass(frozen=True)
@@ -100,7 +84,7 @@ def pieces(text: str, *, bold: Iterable[tuple[int, int]] = (), rtl: bool | None 
             is_bold[i] = True
     is_iso = [False] * n
     if rtl if rtl is not None else has_arabic(text):
-        for start, end in latin_runs(text):
+        for start, end in latin_phrases(text):
             for i in range(start, end):
                 is_iso[i] = True
     out: list[Piece] = []
@@ -125,7 +109,7 @@ def _longest_prefix(piece: Piece, room: int, *, prefer_words: bool) -> int:
     lo, hi = 0, len(text)
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if dlen(piece.render(text[:mid])) <= room:
+        if utf16_len(piece.render(text[:mid])) <= room:
             lo = mid
         else:
             hi = mid - 1
@@ -134,7 +118,7 @@ def _longest_prefix(piece: Piece, room: int, *, prefer_words: bool) -> int:
         space = max(text.rfind(" ", 0, k), text.rfind("\n", 0, k))
         if space > 0 and k - space <= 30:
             k = space
-    while k > 0 and dlen(piece.render(text[:k])) > room:  # escaping is not quite monotonic: make sure
+    while k > 0 and utf16_len(piece.render(text[:k])) > room:  # escaping is not quite monotonic: make sure
         k = _safe_cut(text, k - 1)
     return k
 
@@ -142,16 +126,16 @@ def _longest_prefix(piece: Piece, room: int, *, prefer_words: bool) -> int:
 def fit(parts: Sequence[Piece], limit: int, *, ellipsis: str = ELLIPSIS) -> str:
     """Render pieces within ``limit``; when cut, end on a whole piece boundary or word plus an ellipsis."""
     rendered = [p.render() for p in parts]
-    if sum(dlen(r) for r in rendered) <= limit:
+    if sum(utf16_len(r) for r in rendered) <= limit:
         # Pieces always meet at a wrapper (** or an isolate), so no token can form across them; checking the
         # joined text again costs nothing and keeps that true if the wrapping ever changes.
         return _joined("".join(rendered), limit)
-    room = limit - dlen(ellipsis)
+    room = limit - utf16_len(ellipsis)
     out: list[str] = []
     for piece, text in zip(parts, rendered, strict=True):
-        if dlen(text) <= room:
+        if utf16_len(text) <= room:
             out.append(text)
-            room -= dlen(text)
+            room -= utf16_len(text)
             continue
         k = _longest_prefix(piece, room, prefer_words=True)
         if k:
@@ -162,7 +146,7 @@ def fit(parts: Sequence[Piece], limit: int, *, ellipsis: str = ELLIPSIS) -> str:
 
 def _joined(text: str, limit: int) -> str:
     text = neutralise_mentions(text)
-    return text if dlen(text) <= limit else truncate_plain(text, limit)
+    return text if utf16_len(text) <= limit else truncate_plain(text, limit)
 
 
 def fit_text(text: str, limit: int, *, bold: Iterable[tuple[int, int]] = (), rtl: bool | None = None) -> str:
@@ -172,10 +156,10 @@ def fit_text(text: str, limit: int, *, bold: Iterable[tuple[int, int]] = (), rtl
 def truncate_plain(text: str, limit: int) -> str:
     """For fields Discord shows without markdown (author, footer): clean and cut, no escaping."""
     text = clean(text).strip()
-    if dlen(text) <= limit:
+    if utf16_len(text) <= limit:
         return text
-    k = limit - dlen(ELLIPSIS)
-    while dlen(text[:k]) > limit - dlen(ELLIPSIS):
+    k = limit - utf16_len(ELLIPSIS)
+    while utf16_len(text[:k]) > limit - utf16_len(ELLIPSIS):
         k -= 1
     return text[: _safe_cut(text, k)].rstrip() + ELLIPSIS
 
@@ -188,7 +172,7 @@ def split_plain(text: str, limit: int = 2000) -> list[str]:
         parts = pieces(line)
         rendered = "".join(p.render() for p in parts)
         candidate = f"{current}\n{rendered}" if current else rendered
-        if dlen(candidate) <= limit:
+        if utf16_len(candidate) <= limit:
             current = candidate
             continue
         if current:
@@ -198,8 +182,8 @@ def split_plain(text: str, limit: int = 2000) -> list[str]:
         for piece in parts:
             rest = piece.text
             while rest:
-                room = limit - dlen(current)
-                if dlen(piece.render(rest)) <= room:
+                room = limit - utf16_len(current)
+                if utf16_len(piece.render(rest)) <= room:
                     current += piece.render(rest)
                     break
                 k = _longest_prefix(Piece(rest, piece.bold, piece.isolate), room, prefer_words=True)

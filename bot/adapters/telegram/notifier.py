@@ -43,8 +43,8 @@ from bot.adapters.telegram.errors import (
 from bot.adapters.telegram.markup import CAPTION_LIMIT, MESSAGE_LIMIT, html_to_text
 from bot.adapters.telegram.render import RenderedMessage, render_alert, render_reply
 from bot.deliver.model import AlertView, DeliveryError, Document, Reply, RetryLater
-from bot.text.length import utf16_len
 from bot.domain import Platform
+from bot.text.length import utf16_len
 
 log = logging.getLogger(__name__)
 
