@@ -1,20 +1,17 @@
-"""The command core's texts, from ``bot/locales/{ar,en}.yaml`` (data, not code)."""
+"""The command core's texts, from ``bot/locales/{ar,en}.yaml`` (the locale tree, ``bot.text.locale``)."""
 
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
+from bot.text import locale
 
-LOCALES = Path(__file__).resolve().parent.parent / "locales"
 LANGUAGES = ("ar", "en")
 
 
-@lru_cache(maxsize=4)
 def _raw(language: str) -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load((LOCALES / f"{language}.yaml").read_text(encoding="utf-8"))
+    data: dict[str, Any] = locale.load(language)
     return data
 
 

@@ -1,4 +1,4 @@
-"""The digest's texts from ``labels.yaml`` and Arabic plural forms.
+"""The digest's texts from ``bot/locales/digest.yaml`` and Arabic plural forms.
 
 Bidi isolates for mixed-direction lines are ``bot.text.bidi``'s (the rule every chat text uses): in an
 Arabic line a Latin phrase next to digits and punctuation ("HBM: 4×", "Nvidia H20 (3 مصادر)") can be
@@ -9,17 +9,16 @@ in FSI … PDI. The chat adapters may strip and redo these marks: the text stays
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
+from bot.text import locale
 
-LABELS_FILE = Path(__file__).with_name("labels.yaml")
+LABELS_FILE = locale.path("digest")
 
 
 @lru_cache(maxsize=1)
 def _labels() -> dict[str, dict[str, Any]]:
-    data = yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
+    data = locale.load("digest")
     return {lang: dict(table) for lang, table in data.items()}
 
 

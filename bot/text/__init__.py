@@ -6,7 +6,9 @@
 | ``bidi`` | cleaning feed text of bidi and control characters, Arabic/Latin detection, isolating Latin phrases |
 | ``urls`` | ``safe_url``: a feed's link we may put in a chat, or None |
 | ``names`` | a topic's or entity's name in the chat's language |
+| ``locale`` | the locale tree ``bot/locales/``: where each text file is, read once |
 
-A pure layer: nothing here imports storage, the chat adapters or HTTP (only the lexicon, for names).
+A pure layer: nothing here imports storage, the chat adapters or HTTP (only the lexicon, for names, and
+the locale files).
 The package imports nothing itself, so a caller pays only for the module it names.
 """

@@ -19,6 +19,7 @@ import yaml
 
 from bot.adapters.discord.text import ELLIPSIS, fit, fit_text, pieces, split_plain, truncate_plain
 from bot.deliver.model import AlertView, Button, Document, Reply, SourceRef
+from bot.text import locale
 from bot.text.length import utf16_len
 from bot.text.names import topic_name
 from bot.text.urls import markdown_url
@@ -69,7 +70,7 @@ class DiscordRenderer:
 
     @classmethod
     def default(cls) -> DiscordRenderer:
-        return cls(_load_yaml(_HERE / "labels.yaml"), _load_yaml(_HERE / "colours.yaml"))
+        return cls(locale.load("discord"), _load_yaml(_HERE / "colours.yaml"))
 
     # -- labels -------------------------------------------------------------------------------------------------
     def _label(self, language: str, key: str) -> Any:

@@ -1,23 +1,19 @@
-"""The adapter's own texts, loaded once from ``labels.yaml`` beside this module."""
+"""The adapter's own texts, from ``bot/locales/telegram.yaml`` (the locale tree, ``bot.text.locale``)."""
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.domain import Severity
+from bot.text import locale
 
 LANGUAGES = ("en", "ar")
-_PATH = Path(__file__).with_name("labels.yaml")
+_PATH = locale.path("telegram")
 
 
-@functools.cache
 def _data() -> dict[str, Any]:
-    with _PATH.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    data: dict[str, Any] = locale.load("telegram")
+    return data
 
 
 def language(code: str | None) -> str:
