@@ -12,10 +12,11 @@ import hashlib
 import logging
 import multiprocessing
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from bot.service.lifecycle import Service
 
 log = logging.getLogger("raqib.app")
+NO_VARIABLES: Mapping[str, str] = MappingProxyType({})  # no subscription can name a variable (tests, benches)
 
 
 def database_url(config: FeedsFile, env: Env) -> str:
@@ -59,16 +61,20 @@ def fetch_settings(config: FeedsFile, env: Env) -> FetchSettings:
     )
 
 
-def sync_config(engine: Engine, config: FeedsFile) -> tuple[list[str], list[str]]:
+def sync_config(
+    engine: Engine, config: FeedsFile, variables: Mapping[str, str] = NO_VARIABLES
+) -> tuple[list[str], list[str]]:
+    """The feeds file's feeds and subscriptions into the database; ``variables`` (``Env.variables``) holds the
+    webhook URLs subscriptions name by variable (``url_env``)."""
     specs = [repo.FeedSpec(f.id, f.url, f.language, f.title, f.authority, f.enabled) for f in config.feeds]
     with session(engine) as s:
         changed = repo.sync_feeds(s, specs)
     if config.subscriptions:
-        sync_subscriptions(engine, config)
+        sync_subscriptions(engine, config, variables)
     return changed
 
 
-def sync_subscriptions(engine: Engine, config: FeedsFile) -> None:
+def sync_subscriptions(engine: Engine, config: FeedsFile, variables: Mapping[str, str]) -> None:
     """Subscriptions written in the feeds file: created or updated at every load (the file owns their topics)."""
     import json
     import logging
@@ -84,7 +90,7 @@ def sync_subscriptions(engine: Engine, config: FeedsFile) -> None:
             if sc.platform == "discord-webhook":
                 from bot.adapters.discord.webhook import InvalidWebhookURL, parse_webhook_url
 
-                url = sc.webhook_url()
+                url = sc.webhook_url(variables)
                 try:
                     ref = parse_webhook_url(url or "")
                 except InvalidWebhookURL as exc:
@@ -106,7 +112,7 @@ def sync_subscriptions(engine: Engine, config: FeedsFile) -> None:
 def open_database(config: FeedsFile, env: Env, url: str | None = None) -> Engine:
     engine = make_engine(url or database_url(config, env))
     upgrade(engine)
-    sync_config(engine, config)
+    sync_config(engine, config, env.variables)
     return engine
 
 
@@ -203,7 +209,7 @@ class ServiceParts:
         return Dispatcher(self.engine, notifiers, owner=self.owner, settings=settings)
 
     def sync_config(self, config: FeedsFile) -> tuple[list[str], list[str]]:
-        return sync_config(self.engine, config)
+        return sync_config(self.engine, config, self.env.variables)
 
 
 def build_service(

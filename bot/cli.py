@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import gc
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -249,7 +250,8 @@ def cmd_feeds(args: argparse.Namespace, env: Env) -> int:
     from bot.config import config_path
 
     if args.action == "import":
-        return feedtools.import_opml(Path(args.file), config_path(args.config, env), args.language, args.write)
+        path = config_path(args.config, env)
+        return feedtools.import_opml(Path(args.file), path, args.language, args.write, env=env)
     config = _config(args, env)
     if args.action == "export":
         sys.stdout.write(feedtools.export_opml(config, feedtools.urls_in_use(config, env)))
@@ -404,7 +406,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for secret in (env.telegram_bot_token, env.discord_bot_token, env.database_url, env.telegram_webhook_secret):
         if secret is not None:
             REDACT.add(secret.get_secret_value())
-    env.export_to_process()
+    if env.raqib_cache_dir and "RAQIB_CACHE_DIR" not in os.environ:
+        # The lexicon cache finds its folder in the environment, where it is used: by `match` and `classify`,
+        # which read no settings, and by the spawned parse workers. A folder given only in .env is handed to
+        # this process's environment, which those child processes inherit (the one variable written here).
+        os.environ["RAQIB_CACHE_DIR"] = env.raqib_cache_dir
     try:
         return int(args.func(args, env))
     except ConfigError as exc:

@@ -2,6 +2,10 @@
 
 A bad feeds.yaml never produces a traceback: ``load_config`` raises ``ConfigError`` whose message names
 the file, the feed (by id when it has one) and the field.
+
+The environment is read once, by ``Env`` (pydantic-settings: the process environment, then ``.env``), and the
+result is passed down: ``env.telegram`` to the Telegram adapter, ``env.variables`` to the subscriptions that
+name a variable (``url_env``). Nothing else in ``bot`` reads or writes ``os.environ``.
 """
 
 from __future__ import annotations
@@ -9,8 +13,9 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -20,6 +25,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
@@ -27,6 +33,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings.sources import ENV_FILE_SENTINEL
 
 DEFAULT_CONFIG = "feeds.yaml"
 _DURATION = re.compile(r"^\s*(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?\s*$")
@@ -238,8 +245,9 @@ class SubscriptionConfig(_Strict):
             raise ValueError(f"a {self.platform} subscription needs target (the chat or channel id)")
         return self
 
-    def webhook_url(self) -> str | None:
-        return self.url or (os.environ.get(self.url_env) if self.url_env else None)
+    def webhook_url(self, variables: Mapping[str, str]) -> str | None:
+        """The URL, or the value of the variable ``url_env`` names in ``variables`` (``Env.variables``)."""
+        return self.url or (variables.get(self.url_env) if self.url_env else None)
 
 
 class FeedsFile(_Strict):
@@ -261,16 +269,18 @@ class FeedsFile(_Strict):
         return feed.interval or self.settings.default_interval
 
 
-_PASSED_THROUGH = (
-    "telegram_api_url",
-    "telegram_webhook_url",
-    "telegram_webhook_secret",
-    "telegram_webhook_listen",
-    "telegram_webhook_port",
-    "telegram_webhook_path",
-    "telegram_link_previews",
-    "raqib_cache_dir",
-)
+class TelegramEnv(_Strict):
+    """The ``TELEGRAM_*`` variables, as ``Env`` read them: what the Telegram adapter's settings are made of
+    (``TelegramSettings.from_env``, which fills in its defaults)."""
+
+    token: SecretStr | None = None
+    api_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str | None = None
+    webhook_port: int | None = None
+    webhook_path: str | None = None
+    link_previews: bool = False
 
 
 class Env(BaseSettings):
@@ -281,6 +291,20 @@ class Env(BaseSettings):
     """
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
+    _variables: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**values)
+        env_file = values.get("_env_file", ENV_FILE_SENTINEL)
+        if env_file == ENV_FILE_SENTINEL:
+            env_file = self.model_config.get("env_file")
+        self._variables = _variables(env_file, values.get("_env_file_encoding"))
+
+    @property
+    def variables(self) -> Mapping[str, str]:
+        """Every variable of the environment and of ``.env`` as read at load (not settings: no row in the
+        README), for the subscriptions that name theirs (``url_env``)."""
+        return MappingProxyType(self._variables)
 
     telegram_bot_token: SecretStr | None = Field(
         None, description="Telegram bot token from @BotFather; unset: no Telegram."
@@ -319,8 +343,7 @@ class Env(BaseSettings):
         None, description="Overrides the setting `health_host` (the Docker image sets 0.0.0.0)."
     )
 
-    # Read by the Telegram adapter and the lexicon cache from the process environment; declared here so that
-    # they are documented, and so that a value in `.env` reaches them (see ``export_to_process``).
+    # The Telegram adapter's (grouped as ``telegram``) and the lexicon cache's.
     telegram_api_url: str | None = Field(
         None, description="Bot API server (default https://api.telegram.org), e.g. your own or a test server."
     )
@@ -363,16 +386,35 @@ class Env(BaseSettings):
     def _strip(cls, v: Any) -> Any:
         return v.strip() if isinstance(v, str) else v
 
-    def export_to_process(self) -> None:
-        """Put the values read from ``.env`` into the process environment for the parts that read it directly
-        (the Telegram adapter, the lexicon cache). A variable already in the environment wins."""
-        for name in _PASSED_THROUGH:
-            value = getattr(self, name)
-            if value is None or name.upper() in os.environ:
-                continue
-            if isinstance(value, SecretStr):
-                value = value.get_secret_value()
-            os.environ[name.upper()] = str(value).lower() if isinstance(value, bool) else str(value)
+    @property
+    def telegram(self) -> TelegramEnv:
+        """The ``TELEGRAM_*`` settings, for ``TelegramSettings.from_env``."""
+        return TelegramEnv(
+            token=self.telegram_bot_token,
+            api_url=self.telegram_api_url,
+            webhook_url=self.telegram_webhook_url,
+            webhook_secret=self.telegram_webhook_secret,
+            webhook_listen=self.telegram_webhook_listen,
+            webhook_port=self.telegram_webhook_port,
+            webhook_path=self.telegram_webhook_path,
+            link_previews=bool(self.telegram_link_previews),
+        )
+
+
+def _variables(env_file: Any, encoding: str | None) -> dict[str, str]:
+    """The process environment over the ``.env`` file(s) ``Env`` read (as pydantic-settings finds them in the
+    working folder), names as written (case matters, as in the environment), blank values left out as for
+    every setting."""
+    merged: dict[str, str | None] = {}
+    if env_file is not None:
+        from dotenv import dotenv_values
+
+        for name in [env_file] if isinstance(env_file, str | os.PathLike) else env_file:
+            path = Path(name).expanduser()
+            if path.is_file():
+                merged.update(dotenv_values(path, encoding=encoding or "utf-8"))
+    merged.update(os.environ)
+    return {k: v for k, v in merged.items() if v is not None and v.strip()}
 
 
 def _url_of_scheme(value: str | None, schemes: tuple[str, ...]) -> str | None:
@@ -616,9 +658,8 @@ def describe_env_error(exc: ValidationError) -> list[str]:
     return [f"{'_'.join(str(p) for p in err['loc']).upper()}: {_plain(err)}" for err in exc.errors()]
 
 
-def config_path(explicit: str | None = None, env: Env | None = None) -> Path:
-    env = env or Env()
-    return Path(explicit or env.raqib_config or os.environ.get("RAQIB_CONFIG") or DEFAULT_CONFIG)
+def config_path(explicit: str | None, env: Env) -> Path:
+    return Path(explicit or env.raqib_config or DEFAULT_CONFIG)
 
 
 def load_config(path: str | Path) -> FeedsFile:

@@ -190,7 +190,7 @@ def _refusal(url: str, *, allow_file: bool, allow_private: bool) -> str | None:
 _EMPTY_FEEDS = re.compile(r"^feeds:[ \t]*\[[ \t]*\]([ \t]*(?:#.*)?)$", re.MULTILINE)
 
 
-def import_opml(opml: Path, config_file: Path, language: str | None, write: bool) -> int:
+def import_opml(opml: Path, config_file: Path, language: str | None, write: bool, *, env: Env) -> int:
     """Feeds of ``opml`` not yet configured (by URL) are printed as YAML, or appended with ``write``.
 
     Every outline that is not imported gets one line on stderr saying why; nothing is written unless
@@ -201,7 +201,7 @@ def import_opml(opml: Path, config_file: Path, language: str | None, write: bool
         print(f"raqib: {opml}: {outlines}", file=sys.stderr)
         return 2
     config = load_config(config_file) if config_file.exists() else FeedsFile()
-    allow_private = config.settings.allow_private_addresses or Env().raqib_allow_private_addresses
+    allow_private = config.settings.allow_private_addresses or env.raqib_allow_private_addresses
     known = {f.url for f in config.feeds}
     ids = FeedIds({f.id for f in config.feeds})
     new: list[dict[str, object]] = []

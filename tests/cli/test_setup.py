@@ -65,9 +65,8 @@ def test_an_empty_or_blank_variable_means_not_set(tmp_path: Path, monkeypatch: p
     env = Env(_env_file=env_file)  # type: ignore[call-arg]
     assert env.discord_bot_token is None
     assert env.telegram_bot_token is not None and env.telegram_bot_token.get_secret_value() == "123:abc"
-    # A value only in .env reaches the parts that read the process environment (the Telegram adapter).
-    env.export_to_process()
-    assert os.environ["TELEGRAM_API_URL"] == "http://127.0.0.1:8081"
+    # A value only in .env reaches the Telegram adapter's settings (through Env, not the process environment).
+    assert env.telegram.api_url == "http://127.0.0.1:8081" and "TELEGRAM_API_URL" not in os.environ
 
 
 def test_a_bad_environment_variable_is_one_line_naming_it(

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_config, parse_config, parse_duration
+from bot.config import ConfigError, Env, load_config, parse_config, parse_duration
 
 GOOD = """
 settings: {default_interval: 5m}
@@ -122,8 +122,9 @@ def test_subscriptions_in_the_feeds_file(sqlite_engine, monkeypatch: pytest.Monk
         "  - {platform: telegram, target: '-100123', topics: [nvidia]}\n"
         "  - {platform: discord-webhook, url: 'https://example.com/not-discord'}\n"
     )
-    sync_config(sqlite_engine, cfg)
-    sync_config(sqlite_engine, cfg)  # idempotent
+    variables = Env(_env_file=None).variables  # type: ignore[call-arg]
+    sync_config(sqlite_engine, cfg, variables)
+    sync_config(sqlite_engine, cfg, variables)  # idempotent
     with session(sqlite_engine) as s:
         all_subs = subs.list_subscriptions(s)
         hook = subs.get_subscription(s, "discord-webhook", "webhook:424242424242424242")

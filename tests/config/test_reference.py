@@ -55,7 +55,7 @@ def test_every_variable_the_code_reads_is_declared_and_documented() -> None:
         for path in (ROOT / base).rglob("*.py")
         for name in read.findall(path.read_text(encoding="utf-8"))
     }
-    assert "TELEGRAM_API_URL" in {name for name, _ in found}, "the scan sees what the Telegram adapter reads"
+    assert "RAQIB_CACHE_DIR" in {name for name, _ in found}, "the scan sees what the lexicon cache reads"
     declared = {name.upper() for name in Env.model_fields}
     missing = sorted(f"{name} ({where})" for name, where in found if name not in declared)
     assert not missing, f"declare (with a description) in bot.config.Env: {missing}"

@@ -19,6 +19,7 @@ from bot.adapters.telegram.app import TelegramAdapter, TelegramSettings
 from bot.adapters.telegram.errors import TelegramStartError
 from bot.adapters.telegram.notifier import ChatThrottle
 from bot.commands.model import ADMIN_COMMANDS, Invocation
+from bot.config import Env
 from bot.deliver.model import AlertView, Button, Reply
 from bot.log import REDACT
 from tests.fakes.telegram_api import TOKEN, Call, FakeBotAPI
@@ -340,10 +341,14 @@ async def test_webhook_mode_checks_the_secret(
     assert "s3cret-value" not in logged and TOKEN not in logged
 
 
-def test_settings_from_env() -> None:
-    assert TelegramSettings.from_env({}) is None
-    s = TelegramSettings.from_env(
-        {"TELEGRAM_BOT_TOKEN": "1:abc", "TELEGRAM_API_URL": "http://127.0.0.1:8081/", "TELEGRAM_WEBHOOK_PORT": "9000"}
-    )
+def test_settings_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "TELEGRAM_WEBHOOK_PORT", "TELEGRAM_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert TelegramSettings.from_env(Env(_env_file=None).telegram) is None  # type: ignore[call-arg]
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:abc")
+    monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:8081/")
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_PORT", "9000")
+    s = TelegramSettings.from_env(Env(_env_file=None).telegram)  # type: ignore[call-arg]
     assert s is not None and s.api_url == "http://127.0.0.1:8081" and s.webhook_port == 9000 and s.webhook_url is None
+    assert s.webhook_listen == "127.0.0.1" and not s.link_previews
     assert "1:abc" not in repr(s)

@@ -33,8 +33,9 @@ import hmac
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -56,6 +57,9 @@ from bot.deliver.model import DeliveryError, Reply
 from bot.domain import Platform
 from bot.log import REDACT
 
+if TYPE_CHECKING:
+    from bot.config import TelegramEnv
+
 log = logging.getLogger(__name__)
 
 PLATFORM = Platform.TELEGRAM
@@ -66,7 +70,7 @@ _SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 
 @dataclass(frozen=True)
 class TelegramSettings:
-    """Deployment settings; ``from_env`` reads ``TELEGRAM_*`` variables."""
+    """Deployment settings; ``from_env`` makes them from ``Env.telegram``."""
 
     token: str = field(repr=False)
     api_url: str = DEFAULT_API_URL
@@ -83,21 +87,20 @@ class TelegramSettings:
     chat_backlog: int = 16  # updates of one chat waiting behind the one being handled; more are dropped
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> TelegramSettings | None:
-        """None when ``TELEGRAM_BOT_TOKEN`` is unset: the service runs without Telegram."""
-        token = (env.get("TELEGRAM_BOT_TOKEN") or "").strip()
-        if not token:
+    def from_env(cls, env: TelegramEnv) -> TelegramSettings | None:
+        """From the ``TELEGRAM_*`` variables as ``bot.config.Env`` read them (``env.telegram``), with this
+        adapter's defaults; None when ``TELEGRAM_BOT_TOKEN`` is unset: the service runs without Telegram."""
+        if env.token is None:
             return None
-        truthy = ("1", "true", "yes", "on")
         return cls(
-            token=token,
-            api_url=(env.get("TELEGRAM_API_URL") or DEFAULT_API_URL).rstrip("/"),
-            webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
-            webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
-            webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN") or "127.0.0.1",
-            webhook_port=int(env.get("TELEGRAM_WEBHOOK_PORT") or 8443),
-            webhook_path=env.get("TELEGRAM_WEBHOOK_PATH") or None,
-            link_previews=(env.get("TELEGRAM_LINK_PREVIEWS") or "").lower() in truthy,
+            token=env.token.get_secret_value(),
+            api_url=(env.api_url or DEFAULT_API_URL).rstrip("/"),
+            webhook_url=env.webhook_url,
+            webhook_secret=env.webhook_secret.get_secret_value() if env.webhook_secret else None,
+            webhook_listen=env.webhook_listen or "127.0.0.1",
+            webhook_port=8443 if env.webhook_port is None else env.webhook_port,
+            webhook_path=env.webhook_path,
+            link_previews=env.link_previews,
         )
 
 

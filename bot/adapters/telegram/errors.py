@@ -24,8 +24,15 @@ import warnings
 from datetime import timedelta
 
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.deliver.model import DeliveryError, MessageFailure, PermanentFailure, RetryLater, TargetMoved
+
+# PTB 22 warns whenever it gives a duration in seconds, unless the process environment opts in to timedeltas
+# (PTB_TIMEDELTA, which only PTB reads, with no parameter for it); RetryAfter does so in its own constructor,
+# at every 429. We read durations in either form (``retry_seconds``), so the notice is silenced here rather
+# than by writing a variable into the environment.
+warnings.filterwarnings("ignore", r".*will be of type `datetime\.timedelta`", PTBDeprecationWarning)
 
 
 class MessageRejected(MessageFailure):
