@@ -17,8 +17,7 @@ from bot.digest.build import Digest, DigestStory
 from bot.digest.labels import label
 from bot.digest.period import zone
 from bot.digest.spikes import Spike
-from bot.text.bidi import LRI, PDI, isolate_latin, strip_isolates
-from bot.text.bidi import first_strong_isolate as isolate
+from bot.text.bidi import LRI, PDI, first_strong_isolate, isolate_latin, strip_isolates
 from bot.text.names import entity_name, topic_name
 
 BULLET = "•"
@@ -148,7 +147,9 @@ def render_blocks(d: Digest) -> list[str]:
     for topic, stories, more in shown_groups(d):
         lines = [f"{TOPIC_MARK} {topic_name(topic, lang)}"]
         for ds in stories:
-            lines.append(f"{BULLET} {isolate(_ar(ds.title, 'ar') if ds.title_language == 'ar' else ds.title)}")
+            lines.append(
+                f"{BULLET} {first_strong_isolate(_ar(ds.title, 'ar') if ds.title_language == 'ar' else ds.title)}"
+            )
             lines[-1] += f" — {story_meta(ds, lang)}"
             if ds.url:
                 lines.append(f"  {ds.url}")
@@ -196,7 +197,7 @@ def render_markdown(d: Digest) -> str:
             lines += ["", f"### {topic_name(topic, lang)}", ""]
             for i, ds in enumerate(stories, 1):
                 title = _md_escape(ds.title)
-                linked = f"[{isolate(title)}]({ds.url})" if ds.url else isolate(title)
+                linked = f"[{first_strong_isolate(title)}]({ds.url})" if ds.url else first_strong_isolate(title)
                 lines.append(f"{i}. {linked} — {story_meta(ds, lang)}")
             if more:
                 lines.append(f"\n{label(lang, 'more_stories', more)}")
