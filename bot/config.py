@@ -230,7 +230,9 @@ class SubscriptionConfig(_Strict):
     )
     target: str | None = Field(None, description="The chat or channel id (every platform but discord-webhook).")
     url: str | None = Field(None, description="discord-webhook: the webhook URL (a secret: prefer `url_env`).")
-    url_env: str | None = Field(None, description="discord-webhook: the environment variable that holds the URL.")
+    url_env: str | None = Field(
+        None, description="discord-webhook: the variable (in the environment or `.env`) that holds the URL."
+    )
     topics: tuple[str, ...] = Field((), description="Topic ids or names; none: every topic.")
     language: Literal["ar", "en"] = Field("en", description="Language of the messages: `ar` or `en`.")
     name: str | None = Field(None, description="discord-webhook: the name shown as the poster.")

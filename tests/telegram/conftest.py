@@ -21,8 +21,8 @@ class FakeClock:
 
 @pytest.fixture(autouse=True)
 def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    # PTB 22 warns (an error under our pytest settings) when RetryAfter is built unless durations are
-    # timedeltas; the service sets the same variable.
+    # PTB 22 warns (an error under our pytest settings, which take precedence over the filter the adapter
+    # installs in bot/adapters/telegram/errors.py) when RetryAfter is built unless durations are timedeltas.
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
 
 
