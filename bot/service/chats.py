@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -28,6 +27,7 @@ from storage.db import session
 if TYPE_CHECKING:
     from bot.adapters.discord.endpoints import Endpoints
     from bot.adapters.discord.webhook import TargetOptions
+    from bot.adapters.telegram.app import TelegramSettings
 
 Cleanup = Callable[[], Awaitable[None]]
 
@@ -45,7 +45,7 @@ class Chats:
         if tg is not None:
             from bot.adapters.telegram.notifier import TelegramNotifier
 
-            settings = _telegram_settings(tg.get_secret_value())
+            settings = _telegram_settings(self.env)
             notifier = TelegramNotifier.create(
                 settings.token, api_url=settings.api_url, link_previews=settings.link_previews
             )
@@ -73,17 +73,16 @@ class Chats:
         out: dict[str, tuple[str, Start]] = {}
         tg, dc = self.env.telegram_bot_token, self.env.discord_bot_token
         if tg is not None:
-            out[Platform.TELEGRAM] = (tg.get_secret_value(), self._telegram_start(core, tg.get_secret_value()))
+            out[Platform.TELEGRAM] = (tg.get_secret_value(), self._telegram_start(core))
         if dc is not None:
             out[Platform.DISCORD] = (dc.get_secret_value(), self._discord_start(core, dc.get_secret_value()))
         return out
 
-    def _telegram_start(self, core: Core, token: str) -> Start:
+    def _telegram_start(self, core: Core) -> Start:
         async def start() -> Stop:
-            os.environ.setdefault("PTB_TIMEDELTA", "1")  # PTB 22: durations as timedelta, no deprecation noise
             from bot.adapters.telegram.app import TelegramAdapter
 
-            adapter = TelegramAdapter(_telegram_settings(token), core)
+            adapter = TelegramAdapter(_telegram_settings(self.env), core)
             await adapter.start()
             return adapter.stop
 
@@ -156,11 +155,12 @@ class Chats:
             s.commit()
 
 
-def _telegram_settings(token: str) -> Any:
+def _telegram_settings(env: Env) -> TelegramSettings:
+    """The adapter's settings, from the ``TELEGRAM_*`` variables read at load (``Env.telegram``)."""
     from bot.adapters.telegram.app import TelegramSettings
 
-    settings = TelegramSettings.from_env({**os.environ, "TELEGRAM_BOT_TOKEN": token})
-    if settings is None:  # from_env answers None only without a token, and it was given one
+    settings = TelegramSettings.from_env(env.telegram)
+    if settings is None:  # called only when the token is set; from_env answers None only without one
         raise RuntimeError("no Telegram settings despite a token")
     return settings
 
