@@ -5,7 +5,9 @@ the file, the feed (by id when it has one) and the field.
 
 The environment is read once, by ``Env`` (pydantic-settings: the process environment, then ``.env``), and the
 result is passed down: ``env.telegram`` to the Telegram adapter, ``env.variables`` to the subscriptions that
-name a variable (``url_env``). Nothing else in ``bot`` reads or writes ``os.environ``.
+name a variable (``url_env``). Nothing else in ``bot`` reads or writes ``os.environ`` but the lexicon cache's
+folder (``bot.match.cache``: ``raqib match`` reads no settings) and the CLI's hand-off of it to the parse
+workers it spawns; ``tests/config/test_env.py`` keeps it so.
 """
 
 from __future__ import annotations
