@@ -22,12 +22,21 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from bot.stories.text import normalize
 
 TERMS_FILE = Path(__file__).with_name("terms.yaml")
+# libyaml's loader when PyYAML has it: 3 ms instead of 0.1 s for the term map, in every process that clusters
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _read_yaml(path: Path) -> Any:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}  # noqa: S506 (a safe loader)
+
+
 DEFAULT_WEIGHT = 0.6
 
 _AR_CHAR = re.compile(r"[\u0600-\u06ff]")
@@ -79,7 +88,7 @@ def _compile(word: str, *, suffixes: bool = True) -> tuple[re.Pattern[str], bool
 
 @cache
 def _load(path: Path = TERMS_FILE) -> tuple[tuple[_Pattern, ...], dict[str, float], tuple[_Pattern, ...]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = _read_yaml(path)
     governing = "|".join(re.escape(str(n)) for n in data.get("governing_nouns", ()))
     ar_governing = "|".join(re.escape(normalize(str(n))) for n in data.get("ar_governing_nouns", ()))
     patterns: list[_Pattern] = []
@@ -171,7 +180,7 @@ def actor(lead: str, clause_end: int | None = None) -> str | None:
 
 @cache
 def _company_nouns(path: Path = TERMS_FILE) -> frozenset[str]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = _read_yaml(path)
     return frozenset(str(w).lower() for w in data.get("company_nouns", ()))
 
 

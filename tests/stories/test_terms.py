@@ -101,3 +101,11 @@ SUNDAY_NOV_9 = datetime(2025, 11, 9, 10, tzinfo=UTC)
 )
 def test_event_day(text: str, published: datetime, day: str | None) -> None:
     assert _day(text, published) == day
+
+
+def test_the_term_map_reads_the_same_with_the_fast_loader() -> None:
+    import yaml
+
+    from bot.stories import terms
+
+    assert terms._read_yaml(terms.TERMS_FILE) == yaml.safe_load(terms.TERMS_FILE.read_text(encoding="utf-8"))
