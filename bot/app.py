@@ -103,8 +103,11 @@ def sync_subscriptions(engine: Engine, config: FeedsFile, variables: Mapping[str
             sub = subs.get_or_create(s, sc.platform, target, now=now, language=sc.language)
             sub.topics = " ".join(dict.fromkeys(t for t in (topic_lookup(x) for x in sc.topics) if t))
             sub.secret, sub.interface_language, sub.updated_at = secret or sub.secret, sc.language, now
-            if sc.name or sc.avatar:
-                sub.title = json.dumps({"username": sc.name, "avatar_url": sc.avatar})
+            if sc.name or sc.avatar:  # only Discord webhooks take them (``SubscriptionConfig``)
+                from bot.adapters.discord.options import DiscordOptions
+
+                look = DiscordOptions(username=sc.name, avatar_url=sc.avatar)
+                sub.options = look.merged_into(sub.options)
             s.add(sub)
         s.commit()
 
@@ -217,7 +220,7 @@ def build_service(
 ) -> Service:
     """The service and everything it runs, for ``engine`` (opened and upgraded: ``open_database``)."""
     from bot.commands.core import Core
-    from bot.digest.build import digest_reply
+    from bot.digest.deliver import digest_reply
     from bot.service.chats import Chats
     from bot.service.lifecycle import Service
     from bot.service.roles import worker_id

@@ -24,77 +24,18 @@ United States) would top every week and tell the reader nothing, so both are lef
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from sqlalchemy import func
-from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
-from bot.deliver.model import Reply
+from bot.digest.model import Digest, DigestSettings, DigestStory
 from bot.digest.period import Period, ending_at, zone
-from bot.digest.spikes import Spike, SpikeSettings, detect_spikes, distinct_spikes, muted
-from storage.tables import ItemRow, Match, MatchEntity, MatchTopic, Story, StoryItem, Subscription, stored_id
+from bot.digest.query import SKIPPED_KINDS, counted_entity, relevant_items
+from bot.digest.spikes import detect_spikes, distinct_spikes, muted
+from storage.tables import ItemRow, MatchEntity, MatchTopic, Story, StoryItem, Subscription, stored_id
 
-# Kinds of lexicon entries that are not counted as entities (see module docstring).
-SKIPPED_KINDS = frozenset({"term", "country", "place"})
 SOURCE_CAP = 10
-
-
-@dataclass(frozen=True)
-class DigestSettings:
-    top_per_topic: int = 5
-    max_stories: int = 15
-    entities: int = 8
-    new_entities: int = 5
-    new_lookback: timedelta = timedelta(days=28)
-    # "New" needs history: in a store younger than this before the period, everything would look new.
-    new_min_history: timedelta = timedelta(days=7)
-    spikes: SpikeSettings = field(default_factory=SpikeSettings)
-
-
-@dataclass
-class DigestStory:
-    story_id: int
-    title: str
-    title_language: str  # the title is shown in its own language
-    url: str | None
-    sources: int
-    languages: list[str]
-    score: float
-    rank: float
-    topics: list[str]
-    main_topic: str
-    first_published: datetime
-
-
-@dataclass
-class Digest:
-    period: Period
-    language: str  # the subscription's interface language
-    topics: list[str]  # the subscription's topics ([] = all)
-    item_languages: list[str] = field(default_factory=lambda: ["ar", "en"])  # the items it wants
-    stories: list[DigestStory] = field(default_factory=list)  # ranked, best first
-    groups: dict[str, list[DigestStory]] = field(default_factory=dict)  # main topic → stories, best group first
-    counts: dict[str, int] = field(default_factory=dict)  # stories, items, sources
-    previous: dict[str, int] = field(default_factory=dict)  # the same for the previous period
-    topic_counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # topic → (stories, previous)
-    entities: list[tuple[str, int]] = field(default_factory=list)  # (entity id, mentions), most first
-    new_entities: list[str] = field(default_factory=list)
-    spikes: list[Spike] = field(default_factory=list)
-
-    @property
-    def since(self) -> datetime:
-        return self.period.since
-
-    @property
-    def until(self) -> datetime:
-        return self.period.until
-
-    @property
-    def empty(self) -> bool:
-        return not self.stories
 
 
 def rank(story: Story, since: datetime, until: datetime) -> float:
@@ -103,17 +44,6 @@ def rank(story: Story, since: datetime, until: datetime) -> float:
     recency = max(0.0, min(1.0, (story.last_published - since).total_seconds() / span))
     both = 1.0 if {"ar", "en"} <= set(story.languages.split()) else 0.0
     return min(story.source_count, SOURCE_CAP) * 1.0 + story.score * 2.0 + both + recency
-
-
-@lru_cache(maxsize=1)
-def _kinds() -> dict[str, str]:
-    from bot.match import load_lexicon
-
-    return {e.id: e.kind for e in load_lexicon().entries.values()}
-
-
-def counted_entity(entity_id: str) -> bool:
-    return _kinds().get(entity_id, "term") not in SKIPPED_KINDS
 
 
 def _wanted_languages(sub: Subscription) -> set[str]:
@@ -156,23 +86,6 @@ def _titles(s: Session, stories: list[Story], languages: set[str]) -> dict[int, 
         if member is not None:
             out[story_id] = member
     return out
-
-
-def relevant_items(since: datetime, until: datetime, topics: list[str], languages: set[str]) -> Select:  # type: ignore[type-arg]
-    """Ids of relevant items published in [since, until) on ``topics`` (all when empty) in ``languages``."""
-    stmt = (
-        select(ItemRow.id)
-        .join(Match, col(Match.item_id) == col(ItemRow.id))
-        .where(
-            col(Match.relevant).is_(True),
-            col(ItemRow.published) >= since,
-            col(ItemRow.published) < until,
-            col(ItemRow.language).in_(languages),
-        )
-    )
-    if topics:
-        stmt = stmt.where(col(ItemRow.id).in_(select(MatchTopic.item_id).where(col(MatchTopic.topic).in_(topics))))
-    return stmt
 
 
 def _numbers(s: Session, period: Period, topics: list[str], languages: set[str], stories: int) -> dict[str, int]:
@@ -338,21 +251,16 @@ def topic_counts_by_day(s: Session, digest: Digest) -> tuple[list[str], dict[str
     return days, out
 
 
-def digest_reply(s: Session, sub: Subscription, now: datetime, *, chart: bool = True) -> Reply:
-    """``/digest``: this chat's digest of the period ending now, with its chart (see ``bot.digest.deliver``)."""
-    from bot.digest.deliver import reply_for
-
-    return reply_for(s, build_digest(s, sub, now), chart=chart)
-
-
 __all__ = [
+    "SKIPPED_KINDS",
     "Digest",
     "DigestSettings",
     "DigestStory",
     "build_digest",
-    "digest_reply",
+    "counted_entity",
     "entity_counts",
     "local_days",
     "rank",
+    "relevant_items",
     "topic_counts_by_day",
 ]

@@ -32,8 +32,9 @@ from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 from sqlmodel import Session
 
-from bot.digest.build import Digest, topic_counts_by_day
+from bot.digest.build import topic_counts_by_day
 from bot.digest.labels import label, label_list
+from bot.digest.model import Digest
 from bot.text.bidi import has_arabic, strip_isolates
 from bot.text.names import topic_name
 

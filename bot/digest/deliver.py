@@ -21,8 +21,10 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.deliver.model import Reply
-from bot.digest.build import Digest, build_digest
+from bot.digest.build import build_digest
+from bot.digest.model import Digest
 from bot.digest.period import Period
+from bot.digest.render import caption, render_text
 from bot.digest.split import LIMITS
 from storage.tables import Subscription
 
@@ -30,13 +32,11 @@ log = logging.getLogger("raqib.digest")
 
 
 def reply_for(s: Session, digest: Digest, *, chart: bool = True) -> Reply:
-    from bot.digest.render import caption, render_text
-
     text = render_text(digest)
     image = None
     if chart and not digest.empty:
         try:
-            from bot.digest.chart import render_chart
+            from bot.digest.chart import render_chart  # matplotlib: paid only by a digest with a chart
 
             image = render_chart(s, digest)
         except Exception:  # a chart is a bonus: the digest goes without it rather than not at all
@@ -88,4 +88,9 @@ def reply_from_payload(s: Session, sub: Subscription, raw: str | None, *, chart:
     return reply_for(s, build_digest(s, sub, period=period), chart=chart)
 
 
-__all__ = ["digest_payload", "period_of", "reply_for", "reply_from_payload"]
+def digest_reply(s: Session, sub: Subscription, now: datetime, *, chart: bool = True) -> Reply:
+    """``/digest``: this chat's digest of the period ending now, with its chart."""
+    return reply_for(s, build_digest(s, sub, now), chart=chart)
+
+
+__all__ = ["digest_payload", "digest_reply", "period_of", "reply_for", "reply_from_payload"]

@@ -13,10 +13,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot.digest.build import Digest, DigestStory
 from bot.digest.labels import label
+from bot.digest.model import Digest, DigestStory, Spike
 from bot.digest.period import zone
-from bot.digest.spikes import Spike
 from bot.text.bidi import LRI, PDI, first_strong_isolate, isolate_latin, strip_isolates
 from bot.text.names import entity_name, topic_name
 

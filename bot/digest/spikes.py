@@ -31,7 +31,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -39,45 +39,14 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from bot.digest.model import Spike, SpikeSettings
+from bot.digest.query import counted_entity, relevant_items
 from storage.tables import ItemRow, MatchEntity, MatchTopic, Subscription
-
-
-@dataclass(frozen=True)
-class SpikeSettings:
-    multiple: float = 3.0  # the last 24 h must exceed this many times the daily baseline
-    min_count: int = 3  # and hold at least this many mentions
-    window: timedelta = timedelta(hours=24)
-    baseline: timedelta = timedelta(days=28)
-    min_history: timedelta = timedelta(days=3)  # of collecting, before any spike (digests)
-    alert_min_history: timedelta = timedelta(days=7)  # of collecting, before any instant trend alert
-    limit: int = 5  # spikes shown in a digest
-
-
-@dataclass(frozen=True)
-class Spike:
-    kind: str  # "entity" | "topic"
-    key: str  # entity id or topic id
-    count: int  # mentions in the window
-    baseline: float  # mentions per day over the baseline window
-    ratio: float | None  # count / baseline; None when the baseline is zero
-    baseline_days: float = 28.0  # how long the baseline window was (shorter in a young store)
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "kind": self.kind,
-            "key": self.key,
-            "count": self.count,
-            "baseline": round(self.baseline, 3),
-            "ratio": None if self.ratio is None else round(self.ratio, 2),
-            "baseline_days": round(self.baseline_days, 1),
-        }
 
 
 def _counts(
     s: Session, kind: str, since: datetime, until: datetime, topics: list[str], languages: set[str]
 ) -> Counter[str]:
-    from bot.digest.build import counted_entity, relevant_items
-
     ids = select(relevant_items(since, until, topics, languages).subquery().c.id)
     if kind == "topic":
         stmt = select(MatchTopic.topic, func.count()).where(col(MatchTopic.item_id).in_(ids))

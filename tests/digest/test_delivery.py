@@ -14,7 +14,7 @@ from bot.adapters.discord.webhook import DiscordWebhookNotifier
 from bot.adapters.telegram.notifier import ChatThrottle, TelegramNotifier
 from bot.deliver.dispatcher import Dispatcher, DispatchSettings
 from bot.deliver.model import AlertView, Reply, RetryLater
-from bot.digest.build import digest_reply
+from bot.digest.deliver import digest_reply
 from bot.digest.schedule import catch_up, enqueue_digest
 from storage.db import session
 from storage.tables import Delivery, Subscription
