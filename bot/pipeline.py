@@ -28,7 +28,8 @@ from bot.fetch import Fetcher, FetchError
 from bot.fetch.article import RICH_BYTES, ArticleCache, ArticleLimits, fetch_article_text
 from bot.fetch.limits import FairSlots
 from bot.fetch.pacing import Ask, Pacing, header_ask, pace
-from bot.ingest import Classifier, PollMark, StoredBatch, StoreJob, store_jobs
+from bot.ingest.model import Alertable
+from bot.ingest.store import Classifier, PollMark, StoredBatch, StoreJob, store_jobs
 from bot.log import REDACT
 from bot.normalize import Item
 from bot.normalize.mojibake import GARBLED_TEXT
@@ -47,16 +48,6 @@ SECOND_LOOK_CHARS = 20_000  # of an article's text kept as the item's content
 Clock = Callable[[], datetime]
 AlertHook = Callable[[Sequence["Alertable"]], Awaitable[None]]
 StoryHook = Callable[[set[int]], Awaitable[None]]  # stories that gained members or were corrected
-
-
-@dataclass(frozen=True)
-class Alertable:
-    """A stored, matched item that passed the alerting rules (first poll, age)."""
-
-    item_id: int
-    item: Item
-    match: Any  # bot.match.Classification
-    story_id: int | None = None
 
 
 @dataclass

@@ -27,7 +27,8 @@ import yaml
 from bot.config import Env, FeedsFile
 from bot.demo.server import Document, FeedServer
 from bot.domain import Severity
-from bot.pipeline import Alertable, FeedResult
+from bot.ingest.model import Alertable
+from bot.pipeline import FeedResult
 
 FEEDS_DIR = Path(__file__).parent / "feeds"
 _RFC822 = re.compile(r"(<(pubDate|dc:date|lastBuildDate)>)([^<]+)(</\2>)")

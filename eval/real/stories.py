@@ -49,7 +49,7 @@ def cluster(reports: Sequence[Report], batches: Iterable[Sequence[int]] | None =
     from sqlmodel import col, select
 
     from bot.config import FeedsFile
-    from bot.ingest import StoreJob, store_jobs
+    from bot.ingest.store import StoreJob, store_jobs
     from bot.match import classify
     from bot.normalize import Item
     from bot.stories.assign import StoryIndex

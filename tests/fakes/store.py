@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.config import FeedsFile
-from bot.ingest import StoredBatch, StoreJob, store_jobs
+from bot.ingest.store import StoredBatch, StoreJob, store_jobs
 from bot.normalize import Item
 from storage import repositories as repo
 from storage.db import session

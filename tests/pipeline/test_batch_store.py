@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from bot.config import FeedsFile
-from bot.ingest import PollMark, StoredBatch, StoreJob, store_jobs
+from bot.ingest.store import PollMark, StoredBatch, StoreJob, store_jobs
 from bot.normalize import Item
 from bot.stories.assign import StoryIndex
 from storage import repositories as repo

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
-from bot.ingest import NewRow
+from bot.ingest.store import NewRow
 from storage import repositories as repo
 from storage.db import session
 from storage.tables import ItemRow

@@ -36,6 +36,7 @@ from bot.deliver.caps import (
     unfold,
 )
 from bot.fetch.pacing import Ask, Pacing
+from bot.ingest.model import Alertable
 from bot.normalize import Item
 from bot.stories.assign import Assigner, refresh_story
 from bot.stories.index import StoryIndex
@@ -46,7 +47,6 @@ from storage.tables import Match, MatchEntity, MatchTopic, StoryItem, stored_id
 
 if TYPE_CHECKING:
     from bot.match import Classification
-    from bot.pipeline import Alertable
     from bot.stories.fingerprint import Fingerprint
     from bot.stories.neardup import Signature
 
@@ -275,8 +275,6 @@ def _store_job(
     config: FeedsFile,
     polled: list[repo.PolledFeed],
 ) -> StoredBatch:
-    from bot.pipeline import Alertable
-
     batch = StoredBatch()
     now = assigner.now = job.now
     # Entity weights follow the stories stored so far, feed by feed, as when each feed had its own transaction.
