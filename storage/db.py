@@ -84,7 +84,7 @@ def script_head() -> str | None:
         found = dict((key, value or None) for key, value in _REVISION.findall(path.read_text(encoding="utf-8")))
         if "revision" not in found or "down_revision" not in found or found["revision"] in revisions:
             return None
-        revisions[found["revision"]] = found["down_revision"]  # type: ignore[index]
+        revisions[found["revision"]] = found["down_revision"]
     parents = set(revisions.values())
     heads = [r for r in revisions if r not in parents]
     roots = [r for r, down in revisions.items() if down is None]

@@ -94,7 +94,7 @@ def export_rows(s: Session, f: ExportFilter, *, limit: int) -> list[ExportRow]:
         return []
     members: dict[int, list[ExportMember]] = {i: [] for i in ids}
     rows = s.exec(
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel's select() is typed for at most four columns
             StoryItem.story_id,
             ItemRow.id,
             ItemRow.title,
@@ -129,7 +129,7 @@ def export_rows(s: Session, f: ExportFilter, *, limit: int) -> list[ExportRow]:
         select(StoryItem.story_id, MatchEntity.entity, func.count())
         .join(MatchEntity, col(MatchEntity.item_id) == col(StoryItem.item_id))
         .where(col(StoryItem.story_id).in_(ids))
-        .group_by(StoryItem.story_id, MatchEntity.entity)
+        .group_by(col(StoryItem.story_id), col(MatchEntity.entity))
     ).all()
     by_story: dict[int, list[tuple[int, str]]] = {}
     for story_id, entity, n in mentions:

@@ -138,13 +138,14 @@ def recover_single_process(engine: Engine, owner: str) -> tuple[int, int]:
         sending = s.execute(
             update(Delivery)
             .where(
-                Delivery.status == "sending", or_(col(Delivery.lease_owner).is_(None), Delivery.lease_owner != owner)
+                col(Delivery.status) == "sending",
+                or_(col(Delivery.lease_owner).is_(None), col(Delivery.lease_owner) != owner),
             )
             .values(status="pending", resent_after_crash=True, lease_owner=None, lease_until=None)
         ).rowcount  # type: ignore[attr-defined]
         claimed = s.execute(
             update(Delivery)
-            .where(and_(col(Delivery.lease_owner).is_not(None), Delivery.lease_owner != owner))
+            .where(and_(col(Delivery.lease_owner).is_not(None), col(Delivery.lease_owner) != owner))
             .values(lease_owner=None, lease_until=None)
         ).rowcount  # type: ignore[attr-defined]
         s.commit()

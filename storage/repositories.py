@@ -39,7 +39,7 @@ def sync_feeds(session: Session, specs: Sequence[FeedSpec]) -> tuple[list[str], 
     # (500 ORM objects cost ~0.1 s of a warm ``poll --once``).
     by_id = {spec.id: spec for spec in specs}
     stored = session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel's select() is typed for at most four columns
             Feed.id, Feed.configured_url, Feed.language, Feed.title, Feed.authority, Feed.enabled, Feed.disabled_reason
         )
     ).all()
@@ -197,7 +197,7 @@ def store_items(session: Session, feed_id: str, rows: Iterable[Any]) -> StoreRes
     for row in rows:
         _fit(row)
     identities = [r.identity for r in rows]
-    known: dict[str, tuple[int, str]] = {}
+    known: dict[str, tuple[int | None, str]] = {}
     for chunk_start in range(0, len(identities), 500):
         chunk = identities[chunk_start : chunk_start + 500]
         stmt = select(ItemRow.identity, ItemRow.id, ItemRow.content_hash).where(
@@ -225,19 +225,20 @@ def store_items(session: Session, feed_id: str, rows: Iterable[Any]) -> StoreRes
             for r in session.exec(select(ItemRow).where(col(ItemRow.id).in_([known[r.identity][0] for r in changed])))
         }
         for row in changed:
-            old = loaded[known[row.identity][0]]
+            stored_row = loaded[known[row.identity][0]]
             visible = _reader_view(row.title, row.summary, row.content) != _reader_view(
-                old.title, old.summary, old.content
+                stored_row.title, stored_row.summary, stored_row.content
             )
-            old.title, old.summary, old.content = row.title, row.summary, row.content
-            old.content_hash = row.content_hash
-            session.add(old)
+            stored_row.title, stored_row.summary, stored_row.content = row.title, row.summary, row.content
+            stored_row.content_hash = row.content_hash
+            session.add(stored_row)
             if not visible:  # the new text is kept, but nothing a reader sees changed: no correction
                 quiet += 1  # (nor a new link: a link that flips with invisible text is a flipper's, not news)
                 continue
-            old.url, old.canonical_url = row.url or old.url, row.canonical_url or old.canonical_url
-            old.updated_at = row.fetched
-            updated.append(old)
+            stored_row.url = row.url or stored_row.url
+            stored_row.canonical_url = row.canonical_url or stored_row.canonical_url
+            stored_row.updated_at = row.fetched
+            updated.append(stored_row)
     if new:
         table = ItemRow.__table__  # type: ignore[attr-defined]
         columns = [c.name for c in table.columns if c.name != "id"]
@@ -245,8 +246,8 @@ def store_items(session: Session, feed_id: str, rows: Iterable[Any]) -> StoreRes
         # Each id comes back with its row's identity (unique in the feed), in whatever order: asking for the ids
         # in the rows' order (``sort_by_parameter_order``) made SQLAlchemy insert one row per statement on SQLite,
         # which does not promise the order of RETURNING rows (15,000 statements in a cold cycle of 500 feeds).
-        stmt = insert(table).returning(table.c.identity, table.c.id)
-        ids = dict(session.execute(stmt, values).tuples().all())
+        returning = insert(table).returning(table.c.identity, table.c.id)
+        ids = dict(session.execute(returning, values).tuples().all())
         for row in new:
             row.id = ids[row.identity]
     session.flush()
@@ -278,12 +279,12 @@ def _flipped(session: Session, feed_id: str, rows: list[Any]) -> set[int]:
                 break
     rest = [r for r in rows if id(r) not in out and r.canonical_url]
     links = list({r.canonical_url for r in rest})
-    by_link: dict[str, list[tuple[str, str]]] = {}
+    by_link: dict[str | None, list[tuple[str, str]]] = {}  # never None: only stored links were asked for
     for start in range(0, len(links), 500):
-        stmt = select(ItemRow.canonical_url, ItemRow.title, ItemRow.summary, ItemRow.content).where(
+        by_url = select(ItemRow.canonical_url, ItemRow.title, ItemRow.summary, ItemRow.content).where(
             ItemRow.feed_id == feed_id, col(ItemRow.canonical_url).in_(links[start : start + 500])
         )
-        for link, title, summary, content in session.exec(stmt).all():
+        for link, title, summary, content in session.exec(by_url).all():
             by_link.setdefault(link, []).append(_reader_view(title, summary, content))
     for row in rest:
         seen = by_link.get(row.canonical_url)
@@ -390,9 +391,11 @@ def latest_stories(
         stmt = stmt.order_by(col(Story.last_published).desc(), col(Story.id).desc()).offset(offset).limit(limit)
         return list(session.exec(stmt).all())
     table, key, value = (MatchTopic, MatchTopic.topic, topic) if topic else (MatchEntity, MatchEntity.entity, entity)
-    wanted, page, seen, order = offset + limit, 0, set(), []
+    wanted, page = offset + limit, 0
+    seen: set[int] = set()
+    order: list[int] = []
     while len(order) < wanted:
-        stmt = (
+        walk = (
             select(StoryItem.story_id)
             .join(table, col(table.item_id) == col(StoryItem.item_id))
             .where(key == value)
@@ -401,8 +404,8 @@ def latest_stories(
             .limit(_WALK_PAGE)
         )
         if since is not None:
-            stmt = stmt.where(col(table.published) >= since)
-        rows = list(session.exec(stmt).all())
+            walk = walk.where(col(table.published) >= since)
+        rows = list(session.exec(walk).all())
         for sid in rows:
             if sid not in seen:
                 seen.add(sid)

@@ -337,7 +337,7 @@ def update_summaries(s: Session, rows: Sequence[dict[str, Any]]) -> None:
     )
     s.execute(stmt, rows)
     for row in rows:
-        loaded = s.identity_map.get(s.identity_key(Story, row["story_id"]))  # type: ignore[arg-type]
+        loaded = s.identity_map.get(s.identity_key(Story, row["story_id"]))
         if loaded is not None:
             s.expire(loaded)
 
