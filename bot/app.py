@@ -76,7 +76,6 @@ def sync_config(
 
 def sync_subscriptions(engine: Engine, config: FeedsFile, variables: Mapping[str, str]) -> None:
     """Subscriptions written in the feeds file: created or updated at every load (the file owns their topics)."""
-    import json
     import logging
     from datetime import UTC, datetime
 
@@ -207,9 +206,10 @@ class ServiceParts:
 
     def dispatcher(self, config: FeedsFile, notifiers: dict[str, Notifier]) -> Dispatcher:
         from bot.deliver.dispatcher import Dispatcher, DispatchSettings
+        from bot.digest.deliver import PAYLOADS
 
         settings = DispatchSettings(lease=config.settings.delivery_lease)
-        return Dispatcher(self.engine, notifiers, owner=self.owner, settings=settings)
+        return Dispatcher(self.engine, notifiers, owner=self.owner, settings=settings, payloads=PAYLOADS)
 
     def sync_config(self, config: FeedsFile) -> tuple[list[str], list[str]]:
         return sync_config(self.engine, config, self.env.variables)

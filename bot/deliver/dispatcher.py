@@ -31,6 +31,11 @@ chats (``ViewCache``: built after the rate limiter's wait, rebuilt after ``view_
 ``sending`` marks and the common outcomes go through a group commit (``bot.deliver.groupwrite``): each is
 still its own conditional UPDATE with the lease-owner check, made just before the request or just after the
 answer, but those made at the same moment commit in one transaction. Moves and pauses keep their own.
+
+Message rows of other packages. A kind this package does not know how to turn into a ``Reply`` (a digest,
+rebuilt from the store at send time) comes with its builder: ``Dispatcher(payloads={"digest": ...})``, given
+by the composition root (``bot.app``), so delivery never imports the packages above it. A row of a kind with
+no builder is sent as a notice (its payload's ``text``).
 """
 
 from __future__ import annotations
@@ -73,6 +78,9 @@ from storage.db import session
 from storage.tables import Delivery, Subscription, stored_id
 
 log = logging.getLogger("raqib.deliver")
+
+# A message row's Reply from its payload, for its subscription, in the dispatcher's session.
+PayloadBuilder = Callable[[Session, Subscription, str | None], Reply]
 
 
 def _utcnow() -> datetime:
@@ -150,8 +158,10 @@ class Dispatcher:
         settings: DispatchSettings | None = None,
         clock: Callable[[], datetime] = _utcnow,
         rng: random.Random | None = None,
+        payloads: Mapping[str, PayloadBuilder] | None = None,
     ) -> None:
         self.engine = engine
+        self.payloads = dict(payloads or {})  # outbox kind → its Reply builder (module docstring)
         self.notifiers = dict(notifiers)
         self.owner = owner
         self.settings = settings or DispatchSettings()
@@ -453,11 +463,9 @@ class Dispatcher:
             sub = s.get(Subscription, row.subscription_id)
             if sub is None:
                 return None
-            if row.kind == "digest":
-                # Rebuilt from the store for the row's period, with its chart (see bot.digest.deliver).
-                from bot.digest.deliver import reply_from_payload
-
-                return sub, None, reply_from_payload(s, sub, row.payload)
+            build = self.payloads.get(row.kind)
+            if build is not None:  # a digest: rebuilt from the store for the row's period (bot.digest.deliver)
+                return sub, None, build(s, sub, row.payload)
             if row.kind == SUMMARY:  # stories folded by the alert caps, in the chat's language
                 language = sub.interface_language
                 return sub, None, Reply(text=summary_text(row.payload, language), language=language)

@@ -88,9 +88,13 @@ def reply_from_payload(s: Session, sub: Subscription, raw: str | None, *, chart:
     return reply_for(s, build_digest(s, sub, period=period), chart=chart)
 
 
+# The dispatcher's builders of this package's outbox rows (``Dispatcher(payloads=...)``, given by bot.app).
+PAYLOADS = {"digest": reply_from_payload}
+
+
 def digest_reply(s: Session, sub: Subscription, now: datetime, *, chart: bool = True) -> Reply:
     """``/digest``: this chat's digest of the period ending now, with its chart."""
     return reply_for(s, build_digest(s, sub, now), chart=chart)
 
 
-__all__ = ["digest_payload", "digest_reply", "period_of", "reply_for", "reply_from_payload"]
+__all__ = ["PAYLOADS", "digest_payload", "digest_reply", "period_of", "reply_for", "reply_from_payload"]

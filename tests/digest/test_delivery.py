@@ -14,7 +14,7 @@ from bot.adapters.discord.webhook import DiscordWebhookNotifier
 from bot.adapters.telegram.notifier import ChatThrottle, TelegramNotifier
 from bot.deliver.dispatcher import Dispatcher, DispatchSettings
 from bot.deliver.model import AlertView, Reply, RetryLater
-from bot.digest.deliver import digest_reply
+from bot.digest.deliver import PAYLOADS, digest_reply
 from bot.digest.schedule import catch_up, enqueue_digest
 from storage.db import session
 from storage.tables import Delivery, Subscription
@@ -82,7 +82,9 @@ async def test_dispatcher_rebuilds_the_digest_with_chart_and_retries(week: Week)
     enqueue_digest(week.engine, sub_id, RUN_AT)
     clock = {"now": RUN_AT}
     notifier = Recorder(fail=1)
-    dispatcher = Dispatcher(week.engine, {"telegram": notifier}, owner="t", settings=FAST, clock=lambda: clock["now"])
+    dispatcher = Dispatcher(
+        week.engine, {"telegram": notifier}, owner="t", settings=FAST, clock=lambda: clock["now"], payloads=PAYLOADS
+    )
     assert await dispatcher.dispatch_once() == 1
     [row] = rows(week)
     assert row.status == "pending" and row.attempts == 1 and notifier.replies == []
@@ -111,7 +113,10 @@ async def test_legacy_text_payload_still_sends(week: Week) -> None:
         )
         s.commit()
     notifier = Recorder()
-    await Dispatcher(week.engine, {"telegram": notifier}, owner="t", settings=FAST, clock=lambda: UNTIL).dispatch_once()
+    old = Dispatcher(
+        week.engine, {"telegram": notifier}, owner="t", settings=FAST, clock=lambda: UNTIL, payloads=PAYLOADS
+    )
+    await old.dispatch_once()
     assert [r.text for r in notifier.replies] == ["old digest"] and notifier.replies[0].image is None
 
 
@@ -147,7 +152,7 @@ async def test_weekly_digest_arrives_on_telegram(week: Week, telegram: tuple[Fak
     sub_id = subscription(week.engine, target="42")
     enqueue_digest(week.engine, sub_id, RUN_AT)
     await Dispatcher(
-        week.engine, {"telegram": notifier}, owner="t", settings=FAST, clock=lambda: RUN_AT
+        week.engine, {"telegram": notifier}, owner="t", settings=FAST, clock=lambda: RUN_AT, payloads=PAYLOADS
     ).dispatch_once()
     [photo] = fake.calls_to("sendPhoto")
     assert photo.params["photo"]["size"] > 10_000
@@ -171,7 +176,12 @@ async def test_weekly_digest_arrives_on_a_discord_webhook(week: Week) -> None:
             enqueue_digest(week.engine, sub_id, RUN_AT)
             async with DiscordWebhookNotifier() as notifier:
                 dispatcher = Dispatcher(
-                    week.engine, {"discord-webhook": notifier}, owner="t", settings=FAST, clock=lambda: RUN_AT
+                    week.engine,
+                    {"discord-webhook": notifier},
+                    owner="t",
+                    settings=FAST,
+                    clock=lambda: RUN_AT,
+                    payloads=PAYLOADS,
                 )
                 await dispatcher.dispatch_once()
             posts = fake.sent("POST", r"^/webhooks/")
