@@ -40,9 +40,10 @@ def subscribe(config: FeedsFile, env: Env, args: argparse.Namespace) -> int:
         sub = subs.get_or_create(s, args.platform, target, now=now, language=args.lang)
         sub.topics, sub.secret, sub.interface_language = " ".join(topics), secret, args.lang
         if args.name or args.avatar:
-            import json
+            from bot.adapters.discord.options import DiscordOptions
 
-            sub.title = json.dumps({"username": args.name, "avatar_url": args.avatar})
+            look = DiscordOptions(username=args.name, avatar_url=args.avatar)
+            sub.options = look.merged_into(sub.options)
         sub.paused, sub.paused_reason, sub.updated_at = False, None, now
         s.add(sub)
         s.commit()

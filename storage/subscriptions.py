@@ -23,7 +23,6 @@ def get_or_create(
     *,
     now: datetime,
     language: str = "en",
-    title: str | None = None,
     topics: str = "",
 ) -> Subscription:
     """The chat's row; a new one gets ``topics`` ("" = every topic, ``NO_TOPICS`` = none)."""
@@ -33,7 +32,6 @@ def get_or_create(
             platform=platform,
             target=target,
             interface_language=language if language in ("ar", "en") else "en",
-            title=title,
             topics=topics,
             created_at=now,
             updated_at=now,

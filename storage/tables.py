@@ -181,7 +181,9 @@ class ItemSignature(SQLModel, table=True):
 
 
 class Subscription(SQLModel, table=True):
-    """A chat, channel or webhook that receives alerts, and its settings. Platform-neutral."""
+    """A chat, channel or webhook that receives alerts, and its settings. Platform-neutral: what only one
+    platform knows (Discord's server, role to mention, a webhook's name) is in ``options``, a JSON object that
+    platform's adapter parses (``bot.adapters.discord.options``)."""
 
     __tablename__ = "subscriptions"
     __table_args__ = (UniqueConstraint("platform", "target", name="uq_subscriptions_platform_target"),)
@@ -190,8 +192,6 @@ class Subscription(SQLModel, table=True):
     platform: str = Field(max_length=32)  # telegram | discord | discord-webhook | console | webhook
     target: str = Field(max_length=128)  # chat id, channel id, or webhook id (never the secret)
     secret: str | None = Field(default=None, sa_column=Column(Text))  # a webhook URL: never logged or shown
-    guild_id: str | None = Field(default=None, max_length=64, index=True)
-    title: str | None = Field(default=None, sa_column=Column(Text))
     topics: str = Field(default="", sa_column=Column(Text, nullable=False))  # space-separated; "" = all
     languages: str = Field(default="ar en", max_length=16)  # item languages wanted
     min_score: float = 0.0
@@ -206,8 +206,8 @@ class Subscription(SQLModel, table=True):
     paused_reason: str | None = Field(default=None, sa_column=Column(Text))
     watch_terms: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON list
     mute_terms: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON list
-    mention_role: str | None = Field(default=None, max_length=64)
-    mention_severity: str | None = Field(default=None, max_length=16)
+    # The platform's own settings (a JSON object, "{}" for none); only its adapter reads or writes the keys
+    options: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
     link_previews: bool = False
     trend_alerts: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     created_at: datetime = Field(sa_type=UTCDateTime)

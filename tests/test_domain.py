@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bot.adapters.discord.notifier import DiscordBotNotifier
+from bot.adapters.discord.options import DiscordOptions
 from bot.adapters.discord.webhook import DiscordWebhookNotifier
 from bot.adapters.telegram.notifier import TelegramNotifier
 from bot.config import SubscriptionConfig
@@ -67,16 +68,17 @@ def test_delivery_statuses_include_the_stored_default_and_the_caps_fold() -> Non
 def test_enums_are_stored_as_their_plain_strings(engine: Engine) -> None:
     with session(engine) as s:
         sub = subs.get_or_create(s, Platform.CONSOLE, "stdout", now=NOW)
-        sub.min_severity, sub.mention_severity = H, C
+        sub.min_severity = H
+        sub.options = DiscordOptions(mention_severity=C).dump()
         s.add(sub)
         s.flush()
         added = subs.enqueue(s, [sub.id], story_id=None, key="k", kind="notice", now=NOW, payload="{}")
         s.execute(text("UPDATE deliveries SET status = :st"), {"st": DeliveryStatus.CANCELLED})
         s.commit()
     with engine.connect() as c:
-        stored = c.execute(text("SELECT platform, min_severity, mention_severity FROM subscriptions")).one()
+        stored = c.execute(text("SELECT platform, min_severity, options FROM subscriptions")).one()
         status = c.execute(text("SELECT status FROM deliveries")).scalar_one()
-    assert tuple(stored) == ("console", "high", "critical") and type(stored[1]) is str
+    assert tuple(stored) == ("console", "high", '{"mention_severity":"critical"}') and type(stored[1]) is str
     assert added == 1 and status == "cancelled" and type(status) is str
 
 

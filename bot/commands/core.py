@@ -256,12 +256,8 @@ class Core:
         created = sub is None
         sub = sub or subs.get_or_create(s, inv.platform, target, now=now, language=lang)
         sub.paused, sub.paused_reason, sub.updated_at = False, None, now
-        if inv.extra.get("guild_id"):
-            sub.guild_id = str(inv.extra["guild_id"])[:64]
-        if inv.extra.get("mention_role_id"):  # Discord: a role to ping for alerts of a chosen severity
-            sub.mention_role = str(inv.extra["mention_role_id"])[:64]
-            severity = str(inv.extra.get("mention_severity") or Severity.CRITICAL)
-            sub.mention_severity = Severity.parse(severity, Severity.CRITICAL)
+        if inv.options is not None:  # the platform's own (Discord: the server, a role to ping)
+            sub.options = inv.options.merged_into(sub.options)
         s.add(sub)
         if everything:
             sub.topics = ""

@@ -19,6 +19,15 @@ ADMIN_COMMANDS = frozenset({"subscribe", "unsubscribe", "lang", "settings", "wat
 LISTING_COMMANDS = frozenset({"watch", "mute"})
 
 
+class ChatOptions(Protocol):
+    """A platform's own settings that ``/subscribe`` stores on the chat's subscription (Discord: the server, the
+    role to mention). The platform's adapter defines and parses them; the core only stores them."""
+
+    def merged_into(self, stored: str) -> str:
+        """``Subscription.options`` (JSON) with these settings written over the stored ones."""
+        ...
+
+
 @dataclass(frozen=True)
 class Invocation:
     platform: str  # "telegram" | "discord"
@@ -34,6 +43,7 @@ class Invocation:
     is_admin: Callable[[], Awaitable[bool]] | None = None  # lazily asks the platform (cached by the adapter)
     callback_data: str | None = None  # from an inline button, to be verified by the core
     extra: dict[str, object] = field(default_factory=dict)
+    options: ChatOptions | None = None  # set by ``/subscribe`` on the chat's subscription
     # The commands the platform registers (Discord's slash commands), so /help lists only those; None: the
     # adapter forwards every command to the core (Telegram), and /help lists all it documents.
     commands: frozenset[str] | None = None

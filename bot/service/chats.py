@@ -7,11 +7,9 @@ Sending needs no listener: any dispatcher delivers through its own notifiers, wh
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
@@ -19,7 +17,7 @@ from bot.commands.core import Core
 from bot.config import Env
 from bot.deliver.console import ConsoleNotifier
 from bot.deliver.model import Notifier
-from bot.domain import Platform, Severity
+from bot.domain import Platform
 from bot.service.listeners import Start, Stop
 from storage import subscriptions as subs
 from storage.db import session
@@ -115,34 +113,24 @@ class Chats:
 
     def discord_options(self, platform: str) -> Callable[[str], TargetOptions | None]:
         """A subscription's presentation on Discord: the webhook's name and avatar, the role to mention."""
-        from bot.adapters.discord.webhook import TargetOptions
+        from bot.adapters.discord.options import DiscordOptions
 
         def options_for(target: str) -> TargetOptions | None:
             with session(self.engine) as s:
                 sub = subs.find_by_target(s, platform, target)
-            if sub is None:
-                return None
-            look: dict[str, Any] = {}
-            if sub.title and sub.title.startswith("{"):
-                with contextlib.suppress(ValueError):
-                    look = json.loads(sub.title)
-            at_least = Severity.parse(sub.mention_severity, Severity.CRITICAL)
-            return TargetOptions(
-                username=look.get("username") or None,
-                avatar_url=look.get("avatar_url") or None,
-                mention_role_id=int(sub.mention_role) if (sub.mention_role or "").isdigit() else None,
-                mention_severities=at_least.and_above(),
-            )
+            return None if sub is None else DiscordOptions.parse(sub.options).target()
 
         return options_for
 
     async def guild_removed(self, guild_id: str) -> None:
         """The bot was removed from a Discord server: its subscriptions there pause, with the reason."""
 
+        from bot.adapters.discord.options import DiscordOptions
+
         def pause_all() -> None:
             with session(self.engine) as s:
                 for sub in subs.list_subscriptions(s):
-                    if sub.guild_id == str(guild_id) and not sub.paused:
+                    if DiscordOptions.parse(sub.options).guild_id == str(guild_id) and not sub.paused:
                         subs.pause(s, sub, "the bot was removed from the server", datetime.now(UTC))
                 s.commit()
 

@@ -39,7 +39,7 @@ async def test_a_failing_write_fails_alone(engine: Engine) -> None:
     def good(s: Session) -> str:
         sub = subs.get_subscription(s, "test", "chat")
         assert sub is not None
-        sub.title = "renamed"
+        sub.paused_reason = "renamed"
         s.add(sub)
         return "ok"
 
@@ -51,7 +51,7 @@ async def test_a_failing_write_fails_alone(engine: Engine) -> None:
     assert got[0] == "ok" and got[2] == "ok" and isinstance(got[1], Exception)
     with session(engine) as s:
         sub = subs.get_subscription(s, "test", "chat")
-        assert sub is not None and sub.title == "renamed", "the good writes were committed"
+        assert sub is not None and sub.paused_reason == "renamed", "the good writes were committed"
 
 
 async def test_view_cache_builds_once_per_story_and_again_after_ttl() -> None:

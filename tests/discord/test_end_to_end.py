@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
+from bot.adapters.discord.options import DiscordOptions
 from bot.deliver.dispatcher import Dispatcher, DispatchSettings
 from storage import subscriptions as subs
 from storage.db import session
@@ -36,7 +37,8 @@ async def test_a_server_subscribes_reads_latest_and_gets_an_embed(sqlite_engine:
         assert latest["allowed_mentions"] == {"parse": []}
         with session(sqlite_engine) as s:
             sub = subs.get_subscription(s, "discord", str(CHANNEL_ID))
-            assert sub is not None and sub.guild_id == str(GUILD_ID) and sub.topics == "hbm"
+            assert sub is not None and DiscordOptions.parse(sub.options).guild_id == str(GUILD_ID)
+            assert sub.topics == "hbm"
 
         ingest(
             sqlite_engine,

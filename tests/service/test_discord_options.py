@@ -20,9 +20,9 @@ def test_options_come_from_the_subscription(sqlite_engine: Engine) -> None:
     with session(sqlite_engine) as s:
         hook = subs.get_or_create(s, "discord-webhook", "webhook:123", now=now)
         hook.secret = URL
-        hook.title = json.dumps({"username": "Raqib News", "avatar_url": "https://img.example/r.png"})
+        hook.options = json.dumps({"username": "Raqib News", "avatar_url": "https://img.example/r.png"})
         chan = subs.get_or_create(s, "discord", "555", now=now)
-        chan.mention_role, chan.mention_severity = "777", "high"
+        chan.options = json.dumps({"mention_role": "777", "mention_severity": "high"})
         s.commit()
     chats = Chats(sqlite_engine, Env(_env_file=None))
     webhook = chats.discord_options("discord-webhook")(URL)  # the notifier is handed the URL
@@ -38,7 +38,7 @@ async def test_removal_from_a_server_pauses_its_subscriptions(sqlite_engine: Eng
     with session(sqlite_engine) as s:
         for channel, guild in (("1", "g1"), ("2", "g1"), ("3", "g2")):
             sub = subs.get_or_create(s, "discord", channel, now=now)
-            sub.guild_id = guild
+            sub.options = json.dumps({"guild_id": guild})
         s.commit()
     await Chats(sqlite_engine, Env(_env_file=None)).guild_removed("g1")
     with session(sqlite_engine) as s:

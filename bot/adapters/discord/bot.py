@@ -29,6 +29,7 @@ from discord import app_commands
 from bot.adapters.discord.endpoints import EndpointError, Endpoints, Hold, gateway_of
 from bot.adapters.discord.errors import install_log_redaction
 from bot.adapters.discord.notifier import DiscordBotNotifier, send_kwargs
+from bot.adapters.discord.options import DiscordOptions
 from bot.adapters.discord.render import DiscordMessage, DiscordRenderer
 from bot.adapters.discord.text import truncate_plain
 from bot.adapters.discord.translate import YamlTranslator, bilingual, message
@@ -224,11 +225,11 @@ class DiscordAdapter:
             role: discord.Role | None = None,
             severity: Literal["critical", "high", "normal"] | None = None,
         ) -> None:
-            extra: dict[str, object] = {}
+            mention = None
             if role is not None:
-                extra["mention_role_id"] = str(role.id)
-                extra["mention_severity"] = severity or Severity.CRITICAL.value
-            await run(interaction, "subscribe", (cap(topic),), channel=channel, extra=extra)
+                at_least = Severity.parse(severity, Severity.CRITICAL)
+                mention = DiscordOptions(mention_role=str(role.id), mention_severity=at_least)
+            await run(interaction, "subscribe", (cap(topic),), channel=channel, options=mention)
 
         @cmd("unsubscribe")
         @app_commands.describe(topic=topic, channel=channel)
@@ -347,7 +348,7 @@ class DiscordAdapter:
         *,
         channel: Any = None,
         callback_data: str | None = None,
-        extra: dict[str, object] | None = None,
+        options: DiscordOptions | None = None,
     ) -> Invocation:
         in_guild = interaction.guild_id is not None
         # Permissions Discord resolved for this member: in the named channel when there is one (the namespace
@@ -384,7 +385,9 @@ class DiscordAdapter:
             user_language=language_of(interaction),
             is_admin=is_admin,
             callback_data=callback_data,
-            extra={"guild_id": str(interaction.guild_id) if in_guild else None, **(extra or {})},
+            options=(options or DiscordOptions()).model_copy(
+                update={"guild_id": str(interaction.guild_id) if in_guild else None}
+            ),
             commands=frozenset(c.name for c in self.tree.get_commands()),  # /help lists only these
         )
 
@@ -396,7 +399,7 @@ class DiscordAdapter:
         *,
         channel: Any = None,
         callback_data: str | None = None,
-        extra: dict[str, object] | None = None,
+        options: DiscordOptions | None = None,
     ) -> None:
         if self.limiter.check(str(interaction.channel_id), str(interaction.user.id), command) is not Admission.ADMIT:
             # Discord needs an answer to every interaction: the refused ones get a short one only the caller sees.
@@ -406,7 +409,7 @@ class DiscordAdapter:
             )
             return
         invocation = self._invocation(
-            interaction, command, args, channel=channel, callback_data=callback_data, extra=extra
+            interaction, command, args, channel=channel, callback_data=callback_data, options=options
         )
         task = asyncio.ensure_future(self.core.handle(invocation))
         # Discord wants an answer within 3 s: answer directly when the core is quick, else "thinking…" first.
