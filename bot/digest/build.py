@@ -217,6 +217,19 @@ def build_digest(
     return digest
 
 
+def probe(topics: list[str], language: str, now: datetime, timezone: str = "UTC") -> Subscription:
+    """A subscription that exists only for this rendering (all item languages)."""
+    return Subscription(
+        platform="cli",
+        target="-",
+        topics=" ".join(topics),
+        interface_language=language,
+        timezone=timezone,
+        created_at=now,
+        updated_at=now,
+    )
+
+
 def local_days(period: Period) -> list[str]:
     """The calendar days (ISO dates, in the period's time zone) the period touches, in order."""
     tz = zone(period.timezone)
@@ -260,6 +273,7 @@ __all__ = [
     "counted_entity",
     "entity_counts",
     "local_days",
+    "probe",
     "rank",
     "relevant_items",
     "topic_counts_by_day",

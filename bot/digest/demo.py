@@ -8,7 +8,7 @@ from typing import TextIO
 
 from sqlalchemy.engine import Engine
 
-from bot.digest.cli import probe
+from bot.digest.build import probe
 from storage.db import session
 
 

@@ -12,10 +12,10 @@ from xml.sax.saxutils import quoteattr
 import pytest
 import yaml
 
-from bot import feedtools
+from bot.cli import feeds as feedtools
 from bot.cli import main
+from bot.cli.feeds import MAX_OUTLINES, FeedIds
 from bot.config import load_config
-from bot.feedtools import MAX_OUTLINES, FeedIds
 
 
 def opml(outlines: list[tuple[str, str]]) -> str:

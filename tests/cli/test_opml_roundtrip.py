@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.cli.feeds import RAQIB_NS
 from bot.config import load_config
-from bot.feedtools import RAQIB_NS
 
 RSS = b"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Moved</title>
 <link>http://example.com/</link><description>d</description>

@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-from bot.digest.cli import probe, render
+from bot.cli.digest import probe, render
 from bot.digest.demo import demo_digest
 from tests.digest.conftest import UNTIL, Week
 

@@ -200,8 +200,8 @@ async def test_the_services_claim_waits_for_the_feeds_pace(
 
 
 def test_feeds_check_shows_each_feeds_pace_and_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli.feeds import check
     from bot.config import Env
-    from bot.feedtools import check
 
     srv = FeedServer()
     srv.route("/ttl.xml", feed_reply("<ttl>60</ttl>"))

@@ -9,20 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.config import ConfigError, Env, FeedsFile, parse_duration
+from bot.digest.build import probe
 from storage.tables import Subscription
-
-
-def probe(topics: list[str], language: str, now: datetime, timezone: str = "UTC") -> Subscription:
-    """A subscription that exists only for this rendering (all item languages)."""
-    return Subscription(
-        platform="cli",
-        target="-",
-        topics=" ".join(topics),
-        interface_language=language,
-        timezone=timezone,
-        created_at=now,
-        updated_at=now,
-    )
 
 
 def render(engine: object, sub: Subscription, now: datetime, span: timedelta, fmt: str) -> bytes:

@@ -1,0 +1,7 @@
+"""``python -m bot.cli``: the ``raqib`` command."""
+
+import sys
+
+from bot.cli import main
+
+sys.exit(main())
