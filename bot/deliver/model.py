@@ -7,7 +7,7 @@ the outbox can decide: retry later, retry after a delay, or pause the subscripti
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -78,7 +78,10 @@ class Reply:
     error: bool = False
     image: bytes | None = None  # a PNG (digest chart)
     documents: tuple[Document, ...] = ()  # files (an export); ``text`` is their caption
-    extra: dict[str, object] = field(default_factory=dict)
+    # A short caption for ``image`` when ``text`` is too long to be its caption (a digest: the text follows)
+    caption: str | None = None
+    # An answer to a button replaces the message the button sits under (pagination, settings); False: a new one
+    replace: bool = True
 
 
 class DeliveryError(Exception):

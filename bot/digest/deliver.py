@@ -1,7 +1,7 @@
 """The digest as a platform-neutral ``Reply``, and its outbox payload.
 
 Reply. ``text`` is the whole digest (plain text; the adapters split it within their limits), ``image`` the
-chart PNG, and ``extra["caption"]`` a short caption for when the whole text does not fit in a photo caption
+chart PNG, and ``caption`` a short caption for when the whole text does not fit in a photo caption
 (Telegram: 1024 UTF-16 units); an empty digest is one line and has no chart.
 
 Outbox payload (a decision, documented): a scheduled digest row stores its *period* and subscription, not
@@ -42,10 +42,8 @@ def reply_for(s: Session, digest: Digest, *, chart: bool = True) -> Reply:
         except Exception:  # a chart is a bonus: the digest goes without it rather than not at all
             log.exception("digest chart failed; sending the text alone")
     limit, measure = LIMITS["telegram_caption"]
-    extra: dict[str, object] = {"period": digest.period.kind}
-    if image is not None and measure(text) > limit:
-        extra["caption"] = caption(digest)
-    return Reply(text=text, language=digest.language, image=image, extra=extra)
+    short = caption(digest) if image is not None and measure(text) > limit else None
+    return Reply(text=text, language=digest.language, image=image, caption=short)
 
 
 def digest_payload(sub: Subscription, period: Period, text: str) -> str:

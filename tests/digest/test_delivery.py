@@ -93,7 +93,7 @@ async def test_dispatcher_rebuilds_the_digest_with_chart_and_retries(week: Week)
     [reply] = notifier.replies
     assert reply.image is not None and reply.image.startswith(b"\x89PNG")
     assert reply.text.startswith("موجز رقيب الأسبوعي") and reply.language == "ar"
-    assert reply.extra["caption"] and len(str(reply.extra["caption"])) < 300
+    assert reply.caption and len(reply.caption) < 300
     assert rows(week)[0].status == "sent"
     assert await dispatcher.dispatch_once() == 0  # never twice
 

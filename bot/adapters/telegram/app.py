@@ -320,7 +320,7 @@ class TelegramAdapter:
         target = str(chat_id)
         try:
             # Pagination and settings keyboards replace the message they sit under, unless the core says not.
-            in_place = str(message.message_id) if message is not None and reply.extra.get("edit", True) else ""
+            in_place = str(message.message_id) if message is not None and reply.replace else ""
             wait = max(0.05, self.settings.reply_max_wait - queued)
             if in_place and await self.notifier.edit_reply(target, in_place, reply, max_wait=wait):
                 return

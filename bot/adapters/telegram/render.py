@@ -412,10 +412,10 @@ def render_reply(reply: Reply, *, timezone: str | None = None, limit: int = MESS
     """A command's answer as messages in order; the keyboard goes under the last one.
 
     Alerts in a reply (``/latest``) are rendered in their compact form, one paragraph each. The chat's
-    timezone comes from ``timezone`` or ``reply.extra["timezone"]``.
+    timezone is ``timezone`` (UTC when not given).
     """
     lang = labels.language(reply.language)
-    tz_name = timezone or str(reply.extra.get("timezone") or "UTC")
+    tz_name = timezone or "UTC"
     parts = []
     if reply.text.strip():
         body = _reply_text(reply.text, lang)
