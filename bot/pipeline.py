@@ -24,11 +24,11 @@ from sqlmodel import col, select
 
 from bot.analyze import Analysis, analyze, classifier_for, lexicon_key
 from bot.config import FeedsFile
+from bot.deliver.alertable import Alertable
 from bot.fetch import Fetcher, FetchError
 from bot.fetch.article import RICH_BYTES, ArticleCache, ArticleLimits, fetch_article_text
 from bot.fetch.limits import FairSlots
 from bot.fetch.pacing import Ask, Pacing, header_ask, pace
-from bot.ingest.model import Alertable
 from bot.ingest.store import Classifier, PollMark, StoredBatch, StoreJob, store_jobs
 from bot.log import REDACT
 from bot.normalize import Item

@@ -51,7 +51,7 @@ from storage.tables import Delivery, Feed
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from bot.ingest.model import Alertable
+    from bot.deliver.alertable import Alertable
 
 log = logging.getLogger("raqib.deliver")
 

@@ -10,7 +10,7 @@ from bot.deliver.model import AlertView, Reply
 from bot.domain import Platform, Severity
 
 if TYPE_CHECKING:
-    from bot.ingest.model import Alertable
+    from bot.deliver.alertable import Alertable
 
 _SEVERITY_MARK = {Severity.CRITICAL: "‼", Severity.HIGH: "!", Severity.NORMAL: "·"}
 

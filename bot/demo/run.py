@@ -25,9 +25,9 @@ from typing import Any, TextIO
 import yaml
 
 from bot.config import Env, FeedsFile
+from bot.deliver.alertable import Alertable
 from bot.demo.server import Document, FeedServer
 from bot.domain import Severity
-from bot.ingest.model import Alertable
 from bot.pipeline import FeedResult
 
 FEEDS_DIR = Path(__file__).parent / "feeds"

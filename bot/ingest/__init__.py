@@ -1,5 +1,5 @@
-"""The writer's unit of work: ``store`` (new items, matches, stories, outbox rows in one transaction) and
-``model`` (``Alertable``, what it hands to delivery).
+"""The writer's unit of work: ``store`` writes new items, matches, stories and outbox rows in one transaction
+and hands on what may alert (``bot.deliver.alertable.Alertable``).
 
-Imports nothing, so that ``bot.deliver`` can name ``bot.ingest.model`` without loading the store.
+Imports nothing, so that naming a module of the package costs only that module.
 """

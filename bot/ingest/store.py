@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.config import FeedsFile
+from bot.deliver.alertable import Alertable
 from bot.deliver.caps import (
     AlertCaps,
     Flood,
@@ -36,7 +37,6 @@ from bot.deliver.caps import (
     unfold,
 )
 from bot.fetch.pacing import Ask, Pacing
-from bot.ingest.model import Alertable
 from bot.normalize import Item
 from bot.stories.assign import Assigner, refresh_story
 from bot.stories.index import StoryIndex
