@@ -109,6 +109,7 @@ def test_shipped_feeds_yaml_is_valid_and_bilingual() -> None:
 
 
 def test_subscriptions_in_the_feeds_file(sqlite_engine, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from bot.adapters.discord.options import DiscordOptions
     from bot.app import sync_config
     from storage import subscriptions as subs
     from storage.db import session
@@ -129,7 +130,7 @@ def test_subscriptions_in_the_feeds_file(sqlite_engine, monkeypatch: pytest.Monk
         all_subs = subs.list_subscriptions(s)
         hook = subs.get_subscription(s, "discord-webhook", "webhook:424242424242424242")
         assert hook is not None and hook.secret == url and hook.topics == "hbm export-controls"
-        assert hook.interface_language == "ar" and "Raqib" in (hook.title or "")
+        assert hook.interface_language == "ar" and DiscordOptions.parse(hook.options).username == "Raqib"
         tg = subs.get_subscription(s, "telegram", "-100123")
         assert tg is not None and tg.topics == "nvidia"
         assert len(all_subs) == 2, "a URL that is not a Discord webhook is skipped, with a logged reason"
