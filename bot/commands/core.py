@@ -39,13 +39,13 @@ from bot.commands.export_command import export_reply
 from bot.commands.model import ADMIN_COMMANDS, LISTING_COMMANDS, Invocation, callback_target
 from bot.commands.period import MAX_PERIOD
 from bot.commands.period import period_seconds as _period
-from bot.commands.texts import help_lines, text, words
 from bot.deliver.model import Button, Reply
 from bot.deliver.terms import looks_like_pattern, same_term, term_key
 from bot.deliver.views import alert_view
 from bot.domain import Severity
 from bot.log import REDACT
 from bot.normalize.mojibake import GARBLED_TEXT
+from bot.text.messages import help_lines, text, words
 from bot.text.names import topic_name
 from storage import repositories as repo
 from storage import subscriptions as subs

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.commands.texts import text
 from bot.deliver.model import Document
 from bot.domain import Severity
+from bot.text.messages import text
 from storage.exports import ExportRow
 
 COLUMNS = (

@@ -18,8 +18,8 @@ from sqlmodel import Session
 
 from bot.commands.export import ExportRequest, build_files
 from bot.commands.period import MAX_PERIOD, period_seconds
-from bot.commands.texts import text
 from bot.deliver.model import Reply
+from bot.text.messages import text
 from bot.text.names import entity_name
 from storage import subscriptions as subs
 from storage.exports import ExportFilter, count_stories, export_rows

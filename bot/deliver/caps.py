@@ -253,7 +253,7 @@ def unfold(s: Session, row_ids: Sequence[int], now: datetime) -> None:
 
 def summary_text(payload: str | None, language: str) -> str:
     """The summary in the chat's language: the total, and the feeds by how many stories each had."""
-    from bot.commands.texts import text
+    from bot.text.messages import text
 
     try:
         entries = json.loads(payload or "{}").get("feeds", [])

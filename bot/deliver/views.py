@@ -116,7 +116,7 @@ def watch_payload(payload: str | None) -> tuple[int | None, str | None]:
 
 def with_watch_reason(view: AlertView, term: str, language: str) -> AlertView:
     """The alert says first that the chat's watched term brought it ("watched term: X", in the chat's language)."""
-    from bot.commands.texts import text
+    from bot.text.messages import text
 
     return replace(view, reasons=(text(language, "watch_reason", term=term), *view.reasons))
 

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.commands.texts import text
 from bot.config import Settings
+from bot.text.messages import text
 from storage import subscriptions as subs
 from storage.db import session
 

@@ -1,7 +1,7 @@
 """The locale tree, ``bot/locales/``: every text a chat reads, in Arabic and English, as data.
 
 - ``ar.yaml``, ``en.yaml``: the command core's replies, operator notices, alert caps, exports, and the words
-  a user may type (``bot.commands.texts``);
+  a user may type (``bot.text.messages``);
 - ``telegram.yaml``: Telegram alert labels and markers, the adapter's refusals, its command menu
   (``bot.adapters.telegram.labels``);
 - ``discord.yaml``: Discord alert embed labels (``bot.adapters.discord.render``);

@@ -18,7 +18,7 @@ from sqlmodel import col, select
 
 from bot.commands.core import MAX_REPLY_CHARS, Core
 from bot.commands.model import Invocation
-from bot.commands.texts import text
+from bot.text.messages import text
 from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session

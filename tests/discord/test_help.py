@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy.engine import Engine
 
-from bot.commands.texts import help_lines, text
+from bot.text.messages import help_lines, text
 from tests.discord.running import registered_commands, running_adapter
 
 MANAGE_CHANNELS = 1 << 4

@@ -22,9 +22,9 @@ from bot.adapters.discord.bot import DiscordAdapter
 from bot.adapters.discord.endpoints import Endpoints
 from bot.commands.core import HEAVY_SLOTS, MAX_REPLY_CHARS, Core
 from bot.commands.limits import CommandLimiter
-from bot.commands.texts import text
 from bot.deliver.model import Reply
 from bot.match import load_lexicon
+from bot.text.messages import text
 from storage import repositories as repo
 from storage.db import session
 from storage.tables import Subscription

@@ -82,7 +82,7 @@ def test_telegram_offers_every_command_the_core_answers_and_help_documents_them(
     # and /help on Telegram shows a line for each (but /start and /help themselves).
     answered = sorted(name.removeprefix("cmd_") for name in dir(Core) if name.startswith("cmd_"))
     assert sorted(telegram_menu()) == answered, differ("Telegram menu vs the core", telegram_menu(), answered)
-    from bot.commands.texts import help_lines
+    from bot.text.messages import help_lines
 
     documented = sorted(line.split()[0].lstrip("/") for line in help_lines("en", "telegram"))
     assert documented == sorted(set(answered) - {"start", "help"})

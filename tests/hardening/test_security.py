@@ -24,11 +24,11 @@ from sqlmodel import select
 
 from bot.commands.core import MAX_ARGS_CHARS, MAX_TOPICS, Core
 from bot.commands.model import ADMIN_COMMANDS, Invocation
-from bot.commands.texts import text
 from bot.config import ConfigError, parse_config
 from bot.fetch import Fetcher, FetchError, FetchSettings, PolicyError
 from bot.fetch import fetcher as fetcher_module
 from bot.log import REDACT, Redactor
+from bot.text.messages import text
 from storage.db import make_engine, session
 from storage.tables import Subscription
 from tests.conftest import PG_URL

@@ -23,10 +23,10 @@ from bot.app import fetch_settings
 from bot.cli import main
 from bot.commands.core import Core
 from bot.commands.model import Invocation
-from bot.commands.texts import text
 from bot.config import Env, parse_config
 from bot.fetch import Fetcher
 from bot.pipeline import GARBLED_TEXT, Alertable, Pipeline
+from bot.text.messages import text
 from storage import repositories as repo
 from storage.db import session
 from storage.tables import ItemRow, Match

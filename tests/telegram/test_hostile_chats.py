@@ -19,8 +19,8 @@ from sqlalchemy.engine import Engine
 from bot.adapters.telegram.app import TelegramAdapter, TelegramSettings
 from bot.commands.core import MAX_REPLY_CHARS, Core
 from bot.commands.limits import CommandLimiter
-from bot.commands.texts import text
 from bot.match import load_lexicon
+from bot.text.messages import text
 from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session

@@ -36,9 +36,9 @@ from bot.adapters.discord.translate import YamlTranslator, bilingual, message
 from bot.adapters.discord.webhook import TargetOptions
 from bot.commands.limits import Admission, CommandLimiter
 from bot.commands.model import CommandCore, Invocation, callback_target
-from bot.commands.texts import text as core_text
 from bot.deliver.model import Reply
 from bot.domain import Platform, Severity
+from bot.text.messages import text as core_text
 
 log = logging.getLogger(__name__)
 

@@ -52,10 +52,10 @@ from bot.adapters.telegram.notifier import DEFAULT_API_URL, ChatThrottle, Telegr
 from bot.adapters.telegram.updates import ChatUpdateProcessor
 from bot.commands.limits import Admission, CommandLimiter
 from bot.commands.model import ADMIN_COMMANDS, CommandCore, Invocation, callback_target
-from bot.commands.texts import text as core_text
 from bot.deliver.model import DeliveryError, Reply
 from bot.domain import Platform
 from bot.log import REDACT
+from bot.text.messages import text as core_text
 
 if TYPE_CHECKING:
     from bot.config import TelegramEnv

@@ -1,4 +1,7 @@
-"""The command core's texts, from ``bot/locales/{ar,en}.yaml`` (the locale tree, ``bot.text.locale``)."""
+"""The texts of ``bot/locales/{ar,en}.yaml`` (the locale tree, ``bot.text.locale``) by key, in a chat's language:
+the command core's replies, operator notices, the alert caps' summaries, the words a user may type, ``/help``.
+
+Here, not in ``bot.commands``, because delivery, the service's notices and the adapters write them too."""
 
 from __future__ import annotations
 
