@@ -537,8 +537,8 @@ def _describe(exc: ValidationError, raw: dict[str, Any], source: str, tree: yaml
                 suggested.add((*parent, hint))
     lines: list[tuple[int, str]] = []
     seen: set[str] = set()
-    feeds = raw.get("feeds") if isinstance(raw.get("feeds"), list) else []
-    subscriptions = raw.get("subscriptions") if isinstance(raw.get("subscriptions"), list) else []
+    feeds: list[Any] = raw["feeds"] if isinstance(raw.get("feeds"), list) else []
+    subscriptions: list[Any] = raw["subscriptions"] if isinstance(raw.get("subscriptions"), list) else []
     for err in errors:
         loc = list(err["loc"])
         if err["type"] == "missing" and tuple(loc) in suggested:

@@ -7,6 +7,7 @@ import asyncio
 import gc
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from bot.log import REDACT
 
 if TYPE_CHECKING:
     from bot.config import Env, FeedsFile
+    from bot.pipeline import FeedResult
 
 # bot.config (pydantic-settings, ~0.1 s to import) is imported by the commands that read settings, not
 # here: `raqib match` / `raqib classify` are text in, text out, and start in well under a second.
@@ -25,15 +27,14 @@ def feeds_file(args: argparse.Namespace, env: Env) -> FeedsFile:
     return load_config(config_path(args.config, env))
 
 
-def _progress(total: int, enabled: bool):  # type: ignore[no-untyped-def]
+def _progress(total: int, enabled: bool) -> Callable[[FeedResult], None]:
     done = 0
 
-    def tick(result: object) -> None:
+    def tick(result: FeedResult) -> None:
         nonlocal done
         done += 1
         if enabled:
-            r = result
-            print(f"\r[{done}/{total}] {r.feed_id[:40]:<40} {r.status:<12}", end="", file=sys.stderr)  # type: ignore[attr-defined]
+            print(f"\r[{done}/{total}] {result.feed_id[:40]:<40} {result.status:<12}", end="", file=sys.stderr)
             if done == total:
                 print(file=sys.stderr)
 
@@ -55,7 +56,7 @@ def cmd_poll(args: argparse.Namespace, env: Env) -> int:
     finally:
         gc.enable()
 
-    async def go() -> list:  # type: ignore[type-arg]
+    async def go() -> list[FeedResult]:
         sink = None if args.json else ConsoleSink()
         async with services(config, env, sink=sink) as svc:
             ids = [f.id for f in config.feeds if f.enabled]

@@ -10,6 +10,7 @@ import socket
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from xml.sax.saxutils import quoteattr
 
@@ -20,6 +21,9 @@ from bot.config import ConfigError, Env, FeedConfig, FeedsFile, format_duration,
 from bot.fetch.pacing import Pacing
 from bot.normalize import script_language
 from bot.parse import ParsedFeed
+
+if TYPE_CHECKING:
+    from storage.tables import Feed
 
 RAQIB_NS = "urn:raqib:opml:1"  # the namespace of Raqib's own outline attributes (id, authority, tags, …)
 _NS = f"{{{RAQIB_NS}}}"
@@ -370,7 +374,7 @@ def enable(config: FeedsFile, env: Env, feed_id: str) -> int:
     return 0
 
 
-def _stored_feeds(config: FeedsFile, env: Env) -> list:  # type: ignore[type-arg]
+def _stored_feeds(config: FeedsFile, env: Env) -> list[Feed]:
     """The feeds table as the service left it, or [] when there is no database (or no schema) yet."""
     from bot.app import database_url
     from storage import repositories as repo
@@ -388,7 +392,7 @@ def _stored_feeds(config: FeedsFile, env: Env) -> list:  # type: ignore[type-arg
 
 
 def _garbled_items(parsed: ParsedFeed, feed: FeedConfig, url: str) -> int:
-    """Entries whose text stays garbled after repair (``bot.normalize.mojibake``): a poll stores them unalerted."""
+    """Entries whose text stays garbled after repair (``bot.text.mojibake``): a poll stores them unalerted."""
     from datetime import UTC, datetime
 
     from bot.normalize import normalize_entries

@@ -26,7 +26,7 @@ def _common(parser: argparse.ArgumentParser, default: object) -> None:
     parser.add_argument("--log-json", action="store_true", default=default, help="log one JSON object per line")
 
 
-class _Sub(argparse._SubParsersAction):  # type: ignore[type-arg]
+class _Sub(argparse._SubParsersAction):
     """Every subcommand (and sub-subcommand) also takes the common options; given there, they win."""
 
     def add_parser(self, name: str, **kwargs: object) -> argparse.ArgumentParser:

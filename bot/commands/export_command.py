@@ -70,7 +70,7 @@ def export_reply(
         words = () if topic or entity else tuple(w for w in query.split() if len(w) >= 2)
         if not (topic or entity or words):
             return Reply(text=text(lang, "export_usage"), error=True, language=lang)
-        topics = (topic,) if topic else ()
+        topics: tuple[str, ...] = (topic,) if topic else ()
         shown = topic_name(topic, lang) if topic else entity_name(entity, lang) if entity else query[:64]
         key = topic or entity or "search"
     else:

@@ -162,7 +162,9 @@ def _fold_into_summary(s: Session, subscription_id: int, feeds: dict[str, tuple[
         # Conditional: a dispatcher that claimed it meanwhile has read its payload; then start a new one.
         changed = s.execute(
             update(Delivery)
-            .where(col(Delivery.id) == waiting.id, Delivery.status == "pending", col(Delivery.lease_owner).is_(None))
+            .where(
+                col(Delivery.id) == waiting.id, col(Delivery.status) == "pending", col(Delivery.lease_owner).is_(None)
+            )
             .values(payload=_merge(waiting.payload, feeds))
             .execution_options(synchronize_session=False)
         )
@@ -182,7 +184,7 @@ def _fold_into_summary(s: Session, subscription_id: int, feeds: dict[str, tuple[
         if last + HOUR > now:
             s.execute(
                 update(Delivery)
-                .where(Delivery.subscription_id == subscription_id, Delivery.key == key)
+                .where(col(Delivery.subscription_id) == subscription_id, col(Delivery.key) == key)
                 .values(next_attempt=last + HOUR)
                 .execution_options(synchronize_session=False)
             )
@@ -237,7 +239,12 @@ def folded_rows(s: Session, story_ids: Iterable[int], feed_id: str) -> list[tupl
         col(Delivery.story_id).in_(ids), Delivery.status == FOLDED
     )
     mine = _folded_payload(feed_id)
-    return [(sid, story, row_id) for sid, story, row_id, payload in s.exec(stmt).all() if payload != mine]
+    # story and id are never None here (asked by story, stored rows); the test tells the type checker so
+    return [
+        (sid, story, row_id)
+        for sid, story, row_id, payload in s.exec(stmt).all()
+        if payload != mine and story is not None and row_id is not None
+    ]
 
 
 def unfold(s: Session, row_ids: Sequence[int], now: datetime) -> None:
@@ -245,7 +252,7 @@ def unfold(s: Session, row_ids: Sequence[int], now: datetime) -> None:
     if row_ids:
         s.execute(
             update(Delivery)
-            .where(col(Delivery.id).in_(list(row_ids)), Delivery.status == FOLDED)
+            .where(col(Delivery.id).in_(list(row_ids)), col(Delivery.status) == FOLDED)
             .values(status="pending", payload=None, next_attempt=now, created_at=now)
             .execution_options(synchronize_session=False)
         )

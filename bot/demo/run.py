@@ -140,7 +140,7 @@ def demo_config(feeds: list[DemoFeed], base_url: str, data_dir: str) -> FeedsFil
     )
 
 
-def _line(out: TextIO, text: str = "") -> None:
+def _line(out: io.TextIOBase, text: str = "") -> None:
     print(text, file=out, flush=True)
 
 
@@ -160,7 +160,7 @@ def _compact(alert: Alertable, view: Any, titles: dict[str, str], lead_reasons: 
     )
 
 
-async def _demo(out: TextIO, data_dir: str) -> int:
+async def _demo(out: io.TextIOBase, data_dir: str) -> int:
     from bot.app import open_database, services
 
     now = datetime.now(UTC)
@@ -206,8 +206,9 @@ async def _demo(out: TextIO, data_dir: str) -> int:
             _line(out, _weights_line())
             views, reasons = await asyncio.to_thread(_story_views, engine, [a.story_id for a in alerts], phase2_start)
             for a in sorted(alerts, key=lambda a: a.item.published, reverse=True):
-                _line(out, _compact(a, views.get(a.story_id), titles, reasons.get(a.story_id or -1, ())))
-                _members(out, views.get(a.story_id), titles)
+                view = views.get(a.story_id) if a.story_id is not None else None
+                _line(out, _compact(a, view, titles, reasons.get(a.story_id or -1, ())))
+                _members(out, view, titles)
             grown = [v for sid, v in views.items() if sid not in {a.story_id for a in alerts}]
             if grown:
                 _line(
@@ -283,13 +284,14 @@ def _story_views(
 
     with session(engine) as s:
         ids = [sid for sid in alerted if sid is not None]
-        ids += [sid for sid in s.exec(select(Story.id).where(col(Story.updated_at) >= since)).all() if sid not in ids]
+        grown = s.exec(select(Story.id).where(col(Story.updated_at) >= since)).all()
+        ids += [sid for sid in grown if sid is not None and sid not in ids]
         views = {sid: v for sid in ids if (v := repo.story_view(s, sid)) is not None}
         reasons = {sid: lead.reasons for sid in views if (lead := alert_view(s, sid)) is not None}
         return views, reasons
 
 
-def _members(out: TextIO, view: Any, titles: dict[str, str]) -> None:
+def _members(out: io.TextIOBase, view: Any, titles: dict[str, str]) -> None:
     if view is None or len(view.members) < 2:
         return
     langs = " + ".join(sorted({m.item.language for m in view.members}))
@@ -308,7 +310,7 @@ def _result(r: FeedResult) -> str:
     return f"{r.new:>2} new {'item' if r.new == 1 else 'items'}, {r.relevant} relevant"
 
 
-def _report_traps(out: TextIO, manifest: dict[str, Any], alerts: list[Alertable], covered: set[str]) -> None:
+def _report_traps(out: io.TextIOBase, manifest: dict[str, Any], alerts: list[Alertable], covered: set[str]) -> None:
     """``covered``: guids of every item in a story that reached chats (alerted, or joined one that was)."""
     alerted = {a.item.guid for a in alerts}
     news = [i for f in manifest["feeds"] for i in f["items"] if i.get("phase") == "news"]

@@ -129,7 +129,7 @@ def _member_topics(s: Session, story_ids: list[int]) -> dict[int, Counter[str]]:
         select(StoryItem.story_id, MatchTopic.topic, func.count())
         .join(MatchTopic, col(MatchTopic.item_id) == col(StoryItem.item_id))
         .where(col(StoryItem.story_id).in_(story_ids))
-        .group_by(StoryItem.story_id, MatchTopic.topic)
+        .group_by(col(StoryItem.story_id), col(MatchTopic.topic))
     )
     for story_id, topic, n in s.exec(stmt).all():
         out.setdefault(story_id, Counter())[topic] = int(n)

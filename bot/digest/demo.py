@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -14,7 +15,7 @@ from storage.db import session
 
 def demo_digest(
     engine: Engine,
-    out: TextIO,
+    out: TextIO | io.TextIOBase,  # the demo's isolate-stripping writer is a TextIOBase
     language: str = "en",
     *,
     chart_path: Path | None = None,

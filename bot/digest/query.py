@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy.sql import Select
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.tables import ItemRow, Match, MatchTopic
 
@@ -29,10 +29,12 @@ def counted_entity(entity_id: str) -> bool:
     return _kinds().get(entity_id, "term") not in SKIPPED_KINDS
 
 
-def relevant_items(since: datetime, until: datetime, topics: list[str], languages: set[str]) -> Select:  # type: ignore[type-arg]
+def relevant_items(
+    since: datetime, until: datetime, topics: list[str], languages: set[str]
+) -> SelectOfScalar[int | None]:
     """Ids of relevant items published in [since, until) on ``topics`` (all when empty) in ``languages``."""
     stmt = (
-        select(ItemRow.id)
+        select(col(ItemRow.id))
         .join(Match, col(Match.item_id) == col(ItemRow.id))
         .where(
             col(Match.relevant).is_(True),

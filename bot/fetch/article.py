@@ -175,8 +175,11 @@ async def _run_extraction(
         await slot.acquire()
         try:
             loop = asyncio.get_running_loop()
+            extract, body, charset, url = job
             future = asyncio.ensure_future(
-                loop.run_in_executor(executor, *job) if executor is not None else asyncio.to_thread(*job)
+                loop.run_in_executor(executor, extract, body, charset, url)
+                if executor is not None
+                else asyncio.to_thread(extract, body, charset, url)
             )
         except BaseException:
             slot.release()

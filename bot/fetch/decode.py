@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
+from functools import partial
 
 _STEP = 64 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -104,5 +105,5 @@ class BoundedDecoder:
 
     def finish(self) -> bytes:
         for index, stage in enumerate(self._stages):
-            stage.flush(lambda out, i=index: self._through(i + 1, out))
+            stage.flush(partial(self._through, index + 1))
         return b"".join(self._pieces)

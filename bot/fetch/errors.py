@@ -97,12 +97,13 @@ def classify_httpx(exc: Exception, url: str) -> FetchError:
     """Turn an httpx (or asyncio) exception into our typed error; the only place that knows httpx's tree."""
     detail = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.TimeoutException | TimeoutError):
-        message = {
+        phases: dict[type[Exception], str] = {
             httpx.ConnectTimeout: f"timed out connecting to {url}",
             httpx.ReadTimeout: f"timed out waiting for data from {url}",
             httpx.WriteTimeout: f"timed out sending the request to {url}",
             httpx.PoolTimeout: f"timed out waiting for a free connection to {url}",
-        }.get(type(exc), f"total time budget exceeded for {url}")
+        }
+        message = phases.get(type(exc), f"total time budget exceeded for {url}")
         return TransportError(message, url=url, code="timeout")
     if isinstance(exc, httpx.ConnectError | httpx.ProxyError):
         if _caused_by_tls(exc):

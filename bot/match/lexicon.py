@@ -170,7 +170,7 @@ class _StrictLoader(yaml.SafeLoader):
 def _no_duplicate_keys(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise LexiconError(f"duplicate key {key!r} at line {key_node.start_mark.line + 1}")
         seen.add(key)
@@ -362,7 +362,7 @@ class _Builder:
             extra.update(var.english_plural(key, alias))
         return extra
 
-    def add_context(self, eid: str, lists: Mapping[str, Any], where: str) -> None:
+    def add_context(self, eid: str, lists: Mapping[str, Any] | None, where: str) -> None:
         for lang, aliases in _lang_lists(lists, where).items():
             for alias in aliases:
                 key = arabic_key(alias) if lang == "ar" else normalize_text(alias)

@@ -3,7 +3,7 @@
 Servers and XML declarations often name the wrong charset, and a parser that believes them stores mojibake.
 The bytes settle it where they can: non-ASCII bytes that decode as strict UTF-8 are UTF-8 (text in a
 single-byte charset practically never does); bytes that are not UTF-8 and, read as latin-1, show the signature
-of windows-1256 Arabic (``bot.normalize.mojibake``) are windows-1256, unless another single-byte charset was
+of windows-1256 Arabic (``bot.text.mojibake``) are windows-1256, unless another single-byte charset was
 named. Anything else keeps the declared charset. The parse stage then tells feedparser through the
 Content-Type, which it believes over the XML declaration.
 """
@@ -14,7 +14,7 @@ import codecs
 import re
 from collections.abc import Mapping
 
-from bot.normalize import mojibake
+from bot.text import mojibake
 
 _XML_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _CHARSET = re.compile(r";\s*charset\s*=\s*[\"']?([^;\"'\s]+)[\"']?", re.IGNORECASE)
@@ -38,8 +38,8 @@ def declared_charset(body: bytes, content_type: str | None) -> str | None:
     found = _CHARSET.search(content_type or "")
     if found:
         return _codec(found.group(1))
-    found = _XML_ENCODING.match(body[:512])
-    return _codec(found.group(1).decode("ascii")) if found else None
+    declared = _XML_ENCODING.match(body[:512])
+    return _codec(declared.group(1).decode("ascii")) if declared else None
 
 
 def body_charset(body: bytes, content_type: str | None) -> tuple[str, str] | None:

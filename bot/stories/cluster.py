@@ -284,8 +284,8 @@ def _conflict(kind: str, ka: frozenset[str], kb: frozenset[str], cfg: ClusterCon
     if kind == "pct":  # market moves quote many, slightly different figures: only two lone figures conflict
         if len(ka) > 1 or len(kb) > 1:
             return 0.0
-        (va,), (vb,) = (float(t[4:]) for t in ka), (float(t[4:]) for t in kb)
-        return cfg.pct_conflict if abs(va - vb) > 0.1 * max(va, vb, 1.0) else 0.0
+        (pa,), (pb,) = (float(t[4:]) for t in ka), (float(t[4:]) for t in kb)
+        return cfg.pct_conflict if abs(pa - pb) > 0.1 * max(pa, pb, 1.0) else 0.0
     return {
         "code": cfg.code_conflict,
         "dow": cfg.dow_conflict,

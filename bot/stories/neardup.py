@@ -416,7 +416,7 @@ class NearDupIndex:
         for entry in rows:
             key, blob = entry[0], entry[1]
             if len(blob) == expected and blob[0] == SIGNATURE_VERSION:
-                group = entry[2] if len(entry) > 2 else None  # type: ignore[misc]
+                group = entry[2] if len(entry) > 2 else None
                 groups.append(_own_group(len(keys)) if group is None else int(group))
                 keys.append(key)
                 blobs.append(blob)
@@ -444,8 +444,8 @@ class NearDupIndex:
         idx._group_rows = dict(zip(ids.tolist(), counts.tolist(), strict=True))
         informative = np.flatnonzero(sizes >= MIN_SHINGLES).astype(np.int32)
         tk = _twin_keys(sigs[informative], sizes[informative])
-        order = np.lexsort((informative, tk))
-        idx._twin_keys, idx._twin_rows = tk[order], informative[order]
+        twin_order = np.lexsort((informative, tk))
+        idx._twin_keys, idx._twin_rows = tk[twin_order], informative[twin_order]
         for start in range(0, len(informative), 200_000):  # bound the temporary band matrix
             part = informative[start : start + 200_000]
             bk = _band_keys(sigs[part])
@@ -464,10 +464,10 @@ class NearDupIndex:
                 order = np.lexsort((brows, bgroups, bkeys))
                 k, g = bkeys[order], bgroups[order]
                 live = alive[brows[order]]
-                start = np.ones(len(order), dtype=bool)
-                start[1:] = (k[1:] != k[:-1]) | (g[1:] != g[:-1])
+                run_start = np.ones(len(order), dtype=bool)
+                run_start[1:] = (k[1:] != k[:-1]) | (g[1:] != g[:-1])
                 rank = np.cumsum(live)  # live rows up to here; minus those before the run = rank in the run
-                before = np.maximum.accumulate(np.where(start, rank - live, 0))
+                before = np.maximum.accumulate(np.where(run_start, rank - live, 0))
                 order = order[(g < 0) | ~live | (rank - before <= group_cap)]
             idx._main_keys[b] = bkeys[order]
             idx._main_rows[b] = brows[order]
@@ -475,6 +475,6 @@ class NearDupIndex:
 
     def memory_bytes(self) -> int:
         """Bytes held by the numpy arrays (the key list and dicts come on top)."""
-        arrays = [self._sig16, self._sizes, self._alive, self._group, self._twin_keys, self._twin_rows]
-        arrays += [*self._main_keys, *self._main_rows]
+        arrays: list[np.ndarray] = [self._sig16, self._sizes, self._alive, self._group]
+        arrays += [self._twin_keys, self._twin_rows, *self._main_keys, *self._main_rows]
         return int(sum(a.nbytes for a in arrays))

@@ -12,26 +12,25 @@ import re
 import unicodedata
 
 # Arabic-Indic (U+0660..) and Extended Arabic-Indic / Persian (U+06F0..) digits → ASCII.
-_DIGITS = {**{0x0660 + i: str(i) for i in range(10)}, **{0x06F0 + i: str(i) for i in range(10)}}
+_DIGITS: dict[int, str] = {**{0x0660 + i: str(i) for i in range(10)}, **{0x06F0 + i: str(i) for i in range(10)}}
 _DIGITS.update({0x066B: ".", 0x066C: ",", 0x066A: "%"})  # Arabic decimal/thousands separators, percent
-_ARABIC_FOLD = str.maketrans(
-    {
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ى": "ي",
-        "ة": "ه",
-        "ؤ": "و",
-        "ئ": "ي",
-        "ـ": None,  # tatweel: pure elongation
-        "\u200c": None,  # ZWNJ / ZWJ / LRM / RLM carry no letters
-        "\u200d": None,
-        "\u200e": None,
-        "\u200f": None,
-        **_DIGITS,
-    }
-)
+_FOLDS: dict[str | int, str | None] = {
+    "أ": "ا",
+    "إ": "ا",
+    "آ": "ا",
+    "ٱ": "ا",
+    "ى": "ي",
+    "ة": "ه",
+    "ؤ": "و",
+    "ئ": "ي",
+    "ـ": None,  # tatweel: pure elongation
+    "\u200c": None,  # ZWNJ / ZWJ / LRM / RLM carry no letters
+    "\u200d": None,
+    "\u200e": None,
+    "\u200f": None,
+}
+_FOLDS.update(_DIGITS.items())  # letters are keyed by str, digits by code point: maketrans takes both
+_ARABIC_FOLD = str.maketrans(_FOLDS)
 _DIACRITICS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
 _WORD = re.compile(r"\w+", re.UNICODE)
 

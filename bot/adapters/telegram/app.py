@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from telegram import BotCommand, Chat, Message, Update, User
+from telegram import BotCommand, Chat, ChatFullInfo, Message, Update, User
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
@@ -373,7 +373,7 @@ class TelegramAdapter:
 
         return check
 
-    async def _resolve_target(self, ref: str, user: User, lang: str) -> Chat | str:
+    async def _resolve_target(self, ref: str, user: User, lang: str) -> ChatFullInfo | str:
         """The channel or group named in a private chat, or the text explaining why it can't be used."""
         try:
             chat = await self.bot.get_chat(int(ref) if ref.lstrip("-").isdigit() else ref)

@@ -125,7 +125,8 @@ def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
         raise ValueError("limit too small to carry any markup")
     atoms = _atoms(text)
     pieces: list[str] = []
-    i, stack = 0, ()
+    i = 0
+    stack: tuple[_Atom, ...] = ()
     while i < len(atoms):
         cut = _cut(atoms, i, stack, limit)
         if cut.end == i:
