@@ -16,9 +16,9 @@ from functools import lru_cache
 from typing import Any
 
 from bot.normalize import Item, normalize_entries
-from bot.normalize.mojibake import repair
 from bot.parse import BrokenFeedError, ParsedFeed, ParseError, parse_feed
 from bot.parse.charset import body_charset, with_charset
+from bot.text.mojibake import repair
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def analyze(
     one feed's content is that feed's failure, recorded on its row, never an exception in the service.
 
     A wrong charset declaration is overruled by the bytes (``bot.parse.charset.body_charset``); text that is
-    still garbled after repair (``bot.normalize.mojibake``) is judged not relevant without being matched."""
+    still garbled after repair (``bot.text.mojibake``) is judged not relevant without being matched."""
     try:
         parsed, charset = parse_body(body, url=url, headers=headers)
     except ParseError:

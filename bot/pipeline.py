@@ -32,9 +32,9 @@ from bot.fetch.pacing import Ask, Pacing, header_ask, pace
 from bot.ingest.store import Classifier, PollMark, StoredBatch, StoreJob, store_jobs
 from bot.log import REDACT
 from bot.normalize import Item
-from bot.normalize.mojibake import GARBLED_TEXT
 from bot.parse import ParseError
 from bot.stories.assign import StoryIndex
+from bot.text.mojibake import GARBLED_TEXT
 from bot.writer import BatchWriter
 from storage import repositories as repo
 from storage.db import session

@@ -44,8 +44,8 @@ from bot.deliver.terms import looks_like_pattern, same_term, term_key
 from bot.deliver.views import alert_view
 from bot.domain import Severity
 from bot.log import REDACT
-from bot.normalize.mojibake import GARBLED_TEXT
 from bot.text.messages import help_lines, text, words
+from bot.text.mojibake import GARBLED_TEXT
 from bot.text.names import topic_name
 from storage import repositories as repo
 from storage import subscriptions as subs

@@ -11,8 +11,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from bot.normalize.html_text import html_to_text, one_line
 from bot.normalize.item import Item
-from bot.normalize.mojibake import Fixed, repair
 from bot.parse import RawEntry
+from bot.text.mojibake import Fixed, repair
 
 __all__ = ["Item", "normalize_entries", "script_language"]
 
@@ -104,7 +104,7 @@ def normalize_entries(
     seen: set[str] = set()
     first_url_of_guid: dict[str, str | None] = {}
     for raw in entries:
-        # Charset mix-ups are undone on the plain text, before anything is cut or hashed (bot.normalize.mojibake).
+        # Charset mix-ups are undone on the plain text, before anything is cut or hashed (bot.text.mojibake).
         fixes = [repair(_head(one_line(html_to_text(raw.title_html)), TITLE_MAX))]
         fixes.append(repair(_head(html_to_text(raw.summary_html), SUMMARY_MAX)))
         fixes.append(repair(_head(html_to_text(raw.content_html), CONTENT_MAX)))

@@ -29,7 +29,7 @@ class Item:
     source_url: str | None = None  # publisher URL when an aggregator entry carries it
     source_name: str | None = None  # the publisher's name when an aggregator entry carries it
     authors: tuple[str, ...] = field(default=())
-    repaired: str | None = None  # the charset mix-up undone in its text (``bot.normalize.mojibake``)
+    repaired: str | None = None  # the charset mix-up undone in its text (``bot.text.mojibake``)
     garbled: str | None = None  # why its title or body still reads as mojibake: stored, never alerted
 
     @property

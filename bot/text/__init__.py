@@ -7,6 +7,7 @@
 | ``urls`` | ``safe_url``: a feed's link we may put in a chat, or None |
 | ``names`` | a topic's or entity's name in the chat's language |
 | ``locale`` | the locale tree ``bot/locales/``: where each text file is, read once |
+| ``mojibake`` | text read in the wrong charset: found, repaired when unambiguous, or flagged (``GARBLED_TEXT``) |
 | ``messages`` | ``text``: a text of ``ar.yaml``/``en.yaml`` by key in the chat's language; ``words``, ``help_lines`` |
 
 A pure layer: nothing here imports storage, the chat adapters or HTTP (only the lexicon, for names, and

@@ -1,4 +1,4 @@
-"""``python -m eval.mojibake``: how well ``bot.normalize.mojibake`` finds and repairs text read in the
+"""``python -m eval.mojibake``: how well ``bot.text.mojibake`` finds and repairs text read in the
 wrong charset, and what ftfy and charset-normalizer do on the same cases.
 
 Clean text: the titles and bodies of the labeled sets (``eval/match`` dev and holdout, ``eval/stories``)
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.normalize import mojibake
+from bot.text import mojibake
 
 HERE = Path(__file__).resolve().parent
 EVAL = HERE.parent

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.normalize import mojibake
+from bot.text import mojibake
 
 TEXTS = yaml.safe_load((Path(__file__).parents[2] / "eval" / "mojibake" / "texts.yaml").read_text(encoding="utf-8"))
 CLEAN = [t for group in TEXTS.values() for t in group]
