@@ -1,8 +1,8 @@
 """The digest as a platform-neutral ``Reply``, and its outbox payload.
 
 Reply. ``text`` is the whole digest (plain text; the adapters split it within their limits), ``image`` the
-chart PNG, and ``caption`` a short caption for when the whole text does not fit in a photo caption
-(Telegram: 1024 UTF-16 units); an empty digest is one line and has no chart.
+chart PNG, and ``caption`` a short caption for a platform whose photo caption cannot hold the whole text
+(Telegram: 1024 UTF-16 units; it decides); an empty digest is one line and has no chart.
 
 Outbox payload (a decision, documented): a scheduled digest row stores its *period* and subscription, not
 a frozen message — ``{"v": 1, "subscription", "since", "until", "timezone", "period", "text"}``. At send
@@ -25,7 +25,6 @@ from bot.digest.build import build_digest
 from bot.digest.model import Digest
 from bot.digest.period import Period
 from bot.digest.render import caption, render_text
-from bot.digest.split import LIMITS
 from storage.tables import Subscription
 
 log = logging.getLogger("raqib.digest")
@@ -41,8 +40,9 @@ def reply_for(s: Session, digest: Digest, *, chart: bool = True) -> Reply:
             image = render_chart(s, digest)
         except Exception:  # a chart is a bonus: the digest goes without it rather than not at all
             log.exception("digest chart failed; sending the text alone")
-    limit, measure = LIMITS["telegram_caption"]
-    short = caption(digest) if image is not None and measure(text) > limit else None
+    # The short caption goes with every chart: a platform whose caption cannot hold the whole text uses it
+    # (Telegram, 1024 UTF-16 units), the others ignore it; the digest knows no platform's limit.
+    short = caption(digest) if image is not None else None
     return Reply(text=text, language=digest.language, image=image, caption=short)
 
 

@@ -211,7 +211,8 @@ class TelegramNotifier:
             caption = messages[0] if messages and utf16_len(messages[0].text) <= CAPTION_LIMIT else None
             if caption:
                 messages = messages[1:]
-            elif reply.caption:  # a long text follows the photo; the photo gets its short caption
+            elif reply.caption and utf16_len(reply.text) > CAPTION_LIMIT:
+                # a long text follows the photo; the photo gets its short caption
                 short = Reply(text=reply.caption, language=reply.language)
                 caption = render_reply(short, limit=CAPTION_LIMIT)[0]
             last = await self._send_photo(target, reply.image, caption, keyboard_now=not messages, max_wait=max_wait)
