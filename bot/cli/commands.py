@@ -111,9 +111,9 @@ def cmd_reload(args: argparse.Namespace, env: Env) -> int:
 
 
 def cmd_subscribe(args: argparse.Namespace, env: Env) -> int:
-    from bot import subscribe_cli
+    from bot.cli import subscribe
 
-    return subscribe_cli.subscribe(feeds_file(args, env), env, args)
+    return subscribe.subscribe(feeds_file(args, env), env, args)
 
 
 def cmd_digest(args: argparse.Namespace, env: Env) -> int:
