@@ -21,11 +21,13 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check bot storage tests bench eval
+	$(BIN)/lint-imports  # the layers and no import cycles ([tool.importlinter] in pyproject.toml)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot storage tests bench eval
 	$(BIN)/ruff format --check bot storage tests bench eval
+	$(BIN)/lint-imports
 
 eval: $(STAMP)
 	$(BIN)/python -m eval
