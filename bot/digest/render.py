@@ -1,8 +1,8 @@
 """A ``Digest`` as text: plain text for chats, markdown and HTML for people, JSON for scripts.
 
 Chat text is plain (the adapters escape it and mark it up in their own way): one headline, the numbers,
-then a block per topic, then trends and entities, blocks separated by a blank line so that splitting
-(``bot.digest.split``) can cut between them. Titles stay in their own language inside FSI … PDI; in Arabic,
+then a block per topic, then trends and entities, blocks separated by a blank line so that an adapter
+splitting a long digest can cut between them. Titles stay in their own language inside FSI … PDI; in Arabic,
 Latin phrases, dates and signed numbers go in LRI … PDI (see ``bot.text.bidi``).
 """
 

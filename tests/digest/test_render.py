@@ -9,17 +9,17 @@ from bot.digest.build import Digest, build_digest
 from bot.digest.labels import label
 from bot.digest.period import Period
 from bot.digest.render import caption, render_blocks, render_html, render_json, render_markdown, render_text
-from bot.digest.split import LIMITS, split_blocks
 from bot.text.bidi import FSI, LRI, PDI, isolate_latin, strip_isolates
 from bot.text.length import utf16_len
 from storage.db import session
 from tests.digest.conftest import SINCE, UNTIL, Week
 from tests.digest.seed import get_sub, subscription
+from tests.digest.split import LIMITS, split_blocks
 
 
 def digest_messages(d: Digest, platform: str = "telegram") -> list[str]:
     """The digest's chat text as messages for ``platform`` (a key of ``LIMITS``), in order: its blocks split
-    as an adapter would (moved here from ``bot.digest.split``, where only tests used it)."""
+    between blocks (``tests.digest.split``; moved from ``bot.digest``, where only tests used it)."""
     limit, measure = LIMITS[platform]
     return split_blocks(render_blocks(d), limit, measure)
 

@@ -1,4 +1,5 @@
-"""Splitting a digest over several messages, in order, within a platform's limit.
+"""Splitting a digest over several messages, in order, within a platform's limit (for the tests: the product's
+digest knows no platform's limit; each adapter splits a reply's text itself — moved from ``bot/digest/split.py``).
 
 Cuts fall between blocks (headline, one topic, trends, entities) when possible, then between lines, and
 only a single line longer than a whole message is cut inside (at a space when there is one). Telegram
