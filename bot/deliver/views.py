@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from bot.deliver.model import AlertView, Highlight, SourceRef
 from bot.domain import Severity
+from bot.text.messages import text
 from bot.text.names import entity_name
 from storage import repositories as repo
 from storage.tables import Feed, ItemRow, Match, stored_id
@@ -116,8 +117,6 @@ def watch_payload(payload: str | None) -> tuple[int | None, str | None]:
 
 def with_watch_reason(view: AlertView, term: str, language: str) -> AlertView:
     """The alert says first that the chat's watched term brought it ("watched term: X", in the chat's language)."""
-    from bot.text.messages import text
-
     return replace(view, reasons=(text(language, "watch_reason", term=term), *view.reasons))
 
 

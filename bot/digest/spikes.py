@@ -40,7 +40,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.digest.model import Spike, SpikeSettings
+from bot.digest.period import zone
 from bot.digest.query import counted_entity, relevant_items
+from bot.digest.render import spike_alert_text
+from storage import subscriptions as subs
+from storage.db import session
 from storage.tables import ItemRow, MatchEntity, MatchTopic, Subscription
 
 
@@ -190,11 +194,6 @@ def enqueue_trend_alerts(
     on its topics and item languages, at most once per thing (a topic and its alias entities are one) and
     local day, none on the chat's muted terms, none before ``alert_min_history`` of collecting. Returns the
     rows added."""
-    from bot.digest.period import zone
-    from bot.digest.render import spike_alert_text
-    from storage import subscriptions as subs
-    from storage.db import session
-
     settings = settings or SpikeSettings()
     settings = replace(settings, min_history=max(settings.min_history, settings.alert_min_history))
     added = 0
