@@ -45,6 +45,7 @@ from sqlalchemy import func, insert, update
 from sqlmodel import Session, col, select
 
 from bot.domain import DeliveryStatus, Severity
+from bot.text.messages import text
 from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.tables import Delivery, Feed
@@ -260,8 +261,6 @@ def unfold(s: Session, row_ids: Sequence[int], now: datetime) -> None:
 
 def summary_text(payload: str | None, language: str) -> str:
     """The summary in the chat's language: the total, and the feeds by how many stories each had."""
-    from bot.text.messages import text
-
     try:
         entries = json.loads(payload or "{}").get("feeds", [])
     except (ValueError, AttributeError):
