@@ -129,7 +129,8 @@ class Services:
 async def services(
     config: FeedsFile, env: Env, *, engine: Engine | None = None, sink: ConsoleSink | None = None
 ) -> AsyncIterator[Services]:
-    engine = engine or await asyncio.to_thread(open_database, config, env)
+    if engine is None:
+        engine = await asyncio.to_thread(open_database, config, env)
     with cpu_pool(config) as cpu:
         async with Fetcher(fetch_settings(config, env)) as fetcher:
             on_alerts = sink.send if sink else None

@@ -198,7 +198,7 @@ class Pipeline:
             await self.writer.submit(StoreJob(feed_id, now, polled=mark))
             return FeedResult(feed_id, "not_modified", pacing=pacing)
 
-        job = partial(
+        analysis_job = partial(
             analyze,
             fetched.body,
             url=fetched.final_url,
@@ -211,9 +211,9 @@ class Pipeline:
         )
         try:
             if self.cpu is not None and self.classifier is None:
-                analysis = await asyncio.get_running_loop().run_in_executor(self.cpu, job)
+                analysis = await asyncio.get_running_loop().run_in_executor(self.cpu, analysis_job)
             else:
-                analysis = await asyncio.to_thread(job)
+                analysis = await asyncio.to_thread(analysis_job)
         except ParseError as exc:  # not_a_feed, parse_error, normalize_error (bot.parse)
             return await self._fail(feed_id, exc.code, str(exc), failures, interval)
         except Exception as exc:  # e.g. a broken worker pool: still this poll's failure, recorded on the row

@@ -158,7 +158,9 @@ def mark_story_changed(s: Session, story_ids: Sequence[int], now: datetime) -> i
         return 0
     result = s.execute(
         update(Delivery)
-        .where(col(Delivery.story_id).in_(list(story_ids)), Delivery.status == "sent", Delivery.kind == "alert")
+        .where(
+            col(Delivery.story_id).in_(list(story_ids)), col(Delivery.status) == "sent", col(Delivery.kind) == "alert"
+        )
         .values(needs_edit=True, next_attempt=now)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

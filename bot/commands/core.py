@@ -492,10 +492,10 @@ class Core:
                 return text(lang, "bad_min_score")
             sub.min_score = score
         elif key in ("severity", "min_severity"):
-            choice = SEVERITY_WORDS.get(values[0].lower() if values else "")
-            if choice is None:
+            severity = SEVERITY_WORDS.get(values[0].lower() if values else "")
+            if severity is None:
                 return text(lang, "bad_severity")
-            sub.min_severity = choice
+            sub.min_severity = severity
         elif key in ("languages", "language", "items"):
             choice = values[0].lower() if values else ""
             if choice not in ("ar", "en", "both"):

@@ -27,7 +27,7 @@ Outcomes. Success records the message id; ``RetryLater`` backs off exponentially
 ``TargetMoved`` moves the subscription and sends again at once.
 
 Sharing. A cycle reads its rows' subscriptions in one query and builds each story's view once for all its
-chats (``ViewCache``: built after the rate limiter's wait, rebuilt after ``view_ttl`` seconds). The
+chats (``ViewCache``: built after the notifier's pacing, ``pace``, rebuilt after ``view_ttl`` seconds). The
 ``sending`` marks and the common outcomes go through a group commit (``bot.deliver.groupwrite``): each is
 still its own conditional UPDATE with the lease-owner check, made just before the request or just after the
 answer, but those made at the same moment commit in one transaction. Moves and pauses keep their own.
@@ -94,33 +94,13 @@ class DispatchSettings:
     max_attempts: int = 12
     backoff_base: float = 2.0
     backoff_max: float = 3600.0
-    per_chat_interval: float = 1.0  # Telegram: about one message a second per chat
-    global_rate: float = 30.0  # Telegram: about 30 messages a second per bot
+    # Each notifier paces its own platform (``Notifier.pace``, ``bot.deliver.pacing``); False skips that wait
+    # (tests and benchmarks whose fakes take every send at once).
+    pace: bool = True
     max_retry_after: float = 86400.0  # a platform's retry_after is honoured up to a day
     record_patience: float = 600.0  # how long an outcome waits for the database before we give up on it
     per_chat_batch: int = 5  # rows claimed per chat per cycle (the cycle lasts about this many pacing intervals)
     view_ttl: float = 1.0  # an alert's view is shared by the chats sent within this many seconds of its build
-
-
-class RateLimiter:
-    """A global rate and a minimum interval per chat, shared by every send of one dispatcher."""
-
-    def __init__(self, global_rate: float, per_chat_interval: float, monotonic: Callable[[], float] = time.monotonic):
-        self.interval = 1.0 / global_rate if global_rate > 0 else 0.0
-        self.per_chat = per_chat_interval
-        self.monotonic = monotonic
-        self._next_global = 0.0
-        self._next_chat: dict[str, float] = {}
-        self._lock = asyncio.Lock()
-
-    async def wait(self, chat: str) -> None:
-        async with self._lock:
-            now = self.monotonic()
-            at = max(now, self._next_global, self._next_chat.get(chat, 0.0))
-            self._next_global = at + self.interval
-            self._next_chat[chat] = at + self.per_chat
-        if at > now:
-            await asyncio.sleep(at - now)
 
 
 def _outcome(**values: object) -> dict[str, object]:
@@ -167,7 +147,6 @@ class Dispatcher:
         self.settings = settings or DispatchSettings()
         self.clock = clock
         self.rng = rng or random.Random()
-        self.limiter = RateLimiter(self.settings.global_rate, self.settings.per_chat_interval)
         self.wake = asyncio.Event()
         self.sent = 0
         self.failed = 0
@@ -188,7 +167,7 @@ class Dispatcher:
         with session(self.engine) as s:
             # Leases of dead workers: the send may or may not have arrived; it goes again (see module doc).
             sweep = update(Delivery).where(
-                Delivery.status == Status.SENDING,
+                col(Delivery.status) == Status.SENDING,
                 or_(col(Delivery.lease_until) < now, col(Delivery.lease_until) > now + lease),
             )
             if self.inflight:
@@ -204,12 +183,12 @@ class Dispatcher:
                     or_(
                         col(Delivery.next_attempt) <= now,
                         # a summary is held on purpose until its time (bot.deliver.caps): not "never tried"
-                        (Delivery.attempts == 0) & (Delivery.kind != SUMMARY),
+                        (col(Delivery.attempts) == 0) & (col(Delivery.kind) != SUMMARY),
                         col(Delivery.next_attempt) > horizon,
                     ),
                     or_(
-                        Delivery.status == Status.PENDING,
-                        (Delivery.status == Status.SENT) & col(Delivery.needs_edit).is_(True),
+                        col(Delivery.status) == Status.PENDING,
+                        (col(Delivery.status) == Status.SENT) & col(Delivery.needs_edit).is_(True),
                     ),
                     expired,
                 )
@@ -217,8 +196,8 @@ class Dispatcher:
                 # keeps growing (a flood's copies) never queues a chat's fresh news behind its edits.
                 .order_by(
                     case(
-                        ((Delivery.status == Status.PENDING) & (Delivery.kind == "alert"), 0),
-                        (Delivery.status == Status.PENDING, 1),
+                        ((col(Delivery.status) == Status.PENDING) & (col(Delivery.kind) == "alert"), 0),
+                        (col(Delivery.status) == Status.PENDING, 1),
                         else_=2,
                     ),
                     col(Delivery.next_attempt),
@@ -227,7 +206,7 @@ class Dispatcher:
                 .limit(self.settings.batch)
             )
             if s.get_bind().dialect.name == "postgresql":
-                stmt = stmt.with_for_update(skip_locked=True, of=Delivery)  # type: ignore[call-arg]
+                stmt = stmt.with_for_update(skip_locked=True, of=Delivery)
             rows = list(s.exec(stmt).all())
             until = now + lease
             claimed = []
@@ -270,8 +249,8 @@ class Dispatcher:
             update(Delivery)
             .where(
                 col(Delivery.id) == row.id,
-                Delivery.lease_owner == self.owner,
-                Delivery.status == (Status.SENT if row.edit else Status.PENDING),
+                col(Delivery.lease_owner) == self.owner,
+                col(Delivery.status) == (Status.SENT if row.edit else Status.PENDING),
             )
             .values(**values)
         )
@@ -327,16 +306,23 @@ class Dispatcher:
             finally:
                 self.inflight.discard(row.id)
 
+    async def _pace(self, sub: Subscription) -> None:
+        """Wait for the notifier's pacing of this chat (``Notifier.pace``); a notifier without one (a test's
+        recorder) is not paced."""
+        pace = getattr(self.notifiers.get(sub.platform), "pace", None)
+        if self.settings.pace and pace is not None:
+            await pace(sub.secret or sub.target)
+
     async def _prepared(
         self, row: Claimed, cycle: _Cycle
     ) -> tuple[Subscription, AlertView | None, Reply | None] | None:
-        """What to send, once the rate limiter lets this row go. An alert's view comes from the cycle's cache,
-        built after the limiter's wait so that a paced queue renders the story as it stands now."""
+        """What to send, once the notifier's pacing lets this row go. An alert's view comes from the cycle's cache,
+        built after that wait so that a paced queue renders the story as it stands now."""
         if row.kind != "alert":
             prepared = await asyncio.to_thread(self._prepare, row)
             if prepared is not None:
-                sub = prepared[0]
-                await self.limiter.wait(f"{sub.platform}:{sub.target}")
+                target = prepared[0]
+                await self._pace(target)
             return prepared
         sub = cycle.subscriptions.get(row.subscription_id)
         if sub is None:  # moved or paused earlier in this cycle (or deleted): read it as it is now
@@ -344,7 +330,7 @@ class Dispatcher:
             if sub is None:
                 return None
             cycle.subscriptions[row.subscription_id] = sub
-        await self.limiter.wait(f"{sub.platform}:{sub.target}")
+        await self._pace(sub)
         item_id, term = watch_payload(row.payload)
         if row.story_id is not None:
             view = await cycle.views.get(row.story_id)
@@ -484,7 +470,9 @@ class Dispatcher:
             changes["last_error"] = str(changes.pop("error"))[:1000]
         changes["lease_owner"] = changes["lease_until"] = None
         result = s.execute(
-            update(Delivery).where(col(Delivery.id) == row.id, Delivery.lease_owner == self.owner).values(**changes)
+            update(Delivery)
+            .where(col(Delivery.id) == row.id, col(Delivery.lease_owner) == self.owner)
+            .values(**changes)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 

@@ -116,7 +116,14 @@ class TargetMoved(DeliveryError):
 class Notifier(Protocol):
     """What the outbox needs from a platform. ``target`` is the platform's chat/channel/webhook id."""
 
-    platform: str
+    @property
+    def platform(self) -> str:  # read-only, so a notifier may name it with a Platform (a str enum)
+        ...
+
+    async def pace(self, target: str) -> None:
+        """Return when a send to ``target`` may go: the platform's pacing (``bot.deliver.pacing``), waited by the
+        dispatcher before it builds what it sends."""
+        ...
 
     async def send_alert(self, target: str, alert: AlertView, *, language: str, timezone: str) -> str:
         """Send and return the platform's message id."""

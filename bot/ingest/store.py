@@ -178,17 +178,19 @@ def save_matches(
             topics += [{"item_id": row.id, "topic": t, "published": row.published} for t in dict.fromkeys(c.topics)]
             ids = dict.fromkeys(e.id for e in c.entities)
             entities += [{"item_id": row.id, "entity": e, "published": row.published} for e in ids]
-    for table, values in ((Match, matches), (MatchTopic, topics), (MatchEntity, entities)):
+    for model, values in ((Match, matches), (MatchTopic, topics), (MatchEntity, entities)):
+        # SQLAlchemy's declarative base sets __table__ on each model class; sqlmodel's stubs do not declare it
+        table = model.__table__  # type: ignore[union-attr]
         if assigner is not None:
-            assigner.defer(table.__table__, values)  # type: ignore[attr-defined]
+            assigner.defer(table, values)
         elif values:  # Core inserts: the ORM's bulk path costs more than the statement for write-only rows
-            s.execute(insert(table.__table__), values)  # type: ignore[attr-defined]
+            s.execute(insert(table), values)
 
 
 def replace_match(s: Session, row: Any, c: Classification, now: datetime) -> None:
     """A corrected item is matched again: its old verdict goes."""
     for table in (MatchTopic, MatchEntity, Match):
-        s.execute(delete(table).where(table.item_id == row.id))  # type: ignore[attr-defined]
+        s.execute(delete(table).where(table.item_id == row.id))
     save_matches(s, [(row, c)], now)
 
 
