@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from bot.digest.build import build_digest
 from bot.digest.deliver import digest_payload
 from bot.digest.period import Period, last_slot, period_key, scheduled, zone
+from bot.digest.render import render_text
 from storage import subscriptions as subs
 from storage.db import session
 from storage.tables import Subscription
@@ -46,8 +47,6 @@ def scheduled_period(sub: Subscription, now: datetime) -> Period:
 def enqueue_digest(engine: Engine, sub_id: int, now: datetime) -> bool:
     """The scheduler's job: queue this subscription's digest for the slot that just ended. True when a row
     was added (False: paused, digest off, or this period's digest is already queued or sent)."""
-    from bot.digest.render import render_text
-
     with session(engine) as s:
         sub = s.get(Subscription, sub_id)
         if sub is None or sub.paused or sub.digest not in ("daily", "weekly"):
