@@ -21,12 +21,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check bot storage tests bench eval
+	$(BIN)/mypy bot storage
 	$(BIN)/lint-imports  # the layers and no import cycles ([tool.importlinter] in pyproject.toml)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot storage tests bench eval
 	$(BIN)/ruff format --check bot storage tests bench eval
+	$(BIN)/mypy bot storage
 	$(BIN)/lint-imports
 
 eval: $(STAMP)
@@ -36,4 +38,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache
