@@ -29,6 +29,7 @@ from bench.summary import emit, target
 from bot.config import Env, FeedsFile
 from bot.deliver.dispatcher import Dispatcher, DispatchSettings
 from bot.deliver.model import AlertView, Reply
+from bot.deliver.pacing import Pacer
 from bot.demo.server import FeedServer
 from storage import subscriptions as subs
 from storage.db import make_engine, session, upgrade
@@ -68,6 +69,17 @@ class Recorder:
 
     async def send_reply(self, target: str, reply: Reply) -> str:
         return "r"
+
+
+class PacedRecorder(Recorder):
+    """A ``Recorder`` paced as the chat notifiers are (30 a second, one a second per chat: ``bot.deliver.pacing``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pacer = Pacer()
+
+    async def pace(self, target: str) -> None:
+        await self.pacer.wait(target)
 
 
 def rss(items: list[tuple[int, str, str]]) -> bytes:
@@ -137,7 +149,7 @@ async def latency(n_subs: int, trials: int, interval: float) -> tuple[list[float
                 engine,
                 {"bench": rec},
                 owner=service.owner,
-                settings=DispatchSettings(global_rate=0, per_chat_interval=0),
+                settings=DispatchSettings(pace=False),
             )
             task = asyncio.create_task(service.dispatcher.run(service.stop_event))
             service.jobs.schedule_feeds()
@@ -183,10 +195,8 @@ async def throughput(chats: int, stories: int) -> tuple[int, float]:
         store_new_items(engine, "t", items, first_poll=False, now=now, config=FeedsFile())
         with session(engine) as s:
             total = subs.pending_count(s)
-        rec = Recorder()
-        d = Dispatcher(
-            engine, {"bench": rec}, owner="bench", settings=DispatchSettings(global_rate=30, per_chat_interval=1)
-        )
+        rec = PacedRecorder()
+        d = Dispatcher(engine, {"bench": rec}, owner="bench", settings=DispatchSettings())
         stop = asyncio.Event()
         task = asyncio.create_task(d.run(stop, idle=0.05))
         await wait_until(rec.changed, lambda: len(rec.arrivals) >= total, 600)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from bot.deliver.model import AlertView, Reply
+from bot.deliver.pacing import Pacer
 from bot.domain import Platform, Severity
 
 if TYPE_CHECKING:
@@ -61,6 +62,11 @@ class ConsoleNotifier:
     def __init__(self, out: TextIO | None = None) -> None:
         self.out = out or sys.stdout
         self.count = 0
+        self.pacer = Pacer()  # one alert a second, as in a chat: the demo reads at that pace
+
+    async def pace(self, target: str) -> None:
+        """Returns when a send to ``target`` may go (the dispatcher waits here before it builds the message)."""
+        await self.pacer.wait(target)
 
     def _print(self, text: str) -> str:
         print(text, file=self.out, flush=True)

@@ -179,7 +179,7 @@ async def test_an_archive_flood_sends_a_few_alerts_and_one_summary_per_chat(engi
 
     recorder, operators = Recorder(), Recorder()
     notifiers = {"test": recorder, "console": operators}
-    dispatcher = Dispatcher(engine, notifiers, owner="w", settings=DispatchSettings(per_chat_interval=0))
+    dispatcher = Dispatcher(engine, notifiers, owner="w", settings=DispatchSettings(pace=False))
     await drain(dispatcher)
     for chat in ("chat-en", "chat-ar"):
         titles = [a.title for t, a in recorder.alerts if t == chat]
@@ -248,7 +248,7 @@ async def test_a_chat_gets_at_most_its_hourly_alerts_and_one_summary_an_hour(eng
     clock = [NOW]
     recorder = Recorder()
     dispatcher = Dispatcher(
-        engine, {"test": recorder}, owner="w", settings=DispatchSettings(per_chat_interval=0), clock=lambda: clock[0]
+        engine, {"test": recorder}, owner="w", settings=DispatchSettings(pace=False), clock=lambda: clock[0]
     )
     await _ingest(engine, "a", headlines(3, seed=3), NOW, settings)
     await _ingest(engine, "b", headlines(3, seed=4), NOW, settings)  # one over the hour's four
@@ -293,7 +293,7 @@ async def test_a_folded_story_reported_fresh_by_another_feed_is_alerted_after_al
         repo.sync_feeds(s, [repo.FeedSpec(f, f"https://{f}.example/rss", "en") for f in ("flood", "good")])
     subscribe(engine, ("chat", "en"))
     recorder = Recorder()
-    dispatcher = Dispatcher(engine, {"test": recorder}, owner="w", settings=DispatchSettings(per_chat_interval=0))
+    dispatcher = Dispatcher(engine, {"test": recorder}, owner="w", settings=DispatchSettings(pace=False))
     await _ingest(engine, "flood", stories, NOW, settings, texts=texts)
     await drain(dispatcher)
     alerted = {a.story_id for _, a in recorder.alerts}
@@ -340,7 +340,7 @@ async def test_fresh_news_is_claimed_before_a_flood_of_edits_and_a_cycle_takes_a
         engine,
         {"test": recorder},
         owner="w",
-        settings=DispatchSettings(per_chat_interval=0),
+        settings=DispatchSettings(pace=False),
         clock=lambda: NOW + timedelta(minutes=5),
     )
     await _ingest(engine, "a", first, NOW, settings, texts=texts)
@@ -388,7 +388,7 @@ async def test_a_feed_that_keeps_flooding_alerts_nothing_more_and_floods_release
     edits: list[str] = []
     recorder.edit_alert = lambda target, message_id, alert, **_: _note(edits, alert.title)  # type: ignore[method-assign]
     dispatcher = Dispatcher(
-        engine, {"test": recorder, "console": operators}, owner="w", settings=DispatchSettings(per_chat_interval=0)
+        engine, {"test": recorder, "console": operators}, owner="w", settings=DispatchSettings(pace=False)
     )
     async with Fetcher(fetch_settings(config, Env())) as fetcher:
         pipeline = Pipeline(engine=engine, fetcher=fetcher, config=config, classifier=classifier)

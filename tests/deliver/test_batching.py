@@ -87,7 +87,7 @@ async def test_one_story_to_many_chats_builds_one_view_and_few_transactions(engi
     setup(engine, *((f"chat-{i}", "hbm") for i in range(60)))
     ingest(engine, "a", item("a", 1, *HBM))
     rec = Recorder()
-    d = Dispatcher(engine, {"test": rec}, owner="w", settings=DispatchSettings(per_chat_interval=0, global_rate=0))
+    d = Dispatcher(engine, {"test": rec}, owner="w", settings=DispatchSettings(pace=False))
     built: list[int] = []
     build = d._build_view
     d._build_view = lambda story_id: built.append(story_id) or build(story_id)  # type: ignore[method-assign]

@@ -90,7 +90,7 @@ async def test_outbox_routes_by_topic_and_sends_once(engine: Engine) -> None:
     setup(engine, ("chat-hbm", "hbm"), ("chat-all", ""), ("chat-rare", "rare-earths"))
     ingest(engine, "a", item("a", 1, *HBM), item("a", 2, *RARE))
     rec = Recorder()
-    d = Dispatcher(engine, {"test": rec}, owner="w1", settings=DispatchSettings(per_chat_interval=0))
+    d = Dispatcher(engine, {"test": rec}, owner="w1", settings=DispatchSettings(pace=False))
     assert await d.dispatch_once() == 4
     got = sorted((t, a.title) for t, a in rec.sent)
     assert got == sorted([("chat-hbm", HBM[0]), ("chat-all", HBM[0]), ("chat-all", RARE[0]), ("chat-rare", RARE[0])])
@@ -103,7 +103,7 @@ async def test_a_story_that_grows_edits_the_sent_message(engine: Engine) -> None
     setup(engine, ("chat", "hbm"))
     ingest(engine, "a", item("a", 1, *HBM))
     rec = Recorder()
-    d = Dispatcher(engine, {"test": rec}, owner="w1", settings=DispatchSettings(per_chat_interval=0))
+    d = Dispatcher(engine, {"test": rec}, owner="w1", settings=DispatchSettings(pace=False))
     await d.dispatch_once()
     ingest(engine, "b", item("b", 7, HBM[0] + " - report", HBM[1], minutes=5))  # a copy from another outlet
     assert await d.dispatch_once() == 1
@@ -121,7 +121,7 @@ async def test_retry_after_is_honoured_and_permanent_failure_pauses(engine: Engi
         "gone": PermanentFailure("bot was blocked"),
     }
     # The dispatcher's clock is the test's (NOW is taken at import: a slow suite reaches this test minutes later)
-    d = Dispatcher(engine, {"test": rec}, owner="w1", settings=DispatchSettings(per_chat_interval=0), clock=lambda: NOW)
+    d = Dispatcher(engine, {"test": rec}, owner="w1", settings=DispatchSettings(pace=False), clock=lambda: NOW)
     await d.dispatch_once()
     with session(engine) as s:
         rows = {s.get(Subscription, r.subscription_id).target: r for r in s.exec(select(Delivery)).all()}  # type: ignore[union-attr]
@@ -140,7 +140,7 @@ async def test_migrated_chat_moves_the_subscription(engine: Engine) -> None:
     ingest(engine, "a", item("a", 1, *HBM))
     rec = Recorder()
     rec.fail = {"-100": TargetMoved("group upgraded", "-1009999")}
-    d = Dispatcher(engine, {"test": rec}, owner="w1", settings=DispatchSettings(per_chat_interval=0))
+    d = Dispatcher(engine, {"test": rec}, owner="w1", settings=DispatchSettings(pace=False))
     await d.dispatch_once()
     await d.dispatch_once()
     assert [t for t, _ in rec.sent] == ["-1009999"]
@@ -155,9 +155,7 @@ async def test_a_dead_workers_lease_expires_and_the_row_is_sent(engine: Engine) 
     [claimed] = dead._claim()
     assert dead._mark_sending(claimed)  # the request left, then the worker "died" before recording the answer
     rec = Recorder()
-    live = Dispatcher(
-        engine, {"test": rec}, owner="live", settings=DispatchSettings(per_chat_interval=0), clock=lambda: NOW
-    )
+    live = Dispatcher(engine, {"test": rec}, owner="live", settings=DispatchSettings(pace=False), clock=lambda: NOW)
     assert await live.dispatch_once() == 0, "the lease still holds"
     live.clock = lambda: NOW + timedelta(seconds=31)
     assert await live.dispatch_once() == 1
@@ -186,7 +184,7 @@ async def test_language_filter_and_terms(engine: Engine, lang_filter: str, mute:
         s.commit()
     ingest(engine, "a", item("a", 1, *HBM))
     rec = Recorder()
-    await Dispatcher(engine, {"test": rec}, owner="w", settings=DispatchSettings(per_chat_interval=0)).dispatch_once()
+    await Dispatcher(engine, {"test": rec}, owner="w", settings=DispatchSettings(pace=False)).dispatch_once()
     assert bool(rec.sent) is expect
 
 
@@ -198,9 +196,7 @@ async def test_a_row_claimed_but_never_sent_goes_back_unflagged(engine: Engine) 
     )
     assert len(dead._claim()) == 1  # claimed, then the worker died before its request left
     rec = Recorder()
-    live = Dispatcher(
-        engine, {"test": rec}, owner="live", settings=DispatchSettings(per_chat_interval=0), clock=lambda: NOW
-    )
+    live = Dispatcher(engine, {"test": rec}, owner="live", settings=DispatchSettings(pace=False), clock=lambda: NOW)
     live.clock = lambda: NOW + timedelta(seconds=31)
     assert await live.dispatch_once() == 1
     with session(engine) as s:
@@ -216,9 +212,7 @@ async def test_a_slow_worker_does_not_send_a_row_another_worker_took_over(engine
     )
     [mine] = slow._claim()
     rec = Recorder()
-    other = Dispatcher(
-        engine, {"test": rec}, owner="other", settings=DispatchSettings(per_chat_interval=0), clock=lambda: NOW
-    )
+    other = Dispatcher(engine, {"test": rec}, owner="other", settings=DispatchSettings(pace=False), clock=lambda: NOW)
     other.clock = lambda: NOW + timedelta(seconds=31)  # the slow worker's lease ran out while it waited
     assert await other.dispatch_once() == 1
     assert not slow._mark_sending(mine), "the row is no longer ours: no second send"
@@ -233,7 +227,7 @@ async def test_a_clock_that_jumps_back_does_not_hold_the_outbox(engine: Engine) 
         engine,
         {"test": rec},
         owner="w",
-        settings=DispatchSettings(per_chat_interval=0),
+        settings=DispatchSettings(pace=False),
         clock=lambda: NOW - timedelta(hours=3),  # the wall clock went back three hours
     )
     assert await back.dispatch_once() == 1, "a never-tried row is due whatever the clock says"

@@ -23,7 +23,7 @@ from tests.digest.seed import get_sub, subscription
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import TOKEN, FakeBotAPI
 
-FAST = DispatchSettings(per_chat_interval=0, global_rate=0)
+FAST = DispatchSettings(pace=False)
 RUN_AT = UNTIL + timedelta(seconds=2)  # the Monday 08:00 UTC job
 
 

@@ -49,7 +49,7 @@ async def test_a_server_subscribes_reads_latest_and_gets_an_embed(sqlite_engine:
             sqlite_engine,
             {"discord": adapter.notifier},
             owner="e2e",
-            settings=DispatchSettings(per_chat_interval=0),
+            settings=DispatchSettings(pace=False),
         )
         assert await dispatcher.dispatch_once() == 1
         posted = await fake.wait_for(lambda r: r.method == "POST" and r.path == f"/channels/{CHANNEL_ID}/messages")

@@ -57,7 +57,7 @@ async def test_severity_setting_and_latest_options(sqlite_engine: Engine) -> Non
             sqlite_engine,
             {"discord": adapter.notifier},
             owner="e2e",
-            settings=DispatchSettings(per_chat_interval=0),
+            settings=DispatchSettings(pace=False),
         )
         while await d.dispatch_once():
             pass

@@ -46,7 +46,7 @@ async def test_watch_commands_and_the_alert_they_bring(sqlite_engine: Engine) ->
 
         ingest(sqlite_engine, wire_item(1, OFF_TOPIC, "The company's phones and laptops go on sale there."))
         dispatcher = Dispatcher(
-            sqlite_engine, {"discord": adapter.notifier}, owner="d", settings=DispatchSettings(per_chat_interval=0)
+            sqlite_engine, {"discord": adapter.notifier}, owner="d", settings=DispatchSettings(pace=False)
         )
         assert await dispatcher.dispatch_once() == 1
         [posted] = [r for r in fake.requests if r.method == "POST" and r.path == f"/channels/{CHANNEL_ID}/messages"]

@@ -150,7 +150,7 @@ async def test_every_delivery_sent_exactly_once_through_chat_faults(sqlite_engin
                     sqlite_engine,
                     {"telegram": tn, "discord-webhook": dn},
                     owner="hardening",
-                    settings=DispatchSettings(per_chat_interval=0, global_rate=0),
+                    settings=DispatchSettings(pace=False),
                     clock=clock,
                 )
                 rounds = 0

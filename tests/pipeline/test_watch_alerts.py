@@ -121,7 +121,7 @@ async def test_an_off_topic_item_with_a_watched_term_reaches_the_watching_chat_o
     fresh = [("n1", OFF_TOPIC), ("n2", OFF_TOPIC_2), ("n3", ARABIC_OFF_TOPIC), ("n4", RELEVANT)]
     server.route("/feed.xml", HTTPReply(body=rss(backlog)))
     recorder = Recorder()
-    dispatcher = Dispatcher(engine, {"test": recorder}, owner="w", settings=DispatchSettings(per_chat_interval=0))
+    dispatcher = Dispatcher(engine, {"test": recorder}, owner="w", settings=DispatchSettings(pace=False))
     async with Fetcher(fetch_settings(config, Env())) as fetcher:
         pipeline = Pipeline(engine=engine, fetcher=fetcher, config=config, classifier=classify)
         await pipeline.poll_once()  # the backlog: stored quietly, watched term or not
@@ -183,7 +183,7 @@ async def test_watched_items_count_against_the_chats_alert_caps(engine: Engine) 
     items = [_item(n, f"Apple {word} on sale", NOW) for n, word in enumerate(("pies", "juice", "trees"), start=1)]
     store_new_items(engine, "wire", items, first_poll=False, now=NOW, config=config, classifier=classify)
     recorder = Recorder()
-    await drain(Dispatcher(engine, {"test": recorder}, owner="w", settings=DispatchSettings(per_chat_interval=0)))
+    await drain(Dispatcher(engine, {"test": recorder}, owner="w", settings=DispatchSettings(pace=False)))
     assert len(recorder.alerts) == 2, "alerts_per_feed_poll holds for watched items too (the newest first)"
     assert [a.title for _, a in recorder.alerts] == ["Apple pies on sale", "Apple juice on sale"]
     [(_, summary)] = recorder.replies
@@ -210,5 +210,5 @@ async def test_an_article_in_two_feeds_is_alerted_once(engine: Engine) -> None:
         classifier=classify,
     )
     recorder = Recorder()
-    await drain(Dispatcher(engine, {"test": recorder}, owner="w", settings=DispatchSettings(per_chat_interval=0)))
+    await drain(Dispatcher(engine, {"test": recorder}, owner="w", settings=DispatchSettings(pace=False)))
     assert sorted(a.title for _, a in recorder.alerts) == ["Apple cuts iPad prices", OFF_TOPIC_2]

@@ -132,7 +132,7 @@ async def test_a_delivery_and_a_poll_feed_every_declared_metric(
                 sqlite_engine,
                 {"telegram": tg},
                 owner="w1",
-                settings=DispatchSettings(per_chat_interval=0),
+                settings=DispatchSettings(pace=False),
                 clock=lambda: sent_at,
             )
             assert await d.dispatch_once() == 2

@@ -71,7 +71,7 @@ async def test_a_new_user_subscribes_reads_latest_and_gets_an_alert(fake: FakeBo
             first_poll=False,
         )
         dispatcher = Dispatcher(
-            sqlite_engine, {"telegram": adapter.notifier}, owner="e2e", settings=DispatchSettings(per_chat_interval=0)
+            sqlite_engine, {"telegram": adapter.notifier}, owner="e2e", settings=DispatchSettings(pace=False)
         )
         assert await dispatcher.dispatch_once() == 1
         [alert] = await fake.wait_for("sendMessage", where=lambda c: "Samsung" in str(c.params.get("text")))

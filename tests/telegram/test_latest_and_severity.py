@@ -97,9 +97,7 @@ async def test_a_group_minimum_severity_is_set_by_admins_and_keeps_lesser_alerts
         config=FeedsFile(),
     )
     before = len(fake.calls_to("sendMessage"))
-    d = Dispatcher(
-        sqlite_engine, {"telegram": adapter.notifier}, owner="w", settings=DispatchSettings(per_chat_interval=0)
-    )
+    d = Dispatcher(sqlite_engine, {"telegram": adapter.notifier}, owner="w", settings=DispatchSettings(pace=False))
     while await d.dispatch_once():
         pass
     alerts = [visible(str(c.params["text"])) for c in fake.calls_to("sendMessage")[before:]]

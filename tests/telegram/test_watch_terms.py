@@ -106,7 +106,7 @@ async def test_an_off_topic_item_with_the_watched_term_is_alerted_with_its_reaso
     title = "ترمب يلعب <b>الغولف</b> & يلتقي أصدقاءه في اسكتلندا"
     ingest(sqlite_engine, wire_item(1, title, "عطلة نهاية الأسبوع في منتجع الغولف.", lang="ar"))
     dispatcher = Dispatcher(
-        sqlite_engine, {"telegram": adapter.notifier}, owner="t", settings=DispatchSettings(per_chat_interval=0)
+        sqlite_engine, {"telegram": adapter.notifier}, owner="t", settings=DispatchSettings(pace=False)
     )
     assert await dispatcher.dispatch_once() == 1
     [alert] = await fake.wait_for("sendMessage", where=lambda c: "اسكتلندا" in str(c.params.get("text")))

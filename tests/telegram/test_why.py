@@ -103,7 +103,7 @@ async def test_a_delivered_alert_says_why_it_matched(
         content_hash="a1",
     )
     store_new_items(sqlite_engine, "a", [item], first_poll=False, now=NOW, config=FeedsFile())
-    d = Dispatcher(sqlite_engine, {"telegram": notifier}, owner="w", settings=DispatchSettings(per_chat_interval=0))
+    d = Dispatcher(sqlite_engine, {"telegram": notifier}, owner="w", settings=DispatchSettings(pace=False))
     assert await d.dispatch_once() == 1
     [call] = fake.calls_to("sendMessage")
     sent = str(call.params["text"])

@@ -18,6 +18,7 @@ from bot.adapters.discord.errors import UNKNOWN_MESSAGE, classify, install_log_r
 from bot.adapters.discord.render import DiscordMessage, DiscordRenderer
 from bot.adapters.discord.webhook import TargetOptions, allowed_mentions, embeds_of
 from bot.deliver.model import AlertView, DeliveryError, PermanentFailure, Reply, RetryLater
+from bot.deliver.pacing import Pacer
 from bot.domain import Platform
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,12 @@ class DiscordBotNotifier:
         self.renderer = renderer or DiscordRenderer.default()
         self.options_for = options_for or (lambda _target: None)
         self.timeout = timeout
+        self.pacer = Pacer()  # one message a second per channel, 30 a second in all
         install_log_redaction()
+
+    async def pace(self, target: str) -> None:
+        """Returns when a send to ``target`` may go (the dispatcher waits here before it builds the message)."""
+        await self.pacer.wait(target)
 
     def _channel(self, target: str) -> discord.PartialMessageable:
         if not target.isdigit():

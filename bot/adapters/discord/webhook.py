@@ -28,6 +28,7 @@ from bot.adapters.discord.endpoints import Endpoints, Hold
 from bot.adapters.discord.errors import UNKNOWN_MESSAGE, classify, install_log_redaction, redact_webhook_url
 from bot.adapters.discord.render import DiscordMessage, DiscordRenderer
 from bot.deliver.model import AlertView, DeliveryError, PermanentFailure, Reply, RetryLater
+from bot.deliver.pacing import Pacer
 from bot.domain import Platform, Severity
 from bot.log import REDACT
 
@@ -163,8 +164,13 @@ class DiscordWebhookNotifier:
         self.options_for = options_for or (lambda _target: None)
         self.timeout = timeout
         self._observer = _RetryAfterObserver()
+        self.pacer = Pacer()  # one message a second per webhook, 30 a second in all
         self._session: aiohttp.ClientSession | None = None
         install_log_redaction()
+
+    async def pace(self, target: str) -> None:
+        """Returns when a send to ``target`` may go (the dispatcher waits here before it builds the message)."""
+        await self.pacer.wait(target)
 
     async def __aenter__(self) -> Self:
         return self

@@ -43,6 +43,7 @@ from bot.adapters.telegram.errors import (
 from bot.adapters.telegram.markup import CAPTION_LIMIT, MESSAGE_LIMIT, html_to_text
 from bot.adapters.telegram.render import RenderedMessage, render_alert, render_reply
 from bot.deliver.model import AlertView, DeliveryError, Document, Reply, RetryLater
+from bot.deliver.pacing import Pacer
 from bot.domain import Platform
 from bot.text.length import utf16_len
 
@@ -134,6 +135,9 @@ class TelegramNotifier:
         self.bot = bot
         self.api_url = api_url
         self.throttle = throttle or ChatThrottle()
+        # The outbox's pacing (one message a second per chat, 30 a second), waited before an alert is built;
+        # the throttle's flood limits (20 a minute in a group, cool-downs after a 429) apply at the send.
+        self.pacer = Pacer()
         self._preview = LinkPreviewOptions(is_disabled=not link_previews)
 
     @classmethod
@@ -171,6 +175,10 @@ class TelegramNotifier:
         await self.close()
 
     # ---- Notifier -------------------------------------------------------------------------------------
+
+    async def pace(self, target: str) -> None:
+        """Returns when a send to ``target`` may go (the dispatcher waits here before it builds the message)."""
+        await self.pacer.wait(target)
 
     async def send_alert(self, target: str, alert: AlertView, *, language: str, timezone: str) -> str:
         text = render_alert(alert, language=language, timezone=timezone)
