@@ -156,19 +156,19 @@ def cmd_config(args: argparse.Namespace, env: Env | None) -> int:
 
 
 def cmd_feeds(args: argparse.Namespace, env: Env) -> int:
-    from bot.cli import feeds as feedtools
+    from bot.cli import feeds
     from bot.config import config_path
 
     if args.action == "import":
         path = config_path(args.config, env)
-        return feedtools.import_opml(Path(args.file), path, args.language, args.write, env=env)
+        return feeds.import_opml(Path(args.file), path, args.language, args.write, env=env)
     config = feeds_file(args, env)
     if args.action == "export":
-        sys.stdout.write(feedtools.export_opml(config, feedtools.urls_in_use(config, env)))
+        sys.stdout.write(feeds.export_opml(config, feeds.urls_in_use(config, env)))
         return 0
     if args.action == "enable":
-        return feedtools.enable(config, env, args.feed_id)
-    return feedtools.check(config, env, as_json=args.json)
+        return feeds.enable(config, env, args.feed_id)
+    return feeds.check(config, env, as_json=args.json)
 
 
 def cmd_demo(args: argparse.Namespace, env: Env) -> int:
