@@ -7,6 +7,7 @@ import logging
 import re
 import sys
 from collections.abc import Iterable
+from typing import TextIO
 
 _PATTERNS = [
     (re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b"), "<telegram-token>"),  # Bot API tokens
@@ -55,8 +56,8 @@ class _RedactingFormatter(logging.Formatter):
         return REDACT(super().format(record))
 
 
-def setup_logging(level: str = "INFO", *, as_json: bool = False, stream: object = None) -> None:
-    handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
+def setup_logging(level: str = "INFO", *, as_json: bool = False, stream: TextIO | None = None) -> None:
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(_RedactingFormatter(as_json))
     root = logging.getLogger()
     root.handlers[:] = [handler]

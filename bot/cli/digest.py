@@ -7,20 +7,24 @@ import base64
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Env, FeedsFile, parse_duration
 from bot.digest.build import probe
 from storage.tables import Subscription
 
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
-def render(engine: object, sub: Subscription, now: datetime, span: timedelta, fmt: str) -> bytes:
+
+def render(engine: Engine, sub: Subscription, now: datetime, span: timedelta, fmt: str) -> bytes:
     """The digest in ``fmt`` (md, html, png, json) as bytes ready to write."""
     from bot.digest.build import build_digest
     from bot.digest.chart import render_chart
     from bot.digest.render import render_html, render_json, render_markdown
     from storage.db import session
 
-    with session(engine) as s:  # type: ignore[arg-type]
+    with session(engine) as s:
         d = build_digest(s, sub, now, span)
         if fmt == "png":
             return render_chart(s, d)

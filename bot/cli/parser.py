@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from bot.cli.commands import (
     cmd_classify,
@@ -29,8 +30,8 @@ def _common(parser: argparse.ArgumentParser, default: object) -> None:
 class _Sub(argparse._SubParsersAction):
     """Every subcommand (and sub-subcommand) also takes the common options; given there, they win."""
 
-    def add_parser(self, name: str, **kwargs: object) -> argparse.ArgumentParser:
-        parser = super().add_parser(name, **kwargs)  # type: ignore[arg-type]
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:  # argparse's own keywords, passed on
+        parser = super().add_parser(name, **kwargs)
         parser.register("action", "parsers", _Sub)
         _common(parser, argparse.SUPPRESS)  # not given after the subcommand: the value before it stands
         return parser

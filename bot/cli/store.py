@@ -28,8 +28,8 @@ def _with_stories(s: Session, items: list[ItemRow]) -> list[tuple[ItemRow, int |
         .join(Story, col(Story.id) == col(StoryItem.story_id))
         .where(col(StoryItem.item_id).in_(ids))
     ).all()
-    story_of = {item_id: (story_id, int(n or 1)) for item_id, story_id, n in found}
-    return [(r, *story_of.get(r.id, (None, 1))) for r in items]  # type: ignore[arg-type]
+    story_of: dict[int | None, tuple[int | None, int]] = {item_id: (sid, int(n or 1)) for item_id, sid, n in found}
+    return [(r, *story_of.get(r.id, (None, 1))) for r in items]
 
 
 def cmd_items(args: argparse.Namespace, env: Env) -> int:

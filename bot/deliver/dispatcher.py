@@ -375,7 +375,7 @@ class Dispatcher:
                 await notifier.edit_alert(
                     target,
                     row.message_id,
-                    view,  # type: ignore[arg-type]
+                    _alert(view),
                     language=sub.interface_language,
                     timezone=sub.timezone,
                 )
@@ -383,7 +383,7 @@ class Dispatcher:
             else:
                 message_id = await notifier.send_alert(
                     target,
-                    view,  # type: ignore[arg-type]
+                    _alert(view),
                     language=sub.interface_language,
                     timezone=sub.timezone,
                 )
@@ -547,3 +547,10 @@ class Dispatcher:
                 await asyncio.wait(waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
                 for w in waiters:
                     w.cancel()
+
+
+def _alert(view: AlertView | None) -> AlertView:
+    """An alert row's view: ``_prepared`` gives one to every row without a reply."""
+    if view is None:
+        raise TypeError("an alert row reached sending without its view")
+    return view

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.match.lexicon import OFFTOPIC_ID, SENSE_PREFIX, VETO_ID, Entry, Lexicon, Pattern
@@ -150,9 +151,9 @@ class Evidence:
     def role_in(self, role: str, fld: str) -> bool:
         return fld in self.fields_by_role.get(role, ())
 
-    def has(self, pred: object) -> bool:
+    def has(self, pred: Callable[[Entry], bool]) -> bool:
         """Whether any kept entry satisfies ``pred`` (a callable on :class:`Entry`)."""
-        return any(pred(e) for e in self.entries.values())  # type: ignore[operator]
+        return any(pred(e) for e in self.entries.values())
 
     def side(self, side: str, *, title: bool = False) -> bool:
         """Whether an entity on ``side`` ('us' | 'china') is named (in the title only, if asked)."""
