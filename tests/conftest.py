@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from storage.db import make_engine, upgrade
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PG_URL = os.environ.get("TEST_DATABASE_URL")
+PG_SKIP = "TEST_DATABASE_URL is not set"
 
 _real_connect = socket.socket.connect
 
@@ -55,39 +57,77 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", _resolve_loopback_only)
 
 
-@pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'raqib.db'}")
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to the head, copied for each test: running the migrations costs ~0.15 s,
+    a copy ~1 ms, and ~300 tests take a fresh store."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "raqib.db"
+    engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
+    with engine.connect() as c:
+        # Everything into the main file, so that the file alone is the whole migrated store.
+        c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    return path
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path, _sqlite_template: Path) -> Iterator[Engine]:
+    path = tmp_path / "raqib.db"
+    shutil.copyfile(_sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)  # at the head already: one query, and it keeps the fixture honest if that ever changes
     yield engine
     engine.dispose()
 
 
-@pytest.fixture
-def pg_schema() -> Iterator[tuple[Engine, str]]:
-    """A fresh schema on the real PostgreSQL: its engine, and a URL that puts a child process in it too."""
+@pytest.fixture(scope="session")
+def _pg_session_schema() -> Iterator[str]:
+    """One schema on the real PostgreSQL for the whole run, migrated once (creating a schema and running the
+    migrations took ~0.3 s for each of ~140 PostgreSQL tests); each test empties it first."""
     if not PG_URL:
-        pytest.skip("TEST_DATABASE_URL is not set")
+        pytest.skip(PG_SKIP)
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = make_engine(PG_URL)
     with admin.begin() as c:
         c.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(PG_URL, schema=schema)
     upgrade(engine)
-    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield engine, url.render_as_string(hide_password=False)
     engine.dispose()
+    yield schema
     with admin.begin() as c:
         c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
 
 
 @pytest.fixture
+def pg_schema(_pg_session_schema: str) -> Iterator[tuple[Engine, str]]:
+    """An empty schema at the head on the real PostgreSQL: its engine, and a URL that puts a child process
+    in it too. Every table but ``alembic_version`` is truncated before the test (identities restarted), so
+    the test sees what a new schema would hold, whatever the test before it left."""
+    schema = _pg_session_schema
+    engine = make_engine(PG_URL or "", schema=schema)
+    with engine.begin() as c:
+        # A connection a previous test leaked inside a transaction would otherwise block this forever.
+        c.execute(text("SET LOCAL lock_timeout = '60s'"))
+        tables = c.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = :s AND tablename <> 'alembic_version'"),
+            {"s": schema},
+        ).scalars()
+        names = ", ".join(f'"{schema}"."{t}"' for t in tables)
+        if names:
+            c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    upgrade(engine)  # at the head already: one query
+    url = make_url(PG_URL or "").update_query_dict({"options": f"-csearch_path={schema}"})
+    yield engine, url.render_as_string(hide_password=False)
+    engine.dispose()
+
+
+@pytest.fixture
 def pg_engine(pg_schema: tuple[Engine, str]) -> Engine:
     return pg_schema[0]
-
-
-PG_SKIP = "TEST_DATABASE_URL is not set"
 
 
 def _postgres_skip(report: pytest.TestReport) -> bool:
