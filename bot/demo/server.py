@@ -47,7 +47,9 @@ class FeedServer:
 
         self._httpd = ThreadingHTTPServer((host, 0), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        # shutdown() returns only when serve_forever next looks at its flag: every poll_interval (0.5 s by
+        # default, waited out at every exit of the demo and of each test that serves feeds with this class).
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def base_url(self) -> str:
