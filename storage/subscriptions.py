@@ -118,8 +118,10 @@ def enqueue(
     kind: str,
     now: datetime,
     payload: str | None = None,
+    due: datetime | None = None,
 ) -> int:
     """Write outbox rows; an existing (subscription, key) row is left alone (idempotency). Returns rows added.
+    ``due``: the rows' ``next_attempt`` when not ``now`` (the dispatcher orders fresh rows by it).
 
     One existence query and one multi-row INSERT however many subscriptions a story reaches: at 1,000
     subscriptions, ORM objects one by one cost the ingestion transaction (and so every alert) a noticeable delay.
@@ -139,7 +141,7 @@ def enqueue(
             "status": "pending",
             "needs_edit": False,
             "attempts": 0,
-            "next_attempt": now,
+            "next_attempt": due or now,
             "created_at": now,
             "payload": payload,
             "resent_after_crash": False,

@@ -62,6 +62,9 @@ HOUR = timedelta(hours=1)
 # A flood this soon after the feed's previous one is the same flood going on (longer than the slowest pace a
 # feed may ask, ``max_feed_interval``'s default of 2 h).
 FLOODING = timedelta(hours=3)
+# A flood's alerts are due this much later than the cycle's other alerts: the dispatcher sends a calm feed's
+# alert of the same cycle first (never-tried rows are claimed before they are due, so nothing waits for it).
+FLOOD_YIELD = timedelta(minutes=1)
 NAME_CHARS = 80  # of a feed's name in a summary: the name came from the feed
 
 

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from bot.config import FeedsFile
 from bot.deliver.alertable import Alertable
 from bot.deliver.caps import (
+    FLOOD_YIELD,
     AlertCaps,
     Flood,
     Folds,
@@ -423,6 +424,9 @@ class _Outbox:
     def enqueue(self, batch: StoredBatch, now: datetime, feed_id: str = "", feed_name: str = "") -> None:
         # A feed that keeps flooding alerts nothing more: its stories go to the summary (caps.py).
         silenced = batch.flood is not None and batch.flood.repeated
+        # A flood's alerts yield to calm feeds' alerts of the same cycle: ordered after them by the dispatcher,
+        # still sent at once (a row never tried is claimed before its time).
+        due = now + FLOOD_YIELD if batch.flood is not None else None
         if batch.alerts:
             # here, not at the top: routing imports the matcher (a poll that alerts nothing never routes)
             from bot.deliver.route import StoryFacts, route_why
@@ -448,6 +452,7 @@ class _Outbox:
                         kind="alert",
                         now=now,
                         payload=None if term is None else json.dumps({"watch": term}, ensure_ascii=False),
+                        due=due,
                     )
                 sent = {sid for sid, _ in send}
                 folded = [sid for sid, _ in wanted if sid not in sent]

@@ -395,21 +395,24 @@ async def test_a_feed_that_keeps_flooding_alerts_nothing_more_and_floods_release
         await pipeline.poll_once()  # backlogs
         serve("a", old + archive)
         serve("b", old + archive)  # the same archive: copies of a's stories (or a's of b's)
+        calm = "Chip fab opens in the calm feed's town"
+        serve("c", [*old, calm])  # real news in the same cycle
         await pipeline.poll_once()
         await drain(dispatcher)
-        assert len(recorder.alerts) == 3, "one flood's cap: the other flooding feed's copies unfold nothing"
+        assert recorder.alerts[0][1].title == calm, "a calm feed's alert goes before the flood's"
+        assert len(recorder.alerts) == 4, "one flood's cap: the other flooding feed's copies unfold nothing"
         serve("a", old + archive + later)  # a floods again, with stories nobody has seen
         serve("b", old + archive, tag="again")  # b replays its archive with fresh GUIDs: copies of sent stories
         [again] = [r for r in await pipeline.poll_once() if r.feed_id == "a"]
         assert again.new_stories == 30
         await drain(dispatcher)
-        assert len(recorder.alerts) == 3, "a feed that keeps flooding alerts nothing more"
+        assert len(recorder.alerts) == 4, "a feed that keeps flooding alerts nothing more"
         assert edits == [], "a flood's copies edit no sent alert (every flood poll would, in every chat)"
         folded = next(t for t in archive if t not in {a.title for _, a in recorder.alerts})
-        serve("c", [*old, folded])  # a calm feed reports one of the folded stories
+        serve("c", [*old, calm, folded])  # a calm feed reports one of the folded stories
         await pipeline.poll_once()
         await drain(dispatcher)
-    assert [a.title for _, a in recorder.alerts[3:]] == [folded], "real news still unfolds a folded story"
+    assert [a.title for _, a in recorder.alerts[4:]] == [folded], "real news still unfolds a folded story"
     summaries = [r.text for t, r in recorder.replies if t == "chat"]
     assert summaries and "more stories from" in summaries[0]
     assert len(operators.replies) == 2, "each flooding feed is told to the operators once an hour"
