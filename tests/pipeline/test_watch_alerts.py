@@ -22,7 +22,6 @@ from sqlmodel import select
 from bot.app import fetch_settings
 from bot.config import Env, FeedsFile, parse_config
 from bot.deliver.dispatcher import Dispatcher, DispatchSettings
-from bot.deliver.model import AlertView, Reply
 from bot.fetch import Fetcher
 from bot.match import classify
 from bot.normalize import Item
@@ -31,6 +30,7 @@ from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
 from storage.tables import Delivery, Story
+from tests.deliver.test_alert_caps import Recorder as _Recorder
 from tests.fakes.feedserver import FeedServer
 from tests.fakes.feedserver import Reply as HTTPReply
 from tests.fakes.store import store_new_items
@@ -42,24 +42,7 @@ ARABIC_OFF_TOPIC = "ترمب يلعب الغولف في اسكتلندا خلا�
 RELEVANT = "US grants Nvidia licences to sell H20 chips to China"
 
 
-class Recorder:
-    platform = "test"
-
-    def __init__(self) -> None:
-        self.alerts: list[tuple[str, AlertView]] = []
-        self.replies: list[tuple[str, Reply]] = []
-
-    async def send_alert(self, target: str, alert: AlertView, *, language: str, timezone: str) -> str:
-        self.alerts.append((target, alert))
-        return f"m{len(self.alerts)}"
-
-    async def edit_alert(self, target: str, message_id: str, alert: AlertView, *, language: str, timezone: str) -> None:
-        pass
-
-    async def send_reply(self, target: str, reply: Reply) -> str:
-        self.replies.append((target, reply))
-        return f"r{len(self.replies)}"
-
+class Recorder(_Recorder):
     def titles(self, chat: str) -> list[str]:
         return sorted(a.title for t, a in self.alerts if t == chat)
 
