@@ -9,7 +9,8 @@ Python versions — so a changed input can never be served a stale automaton: it
 A cache file is never trusted blindly. It starts with a magic line and the SHA-256 of the pickle; a file
 that is truncated, corrupt, of another format, not ours (owner) or writable by others is ignored and
 rebuilt. Writes go to a temporary file in the same directory and are renamed into place, so concurrent
-processes (a service's workers starting together) see either no file or a whole one.
+processes (a service's workers starting together) see either no file or a whole one. The build itself runs in
+a short-lived process (``load_or_build``), so its leftovers never stay in a long-lived one.
 
 Directory: ``$RAQIB_CACHE_DIR``, else ``$XDG_CACHE_HOME/raqib``, else ``~/.cache/raqib``. When no
 directory is writable the lexicon is built in memory as before: a cache is an optimization, never a
@@ -23,6 +24,7 @@ import hashlib
 import logging
 import os
 import pickle
+import subprocess
 import sys
 import tempfile
 import time
@@ -117,7 +119,6 @@ def read(path: Path) -> Any | None:
 
 def write(path: Path, obj: Any) -> bool:
     """Store ``obj`` at ``path`` atomically (temporary file + rename); False when the directory is unusable."""
-    payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # mode 0600
@@ -126,6 +127,9 @@ def write(path: Path, obj: Any) -> bool:
         return False
     try:
         with os.fdopen(fd, "wb") as fh:
+            # After the directory check: pickling an automaton leaks its dump (pyahocorasick #219), so
+            # never for a file that cannot be written.
+            payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
             fh.write(MAGIC)
             fh.write(hashlib.sha256(payload).digest())
             fh.write(payload)
@@ -164,24 +168,75 @@ def prune(directory: Path, *, keep: Path) -> None:
                 leftover.unlink()
 
 
-def load_or_build(key: str, build: Callable[[], Any], *, accept: Callable[[Any], bool]) -> Any:
-    """The cached object for ``key`` when a trustworthy file holds one ``accept`` takes, else ``build()``
+def load_or_build(
+    key: str, build: Callable[..., Any], args: tuple[Any, ...] = (), *, accept: Callable[[Any], bool]
+) -> Any:
+    """The cached object for ``key`` when a trustworthy file holds one ``accept`` takes, else ``build(*args)``
     (stored for the next process).
 
     Processes that start together on a cold cache (a service and its parse workers) would each spend
     seconds building the same lexicon: a lock file lets the first build while the others wait and then
-    read its file."""
+    read its file. The build runs in a short-lived process of its own (``build`` must be a module-level
+    function, ``args`` picklable): what building leaves behind dies with it instead of staying in a
+    service process for its life — the word lists the variants are checked against, and the native dump
+    pyahocorasick leaks at each pickling of an automaton (~45 MB; its issue #219). In this process only
+    when no directory is usable or the build process fails."""
     path = path_for(key)
     obj = _accepted(path, accept)
     if obj is not None:
         return obj
-    with _build_lock(path):
+    with _build_lock(path) as usable:
         obj = _accepted(path, accept)  # built by the process we waited for
         if obj is not None:
             return obj
-        obj = build()
+        if usable and _build_apart(path, build, args):
+            obj = _accepted(path, accept)
+            if obj is not None:
+                return obj
+        obj = build(*args)
         write(path, obj)
     return obj
+
+
+def built_apart() -> int:
+    """Objects this process had built by a build process (tests count builds)."""
+    return _built_apart
+
+
+_built_apart = 0
+APART_TIMEOUT = 300.0  # seconds; a build takes 1-3 s, a loaded machine's many times that
+
+
+# The build process reads the parent's import path first, so it runs the same code (never the main module
+# again, as a multiprocessing spawn would: a script that loads the lexicon unguarded would wait on itself).
+_BUILD_MAIN = (
+    "import pickle, sys; sys.path[:0] = pickle.load(sys.stdin.buffer); "
+    "from bot.match.cache import _build_and_write; _build_and_write(*pickle.load(sys.stdin.buffer))"
+)
+
+
+def _build_apart(path: Path, build: Callable[..., Any], args: tuple[Any, ...]) -> bool:
+    global _built_apart
+    job = pickle.dumps([p for p in sys.path if p]) + pickle.dumps((path, build, args))
+    try:
+        done = subprocess.run(  # noqa: S603 - this interpreter, our own bootstrap
+            [sys.executable, "-c", _BUILD_MAIN], input=job, capture_output=True, timeout=APART_TIMEOUT, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:  # no process to be had, or a stuck one (killed)
+        log.warning("lexicon build process failed (%s): building in this process", type(exc).__name__)
+        return False
+    if done.returncode != 0:
+        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+        log.warning("lexicon build process failed (exit %s: %s): building in this process", done.returncode, tail[0])
+        return False
+    _built_apart += 1
+    return True
+
+
+def _build_and_write(path: Path, build: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    """The build process: exit status 0 when the file is written."""
+    if not write(path, build(*args)):
+        raise SystemExit(1)
 
 
 def _accepted(path: Path, accept: Callable[[Any], bool]) -> Any | None:
@@ -193,19 +248,25 @@ def _accepted(path: Path, accept: Callable[[Any], bool]) -> Any | None:
 
 
 @contextlib.contextmanager
-def _build_lock(path: Path) -> Iterator[None]:
+def _build_lock(path: Path) -> Iterator[bool]:
     """An exclusive ``flock`` on ``<cache file>.lock`` (released by the kernel if the holder dies); no lock
-    where there is no flock or no writable directory: then concurrent builders just each build."""
-    try:
-        import fcntl
+    where there is no flock or no writable directory: then concurrent builders just each build.
 
+    Yields whether the directory takes files (no lock file: the build stays in this process)."""
+    try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
-    except (ImportError, OSError):
-        yield
+    except OSError:
+        yield False
+        return
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): a lock file could be made, so files can
+        os.close(fd)
+        yield True
         return
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        yield True
     finally:
         os.close(fd)  # closing the descriptor releases the lock

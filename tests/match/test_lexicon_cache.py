@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -243,3 +245,42 @@ def test_leftovers_of_killed_writers_are_removed_once_stale(tmp_path: Path) -> N
     assert old_tmp.name not in left and orphan_lock.name not in left
     assert fresh_tmp.name in left, "a write in progress is never touched"
     assert owned_lock.name in left, "the lock of a cache file that exists stays with it"
+
+
+COLD_LOAD = """
+import json, sys
+import wordfreq
+from bot.match import lexicon, load_lexicon
+lex = load_lexicon(with_variants=True)
+print(json.dumps({
+    "keys": lex.automaton_keys,
+    "built_here": lexicon._builds,
+    "built_for_us": lexicon.build_count(),
+    "word_lists_held": wordfreq.get_frequency_dict.cache_info().currsize,
+}))
+"""
+
+
+def test_a_cold_cache_is_built_by_a_process_that_exits(tmp_path: Path) -> None:
+    """What a build leaves behind (the word lists, pyahocorasick's leaked dump) must not stay in a service
+    process for its life: the loading process only reads the file the build process wrote."""
+    env = {**os.environ, "RAQIB_CACHE_DIR": str(tmp_path / "cache")}
+    run = subprocess.run(
+        [sys.executable, "-c", COLD_LOAD], env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    assert got["keys"] > 1000 and len(cache_files(tmp_path / "cache")) == 1
+    assert got["built_here"] == 0 and got["built_for_us"] == 1, "built once, in the build process"
+    assert got["word_lists_held"] == 0, "no word list loaded in the service's process"
+    assert "build process failed" not in run.stderr
+
+
+def test_a_failed_build_process_falls_back_to_building_here(
+    cache_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(cache, "_BUILD_MAIN", "import sys; sys.exit(3)")
+    before = lexicon.build_count()
+    assert load_lexicon(with_variants=False).automaton_keys > 1000
+    assert lexicon.build_count() == before + 1
+    assert "lexicon build process failed (exit 3" in caplog.text
+    assert len(cache_files(cache_dir)) == 1, "and the file is written for the next process"
