@@ -8,7 +8,9 @@ classifier object: whatever the feeds file says, parse and match stay in the poo
 
 from __future__ import annotations
 
+import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -81,12 +83,7 @@ def analyze(
         raise BrokenFeedError.of("parsing", exc) from exc
     try:
         items = normalize_entries(parsed.entries, feed_id=feed_id, feed_url=url, language=language, fetched=fetched)
-        classify = classifier or classifier_for(lexicon)
-        verdicts = {
-            i.identity: withheld(i.garbled) if i.garbled else classify(i.title, i.content or i.summary, i.language)
-            for i in items
-        }
-        features = story_features([i for i in items if verdicts[i.identity].relevant])
+        verdicts, features = judge(items, lexicon, classifier)
         canonical = canonical_urls(items)
     except Exception as exc:
         raise BrokenFeedError.of("normalizing and matching", exc, "normalize_error") from exc
@@ -105,6 +102,80 @@ def analyze(
         garbled=len(garbled),
         garbled_reason=garbled[0] if garbled else None,
     )
+
+
+def judge(
+    items: list[Item], lexicon: str | None = None, classifier: Callable[..., Any] | None = None
+) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]]]:
+    """Each item's verdict, and the story features of the relevant ones.
+
+    A text already judged in this process is not judged again: when a story breaks, outlets carry the wire
+    copy word for word, and a poll cycle can hold the same text hundreds of times (issue 14's workload: 125
+    copies of each). The memo is keyed by the classifier's inputs (lexicon, language, title, body), so a
+    copy gets exactly the verdict and features its text would get afresh."""
+    classify = classifier or classifier_for(lexicon)
+    memo = _memo if classifier is None else None
+    verdicts: dict[str, Any] = {}
+    features: dict[str, tuple[Any, Any]] = {}
+    fresh: list[tuple[Item, bytes | None]] = []
+    for i in items:
+        if i.garbled:
+            verdicts[i.identity] = withheld(i.garbled)
+            continue
+        key = _content_key(i, lexicon) if memo is not None else None
+        known = memo.get(key) if memo is not None and key is not None else None
+        if known is not None:
+            verdicts[i.identity] = known[0]
+            if known[1] is not None:
+                features[i.identity] = known[1]
+            continue
+        verdicts[i.identity] = classify(i.title, i.content or i.summary, i.language)
+        fresh.append((i, key))
+    computed = story_features([i for i, _ in fresh if verdicts[i.identity].relevant])
+    features.update(computed)
+    if memo is not None:
+        for i, key in fresh:
+            if key is not None:
+                memo.put(key, (verdicts[i.identity], computed.get(i.identity)))
+    return verdicts, features
+
+
+def _content_key(item: Item, lexicon: str | None) -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    for part in (lexicon or "", item.language or "", item.title or "", item.content or item.summary or ""):
+        data = part.encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.digest()
+
+
+class _Memo:
+    """A small LRU of judged texts (content key → (verdict, features or None)), shared by a process's threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[bytes, tuple[Any, tuple[Any, Any] | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> tuple[Any, tuple[Any, Any] | None] | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: bytes, value: tuple[Any, tuple[Any, Any] | None]) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+# Texts, not items: copies of one story arrive within a cycle or two. ~3 KB each (a verdict, a 128-value
+# signature, a fingerprint): ~3 MB per process at most.
+MEMO_SIZE = 1024
+_memo = _Memo(MEMO_SIZE)
 
 
 def parse_body(body: bytes, *, url: str, headers: Mapping[str, str]) -> tuple[ParsedFeed, str | None]:
