@@ -123,9 +123,10 @@ def test_ptb_needs_no_variable_to_stay_quiet_about_durations() -> None:
     assert done.returncode == 0, done.stderr
 
 
-# Where the process environment may be touched: config loading, and the CLI's hand-off of the lexicon cache's
-# folder to its child processes; the lexicon cache finds its folder there (`raqib match` reads no settings).
-ALLOWED = {"bot/config.py", "bot/cli/__init__.py", "bot/match/cache.py"}
+# Where the process environment may be touched: config loading (`Env`, in bot/config/env.py; no other module of
+# bot/config), and the CLI's hand-off of the lexicon cache's folder to its child processes; the lexicon cache
+# finds its folder there (`raqib match` reads no settings).
+ALLOWED = {"bot/config/env.py", "bot/cli/__init__.py", "bot/match/cache.py"}
 
 
 def test_nothing_else_in_bot_reads_or_writes_the_environment() -> None:

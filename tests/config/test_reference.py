@@ -32,7 +32,7 @@ def _table_names(reference: str) -> set[str]:
 @pytest.mark.parametrize("model", [Settings, FeedConfig, SubscriptionConfig, Env])
 def test_every_field_has_a_description_and_a_row(model: type[BaseModel]) -> None:
     undocumented = [name for name, info in model.model_fields.items() if not (info.description or "").strip()]
-    assert not undocumented, f"describe these fields (Field(description=...)) in bot/config.py: {undocumented}"
+    assert not undocumented, f"describe these fields (Field(description=...)) in bot/config/: {undocumented}"
     names = _table_names(settings_reference())
     rows = {n.upper() if model is Env else n for n in model.model_fields}
     assert rows <= names

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.config import ConfigError, _load_yaml, parse_config
+from bot.config import ConfigError, parse_config
+from bot.config.load import _load_yaml
 
 SHIPPED = Path(__file__).resolve().parents[2] / "feeds.yaml"
 TRICKY = """\
