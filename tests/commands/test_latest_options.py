@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from bot.commands.core import Core, _period
+from bot.commands.core import Core
+from bot.commands.period import period_seconds as _period
 from bot.config import FeedsFile
 from storage import repositories as repo
 from storage import subscriptions as subs
