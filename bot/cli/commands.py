@@ -156,15 +156,15 @@ def cmd_config(args: argparse.Namespace, env: Env | None) -> int:
 
 
 def cmd_feeds(args: argparse.Namespace, env: Env) -> int:
-    from bot.cli import feeds
+    from bot.cli import feeds, opml
     from bot.config import config_path
 
     if args.action == "import":
         path = config_path(args.config, env)
-        return feeds.import_opml(Path(args.file), path, args.language, args.write, env=env)
+        return opml.import_opml(Path(args.file), path, args.language, args.write, env=env)
     config = feeds_file(args, env)
     if args.action == "export":
-        sys.stdout.write(feeds.export_opml(config, feeds.urls_in_use(config, env)))
+        sys.stdout.write(opml.export_opml(config, feeds.urls_in_use(config, env)))
         return 0
     if args.action == "enable":
         return feeds.enable(config, env, args.feed_id)

@@ -12,9 +12,9 @@ from xml.sax.saxutils import quoteattr
 import pytest
 import yaml
 
-from bot.cli import feeds as feedtools
 from bot.cli import main
-from bot.cli.feeds import MAX_OUTLINES, FeedIds
+from bot.cli import opml as opml_cli
+from bot.cli.opml import MAX_OUTLINES, FeedIds
 from bot.config import load_config
 
 
@@ -55,7 +55,7 @@ def test_the_largest_import_allowed_is_written_with_unique_ids(
             super().__init__(taken)
             allocators.append(self)
 
-    monkeypatch.setattr(feedtools, "FeedIds", Counted)
+    monkeypatch.setattr(opml_cli, "FeedIds", Counted)
     big = tmp_path / "big.opml"
     big.write_text(opml([("Same title", f"https://n{i}.example/rss") for i in range(MAX_OUTLINES)]))
     assert main(["--config", str(cfg), "feeds", "import", str(big), "--write"]) == 0

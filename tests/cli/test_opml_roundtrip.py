@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.cli.feeds import RAQIB_NS
+from bot.cli.opml import RAQIB_NS
 from bot.config import load_config
 
 RSS = b"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Moved</title>
