@@ -20,9 +20,10 @@ a new summary.
 
 A poll bringing far more new items than the feed's own history (at least ``flood_min_new``, and
 ``flood_factor`` times its mean per poll so far, the first poll's backlog counting as one poll) is flagged to
-the operators: a log warning and a notice to ``admin_chats``, once per feed and hour. Flood polls are left out
-of that mean (``feeds.flood_polls``/``flood_items``), so a feed that floods poll after poll stays flagged rather
-than making the flood its norm. While a feed floods:
+the operators: a log warning and a notice to ``admin_chats`` in each chat's language (``notice_flood`` in
+``bot/locales/*.yaml``), once per feed and hour. Flood polls are left out of that mean
+(``feeds.flood_polls``/``flood_items``), so a feed that floods poll after poll stays flagged rather than making
+the flood its norm. While a feed floods:
 
 * its first flood poll alerts at most ``per_feed_poll`` stories per chat, as any poll; a *repeated* flood
   poll (within ``FLOODING`` of the previous one) alerts none — its stories are stored, in ``/latest`` and the
@@ -36,7 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -285,10 +286,27 @@ def summary_text(payload: str | None, language: str) -> str:
 
 @dataclass(frozen=True)
 class Flood:
-    """A poll far above its feed's usual rate: why, and whether the feed was flooding already."""
+    """A poll far above its feed's usual rate: its new items, the feed's usual poll (the mean of its calm polls
+    so far), and whether the feed was flooding already."""
 
-    reason: str
+    new: int
+    usual: float
+    calm_polls: int
     repeated: bool
+
+    @property
+    def reason(self) -> str:
+        """Why, in English: for the log."""
+        return self.reason_in("en")
+
+    def reason_in(self, language: str) -> str:
+        """Why, in ``language`` (``flood_reason``, ``flood_repeated`` in ``bot/locales/*.yaml``)."""
+        reason = text(language, "flood_reason", new=self.new, usual=f"{self.usual:.1f}", calm_polls=self.calm_polls)
+        return reason + text(language, "flood_repeated") if self.repeated else reason
+
+    def notice(self, language: str, feed_id: str, cap: int) -> str:
+        """The operators' notice in ``language``; ``cap`` is ``alerts_per_feed_poll``."""
+        return text(language, "notice_flood", feed=feed_id, reason=self.reason_in(language), cap=cap)
 
 
 def flood_check(s: Session, feed_id: str, new: int, caps: AlertCaps, now: datetime) -> Flood | None:
@@ -313,10 +331,7 @@ def flood_check(s: Session, feed_id: str, new: int, caps: AlertCaps, now: dateti
         .values(flood_polls=Feed.flood_polls + 1, flood_items=Feed.flood_items + new, flooded_at=now)
         .execution_options(synchronize_session=False)
     )
-    reason = f"{new} new items in one poll, against {usual:.1f} in a usual poll ({calm_polls} calm polls so far)"
-    if repeated:
-        reason += ", and it flooded in its previous hours too"
-    return Flood(reason, repeated)
+    return Flood(new, usual, calm_polls, repeated)
 
 
 def flooding_feeds(s: Session, now: datetime) -> frozenset[str]:
@@ -325,11 +340,14 @@ def flooding_feeds(s: Session, now: datetime) -> frozenset[str]:
     return frozenset(s.exec(stmt).all())
 
 
-def notify_operators(s: Session, admin_chats: Sequence[str], key: str, text: str, now: datetime) -> int:
-    """A notice to each operator chat (``settings.admin_chats``), once per ``key``; returns the rows added."""
+def notify_operators(
+    s: Session, admin_chats: Sequence[str], key: str, message: Callable[[str], str], now: datetime
+) -> int:
+    """A notice to each operator chat (``settings.admin_chats``), ``message(language)`` in the chat's language,
+    once per ``key``; returns the rows added. A chat unknown until now becomes a notice-only one."""
     if len(key) > 64:  # the outbox key column holds 64 characters
         key = "op:" + hashlib.sha256(key.encode()).hexdigest()[:40]
-    ids = []
+    by_language: dict[str, list[int]] = {}
     for ref in admin_chats:
         platform, _, target = ref.partition(":")
         sub = subs.get_subscription(s, platform, target)
@@ -339,5 +357,16 @@ def notify_operators(s: Session, admin_chats: Sequence[str], key: str, text: str
             s.add(sub)
             s.flush()
         if sub.id is not None:
-            ids.append(sub.id)
-    return subs.enqueue(s, ids, story_id=None, key=key, kind="notice", now=now, payload=json.dumps({"text": text}))
+            by_language.setdefault(sub.interface_language, []).append(sub.id)
+    added = 0
+    for language, ids in by_language.items():
+        payload = json.dumps({"text": message(language)})
+        added += subs.enqueue(s, ids, story_id=None, key=key, kind="notice", now=now, payload=payload)
+    return added
+
+
+def notify_flood(s: Session, admin_chats: Sequence[str], feed_id: str, flood: Flood, *, cap: int, now: datetime) -> int:
+    """The operators told of a flood, each chat in its language, once per feed and hour (``cap``:
+    ``alerts_per_feed_poll``); returns the rows added."""
+    key = f"flood:{feed_id}:{now:%Y%m%d%H}"
+    return notify_operators(s, admin_chats, key, lambda language: flood.notice(language, feed_id, cap), now)

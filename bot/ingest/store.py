@@ -32,7 +32,7 @@ from bot.deliver.caps import (
     flood_check,
     flooding_feeds,
     folded_rows,
-    notify_operators,
+    notify_flood,
     priority,
     record_folded,
     unfold,
@@ -375,14 +375,10 @@ def _flag_flood(s: Session, job: StoreJob, new: int, config: FeedsFile) -> Flood
     if flood is None:
         return None
     log.warning("feed %s floods: %s", job.feed_id, flood.reason)
-    if config.settings.admin_chats:
-        text = (
-            f"Raqib: the feed {job.feed_id} brought {flood.reason}. Its alerts are capped at "
-            f"{config.settings.alerts_per_feed_poll} per chat and poll, and none while it keeps flooding; if it "
-            "republished its archive, consider disabling it (enabled: false in feeds.yaml)."
+    if config.settings.admin_chats:  # in each operator chat's language (bot.deliver.caps.notify_flood)
+        notify_flood(
+            s, config.settings.admin_chats, job.feed_id, flood, cap=config.settings.alerts_per_feed_poll, now=job.now
         )
-        key = f"flood:{job.feed_id}:{job.now:%Y%m%d%H}"
-        notify_operators(s, config.settings.admin_chats, key, text, job.now)
     return flood
 
 
