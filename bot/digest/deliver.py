@@ -1,6 +1,7 @@
 """The digest as a platform-neutral ``Reply``, and its outbox payload.
 
-Reply. ``text`` is the whole digest (plain text; the adapters split it within their limits), ``image`` the
+Reply. ``text`` is the whole digest, its blocks (``render.render_blocks``) separated by a blank line: each
+adapter packs the blocks whole into messages within its own limits (``bot.adapters.pack``), ``image`` the
 chart PNG, and ``caption`` a short caption for a platform whose photo caption cannot hold the whole text
 (Telegram: 1024 UTF-16 units; it decides); an empty digest is one line and has no chart.
 

@@ -1,9 +1,10 @@
 """A ``Digest`` as text: plain text for chats, markdown and HTML for people, JSON for scripts.
 
 Chat text is plain (the adapters escape it and mark it up in their own way): one headline, the numbers,
-then a block per topic, then trends and entities, blocks separated by a blank line so that an adapter
-splitting a long digest can cut between them. Titles stay in their own language inside FSI … PDI; in Arabic,
-Latin phrases, dates and signed numbers go in LRI … PDI (see ``bot.text.bidi``).
+then a block per topic, then trends and entities, blocks separated by a blank line (and none inside a block:
+titles are one line) so that each adapter packs them whole into its messages (``bot.adapters.pack``).
+Titles stay in their own language inside FSI … PDI; in Arabic, Latin phrases, dates and signed numbers go in
+LRI … PDI (see ``bot.text.bidi``).
 """
 
 from __future__ import annotations
@@ -135,7 +136,8 @@ def shown_groups(d: Digest, top_per_topic: int = 5, max_stories: int = 15) -> li
 
 
 def render_blocks(d: Digest) -> list[str]:
-    """The chat text as blocks (headline, topic groups, trends, entities): the units a split keeps whole."""
+    """The chat text as blocks (headline, topic groups, trends, entities): the units the adapters keep whole,
+    cutting one only when it alone is longer than a message."""
     if d.empty:
         return [empty_line(d)]
     lang = d.language

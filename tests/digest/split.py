@@ -1,18 +1,16 @@
-"""Splitting a digest over several messages, in order, within a platform's limit (for the tests: the product's
-digest knows no platform's limit; each adapter splits a reply's text itself — moved from ``bot/digest/split.py``).
+"""Splitting a digest's plain text over several messages, in order, within a platform's limit (for the tests: the
+product's digest knows no platform's limit; each adapter packs a reply's blocks itself with ``bot.adapters.pack``
+— this module was ``bot/digest/split.py``).
 
-Cuts fall between blocks (headline, one topic, trends, entities) when possible, then between lines, and
-only a single line longer than a whole message is cut inside (at a space when there is one). Telegram
-counts UTF-16 code units, Discord counts characters; ``measure`` says which.
+Blocks (headline, one topic, trends, entities) are packed whole by the adapters' ``pack``; a block longer than a
+message is cut here between lines, and only a single line longer than a whole message is cut inside (at a space
+when there is one). Telegram counts UTF-16 code units, Discord counts characters; ``measure`` says which.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
+from bot.adapters.pack import Measure, pack
 from bot.text.length import utf16_len
-
-Measure = Callable[[str], int]
 
 # (limit, measure) per place a digest text goes.
 LIMITS: dict[str, tuple[int, Measure]] = {
@@ -46,35 +44,31 @@ def _cut_line(line: str, limit: int, measure: Measure) -> list[str]:
     return out
 
 
+def _cut_block(block: str, limit: int, measure: Measure) -> list[str]:
+    """A block longer than a message, cut between its lines (and inside a line only when it alone is too long),
+    the lines packed greedily into pieces of at most ``limit``."""
+    pieces: list[str] = []
+    current = ""
+    for line in block.split("\n"):
+        for part in _cut_line(line, limit, measure) if measure(line) > limit else [line]:
+            candidate = f"{current}\n{part}" if current else part
+            if measure(candidate) <= limit:
+                current = candidate
+                continue
+            if current:
+                pieces.append(current)
+            current = part
+    if current:
+        pieces.append(current)
+    return pieces
+
+
 def split_blocks(blocks: list[str], limit: int, measure: Measure = len) -> list[str]:
-    """Pack ``blocks`` (joined by a blank line) into messages of at most ``limit``, in order."""
+    """Pack ``blocks`` (joined by a blank line) into messages of at most ``limit``, in order: the adapters' own
+    packing (``bot.adapters.pack``), with plain-text cuts for a block longer than a message."""
     if limit < 16:
         raise ValueError("limit too small")
-    messages: list[str] = []
-    current = ""
-
-    def add(piece: str, sep: str) -> None:
-        nonlocal current
-        candidate = f"{current}{sep}{piece}" if current else piece
-        if measure(candidate) <= limit:
-            current = candidate
-            return
-        if current:
-            messages.append(current)
-        current = piece
-
-    for block in blocks:
-        if measure(block) <= limit:
-            add(block, "\n\n")
-            continue
-        first = True
-        for line in block.split("\n"):
-            for part in _cut_line(line, limit, measure) if measure(line) > limit else [line]:
-                add(part, "\n\n" if first else "\n")
-                first = False
-    if current:
-        messages.append(current)
-    return messages
+    return pack(([b] if measure(b) <= limit else _cut_block(b, limit, measure) for b in blocks), limit, measure)
 
 
 def split_text(text: str, limit: int, measure: Measure = len) -> list[str]:

@@ -18,8 +18,8 @@ from tests.digest.split import LIMITS, split_blocks
 
 
 def digest_messages(d: Digest, platform: str = "telegram") -> list[str]:
-    """The digest's chat text as messages for ``platform`` (a key of ``LIMITS``), in order: its blocks split
-    between blocks (``tests.digest.split``; moved from ``bot.digest``, where only tests used it)."""
+    """The digest's chat text as messages for ``platform`` (a key of ``LIMITS``), in order: its blocks packed
+    whole by the adapters' ``bot.adapters.pack``, a block over the limit cut by ``tests.digest.split``."""
     limit, measure = LIMITS[platform]
     return split_blocks(render_blocks(d), limit, measure)
 

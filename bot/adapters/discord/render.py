@@ -17,7 +17,8 @@ from typing import Any
 
 import yaml
 
-from bot.adapters.discord.text import ELLIPSIS, fit, fit_text, pieces, split_plain, truncate_plain
+from bot.adapters.discord.text import ELLIPSIS, clean, fit, fit_text, pieces, split_plain, truncate_plain
+from bot.adapters.pack import blocks_of, pack
 from bot.deliver.model import AlertView, Button, Document, Reply, SourceRef
 from bot.text import locale
 from bot.text.length import utf16_len
@@ -172,9 +173,12 @@ class DiscordRenderer:
 
     # -- replies ------------------------------------------------------------------------------------------------
     def reply_messages(self, reply: Reply) -> list[DiscordMessage]:
-        """A command's reply as one or more messages (long text split; at most 10 embeds and 6000 per message)."""
+        """A command's reply as one or more messages (its text's blocks packed whole within 2000; at most 10 embeds
+        and 6000 per message)."""
         ephemeral = reply.ephemeral or reply.error
-        texts = split_plain(reply.text, CONTENT) if reply.text else []
+        # The text's blocks go whole into messages (bot.adapters.pack); split_plain escapes a block and cuts it
+        # at its lines only when it alone is longer than a message.
+        texts = pack((split_plain(b, CONTENT) for b in blocks_of(clean(reply.text))), CONTENT, utf16_len)
         groups: list[tuple[dict[str, Any], ...]] = []
         alerts = list(reply.alerts)
         for i in range(0, len(alerts), EMBEDS_PER_MESSAGE):

@@ -216,7 +216,9 @@ class TelegramNotifier:
         messages = render_reply(reply)
         last: Message | None = None
         if reply.image:
-            caption = messages[0] if messages and utf16_len(messages[0].text) <= CAPTION_LIMIT else None
+            # The whole text is the photo's caption when it fits one (a short first message of several is not:
+            # the blocks are packed whole, so the first may be short while the rest follow).
+            caption = messages[0] if len(messages) == 1 and utf16_len(messages[0].text) <= CAPTION_LIMIT else None
             if caption:
                 messages = messages[1:]
             elif reply.caption and utf16_len(reply.text) > CAPTION_LIMIT:
@@ -226,7 +228,7 @@ class TelegramNotifier:
             last = await self._send_photo(target, reply.image, caption, keyboard_now=not messages, max_wait=max_wait)
         elif reply.documents:
             # The reply's text is the files' caption, under the first one (an album would need files of one type).
-            caption = messages[0] if messages and utf16_len(messages[0].text) <= CAPTION_LIMIT else None
+            caption = messages[0] if len(messages) == 1 and utf16_len(messages[0].text) <= CAPTION_LIMIT else None
             if caption:
                 messages = messages[1:]
             for i, document in enumerate(reply.documents):

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.adapters.pack import blocks_of, pack
 from bot.adapters.telegram import labels
 from bot.adapters.telegram.markup import MESSAGE_LIMIT, split_html, truncate_html
 from bot.deliver.model import AlertView, Button, Highlight, Reply, SourceRef
@@ -409,21 +410,24 @@ def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
 
 
 def render_reply(reply: Reply, *, timezone: str | None = None, limit: int = MESSAGE_LIMIT) -> list[RenderedMessage]:
-    """A command's answer as messages in order; the keyboard goes under the last one.
+    """A command's answer as messages of at most ``limit`` in order; the keyboard goes under the last one.
+
+    The text's blocks (separated by blank lines) and the alerts are packed whole into messages
+    (``bot.adapters.pack``); only a block longer than a message is cut, at its lines where possible.
 
     Alerts in a reply (``/latest``) are rendered in their compact form, one paragraph each. The chat's
     timezone is ``timezone`` (UTC when not given).
     """
     lang = labels.language(reply.language)
     tz_name = timezone or "UTC"
-    parts = []
+    blocks = []
     if reply.text.strip():
-        body = _reply_text(reply.text, lang)
-        parts.append(("⚠️ " + body) if reply.error else body)
-    parts += [render_alert(a, language=lang, timezone=tz_name, compact=True) for a in reply.alerts]
-    text = "\n\n".join(p for p in parts if p)
+        body = _reply_text(reply.text, lang)  # line by line: the blank lines between blocks stay
+        blocks += blocks_of(("⚠️ " + body) if reply.error else body)
+    blocks += [render_alert(a, language=lang, timezone=tz_name, compact=True) for a in reply.alerts]
     markup = keyboard(reply.buttons)
-    if not text:
+    # A block is cut only when it alone is longer than a message; split_html keeps each piece valid HTML.
+    pieces = pack(([b] if utf16_len(b) <= limit else split_html(b, limit) for b in blocks if b), limit, utf16_len)
+    if not pieces:
         return [RenderedMessage("·", markup)] if markup else []
-    pieces = split_html(text, limit)
     return [RenderedMessage(p, markup if i == len(pieces) - 1 else None) for i, p in enumerate(pieces)]
