@@ -1,8 +1,9 @@
 """A chat's own watch and mute terms: which terms may be stored, and how a term is found in an item.
 
-A term is found the way the lexicon finds its aliases: on the normalizer's matching view (alef and hamza
-forms, ta marbuta and alif maqsura folded, diacritics and tatweel gone, Latin casefolded), as whole tokens,
-with Arabic proclitics (و ب ل ال …) allowed on its left. A term that names a lexicon entity also finds that
+A term is found by the lexicon's own term matcher (``bot.match.terms``), so a watch term and the lexicon
+never disagree on the same text: on the normalizer's matching view (alef and hamza forms, ta marbuta and
+alif maqsura folded, diacritics and tatweel gone, Latin casefolded), as whole tokens, with Arabic proclitics
+(و ب ل ال …) allowed on its left. A term that names a lexicon entity also finds that
 entity's other spellings in both scripts (``/watch ترامب`` finds ترمب and Trump); the entity's ambiguous
 aliases are left out (SMIC's سميك is also "thick"), the term as typed never is.
 
@@ -16,13 +17,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
-import ahocorasick
-
-from bot.match.lexicon import arabic_key
+from bot.match import terms as matcher
+from bot.match.builder import no_article_keys
 from bot.match.normalizer import normalize_text
-from bot.match.scanner import PROCLITICS
+from bot.match.terms import arabic_key, arabic_start
 
 # Characters that only a regular expression (or a glob) would hold; "." and "+" alone are kept ("U.S.", "C++").
 PATTERN_CHARS = frozenset("*?|()[]{}^$\\")
@@ -38,25 +38,33 @@ def term_key(term: str) -> str:
     """The term's normalized form ("" when nothing of it is a word); Arabic loses a leading article, which the
     proclitics put back at match time (الصين finds بالصين and صين), as the lexicon's aliases do."""
     key = normalize_text(term)
-    return arabic_key(term) if key and _is_arabic(key[0]) else key
+    return arabic_key(term) if arabic_start(key) else key
 
 
-_spellings: tuple[object, dict[str, frozenset[str]]] | None = None  # (lexicon, entity id -> its unambiguous keys)
+class _Spellings(NamedTuple):
+    lexicon: Any  # the lexicon they were gathered from (a reload brings another)
+    by_entity: dict[str, frozenset[str]]  # entity id -> its unambiguous keys
+    no_article: frozenset[str]  # keys the lexicon gives no article (a head with a pronoun: قائمتها)
 
 
-def _entity_spellings() -> tuple[Any, dict[str, frozenset[str]]]:
-    """The lexicon and each entity's unambiguous keys, gathered in one pass over its patterns (once)."""
+_spellings: _Spellings | None = None
+
+
+def _entity_spellings() -> _Spellings:
+    """The lexicon, each entity's unambiguous keys and the keys that take no article, gathered in one pass
+    over its patterns (once per lexicon)."""
     global _spellings
     from bot.match import load_lexicon
 
     lex = load_lexicon()
-    if _spellings is None or _spellings[0] is not lex:
+    if _spellings is None or _spellings.lexicon is not lex:
         by_entity: dict[str, set[str]] = {}
         for p in lex.patterns:
             if not p.ambiguous:
                 by_entity.setdefault(p.entry, set()).add(p.key)
-        _spellings = (lex, {e: frozenset(keys) for e, keys in by_entity.items()})
-    return lex, _spellings[1]
+        spellings = {e: frozenset(keys) for e, keys in by_entity.items()}
+        _spellings = _Spellings(lex, spellings, no_article_keys(lex.patterns))
+    return _spellings
 
 
 @lru_cache(maxsize=4096)
@@ -68,9 +76,9 @@ def term_keys(term: str) -> frozenset[str]:
     key = term_key(term)
     if not key:
         return frozenset()
-    lex, spellings = _entity_spellings()
-    entity = entity_lookup(term, lex)
-    return frozenset({key, *(spellings.get(entity, ()) if entity else ())} - {""})
+    known = _entity_spellings()
+    entity = entity_lookup(term, known.lexicon)
+    return frozenset({key, *(known.by_entity.get(entity, ()) if entity else ())} - {""})
 
 
 def same_term(a: str, b: str) -> bool:
@@ -87,29 +95,9 @@ def parse_terms(terms_json: str | None) -> list[str]:
     return [t for t in value if isinstance(t, str)] if isinstance(value, list) else []
 
 
-def _is_arabic(c: str) -> bool:
-    return ("\u0620" <= c <= "\u064a") or ("\u066e" <= c <= "\u06d3")
-
-
-def _word(c: str) -> bool:
-    return c.isalnum() or _is_arabic(c)
-
-
-def _bounded(text: str, start: int, end: int) -> bool:
-    """A hit must be a whole token; Arabic proclitics (و ب ل ال …) may be glued on its left."""
-    if end < len(text) and _word(text[end]) and _word(text[end - 1]):
-        return False
-    if start == 0 or not _word(text[start - 1]):
-        return True
-    j = start
-    while j > 0 and _is_arabic(text[j - 1]):
-        j -= 1
-    return _is_arabic(text[start]) and text[j:start] in PROCLITICS and (j == 0 or not _word(text[j - 1]))
-
-
 def _build(lists: tuple[str, ...]) -> Any:
-    """One automaton for the term lists: each key carries its length and, for each list holding it, the list's
-    position and the term as the chat typed it (so an alert can say which term it was)."""
+    """One automaton for the term lists: each key carries, for each list holding it, the list's position and
+    the term as the chat typed it (so an alert can say which term it was)."""
     values: dict[str, dict[int, str]] = {}
     for pos, terms_json in enumerate(lists):
         for term in parse_terms(terms_json):
@@ -117,11 +105,10 @@ def _build(lists: tuple[str, ...]) -> Any:
                 values.setdefault(key, {}).setdefault(pos, term)
     if not values:
         return None
-    a = ahocorasick.Automaton()
-    for key, owners in values.items():
-        a.add_word(key, (len(key), tuple(owners.items())))
-    a.make_automaton()
-    return a
+    # A key the lexicon gives no article takes none here either: the same text, the same verdict.
+    return matcher.build_automaton(
+        {key: (tuple(owners.items()),) for key, owners in values.items()}, _entity_spellings().no_article
+    )
 
 
 @lru_cache(maxsize=1024)
@@ -141,10 +128,9 @@ def _found(a: Any, normalized: str) -> dict[int, str]:
     out: dict[int, str] = {}
     if a is None:
         return out
-    for end, (length, owners) in a.iter(normalized):
-        if _bounded(normalized, end - length + 1, end + 1):
-            for pos, term in owners:
-                out.setdefault(pos, term)
+    for _start, _end, owners in matcher.find(a, normalized):
+        for pos, term in owners:
+            out.setdefault(pos, term)
     return out
 
 

@@ -6,7 +6,7 @@ import json
 from typing import IO, Any
 
 from bot.match.classify import Classification, classify
-from bot.match.lexicon import Lexicon
+from bot.match.model import Lexicon
 
 BOLD = "\033[1m"
 RESET = "\033[0m"

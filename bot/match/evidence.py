@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.match.lexicon import OFFTOPIC_ID, SENSE_PREFIX, VETO_ID, Entry, Lexicon, Pattern
+from bot.match.model import OFFTOPIC_ID, SENSE_PREFIX, VETO_ID, Entry, Lexicon, Pattern
 from bot.match.normalizer import Normalized, normalize
 from bot.match.scanner import RECOGNIZER_ENTRIES, Hit, scan
 

@@ -6,8 +6,9 @@ import difflib
 
 from bot.match.classify import Classification
 from bot.match.evidence import DOMAIN_KINDS
-from bot.match.lexicon import Lexicon, arabic_key, load_lexicon
+from bot.match.lexicon import Lexicon, load_lexicon
 from bot.match.normalizer import normalize_text
+from bot.match.terms import arabic_key
 
 # Below this much evidence there is nothing worth fetching the article for.
 SECOND_LOOK_MIN = 0.5

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.match.evidence import Evidence
-from bot.match.lexicon import CUE_ROLES
+from bot.match.model import CUE_ROLES
 
 THRESHOLD = 2.0
 TITLE_FACTOR = 1.5

@@ -1,20 +1,9 @@
-"""One pass of the Aho–Corasick automaton over normalized text, with token-boundary rules.
+"""One pass of the lexicon's automaton over normalized text, then containment, vetoes and recognizers.
 
-Boundary rules (on normalized text):
-
-* A match must end where a token ends: ``H20`` never matches inside ``H200``, and Arabic words take
-  no suffix (``سميكة`` is no SMIC).
-* A match must start where a token starts, except that an Arabic match may carry proclitics
-  (و ف ب ل ك, ال, لل and combinations such as وال بال فال ولل وبال): ``وللرقائق``, ``بإنفيديا``.
-  Nothing else may extend a match.
-* Scripts separate tokens: Latin letters and digits form one kind of token, Arabic letters another,
-  so ``لASML`` or ``H20ات`` still match (an Arabic clitic or suffix glued to a Latin name).
-
-The rules live in the automaton's keys, not in Python: the normalizer leaves only tokens separated by
-single spaces (with a space inserted where scripts meet), and every key is searched padded with spaces
-and, when Arabic, with each proclitic (see ``bot.match.lexicon.build_automaton``). A raw match of the
-automaton is therefore always a valid match, and the scan does no per-character or per-hit boundary
-work.
+Where a key counts as found (token boundaries, Arabic proclitics, scripts as separate tokens) is the one term
+matcher's rule, ``bot.match.terms``, which a chat's watch and mute terms use too: ``H20`` never matches inside
+``H200``, ``سميكة`` is no SMIC, and ``وللرقائق``, ``بإنفيديا``, ``لASML``, ``H20ات`` all match. A raw hit of the
+automaton is always a valid match, so the scan does no per-character or per-hit boundary work.
 
 After scanning, a match contained in a longer match is dropped: ``export controls`` wins over
 ``export``, and the veto ``potato chips`` swallows ``chips``; a match that overlaps a veto is dropped too
@@ -29,7 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.match.lexicon import PROCLITICS, Entry, Lexicon, Pattern
+from bot.match import terms
+from bot.match.model import Entry, Lexicon, Pattern
+from bot.match.terms import PROCLITICS
 
 __all__ = ["PROCLITICS", "RECOGNIZER_ENTRIES", "Hit", "drop_contained", "recognize", "scan"]
 
@@ -43,14 +34,8 @@ class Hit:
 
 def scan(text: str, lexicon: Lexicon) -> list[Hit]:
     """All boundary-respecting, non-contained matches of the lexicon in normalized ``text``."""
-    hits: list[Hit] = []
     patterns = lexicon.patterns
-    # Padding makes the first and last tokens bounded by spaces like all others; a padded offset
-    # k is k - 1 in ``text``, and the automaton reports the index of the key's closing space.
-    for end_idx, pairs in lexicon.automaton.iter(f" {text} "):
-        e = end_idx - 1
-        for length, i in pairs:
-            hits.append(Hit(patterns[i], e - length, e))
+    hits = [Hit(patterns[i], start, end) for start, end, i in terms.find(lexicon.automaton, text)]
     if _HAS_DIGIT.search(text):
         spans = {(h.start, h.end) for h in hits}
         hits.extend(h for h in recognize(text) if (h.start, h.end) not in spans)

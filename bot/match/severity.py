@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from bot.domain import Severity
 from bot.match.evidence import CONTROL_ROLES, Evidence, FieldHit
-from bot.match.lexicon import Entry
+from bot.match.model import Entry
 
 _SUBJECT_KINDS = frozenset(
     {"agency", "country", "person", "company", "equipment", "chip", "memory", "regulation", "material"}

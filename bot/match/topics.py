@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from bot.match.evidence import Evidence, is_control
-from bot.match.lexicon import Topic
+from bot.match.model import Topic
 from bot.match.relevance import Weighing
 
 TOPIC_MIN = 1.0

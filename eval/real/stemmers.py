@@ -70,6 +70,7 @@ Judge = Callable[[str, str, str], tuple[bool, tuple[str, ...], tuple[str, ...]]]
 def _judge(stem: Stem | None, inflect: bool) -> Judge:
     import importlib
 
+    from bot.match import builder as builder_module
     from bot.match import lexicon as lexicon_module
     from bot.match.classify import classify
     from bot.match.normalizer import Normalized, normalize
@@ -84,7 +85,7 @@ def _judge(stem: Stem | None, inflect: bool) -> Judge:
         lex = build()
         return lambda title, text, lang: _run(classify, lex, title, text, lang)
 
-    original_key = lexicon_module.arabic_key
+    original_key = builder_module.arabic_key
 
     def stemmed_key(alias: str) -> str:
         return _stem_text(stem, original_key(alias))
@@ -93,9 +94,9 @@ def _judge(stem: Stem | None, inflect: bool) -> Judge:
         n = normalize(value)
         return Normalized(n.original, _stem_text(stem, n.text), n._src, n._s1, n._stage3)
 
-    add_alias = lexicon_module._Builder._add_alias
+    add_alias = builder_module._Builder._add_alias
 
-    def tolerant_add_alias(self: lexicon_module._Builder, entry: lexicon_module.Entry, alias: str, lang: str,
+    def tolerant_add_alias(self: builder_module._Builder, entry: lexicon_module.Entry, alias: str, lang: str,
                            **kw: bool) -> None:  # fmt: skip
         try:
             add_alias(self, entry, alias, lang, **kw)
@@ -103,8 +104,8 @@ def _judge(stem: Stem | None, inflect: bool) -> Judge:
             COLLISIONS.setdefault(id(stem), []).append(str(exc))
 
     with (
-        mock.patch.object(lexicon_module, "arabic_key", stemmed_key),
-        mock.patch.object(lexicon_module._Builder, "_add_alias", tolerant_add_alias),
+        mock.patch.object(builder_module, "arabic_key", stemmed_key),
+        mock.patch.object(builder_module._Builder, "_add_alias", tolerant_add_alias),
     ):
         lex = build()
 

@@ -4,6 +4,7 @@ timed. Every test works in a cache directory of its own (``RAQIB_CACHE_DIR``), r
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -92,6 +93,27 @@ def test_loaded_lexicon_classifies_exactly_like_a_fresh_build(cache_dir: Path) -
         assert a == b, r["title"]
         relevant += a.relevant
     assert 0 < relevant < len(rows), "the sample holds both relevant and irrelevant texts"
+
+
+def test_every_module_a_build_runs_is_part_of_the_key() -> None:
+    """The key hashes the source of the modules a build runs (``_BUILDER_SOURCES``): every ``bot.match`` module
+    the builder and the loader import, directly or through another, must be listed, or a changed rule in it
+    would be served an automaton built by the old one. ``cache`` stores and loads; it builds nothing."""
+    here = Path(lexicon.__file__).resolve().parent
+    seen: set[str] = set()
+    todo = ["lexicon", "builder"]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for node in ast.walk(ast.parse((here / f"{name}.py").read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "bot.match":
+                todo += [a.name for a in node.names if (here / f"{a.name}.py").exists()]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bot.match."):
+                todo.append((node.module or "").rsplit(".", 1)[1])
+    assert {"builder", "model", "terms", "variants", "normalizer"} <= seen, "the walk follows the imports"
+    assert {f"{m}.py" for m in seen - {"cache"}} <= set(lexicon._BUILDER_SOURCES)
 
 
 def test_key_follows_the_content_not_the_spelling(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -250,11 +272,11 @@ def test_leftovers_of_killed_writers_are_removed_once_stale(tmp_path: Path) -> N
 COLD_LOAD = """
 import json, sys
 import wordfreq
-from bot.match import lexicon, load_lexicon
+from bot.match import builder, lexicon, load_lexicon
 lex = load_lexicon(with_variants=True)
 print(json.dumps({
     "keys": lex.automaton_keys,
-    "built_here": lexicon._builds,
+    "built_here": builder._builds,
     "built_for_us": lexicon.build_count(),
     "word_lists_held": wordfreq.get_frequency_dict.cache_info().currsize,
 }))
