@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.stories.buckets import HeldCounts
 from bot.stories.minhash import minhash
 from bot.stories.text import strip_boilerplate, words
 
@@ -189,6 +190,7 @@ class NearDupIndex:
         # the buckets the last lookup read (band keys, rows, their band), reused when the same signature is
         # added next with nothing changed in between — ``Assigner`` looks an item up, then adds it
         self._probe: tuple[bytes, np.ndarray, np.ndarray] | None = None
+        self._held_counts = HeldCounts()
         # twins: a key of every informative signature, sorted (main) + recent ones (delta) as the bands are —
         # 12 bytes a row where a dict would take ~100
         self._twin_keys = np.zeros(0, dtype=np.uint64)
@@ -252,15 +254,16 @@ class NearDupIndex:
             if self._group_rows.get(group, 0) >= self.group_cap:
                 cap = self.group_cap
             self._group_rows[group] = self._group_rows.get(group, 0) + 1
-        held = self._held_all(bands, self._group[row], probe) if cap else None
-        for b in range(BANDS):
-            k = int(bands[b])
-            if held is not None and held[b] >= cap:
-                continue  # the group's rows already in this bucket stand for this one
-            self._delta[b].setdefault(k, []).append(row)
+        g = int(self._group[row])
+        held = self._held_all(bands, g, probe) if cap else None
+        into = np.ones(BANDS, dtype=bool) if held is None else held < cap
+        for b in np.flatnonzero(into).tolist():
+            # (where into[b] is False, the group's rows already in this bucket stand for this one)
+            self._delta[b].setdefault(int(bands[b]), []).append(row)
             banded = True
         if banded:
             self._delta_rows.append(row)
+            self._held_counts.banded(g, bands, into)
         if max(len(self._delta_rows), self._twin_delta_n) > max(20_000, len(self._keys) // 8):
             self._merge()
 
@@ -271,18 +274,26 @@ class NearDupIndex:
             return False
         self._alive[row] = False
         self._probe = None
+        self._held_counts.forget(int(self._group[row]))
         return True
 
     def _held_all(
         self, bands: np.ndarray, group: int | np.integer, probe: tuple[bytes, np.ndarray, np.ndarray] | None
     ) -> np.ndarray:
         """Live rows of ``group`` in each band's bucket ``bands[b]``: from the last lookup's buckets when it
-        read these (one vectorised count), else bucket by bucket."""
+        read these (one vectorised count), else as counted for the last add with these band keys
+        (``bot.stories.buckets``), else bucket by bucket."""
+        known = self._held_counts.get(int(group), bands)
+        if known is not None:
+            return known
         if probe is not None and probe[0] == bands.tobytes():
             rows, band_of = probe[1], probe[2]
             mine = (self._group[rows] == group) & self._alive[rows]
-            return np.bincount(band_of[mine], minlength=BANDS)
-        return np.asarray([self._held(b, int(bands[b]), group) for b in range(BANDS)])
+            held = np.bincount(band_of[mine], minlength=BANDS)
+        else:
+            held = np.asarray([self._held(b, int(bands[b]), group) for b in range(BANDS)])
+        self._held_counts.remember(int(group), bands, held)
+        return held
 
     def _held(self, band: int, k: int, group: int | np.integer) -> int:
         """Live rows of ``group`` in bucket ``k`` of ``band`` (bounded: at most ``group_cap`` per group)."""

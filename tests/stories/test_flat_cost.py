@@ -258,3 +258,40 @@ def test_a_story_read_from_the_database_brings_its_representatives_only(
     assert len(keys) == 61  # lead (item 1, Arabic) + 59 newest + the earliest English member (item 2)
     assert keys[-1] == 2 and 1 in keys
     assert all(isinstance(m.published, datetime) for m in loaded.members)
+
+
+class _CountingAfresh(NearDupIndex):
+    """The index as it was before ``bot.stories.buckets``: every capped add counts its buckets again."""
+
+    def _held_all(self, bands: np.ndarray, group: int | np.integer, probe: object) -> np.ndarray:
+        return np.asarray([self._held(b, int(bands[b]), group) for b in range(BANDS)])
+
+
+def test_remembered_bucket_counts_band_exactly_what_counting_afresh_bands() -> None:
+    """Wire copies (identical signatures), near-copies, several stories, merges and removals in between: the
+    remembered counts put every row in the same buckets as counting each time would."""
+    rng = np.random.default_rng(14)
+    bases = [rng.integers(0, 2**32 - 1, size=128, dtype=np.uint32) for _ in range(3)]
+    remembered, afresh = NearDupIndex(), _CountingAfresh()
+    keys: list[int] = []
+    for i in range(600):
+        story = int(rng.integers(0, 3))
+        sig = bases[story].copy()
+        if rng.random() < 0.3:  # a rewritten copy: some bands differ
+            mask = rng.random(128) < 0.1
+            sig[mask] = rng.integers(0, 2**32 - 1, size=int(mask.sum()), dtype=np.uint32)
+        for index in (remembered, afresh):
+            index.add_signature(i, Signature(sig, 80), group=story)
+        keys.append(i)
+        if rng.random() < 0.03:  # a member leaves (pruned, or moved to another story)
+            gone = keys.pop(int(rng.integers(0, len(keys))))
+            remembered.remove(gone)
+            afresh.remove(gone)
+        if i == 300:
+            remembered._merge()
+            afresh._merge()
+    for b in range(BANDS):
+        assert remembered._delta[b] == afresh._delta[b]
+        assert (remembered._main_keys[b] == afresh._main_keys[b]).all()
+        assert (remembered._main_rows[b] == afresh._main_rows[b]).all()
+    assert sum(len(v) for d in remembered._delta for v in d.values()) < 600 * BANDS / 4, "the caps did act"
