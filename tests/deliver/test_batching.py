@@ -89,8 +89,8 @@ async def test_one_story_to_many_chats_builds_one_view_and_few_transactions(engi
     rec = Recorder()
     d = Dispatcher(engine, {"test": rec}, owner="w", settings=DispatchSettings(pace=False))
     built: list[int] = []
-    build = d._build_view
-    d._build_view = lambda story_id: built.append(story_id) or build(story_id)  # type: ignore[method-assign]
+    build = d.prepare.story_view
+    d.prepare.story_view = lambda story_id: built.append(story_id) or build(story_id)  # type: ignore[method-assign]
     assert await d.dispatch_once() == 60
     assert sorted(t for t, _ in rec.sent) == sorted(f"chat-{i}" for i in range(60))
     assert len(built) == 1, "the view is shared by every chat of the cycle"

@@ -152,8 +152,8 @@ async def test_a_dead_workers_lease_expires_and_the_row_is_sent(engine: Engine) 
     dead = Dispatcher(
         engine, {"test": Recorder()}, owner="dead", settings=DispatchSettings(lease=30), clock=lambda: NOW
     )
-    [claimed] = dead._claim()
-    assert dead._mark_sending(claimed)  # the request left, then the worker "died" before recording the answer
+    [claimed] = dead.outbox.claim()
+    assert dead.outbox.mark_sending(claimed)  # the request left, then the worker "died" before recording the answer
     rec = Recorder()
     live = Dispatcher(engine, {"test": rec}, owner="live", settings=DispatchSettings(pace=False), clock=lambda: NOW)
     assert await live.dispatch_once() == 0, "the lease still holds"
@@ -194,7 +194,7 @@ async def test_a_row_claimed_but_never_sent_goes_back_unflagged(engine: Engine) 
     dead = Dispatcher(
         engine, {"test": Recorder()}, owner="dead", settings=DispatchSettings(lease=30), clock=lambda: NOW
     )
-    assert len(dead._claim()) == 1  # claimed, then the worker died before its request left
+    assert len(dead.outbox.claim()) == 1  # claimed, then the worker died before its request left
     rec = Recorder()
     live = Dispatcher(engine, {"test": rec}, owner="live", settings=DispatchSettings(pace=False), clock=lambda: NOW)
     live.clock = lambda: NOW + timedelta(seconds=31)
@@ -210,12 +210,12 @@ async def test_a_slow_worker_does_not_send_a_row_another_worker_took_over(engine
     slow = Dispatcher(
         engine, {"test": Recorder()}, owner="slow", settings=DispatchSettings(lease=30), clock=lambda: NOW
     )
-    [mine] = slow._claim()
+    [mine] = slow.outbox.claim()
     rec = Recorder()
     other = Dispatcher(engine, {"test": rec}, owner="other", settings=DispatchSettings(pace=False), clock=lambda: NOW)
     other.clock = lambda: NOW + timedelta(seconds=31)  # the slow worker's lease ran out while it waited
     assert await other.dispatch_once() == 1
-    assert not slow._mark_sending(mine), "the row is no longer ours: no second send"
+    assert not slow.outbox.mark_sending(mine), "the row is no longer ours: no second send"
     assert len(rec.sent) == 1
 
 
