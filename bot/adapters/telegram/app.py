@@ -6,8 +6,8 @@ hand — ``initialize``, ``start``, ``updater.start_polling`` — and stopped in
 only run under ``run_polling``; the command menu is registered here instead.
 
 Modes: long polling by default; webhook when ``webhook_url`` is set, for deployments behind a reverse
-proxy. Webhook updates are received by a small aiohttp server (PTB's own webhook server needs tornado,
-which we do not ship) that checks Telegram's secret-token header before accepting anything.
+proxy: ``webhook.WebhookReceiver`` checks Telegram's secret-token header before accepting anything. The
+settings are ``settings.TelegramSettings`` (exported here too).
 
 What the adapter decides, and nothing more (permissions and texts are the core's):
 
@@ -29,16 +29,11 @@ send pacing is dropped rather than queued behind a flood.
 
 from __future__ import annotations
 
-import hmac
 import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
-from aiohttp import web
 from telegram import BotCommand, Chat, ChatFullInfo, Message, Update, User
 from telegram.constants import ChatType
 from telegram.error import TelegramError
@@ -48,8 +43,10 @@ from bot.adapters.telegram import labels
 from bot.adapters.telegram.admins import AdminCache
 from bot.adapters.telegram.commands import TARGET_RE, cap_problem, parse_command, split_args
 from bot.adapters.telegram.errors import start_failure
-from bot.adapters.telegram.notifier import DEFAULT_API_URL, ChatThrottle, TelegramNotifier, send_with_patience
+from bot.adapters.telegram.notifier import ChatThrottle, TelegramNotifier, send_with_patience
+from bot.adapters.telegram.settings import TelegramSettings
 from bot.adapters.telegram.updates import ChatUpdateProcessor
+from bot.adapters.telegram.webhook import WebhookReceiver
 from bot.commands.limits import Admission, CommandLimiter
 from bot.commands.model import ADMIN_COMMANDS, CommandCore, Invocation, callback_target
 from bot.deliver.model import DeliveryError, Reply
@@ -57,51 +54,11 @@ from bot.domain import Platform
 from bot.log import REDACT
 from bot.text.messages import text as core_text
 
-if TYPE_CHECKING:
-    from bot.config import TelegramEnv
-
 log = logging.getLogger(__name__)
 
 PLATFORM = Platform.TELEGRAM
 _KNOWN_CHATS = frozenset({ChatType.PRIVATE, ChatType.GROUP, ChatType.SUPERGROUP, ChatType.CHANNEL})
 _ALLOWED_UPDATES = [Update.MESSAGE, Update.CHANNEL_POST, Update.CALLBACK_QUERY]
-_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
-
-
-@dataclass(frozen=True)
-class TelegramSettings:
-    """Deployment settings; ``from_env`` makes them from ``Env.telegram``."""
-
-    token: str = field(repr=False)
-    api_url: str = DEFAULT_API_URL
-    webhook_url: str | None = None  # set → webhook mode; Telegram POSTs updates here
-    webhook_secret: str | None = field(default=None, repr=False)  # generated when not given
-    webhook_listen: str = "127.0.0.1"  # behind a reverse proxy; 0.0.0.0 to listen on all interfaces
-    webhook_port: int = 8443
-    webhook_path: str | None = None  # local path; default: the path of webhook_url
-    poll_timeout: int = 30  # seconds a getUpdates long poll may wait
-    link_previews: bool = False
-    admin_cache_seconds: float = 60.0
-    drop_pending_updates: bool = False
-    reply_max_wait: float = 3.0  # seconds from a command's arrival to its answer; a later answer is dropped
-    chat_backlog: int = 16  # updates of one chat waiting behind the one being handled; more are dropped
-
-    @classmethod
-    def from_env(cls, env: TelegramEnv) -> TelegramSettings | None:
-        """From the ``TELEGRAM_*`` variables as ``bot.config.Env`` read them (``env.telegram``), with this
-        adapter's defaults; None when ``TELEGRAM_BOT_TOKEN`` is unset: the service runs without Telegram."""
-        if env.token is None:
-            return None
-        return cls(
-            token=env.token.get_secret_value(),
-            api_url=(env.api_url or DEFAULT_API_URL).rstrip("/"),
-            webhook_url=env.webhook_url,
-            webhook_secret=env.webhook_secret.get_secret_value() if env.webhook_secret else None,
-            webhook_listen=env.webhook_listen or "127.0.0.1",
-            webhook_port=8443 if env.webhook_port is None else env.webhook_port,
-            webhook_path=env.webhook_path,
-            link_previews=env.link_previews,
-        )
 
 
 class TelegramAdapter:
@@ -128,7 +85,7 @@ class TelegramAdapter:
         self.admins = AdminCache(self.bot, ttl=settings.admin_cache_seconds)
         self.webhook_secret = settings.webhook_secret or secrets.token_urlsafe(32)
         self.webhook_port: int | None = None
-        self._webhook: web.AppRunner | None = None
+        self._webhook: WebhookReceiver | None = None
         commands = filters.COMMAND & (filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST)
         self.application.add_handler(MessageHandler(commands, self._on_command))
         self.application.add_handler(CallbackQueryHandler(self._on_callback))
@@ -155,7 +112,8 @@ class TelegramAdapter:
         await self._register_commands()
         await self.application.start()
         if self.settings.webhook_url:
-            await self._start_webhook()
+            self._webhook = WebhookReceiver(self.bot, self.application.update_queue, self.webhook_secret)
+            self.webhook_port = await self._webhook.start(self.settings, _ALLOWED_UPDATES)
         else:
             if self.application.updater is None:  # built with one whenever no webhook is set (__init__)
                 raise RuntimeError("the Telegram application has no updater to poll with")
@@ -172,7 +130,7 @@ class TelegramAdapter:
         if updater is not None and updater.running:
             await updater.stop()
         if self._webhook is not None:
-            await self._webhook.cleanup()
+            await self._webhook.stop()
             self._webhook = None
         if self.application.running:
             await self.application.stop()
@@ -185,36 +143,6 @@ class TelegramAdapter:
             await self.bot.set_my_commands([BotCommand(c["command"], c["ar"]) for c in menu], language_code="ar")
         except TelegramError as exc:  # the menu is a convenience: commands work without it
             log.warning("could not register the Telegram command menu: %s", exc)
-
-    async def _start_webhook(self) -> None:
-        s = self.settings
-        if not s.webhook_url:  # start() calls this only when it is set
-            raise RuntimeError("no webhook URL to listen on")
-        path = s.webhook_path or urlsplit(s.webhook_url).path or "/"
-        app = web.Application(client_max_size=1024 * 1024)
-        app.router.add_post(path, self._on_webhook)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, s.webhook_listen, s.webhook_port).start()
-        self._webhook = runner
-        self.webhook_port = runner.addresses[0][1]
-        await self.bot.set_webhook(
-            s.webhook_url,
-            secret_token=self.webhook_secret,
-            allowed_updates=_ALLOWED_UPDATES,
-            drop_pending_updates=s.drop_pending_updates,
-        )
-
-    async def _on_webhook(self, request: web.Request) -> web.Response:
-        given = request.headers.get(_SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), self.webhook_secret.encode()):
-            return web.Response(status=403)
-        try:
-            update = Update.de_json(await request.json(), self.bot)
-        except (ValueError, TypeError, KeyError):
-            return web.Response(status=400)
-        await self.application.update_queue.put(update)
-        return web.Response(status=200)
 
     # ---- updates → invocations ------------------------------------------------------------------------
 
@@ -424,3 +352,6 @@ async def _yes() -> bool:
 
 async def _no() -> bool:
     return False
+
+
+__all__ = ["TelegramAdapter", "TelegramSettings"]
