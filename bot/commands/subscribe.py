@@ -1,8 +1,9 @@
 """``/topics``, ``/subscribe``, ``/unsubscribe``, ``/subscriptions``: which topics a chat follows.
 
 Only ``/subscribe`` makes a chat follow topics, and only ``/subscribe all`` all of them; a refused
-``/subscribe`` neither creates a subscription nor resumes a paused one. ``/unsubscribe`` alone stops the chat's
-alerts and keeps its language, settings and watch terms.
+``/subscribe`` neither creates a subscription nor resumes a paused one. ``/unsubscribe`` alone stops every alert
+(``subs.stop_alerts``: no topics, watch terms, digest or trend notices) and keeps the chat's language and
+settings; ``/unsubscribe TOPIC`` of a chat following all topics leaves it following every other one, named.
 """
 
 from __future__ import annotations
