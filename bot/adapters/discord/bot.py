@@ -1,8 +1,9 @@
 """The Discord bot: slash commands in, the command core's replies out.
 
-Handlers only turn an interaction into an ``Invocation``, await ``core.handle`` and render the ``Reply``; all
-decisions (permissions, parsing, texts) are the core's. ``is_admin`` is the member's Manage Channels permission
-in the channel the command is about (or a configured role), as Discord computed it for this interaction.
+Handlers (declared in ``slash.py``) only turn an interaction into an ``Invocation``, await ``core.handle`` and
+render the ``Reply``; all decisions (permissions, parsing, texts) are the core's. ``is_admin`` is the member's
+Manage Channels permission in the channel the command is about (or a configured role), as Discord computed it
+for this interaction.
 
 Intents: guilds only (no privileged intent): slash commands arrive as interactions, not as message content.
 Every interaction is acknowledged within Discord's 3 s whatever other guilds are doing: each runs in its own
@@ -21,7 +22,7 @@ import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -31,18 +32,18 @@ from bot.adapters.discord.errors import install_log_redaction
 from bot.adapters.discord.notifier import DiscordBotNotifier, send_kwargs
 from bot.adapters.discord.options import DiscordOptions
 from bot.adapters.discord.render import DiscordMessage, DiscordRenderer
+from bot.adapters.discord.slash import MAX_ARG, cap, register_commands
 from bot.adapters.discord.text import truncate_plain
-from bot.adapters.discord.translate import YamlTranslator, bilingual, message
+from bot.adapters.discord.translate import YamlTranslator, message
 from bot.adapters.discord.webhook import TargetOptions
 from bot.commands.limits import Admission, CommandLimiter
 from bot.commands.model import CommandCore, Invocation, callback_target
 from bot.deliver.model import Reply
-from bot.domain import Platform, Severity
+from bot.domain import Platform
 from bot.text.messages import text as core_text
 
 log = logging.getLogger(__name__)
 
-MAX_ARG = 100  # characters per argument: Discord enforces max_length, forged payloads are capped here too
 TopicChoices = Callable[[str, str], list[tuple[str, str]] | Awaitable[list[tuple[str, str]]]]
 GuildRemoved = Callable[[str], Awaitable[None]]
 
@@ -53,10 +54,6 @@ class DiscordStartError(RuntimeError):
 
 def language_of(interaction: discord.Interaction[Any]) -> str:
     return "ar" if str(interaction.locale).lower().startswith("ar") else "en"
-
-
-def cap(value: object) -> str:
-    return str(value)[:MAX_ARG]
 
 
 class DiscordAdapter:
@@ -99,7 +96,7 @@ class DiscordAdapter:
         )
         self.tree = app_commands.CommandTree(self.client)
         self.notifier = DiscordBotNotifier(self.client, renderer=self.renderer, options_for=options_for)
-        self._register_commands()
+        register_commands(self.tree, self._run, self._autocomplete)
         self._register_events()
         install_log_redaction()
 
@@ -202,142 +199,6 @@ class DiscordAdapter:
             for name, value in list(result)[:25]
             if value
         ]
-
-    def _register_commands(self) -> None:
-        tree, run, complete = self.tree, self._run, self._autocomplete
-        d = bilingual
-
-        def cmd(name: str) -> Callable[[Any], Any]:
-            return tree.command(name=name, description=d("commands", name))
-
-        topic = d("options", "topic")
-        channel = d("options", "channel")
-
-        @cmd("subscribe")
-        @app_commands.describe(
-            topic=topic, channel=channel, role=d("options", "role"), severity=d("options", "severity")
-        )
-        @app_commands.autocomplete(topic=complete)
-        async def subscribe(
-            interaction: discord.Interaction[Any],
-            topic: app_commands.Range[str, 1, MAX_ARG],
-            channel: discord.TextChannel | None = None,
-            role: discord.Role | None = None,
-            severity: Literal["critical", "high", "normal"] | None = None,
-        ) -> None:
-            mention = None
-            if role is not None:
-                at_least = Severity.parse(severity, Severity.CRITICAL)
-                mention = DiscordOptions(mention_role=str(role.id), mention_severity=at_least)
-            await run(interaction, "subscribe", (cap(topic),), channel=channel, options=mention)
-
-        @cmd("unsubscribe")
-        @app_commands.describe(topic=topic, channel=channel)
-        @app_commands.autocomplete(topic=complete)
-        async def unsubscribe(
-            interaction: discord.Interaction[Any],
-            topic: app_commands.Range[str, 1, MAX_ARG],
-            channel: discord.TextChannel | None = None,
-        ) -> None:
-            await run(interaction, "unsubscribe", (cap(topic),), channel=channel)
-
-        @cmd("subscriptions")
-        @app_commands.describe(channel=channel)
-        async def subscriptions(
-            interaction: discord.Interaction[Any], channel: discord.TextChannel | None = None
-        ) -> None:
-            await run(interaction, "subscriptions", (), channel=channel)
-
-        @cmd("latest")
-        @app_commands.describe(
-            query=d("options", "query"),
-            count=d("options", "count"),
-            period=d("options", "period"),
-            language=d("options", "item_language"),
-        )
-        @app_commands.autocomplete(query=complete)
-        async def latest(
-            interaction: discord.Interaction[Any],
-            query: app_commands.Range[str, 1, MAX_ARG],
-            count: app_commands.Range[int, 1, 10] | None = None,
-            period: app_commands.Range[str, 2, 5] | None = None,
-            language: Literal["ar", "en"] | None = None,
-        ) -> None:
-            # The core reads the modifiers at the end of the words, as typed on Telegram: "hbm 5 7d ar".
-            extra = [str(count) if count else None, cap(period) if period else None, language]
-            await run(interaction, "latest", (cap(query), *(a for a in extra if a)))
-
-        @cmd("lang")
-        @app_commands.describe(language=d("options", "language"))
-        @app_commands.choices(
-            language=[app_commands.Choice(name="العربية", value="ar"), app_commands.Choice(name="English", value="en")]
-        )
-        async def lang(interaction: discord.Interaction[Any], language: app_commands.Choice[str]) -> None:
-            await run(interaction, "lang", (language.value,))
-
-        @cmd("settings")
-        @app_commands.describe(key=d("options", "key"), value=d("options", "value"))
-        async def settings(
-            interaction: discord.Interaction[Any],
-            key: app_commands.Range[str, 1, MAX_ARG] | None = None,
-            value: app_commands.Range[str, 1, MAX_ARG] | None = None,
-        ) -> None:
-            await run(interaction, "settings", tuple(cap(a) for a in (key, value) if a))
-
-        term_text = d("options", "term")
-
-        # /watch and /mute without a term list the channel's terms; /unwatch and /unmute need one.
-        def term_command(name: str, required: bool) -> None:
-            async def with_term(
-                interaction: discord.Interaction[Any],
-                term: app_commands.Range[str, 1, MAX_ARG],
-                channel: discord.TextChannel | None = None,
-            ) -> None:
-                await run(interaction, name, (cap(term),), channel=channel)
-
-            async def maybe_term(
-                interaction: discord.Interaction[Any],
-                term: app_commands.Range[str, 1, MAX_ARG] | None = None,
-                channel: discord.TextChannel | None = None,
-            ) -> None:
-                await run(interaction, name, (cap(term),) if term else (), channel=channel)
-
-            callback = app_commands.describe(term=term_text, channel=channel)(with_term if required else maybe_term)
-            tree.add_command(app_commands.Command(name=name, description=d("commands", name), callback=callback))
-
-        for name, required in (("watch", False), ("unwatch", True), ("mute", False), ("unmute", True)):
-            term_command(name, required)
-
-        @cmd("export")
-        @app_commands.describe(
-            topic=d("options", "export_topic"),
-            period=d("options", "export_period"),
-            language=d("options", "item_language"),
-            kind=d("options", "format"),
-        )
-        @app_commands.rename(kind="format")
-        @app_commands.autocomplete(topic=complete)
-        async def export(
-            interaction: discord.Interaction[Any],
-            topic: app_commands.Range[str, 1, MAX_ARG] | None = None,
-            period: app_commands.Range[str, 2, 5] | None = None,
-            language: Literal["ar", "en"] | None = None,
-            kind: Literal["csv", "json"] | None = None,
-        ) -> None:
-            # As typed on Telegram: the topic, then the modifiers ("hbm 30d ar csv"); none: the channel's topics.
-            words = (cap(topic) if topic else None, cap(period) if period else None, language, kind)
-            await run(interaction, "export", tuple(w for w in words if w))
-
-        for simple in ("digest", "topics", "feeds", "status", "help"):
-            self._simple_command(simple)
-
-    def _simple_command(self, name: str) -> None:
-        async def callback(interaction: discord.Interaction[Any]) -> None:
-            await self._run(interaction, name, ())
-
-        self.tree.add_command(
-            app_commands.Command(name=name, description=bilingual("commands", name), callback=callback)
-        )
 
     # -- the one path from an interaction to the core and back -------------------------------------------------
     def _invocation(
