@@ -9,7 +9,7 @@ assignment depends on are written into the statements.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -139,6 +139,7 @@ def story_members(
     s: Session,
     *,
     stories: Collection[int] | None = None,
+    items: Collection[int] | None = None,
     per_story: int | None = None,
     after_id: int | None = None,
     since: datetime | None = None,
@@ -149,7 +150,8 @@ def story_members(
 ) -> list[MemberRow]:
     """Story members: the one select behind the index's sync, a late item's window and candidate stories.
 
-    Filters: members of ``stories``; item ids above ``after_id``; published in [``since``, ``until``].
+    Filters: members of ``stories``; the items ``items`` (at most ``_KEYS_PER_QUERY``); item ids above
+    ``after_id``; published in [``since``, ``until``].
     Order: by item id (descending with ``newest_first``), at most ``limit`` rows. ``signatures``: with their
     MinHash bytes. ``per_story``: only each story's *representatives* — its ``per_story`` newest members, its
     lead and the earliest member of each language — read by a window function, so a story of 10,000
@@ -162,6 +164,8 @@ def story_members(
     )
     if stories is not None:
         stmt = stmt.where(col(StoryItem.story_id).in_(sorted(stories)))
+    if items is not None:
+        stmt = stmt.where(col(ItemSignature.item_id).in_(sorted(items)))
     if after_id is not None:
         stmt = stmt.where(ItemSignature.item_id > after_id)
     if since is not None:
@@ -175,6 +179,17 @@ def story_members(
     if limit is not None:
         stmt = stmt.limit(limit)
     return [MemberRow(*r) for r in s.exec(stmt).all()]
+
+
+def member_ids(s: Session, *, after_id: int, since: datetime) -> list[int]:
+    """Ids of the story members above ``after_id`` published since ``since`` (what ``story_members`` would
+    read, without reading it: the index's sync asks first which ones it does not hold yet)."""
+    stmt = (
+        select(ItemSignature.item_id)
+        .join(StoryItem, col(StoryItem.item_id) == col(ItemSignature.item_id))
+        .where(ItemSignature.item_id > after_id, col(ItemSignature.published) >= since)
+    )
+    return [int(i) for i in s.exec(stmt).all()]
 
 
 def _representatives(s: Session, members: Any, newest: int) -> list[MemberRow]:
@@ -284,19 +299,23 @@ def exact_copy_story(s: Session, item_id: int, content_hash: str, canonical_url:
     return int(found) if found is not None else None
 
 
-def copies_stories(s: Session, hashes: Sequence[str], urls: Sequence[str]) -> Iterable[tuple[int, str, str | None]]:
-    """(story id, content hash, canonical URL) of the story members with these text hashes or URLs, in one
-    query per ``_KEYS_PER_QUERY`` keys of each."""
-    for i in range(0, max(len(hashes), len(urls)), _KEYS_PER_QUERY):
-        hs, us = hashes[i : i + _KEYS_PER_QUERY], urls[i : i + _KEYS_PER_QUERY]
-        same = or_(col(ItemRow.content_hash).in_(hs), col(ItemRow.canonical_url).in_(us))
-        stmt = (
-            select(StoryItem.story_id, ItemRow.content_hash, ItemRow.canonical_url)
-            .join(ItemRow, col(ItemRow.id) == col(StoryItem.item_id))
-            .where(same)
-        )
-        for story_id, content_hash, url in s.exec(stmt).all():
-            yield int(story_id), content_hash, url
+def copies_stories(s: Session, hashes: Sequence[str], urls: Sequence[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """(text hash → story, canonical URL → story): a story holding an item with each of these text hashes and
+    canonical URLs (the earliest such story), in one grouped query per ``_KEYS_PER_QUERY`` keys — one row per
+    key, however many copies a breaking story already has (a row per copy made this quadratic)."""
+    found: tuple[dict[str, int], dict[str, int]] = ({}, {})
+    for out, column, keys in ((found[0], ItemRow.content_hash, hashes), (found[1], ItemRow.canonical_url, urls)):
+        for i in range(0, len(keys), _KEYS_PER_QUERY):
+            stmt = (
+                select(col(column), func.min(StoryItem.story_id))
+                .join(ItemRow, col(ItemRow.id) == col(StoryItem.item_id))
+                .where(col(column).in_(keys[i : i + _KEYS_PER_QUERY]))
+                .group_by(col(column))
+            )
+            for key, story_id in s.exec(stmt).all():
+                if key is not None:  # the URL column is nullable (never asked for: None is no key)
+                    out[key] = int(story_id)
+    return found
 
 
 # -- the stories table -------------------------------------------------------------------------------------

@@ -131,10 +131,11 @@ class Assigner:
         hashes = sorted(set(hashes) - self._hashes_loaded)
         urls = sorted(set(urls) - self._urls_loaded)
         self._flush_writes()
-        for story_id, content_hash, url in store.copies_stories(self.s, hashes, urls):
+        by_hash, by_url = store.copies_stories(self.s, hashes, urls)
+        for content_hash, story_id in by_hash.items():
             self._by_hash.setdefault(content_hash, story_id)
-            if url:
-                self._by_url.setdefault(url, story_id)
+        for url, story_id in by_url.items():
+            self._by_url.setdefault(url, story_id)
         self._hashes_loaded.update(hashes)
         self._urls_loaded.update(urls)
 
