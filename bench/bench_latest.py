@@ -1,7 +1,7 @@
 """``/latest TOPIC`` over a synthetic store: items with their matches, topic rows and stories, on SQLite and
 PostgreSQL, with the indexes and then without them (dropped after the first measurement).
 
-The query is the command core's: ``storage.repositories.latest_stories(topic=..., limit=10)``. The store is
+The query is the command core's: ``storage.queries.latest_stories(topic=..., limit=10)``. The store is
 made with bulk inserts (executemany on SQLite, COPY on PostgreSQL): ``--items`` items over a year, about
 1.3 items per story, one to three topics per item from twelve, skewed so that the common topics are common.
 
@@ -27,8 +27,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bench.summary import emit, target
-from storage import repositories as repo
 from storage.db import make_engine, session, upgrade
+from storage.queries import latest_stories
 from storage.tables import ItemRow, Match, MatchTopic, Story, StoryItem
 
 TOPICS = (
@@ -156,7 +156,7 @@ def measure(engine: Engine, queries: int, seed: int = 11) -> tuple[float, float]
         for i in range(queries + 5):
             topic = rng.choices(TOPICS, WEIGHTS)[0]
             t = time.perf_counter()
-            found = repo.latest_stories(s, topic=topic, limit=10)
+            found = latest_stories(s, topic=topic, limit=10)
             elapsed = (time.perf_counter() - t) * 1000
             assert found, topic
             if i >= 5:  # warm-up

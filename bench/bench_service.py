@@ -177,14 +177,14 @@ async def latency(n_subs: int, trials: int, interval: float) -> tuple[list[float
 
 async def throughput(chats: int, stories: int) -> tuple[int, float]:
     from bot.normalize import Item
-    from storage import repositories as repo
+    from storage.feeds import FeedSpec, sync_feeds
     from tests.fakes.store import store_new_items
 
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
         upgrade(engine)
         with session(engine) as s:
-            repo.sync_feeds(s, [repo.FeedSpec("t", "https://t.example/rss", "en")])
+            sync_feeds(s, [FeedSpec("t", "https://t.example/rss", "en")])
         subscribe(engine, chats)
         now = datetime.now(UTC)
         items = [

@@ -26,8 +26,8 @@ from bot.config import Env, FeedsFile
 from bot.deliver.console import ConsoleSink
 from bot.fetch import Fetcher, FetchSettings
 from bot.pipeline import Pipeline
-from storage import repositories as repo
 from storage.db import default_url, make_engine, session, upgrade
+from storage.feeds import FeedSpec, sync_feeds
 
 if TYPE_CHECKING:
     from bot.deliver.dispatcher import Dispatcher
@@ -66,9 +66,9 @@ def sync_config(
 ) -> tuple[list[str], list[str]]:
     """The feeds file's feeds and subscriptions into the database; ``variables`` (``Env.variables``) holds the
     webhook URLs subscriptions name by variable (``url_env``)."""
-    specs = [repo.FeedSpec(f.id, f.url, f.language, f.title, f.authority, f.enabled) for f in config.feeds]
+    specs = [FeedSpec(f.id, f.url, f.language, f.title, f.authority, f.enabled) for f in config.feeds]
     with session(engine) as s:
-        changed = repo.sync_feeds(s, specs)
+        changed = sync_feeds(s, specs)
     if config.subscriptions:
         sync_subscriptions(engine, config, variables)
     return changed

@@ -111,12 +111,12 @@ def enable(config: FeedsFile, env: Env, feed_id: str) -> int:
     from datetime import UTC, datetime
 
     from bot.app import open_database
-    from storage import repositories as repo
     from storage.db import session
+    from storage.feeds import get_feed
 
     engine = open_database(config, env)
     with session(engine) as s:
-        feed = repo.get_feed(s, feed_id)
+        feed = get_feed(s, feed_id)
         if feed is None:
             print(f"raqib: no feed {feed_id!r}", file=sys.stderr)
             return 2
@@ -131,8 +131,8 @@ def enable(config: FeedsFile, env: Env, feed_id: str) -> int:
 def _stored_feeds(config: FeedsFile, env: Env) -> list[Feed]:
     """The feeds table as the service left it, or [] when there is no database (or no schema) yet."""
     from bot.app import database_url
-    from storage import repositories as repo
     from storage.db import make_engine, session
+    from storage.feeds import list_feeds
 
     url = database_url(config, env)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
@@ -140,7 +140,7 @@ def _stored_feeds(config: FeedsFile, env: Env) -> list[Feed]:
     try:
         engine = make_engine(url)
         with session(engine) as s:
-            return repo.list_feeds(s)
+            return list_feeds(s)
     except Exception:  # no schema yet, or the database is away: callers stand on the configuration alone
         return []
 

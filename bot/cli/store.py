@@ -34,15 +34,15 @@ def _with_stories(s: Session, items: list[ItemRow]) -> list[tuple[ItemRow, int |
 
 def cmd_items(args: argparse.Namespace, env: Env) -> int:
     from bot.app import open_database
-    from storage import repositories as repo
     from storage.db import session
+    from storage.queries import recent_items, recent_leads
 
     engine = open_database(feeds_file(args, env), env)
     with session(engine) as s:
         if args.all:
-            rows = _with_stories(s, repo.recent_items(s, feed_id=args.feed, limit=args.limit))
+            rows = _with_stories(s, recent_items(s, feed_id=args.feed, limit=args.limit))
         else:
-            rows = repo.recent_leads(s, feed_id=args.feed, limit=args.limit)
+            rows = recent_leads(s, feed_id=args.feed, limit=args.limit)
     for r, story, reports in rows:
         if args.json:
             obj = {

@@ -47,8 +47,9 @@ from sqlmodel import Session, col, select
 
 from bot.domain import DeliveryStatus, Severity
 from bot.text.messages import text
-from storage import repositories as repo
 from storage import subscriptions as subs
+from storage.feeds import get_feed
+from storage.queries import count_items
 from storage.tables import Delivery, Feed
 
 if TYPE_CHECKING:
@@ -314,11 +315,11 @@ def flood_check(s: Session, feed_id: str, new: int, caps: AlertCaps, now: dateti
     ``new`` is at least ``flood_min_new`` (rare)."""
     if new < caps.flood_min_new:
         return None
-    feed = repo.get_feed(s, feed_id)
+    feed = get_feed(s, feed_id)
     if feed is None or feed.polls < 1:
         return None  # a first poll is a backlog, never a flood
     calm_polls = max(1, feed.polls - feed.flood_polls)
-    usual = max(0, repo.count_items(s, feed_id) - new - feed.flood_items) / calm_polls
+    usual = max(0, count_items(s, feed_id) - new - feed.flood_items) / calm_polls
     if new < caps.flood_factor * usual:
         return None
     last = feed.flooded_at

@@ -17,7 +17,7 @@ from bot.deliver.model import AlertView, Highlight, SourceRef
 from bot.domain import Severity
 from bot.text.messages import text
 from bot.text.names import entity_name
-from storage import repositories as repo
+from storage.queries import story_view
 from storage.tables import Feed, ItemRow, Match, stored_id
 
 EXCERPT_CHARS = 320
@@ -32,7 +32,7 @@ def _excerpt(text: str) -> str:
 
 
 def alert_view(s: Session, story_id: int) -> AlertView | None:
-    view = repo.story_view(s, story_id)
+    view = story_view(s, story_id)
     if view is None:
         return None
     lead = view.lead.item

@@ -278,15 +278,15 @@ def _story_views(
     from sqlmodel import col, select
 
     from bot.deliver.views import alert_view
-    from storage import repositories as repo
     from storage.db import session
+    from storage.queries import story_view
     from storage.tables import Story
 
     with session(engine) as s:
         ids = [sid for sid in alerted if sid is not None]
         grown = s.exec(select(Story.id).where(col(Story.updated_at) >= since)).all()
         ids += [sid for sid in grown if sid is not None and sid not in ids]
-        views = {sid: v for sid in ids if (v := repo.story_view(s, sid)) is not None}
+        views = {sid: v for sid in ids if (v := story_view(s, sid)) is not None}
         reasons = {sid: lead.reasons for sid in views if (lead := alert_view(s, sid)) is not None}
         return views, reasons
 

@@ -4,7 +4,7 @@ feedparser's dictionaries never leave ``bot.parse``; everything downstream sees 
 Identity precedence (documented, Miniflux-style): guid, then canonical link, then a hash of
 title + content. ``identity`` is unique per feed in storage. A GUID or link too long to store whole is kept
 as a prefix and its hash (at most 512 characters in all). The store also knows an entry whose GUID or link
-flipped while its text stayed the same (``storage.repositories.store_items``).
+flipped while its text stayed the same (``storage.items.store_items``).
 """
 
 from __future__ import annotations

@@ -153,7 +153,7 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
             resolve_relative_uris=False,
         )
         entries = tuple(_entry(e) for e in parsed.entries)
-        # the feed's own title is stored as it is (``repo.mark_polled_many``): no NUL, control or lone surrogate
+        # the feed's own title is stored as it is (``feeds.mark_polled_many``): no NUL, control or lone surrogate
         title = _CONTROL.sub("", _clean(_text(parsed.feed, "title"))).strip() or None
     except Exception as exc:  # feedparser's fallback paths raise on inputs we have not met yet: one feed's loss
         raise BrokenFeedError.of("parsing", exc) from exc

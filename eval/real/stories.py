@@ -53,8 +53,8 @@ def cluster(reports: Sequence[Report], batches: Iterable[Sequence[int]] | None =
     from bot.match import classify
     from bot.normalize import Item
     from bot.stories.assign import StoryIndex
-    from storage import repositories as repo
     from storage.db import make_engine, session, upgrade
+    from storage.feeds import FeedSpec, sync_feeds
     from storage.tables import ItemRow, StoryItem
 
     groups = [list(b) for b in batches] if batches is not None else [[i] for i in range(len(reports))]
@@ -63,7 +63,7 @@ def cluster(reports: Sequence[Report], batches: Iterable[Sequence[int]] | None =
         upgrade(engine)
         with session(engine) as s:
             sources = sorted({r.source for r in reports})
-            repo.sync_feeds(s, [repo.FeedSpec(src, f"https://{src}/feed", "en") for src in sources])
+            sync_feeds(s, [FeedSpec(src, f"https://{src}/feed", "en") for src in sources])
             s.commit()
         config, index = FeedsFile(), StoryIndex()
         for group in groups:

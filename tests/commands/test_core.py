@@ -11,9 +11,9 @@ from bot.commands.core import Core
 from bot.commands.model import Invocation
 from bot.config import FeedsFile
 from bot.normalize import Item
-from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
+from storage.feeds import FeedSpec, sync_feeds
 from tests.fakes.store import store_new_items
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -53,11 +53,11 @@ def core(sqlite_engine: Engine) -> Core:
 
 def seed(engine: Engine) -> None:
     with session(engine) as s:
-        repo.sync_feeds(
+        sync_feeds(
             s,
             [
-                repo.FeedSpec("wire", "https://w.example/rss", "en"),
-                repo.FeedSpec("khabar", "https://k.example/rss", "ar"),
+                FeedSpec("wire", "https://w.example/rss", "en"),
+                FeedSpec("khabar", "https://k.example/rss", "ar"),
             ],
         )
     cfg = FeedsFile()

@@ -19,9 +19,10 @@ from sqlmodel import col, select
 from bot.commands.core import MAX_REPLY_CHARS, Core
 from bot.commands.model import Invocation
 from bot.text.messages import text
-from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
+from storage.feeds import MAX_FEED_TITLE, FeedSpec, list_feeds, sync_feeds
+from storage.queries import story_view
 from storage.tables import Delivery, Story, Subscription
 from tests.fakes.store import NOW, add_wire_feed, ingest, mark_polled, wire_item
 
@@ -106,8 +107,8 @@ async def test_a_watch_term_alone_follows_only_what_it_names(engine: Engine) -> 
     assert [chat for chat, _ in pairs] == ["-20"] and len(pairs) == 1, "only the story naming Nvidia"
     with session(engine) as s:
         [story] = [st for _, st in pairs]
-        assert story is not None and repo.story_view(s, story) is not None
-        assert "Nvidia" in repo.story_view(s, story).lead.item.title  # type: ignore[union-attr]
+        assert story is not None and story_view(s, story) is not None
+        assert "Nvidia" in story_view(s, story).lead.item.title  # type: ignore[union-attr]
 
 
 async def test_unsubscribing_one_topic_of_all_keeps_the_others_terms_and_settings(engine: Engine) -> None:
@@ -171,13 +172,13 @@ async def test_latest_takes_only_plain_counts_and_survives_nul(engine: Engine) -
 
 async def test_feed_strings_and_replies_are_capped(engine: Engine) -> None:
     with session(engine) as s:
-        specs = [repo.FeedSpec(f"feed-{i:03}", f"https://f{i}.example/rss", "en") for i in range(300)]
-        repo.sync_feeds(s, specs)
+        specs = [FeedSpec(f"feed-{i:03}", f"https://f{i}.example/rss", "en") for i in range(300)]
+        sync_feeds(s, specs)
         for spec in specs:
             mark_polled(s, spec.id, now=NOW, interval=600, etag=None, last_modified=None, title="Chips " * 40_000)
     with session(engine) as s:
-        titles = [f.title or "" for f in repo.list_feeds(s)]
-    assert max(len(t) for t in titles) <= repo.MAX_FEED_TITLE
+        titles = [f.title or "" for f in list_feeds(s)]
+    assert max(len(t) for t in titles) <= MAX_FEED_TITLE
     core = Core(engine, secret=b"caps", clock=lambda: NOW + timedelta(minutes=5))
     reply = await core.handle(invocation("feeds", chat="-40", chat_type="group", admin=False))
     assert not reply.error and len(reply.text) <= MAX_REPLY_CHARS

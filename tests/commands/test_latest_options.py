@@ -10,9 +10,9 @@ from sqlalchemy.engine import Engine
 from bot.commands.core import Core
 from bot.commands.period import period_seconds as _period
 from bot.config import FeedsFile
-from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
+from storage.feeds import FeedSpec, sync_feeds
 from tests.commands.test_core import inv
 from tests.fakes.store import feed_item, store_new_items
 
@@ -34,7 +34,7 @@ def test_periods() -> None:
 
 async def test_more_keeps_the_period_and_language(sqlite_engine: Engine) -> None:
     with session(sqlite_engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec("wire", "https://w.example/rss", "en")])
+        sync_feeds(s, [FeedSpec("wire", "https://w.example/rss", "en")])
     items = [  # 0, 3, 6 and 9 days old
         feed_item("wire", n, t, published=NOW - timedelta(days=n * 3, hours=1), fetched=NOW)
         for n, t in enumerate(TITLES)

@@ -28,9 +28,10 @@ from bot.deliver.dispatcher import Dispatcher, DispatchSettings
 from bot.deliver.model import AlertView, Reply
 from bot.fetch import Fetcher
 from bot.pipeline import Pipeline
-from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
+from storage.feeds import FeedSpec, get_feed, sync_feeds
+from storage.queries import count_items
 from storage.tables import Delivery, Story, Subscription
 from tests.fakes.feedserver import FeedServer
 from tests.fakes.feedserver import Reply as HTTPReply
@@ -162,7 +163,7 @@ async def test_an_archive_flood_sends_a_few_alerts_and_one_summary_per_chat(engi
         f"feeds:\n  - {{id: archive, url: '{server.url('/feed.xml')}', language: en}}\n"
     )
     with session(engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec("archive", config.feeds[0].url, "en")])
+        sync_feeds(s, [FeedSpec("archive", config.feeds[0].url, "en")])
     subscribe(engine, ("chat-en", "en"), ("chat-ar", "ar"))
     old = [(f"old{i}", t) for i, t in enumerate(headlines(3, seed=1))]
     server.route("/feed.xml", HTTPReply(body=rss("The Archive", old)))
@@ -193,7 +194,7 @@ async def test_an_archive_flood_sends_a_few_alerts_and_one_summary_per_chat(engi
     [(_, notice)] = operators.replies
     assert "archive" in notice.text and "120 new items" in notice.text, "the flood is flagged to the operators"
     with session(engine) as s:
-        assert repo.count_items(s, "archive") == 123, "nothing is lost"
+        assert count_items(s, "archive") == 123, "nothing is lost"
         assert len(s.exec(select(Story)).all()) == 123
         ops = subs.get_subscription(s, "console", "ops")
         assert ops is not None and ops.topics == "__operator__", "the operator chat gets no alerts of its own"
@@ -243,7 +244,7 @@ async def _ingest(
 async def test_a_chat_gets_at_most_its_hourly_alerts_and_one_summary_an_hour(engine: Engine) -> None:
     settings = {"alerts_per_feed_poll": 3, "alerts_per_chat_hour": 4}
     with session(engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec(f, f"https://{f}.example/rss", "en") for f in ("a", "b")])
+        sync_feeds(s, [FeedSpec(f, f"https://{f}.example/rss", "en") for f in ("a", "b")])
     subscribe(engine, ("chat", "en"))
     clock = [NOW]
     recorder = Recorder()
@@ -277,7 +278,7 @@ async def test_a_chat_gets_at_most_its_hourly_alerts_and_one_summary_an_hour(eng
     assert len(recorder.alerts) == 5
     with session(engine) as s:
         assert all(not sub.paused for sub in s.exec(select(Subscription)).all())
-        assert repo.count_items(s) == 12, "every folded story is stored"
+        assert count_items(s) == 12, "every folded story is stored"
 
 
 async def test_a_folded_story_reported_fresh_by_another_feed_is_alerted_after_all(engine: Engine) -> None:
@@ -290,7 +291,7 @@ async def test_a_folded_story_reported_fresh_by_another_feed_is_alerted_after_al
     stories = list(texts)
     settings = {"alerts_per_feed_poll": 3}
     with session(engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec(f, f"https://{f}.example/rss", "en") for f in ("flood", "good")])
+        sync_feeds(s, [FeedSpec(f, f"https://{f}.example/rss", "en") for f in ("flood", "good")])
     subscribe(engine, ("chat", "en"))
     recorder = Recorder()
     dispatcher = Dispatcher(engine, {"test": recorder}, owner="w", settings=DispatchSettings(pace=False))
@@ -333,7 +334,7 @@ async def test_fresh_news_is_claimed_before_a_flood_of_edits_and_a_cycle_takes_a
     first, fresh = list(texts)[:8], list(texts)[8:]
     settings = {"alerts_per_feed_poll": 100}
     with session(engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec(f, f"https://{f}.example/rss", "en") for f in ("a", "b")])
+        sync_feeds(s, [FeedSpec(f, f"https://{f}.example/rss", "en") for f in ("a", "b")])
     subscribe(engine, ("chat", "en"))
     recorder = Recorder()
     dispatcher = Dispatcher(
@@ -374,7 +375,7 @@ async def test_a_feed_that_keeps_flooding_alerts_nothing_more_and_floods_release
         + "".join(f"  - {{id: {f}, url: '{server.url(f'/{f}.xml')}', language: en}}\n" for f in ("a", "b", "c"))
     )
     with session(engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec(f.id, f.url, "en") for f in config.feeds])
+        sync_feeds(s, [FeedSpec(f.id, f.url, "en") for f in config.feeds])
     subscribe(engine, ("chat", "en"))
     old = headlines(3, seed=11)
     archive, later = headlines(30, seed=12), headlines(30, seed=13)
@@ -417,8 +418,8 @@ async def test_a_feed_that_keeps_flooding_alerts_nothing_more_and_floods_release
     assert summaries and "more stories from" in summaries[0]
     assert len(operators.replies) == 2, "each flooding feed is told to the operators once an hour"
     with session(engine) as s:
-        feeds = {f: repo.get_feed(s, f) for f in ("a", "b", "c")}
+        feeds = {f: get_feed(s, f) for f in ("a", "b", "c")}
         assert (feeds["a"].flood_polls, feeds["a"].flood_items) == (2, 60)  # type: ignore[union-attr]
         assert feeds["b"].flood_polls == 2  # type: ignore[union-attr]
         assert feeds["c"].flood_polls == 0  # type: ignore[union-attr]
-        assert repo.count_items(s, "a") == 63, "nothing is lost"
+        assert count_items(s, "a") == 63, "nothing is lost"

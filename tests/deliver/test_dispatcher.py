@@ -12,9 +12,9 @@ from bot.config import FeedsFile
 from bot.deliver.dispatcher import Dispatcher, DispatchSettings
 from bot.deliver.model import AlertView, PermanentFailure, Reply, RetryLater, TargetMoved
 from bot.normalize import Item
-from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
+from storage.feeds import FeedSpec, sync_feeds
 from storage.tables import Delivery, Subscription
 from tests.fakes.store import store_new_items
 
@@ -62,7 +62,7 @@ def item(feed: str, n: int, title: str, body: str, lang: str = "en", minutes: in
 
 def setup(engine: Engine, *targets: tuple[str, str]) -> None:
     with session(engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec(f, f"https://{f}.example/rss", "en") for f in ("a", "b")])
+        sync_feeds(s, [FeedSpec(f, f"https://{f}.example/rss", "en") for f in ("a", "b")])
         for target, topics in targets:
             sub = subs.get_or_create(s, "test", target, now=NOW)
             sub.topics = topics

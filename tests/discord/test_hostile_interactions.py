@@ -25,8 +25,8 @@ from bot.commands.limits import CommandLimiter
 from bot.deliver.model import Reply
 from bot.match import load_lexicon
 from bot.text.messages import text
-from storage import repositories as repo
 from storage.db import session
+from storage.feeds import FeedSpec, get_feed, sync_feeds
 from storage.tables import Subscription
 from tests.fakes.discord_api import BOT_TOKEN, GUILD_ID, FakeDiscord, Recorded
 
@@ -141,10 +141,10 @@ async def test_feeds_with_huge_titles_stays_within_two_messages(
 ) -> None:
     fake, _, _ = discord_env
     with session(sqlite_engine) as s:
-        specs = [repo.FeedSpec(f"feed-{i:03}", f"https://f{i}.example/rss", "en") for i in range(300)]
-        repo.sync_feeds(s, specs)
+        specs = [FeedSpec(f"feed-{i:03}", f"https://f{i}.example/rss", "en") for i in range(300)]
+        sync_feeds(s, specs)
         for spec in specs:
-            feed = repo.get_feed(s, spec.id)
+            feed = get_feed(s, spec.id)
             assert feed is not None
             feed.title = "Chip news " * 20_000  # as stored before titles were capped
             s.add(feed)

@@ -10,8 +10,8 @@ from sqlalchemy.engine import Engine
 
 from bot.config import FeedsFile
 from bot.normalize import Item
-from storage import repositories as repo
 from storage.db import session
+from storage.feeds import FeedSpec, sync_feeds
 from tests.fakes.store import feed_item, store_new_items
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -30,11 +30,11 @@ def _item(feed: str, n: int, title: str, age: timedelta, lang: str = "en") -> It
 
 def seed_export_stories(engine: Engine) -> None:
     with session(engine) as s:
-        repo.sync_feeds(
+        sync_feeds(
             s,
             [
-                repo.FeedSpec("wire", "https://wire.example/rss", "en", title="Example Wire"),
-                repo.FeedSpec("khabar", "https://khabar.example/rss", "ar", title="خبر"),
+                FeedSpec("wire", "https://wire.example/rss", "en", title="Example Wire"),
+                FeedSpec("khabar", "https://khabar.example/rss", "ar", title="خبر"),
             ],
         )
     wire = [

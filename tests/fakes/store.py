@@ -16,8 +16,8 @@ from sqlmodel import Session
 from bot.config import FeedsFile
 from bot.ingest.store import StoredBatch, StoreJob, store_jobs
 from bot.normalize import Item
-from storage import repositories as repo
 from storage.db import session
+from storage.feeds import FeedSpec, PolledFeed, mark_polled_many, sync_feeds
 from storage.tables import Feed
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def feed_item(
 
 def add_wire_feed(engine: Engine) -> None:
     with session(engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec("wire", "https://wire.example/rss", "en", title="Example Wire")])
+        sync_feeds(s, [FeedSpec("wire", "https://wire.example/rss", "en", title="Example Wire")])
 
 
 def ingest(engine: Engine, *items: Item, first_poll: bool = False) -> None:
@@ -111,8 +111,8 @@ def mark_polled(
     new_url: str | None = None,
     title: str | None = None,
 ) -> None:
-    """A successful poll's feed state, committed: ``repo.mark_polled_many`` with one feed, as the writer does."""
-    repo.mark_polled_many(s, [repo.PolledFeed(feed_id, now, interval, etag, last_modified, new_url, title)])
+    """A successful poll's feed state, committed: ``mark_polled_many`` with one feed, as the writer does."""
+    mark_polled_many(s, [PolledFeed(feed_id, now, interval, etag, last_modified, new_url, title)])
     s.commit()
 
 

@@ -19,9 +19,9 @@ from bot.adapters.telegram.notifier import ChatThrottle, TelegramNotifier
 from bot.config import FeedsFile
 from bot.deliver.dispatcher import Dispatcher, DispatchSettings
 from bot.normalize import Item
-from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
+from storage.feeds import FeedSpec, sync_feeds
 from storage.tables import Delivery, Subscription
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.store import store_new_items
@@ -69,7 +69,7 @@ def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _setup(engine: Engine, telegram: list[str], webhooks: dict[str, str]) -> None:
     with session(engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec("wire", "https://wire.example/rss", "en")])
+        sync_feeds(s, [FeedSpec("wire", "https://wire.example/rss", "en")])
         for chat in telegram:
             subs.get_or_create(s, "telegram", chat, now=NOW)
         for webhook_id, url in webhooks.items():

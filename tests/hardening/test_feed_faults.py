@@ -29,8 +29,8 @@ from bot.analyze import warm_up
 from bot.config import FeedsFile
 from bot.fetch import Fetcher, FetchSettings
 from bot.pipeline import Pipeline
-from storage import repositories as repo
 from storage.db import session
+from storage.feeds import FeedSpec, sync_feeds
 from storage.tables import Feed, ItemRow
 from tests.fakes.feedserver import FeedServer, Reply, ServerThread
 from tests.hardening.faults import RSS_TYPE, BlackHole, Fault, install_faults, rss
@@ -138,7 +138,7 @@ async def test_all_faults_at_once_among_200_healthy_feeds(
             }
         )
         with session(sqlite_engine) as s:
-            repo.sync_feeds(s, [repo.FeedSpec(f.id, f.url, f.language) for f in config.feeds])
+            sync_feeds(s, [FeedSpec(f.id, f.url, f.language) for f in config.feeds])
         settings = FetchSettings(
             # 3 s: on a loaded 2-core machine the servers' thread can take over a second to accept 200
             # connections (a SYN retried after 1 s); the black hole still times out within the cycle's budget

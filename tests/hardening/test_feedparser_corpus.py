@@ -41,8 +41,8 @@ from bot.config import FeedsFile
 from bot.deliver.model import AlertView
 from bot.fetch import Fetcher, FetchSettings
 from bot.pipeline import Pipeline
-from storage import repositories as repo
 from storage.db import session
+from storage.feeds import FeedSpec, sync_feeds
 from storage.tables import Feed, ItemRow
 from tests.conftest import SHARED
 from tests.fakes.feedserver import FeedServer, Reply, ServerThread
@@ -208,7 +208,7 @@ async def test_every_corpus_feed_is_recorded_stored_and_rendered_inert(sqlite_en
             }
         )
         with session(sqlite_engine) as s:
-            repo.sync_feeds(s, [repo.FeedSpec(f.id, f.url, f.language) for f in config.feeds])
+            sync_feeds(s, [FeedSpec(f.id, f.url, f.language) for f in config.feeds])
         settings = FetchSettings(
             connect_timeout=20,
             read_timeout=30,

@@ -22,8 +22,9 @@ from bot.demo.server import Document, FeedServer
 from bot.fetch import Fetcher
 from bot.parse.charrefs import repair_char_refs
 from bot.pipeline import Pipeline
-from storage import repositories as repo
 from storage.db import session
+from storage.feeds import FeedSpec, get_feed, sync_feeds
+from storage.queries import count_items, recent_items
 
 HOSTILE_REFS = ("&#xD83D;&#xDE80;", "&#xD800;", "&#x110000;", "&#99999999999999999999;", "&#xDE80;", "&#1;")
 
@@ -97,15 +98,15 @@ async def test_a_feed_with_hostile_references_is_stored_whole(engine: Engine) ->
             f"feeds:\n  - {{id: refs, url: '{server.base_url}/refs.xml', language: en}}\n"
         )
         with session(engine) as s:
-            repo.sync_feeds(s, [repo.FeedSpec(f.id, f.url, f.language) for f in config.feeds])
+            sync_feeds(s, [FeedSpec(f.id, f.url, f.language) for f in config.feeds])
         async with Fetcher(_settings(config)) as fetcher:
             [result] = await Pipeline(engine=engine, fetcher=fetcher, config=config).poll_once()
     assert result.status == "new" and result.new == 2 + 3 * len(HOSTILE_REFS), result
     with session(engine) as s:
-        feed = repo.get_feed(s, "refs")
+        feed = get_feed(s, "refs")
         assert feed is not None and feed.consecutive_failures == 0 and feed.last_error is None
         assert feed.title == "Refs"
-        titles = {i.guid: i.title for i in repo.recent_items(s, feed_id="refs", limit=100)}
+        titles = {i.guid: i.title for i in recent_items(s, feed_id="refs", limit=100)}
     assert titles["t0"] == "Launch 🚀 today" and titles["plain-2"] == "Ordinary news two"
 
 
@@ -122,14 +123,14 @@ async def test_a_feed_title_with_raw_control_bytes_is_stored(engine: Engine) -> 
             f"feeds:\n  - {{id: nul, url: '{server.base_url}/nul.xml', language: en}}\n"
         )
         with session(engine) as s:
-            repo.sync_feeds(s, [repo.FeedSpec(f.id, f.url, f.language) for f in config.feeds])
+            sync_feeds(s, [FeedSpec(f.id, f.url, f.language) for f in config.feeds])
         async with Fetcher(_settings(config)) as fetcher:
             [result] = await Pipeline(engine=engine, fetcher=fetcher, config=config).poll_once()
     assert result.status == "new" and result.new == 1, result
     with session(engine) as s:
-        feed = repo.get_feed(s, "nul")
+        feed = get_feed(s, "nul")
         assert feed is not None and feed.title == "Wire" and feed.consecutive_failures == 0
-        [item] = repo.recent_items(s, feed_id="nul")
+        [item] = recent_items(s, feed_id="nul")
     assert item.title == "Item one"
 
 
@@ -155,7 +156,7 @@ async def test_a_parse_stage_exception_is_the_feeds_recorded_failure(
             f"  - {{id: good, url: '{server.base_url}/good.xml', language: en}}\n"
         )
         with session(sqlite_engine) as s:
-            repo.sync_feeds(s, [repo.FeedSpec(f.id, f.url, f.language) for f in config.feeds])
+            sync_feeds(s, [FeedSpec(f.id, f.url, f.language) for f in config.feeds])
 
         def broken_matcher(title: str, text: str, lang: str | None) -> object:
             if "Ordinary" in title:
@@ -171,7 +172,7 @@ async def test_a_parse_stage_exception_is_the_feeds_recorded_failure(
             # the same feed again, now with a matcher that raises on it: normalize_error, counted again
             pipeline = Pipeline(engine=sqlite_engine, fetcher=fetcher, config=config, classifier=broken_matcher)
             with session(sqlite_engine) as s:
-                feed = repo.get_feed(s, "good")
+                feed = get_feed(s, "good")
                 assert feed is not None
                 feed.etag = feed.last_modified = None
                 s.add(feed)
@@ -179,14 +180,14 @@ async def test_a_parse_stage_exception_is_the_feeds_recorded_failure(
             [again] = await pipeline.poll_once(["good"])
             assert again.status == "failed" and again.error_code == "normalize_error"
     with session(sqlite_engine) as s:
-        bad_row, good_row = repo.get_feed(s, "bad"), repo.get_feed(s, "good")
+        bad_row, good_row = get_feed(s, "bad"), get_feed(s, "good")
         assert bad_row is not None and good_row is not None
         assert bad_row.last_error_code == "parse_error" and bad_row.consecutive_failures == 1
         assert bad_row.next_poll is not None and bad_row.last_attempt is not None
         assert bad_row.next_poll > bad_row.last_attempt, "backed off like a fetch failure"
         assert good_row.last_error_code == "normalize_error" and good_row.consecutive_failures == 1
         assert "Ordinary" not in (good_row.last_error or ""), "no item text in the stored reason"
-        assert repo.count_items(s, "good") == 2 + 3 * len(HOSTILE_REFS)
+        assert count_items(s, "good") == 2 + 3 * len(HOSTILE_REFS)
 
 
 def test_feeds_check_reports_every_feed_and_never_crashes(

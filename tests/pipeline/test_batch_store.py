@@ -21,9 +21,9 @@ from bot.config import FeedsFile
 from bot.ingest.store import PollMark, StoredBatch, StoreJob, store_jobs
 from bot.normalize import Item
 from bot.stories.assign import StoryIndex
-from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import make_engine, session, upgrade
+from storage.feeds import FeedSpec, sync_feeds
 from storage.tables import Delivery, Feed, ItemRow, Story, StoryItem
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
@@ -146,7 +146,7 @@ def ok(results: list[StoredBatch | Exception]) -> list[StoredBatch]:
 
 def _prepare(engine: Engine) -> Engine:
     with session(engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec(f, f"https://{f}.example/rss", "en") for f in FEEDS])
+        sync_feeds(s, [FeedSpec(f, f"https://{f}.example/rss", "en") for f in FEEDS])
         subs.get_or_create(s, "console", "ops", now=NOW)
         s.commit()
     return engine

@@ -27,8 +27,8 @@ from bot.config import Env, parse_config
 from bot.fetch import Fetcher
 from bot.pipeline import GARBLED_TEXT, Alertable, Pipeline
 from bot.text.messages import text
-from storage import repositories as repo
 from storage.db import session
+from storage.feeds import FeedSpec, get_feed, sync_feeds
 from storage.tables import ItemRow, Match
 from tests.fakes.feedserver import FeedServer, Reply
 
@@ -131,7 +131,7 @@ async def test_mismatched_charsets_are_stored_as_the_right_arabic_and_correct_fe
             assert [bool(v and v.relevant) for v in verdicts] == [
                 keyword_classifier(t, "", None).relevant for t in titles
             ]
-            feed = repo.get_feed(s, fid)
+            feed = get_feed(s, fid)
             assert feed is not None
             assert (feed.last_error_code, feed.consecutive_failures) == (None, 0), fid
 
@@ -164,11 +164,11 @@ async def test_unrepairable_text_is_stored_flagged_on_the_feed_and_never_alerted
         match = s.get(Match, row.id)
         assert match is not None and not match.relevant
         assert any("garbled" in reason for reason in json.loads(match.reasons))
-        feed = repo.get_feed(s, "lost")
+        feed = get_feed(s, "lost")
         assert feed is not None
         assert feed.last_error_code == GARBLED_TEXT and feed.consecutive_failures == 0
         assert feed.last_error and "garbled" in feed.last_error and feed.enabled
-        fine = repo.get_feed(s, "fine")
+        fine = get_feed(s, "fine")
         assert fine is not None and fine.last_error_code is None
 
     # /feeds tells the chat, in its language, which feed's text is garbled
@@ -224,7 +224,7 @@ def _pipeline(engine: Engine, server: FeedServer, fetcher: Fetcher, languages: d
     ]
     config = parse_config("\n".join(lines))
     with session(engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec(f.id, f.url, f.language) for f in config.feeds])
+        sync_feeds(s, [FeedSpec(f.id, f.url, f.language) for f in config.feeds])
     harness = _Harness(None)  # type: ignore[arg-type]
 
     async def collect(alerts: object) -> None:

@@ -19,8 +19,8 @@ from bot.config import FeedsFile
 from bot.fetch import Fetcher, FetchSettings
 from bot.pipeline import FeedResult, Pipeline
 from bot.service.jobs import claim_horizon
-from storage import repositories as repo
 from storage.db import session
+from storage.feeds import FeedSpec, get_feed, sync_feeds
 from storage.leases import claim_feed
 from storage.tables import Feed
 from tests.fakes.feedserver import FeedServer, Reply, ServerThread
@@ -56,7 +56,7 @@ class Harness:
             }
         )
         with session(engine) as s:
-            repo.sync_feeds(s, [repo.FeedSpec("f", server.url("/feed.xml"), "en")])
+            sync_feeds(s, [FeedSpec("f", server.url("/feed.xml"), "en")])
         self.pipeline = Pipeline(
             engine=engine, fetcher=fetcher, config=self.config, clock=lambda: NOW, classifier=never_relevant
         )
@@ -65,7 +65,7 @@ class Harness:
         self.server.route("/feed.xml", reply)
         result = await self.pipeline.refresh_feed("f")
         with session(self.engine) as s:
-            row = repo.get_feed(s, "f")
+            row = get_feed(s, "f")
             assert row is not None
         return result, row
 

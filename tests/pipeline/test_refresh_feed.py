@@ -20,9 +20,10 @@ from bot.config import parse_config
 from bot.demo.server import Document, FeedServer
 from bot.fetch import Fetcher
 from bot.pipeline import Alertable, Pipeline
-from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
+from storage.feeds import FeedSpec, get_feed, sync_feeds
+from storage.queries import count_items, recent_items
 from storage.tables import Delivery
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -62,7 +63,7 @@ class Harness:
         lines += [f"  - {{id: {fid}, url: '{server.base_url}{path}', language: en}}" for fid, path in feeds.items()]
         self.config = parse_config("\n".join(lines))
         with session(engine) as s:
-            repo.sync_feeds(s, [repo.FeedSpec(f.id, f.url, f.language) for f in self.config.feeds])
+            sync_feeds(s, [FeedSpec(f.id, f.url, f.language) for f in self.config.feeds])
         self.alerts: list[Alertable] = []
 
         async def collect(alerts: object) -> None:
@@ -104,7 +105,7 @@ async def test_first_poll_is_quiet_then_news_alerts_once(sqlite_engine: Engine, 
         assert server.requests[-1][1].get("if-none-match")
         assert len(h.alerts) == 1
     with session(sqlite_engine) as s:
-        assert repo.count_items(s, "a") == 4
+        assert count_items(s, "a") == 4
 
 
 async def test_correction_of_an_alerted_item_edits_its_story_without_a_new_alert(
@@ -121,7 +122,7 @@ async def test_correction_of_an_alerted_item_edits_its_story_without_a_new_alert
         assert (r.new, r.updated) == (0, 1)
         assert len(h.alerts) == 1, "a correction never alerts a second time"
     with session(engine) as s:
-        item = next(i for i in repo.recent_items(s, feed_id="a") if i.title.startswith("Chip"))
+        item = next(i for i in recent_items(s, feed_id="a") if i.title.startswith("Chip"))
         assert item.title == "Chip licence granted, corrected" and item.updated_at is not None
 
 
@@ -182,10 +183,10 @@ async def test_one_broken_feed_never_stops_the_others(sqlite_engine: Engine, fet
     assert (results["missing"].status, results["missing"].error_code) == ("failed", "http_404")
     assert (results["html"].status, results["html"].error_code) == ("failed", "not_a_feed")
     with session(sqlite_engine) as s:
-        gone = repo.get_feed(s, "gone")
+        gone = get_feed(s, "gone")
         assert gone is not None and gone.consecutive_failures == 1 and gone.last_error_code == "http_410"
         assert gone.next_poll is not None and gone.next_poll > gone.last_attempt  # backed off
-        ok = repo.get_feed(s, "ok")
+        ok = get_feed(s, "ok")
         assert ok is not None and ok.last_success is not None and ok.consecutive_failures == 0
 
 
@@ -196,7 +197,7 @@ async def test_permanent_redirect_updates_the_stored_url(sqlite_engine: Engine, 
         [r] = await h.pipeline.poll_once()
         assert r.status == "new"
         with session(sqlite_engine) as s:
-            feed = repo.get_feed(s, "m")
+            feed = get_feed(s, "m")
             assert feed is not None and feed.url == f"{server.base_url}/new.xml"
 
 
@@ -231,7 +232,7 @@ async def test_second_look_reads_thin_items_with_some_evidence_only(sqlite_engin
         ]
         config = parse_config("\n".join(lines))
         with session(sqlite_engine) as s:
-            repo.sync_feeds(s, [repo.FeedSpec("t", config.feeds[0].url, "en")])
+            sync_feeds(s, [FeedSpec("t", config.feeds[0].url, "en")])
         pipeline = Pipeline(engine=sqlite_engine, fetcher=fetcher, config=config)  # the real matcher
         [r] = await pipeline.poll_once()
         assert r.relevant == 1, "the page's text made the thin Huawei headline relevant"
@@ -240,7 +241,7 @@ async def test_second_look_reads_thin_items_with_some_evidence_only(sqlite_engin
         await pipeline.poll_once()  # nothing new: no page is fetched again
         assert [p for p, _ in server.requests].count("/a/huawei") == 1
     with session(sqlite_engine) as s:
-        stored = {i.guid: i for i in repo.recent_items(s, feed_id="t")}
+        stored = {i.guid: i for i in recent_items(s, feed_id="t")}
         assert set(stored) == {"h1", "m1"}, stored
         assert "SMIC" in stored["h1"].content and stored["m1"].content == ""
 
@@ -251,9 +252,9 @@ async def test_a_failing_feeds_stored_reason_holds_no_credentials(sqlite_engine:
         settings = "settings: {allow_private_addresses: true, retries: 0}\n"
         config = parse_config(settings + f"feeds:\n  - {{id: p, url: '{url}', language: en}}\n")
         with session(sqlite_engine) as s:
-            repo.sync_feeds(s, [repo.FeedSpec("p", url, "en")])
+            sync_feeds(s, [FeedSpec("p", url, "en")])
         [r] = await Pipeline(engine=sqlite_engine, fetcher=fetcher, config=config).poll_once()
     assert r.status == "failed" and "hunter2pass" not in (r.error or "")
     with session(sqlite_engine) as s:
-        feed = repo.get_feed(s, "p")
+        feed = get_feed(s, "p")
         assert feed is not None and feed.last_error and "hunter2pass" not in feed.last_error

@@ -22,8 +22,9 @@ from bot.app import fetch_settings
 from bot.config import Env, parse_config
 from bot.fetch import Fetcher
 from bot.pipeline import Alertable, Pipeline
-from storage import repositories as repo
 from storage.db import session
+from storage.feeds import FeedSpec, get_feed, sync_feeds
+from storage.queries import count_items
 from tests.fakes.feedserver import FeedServer, Reply
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -72,9 +73,9 @@ async def _pipeline(engine: Engine, feeds: FeedServer, settings: str) -> tuple[P
         f"  - {{id: healthy, url: '{feeds.url('/healthy.xml')}', language: en}}\n"
     )
     with session(engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec(f.id, f.url, f.language) for f in config.feeds])
+        sync_feeds(s, [FeedSpec(f.id, f.url, f.language) for f in config.feeds])
         for fid in ("hostile", "healthy"):  # past the quiet first poll
-            feed = repo.get_feed(s, fid)
+            feed = get_feed(s, fid)
             assert feed is not None
             feed.polls = 1
             s.add(feed)
@@ -119,7 +120,7 @@ async def test_a_feed_whose_pages_hang_does_not_hold_up_a_healthy_feeds_alert(
     finally:
         await pipeline.fetcher.aclose()
     with session(sqlite_engine) as s:
-        assert repo.count_items(s, "hostile") == 8
+        assert count_items(s, "hostile") == 8
 
 
 async def test_pages_per_poll_are_capped_and_never_retried(

@@ -26,9 +26,10 @@ from bot.fetch import Fetcher
 from bot.match import classify
 from bot.normalize import Item
 from bot.pipeline import Pipeline
-from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
+from storage.feeds import FeedSpec, sync_feeds
+from storage.queries import search_stories
 from storage.tables import Delivery, Story
 from tests.deliver.test_alert_caps import Recorder as _Recorder
 from tests.fakes.feedserver import FeedServer
@@ -86,7 +87,7 @@ async def test_an_off_topic_item_with_a_watched_term_reaches_the_watching_chat_o
         f"feeds:\n  - {{id: wire, url: '{server.url('/feed.xml')}', language: en}}\n"
     )
     with session(engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec("wire", config.feeds[0].url, "en", title="Wire")])
+        sync_feeds(s, [FeedSpec("wire", config.feeds[0].url, "en", title="Wire")])
     chat(engine, "watcher", topics=subs.NO_TOPICS, watch=["apple", "ترامب"])
     chat(engine, "muter", topics=subs.NO_TOPICS, watch=["Apple"], mute=("iphone",))
     chat(engine, "topics", topics="nvidia ai-chips", watch=[])
@@ -137,7 +138,7 @@ async def test_an_off_topic_item_with_a_watched_term_reaches_the_watching_chat_o
     with session(engine) as s:
         stories = s.exec(select(Story)).all()
         assert len(stories) == 1, "only the relevant item is a story: /latest and digests never see the others"
-        assert repo.search_stories(s, "Apple", limit=10) == []
+        assert search_stories(s, "Apple", limit=10) == []
         rows = s.exec(select(Delivery).where(Delivery.key.startswith("watch:"))).all()  # type: ignore[attr-defined]
         assert len(rows) == 4 and all(r.story_id is None and r.status == "sent" for r in rows)
 
@@ -160,7 +161,7 @@ def _item(n: int, title: str, now: datetime) -> Item:
 
 async def test_watched_items_count_against_the_chats_alert_caps(engine: Engine) -> None:
     with session(engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec("wire", "https://wire.example/rss", "en", title="Wire")])
+        sync_feeds(s, [FeedSpec("wire", "https://wire.example/rss", "en", title="Wire")])
     chat(engine, "watcher", topics=subs.NO_TOPICS, watch=["Apple"])
     config = FeedsFile.model_validate({"settings": {"alerts_per_feed_poll": 2}})
     items = [_item(n, f"Apple {word} on sale", NOW) for n, word in enumerate(("pies", "juice", "trees"), start=1)]
@@ -175,7 +176,7 @@ async def test_watched_items_count_against_the_chats_alert_caps(engine: Engine) 
 
 async def test_an_article_in_two_feeds_is_alerted_once(engine: Engine) -> None:
     with session(engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec(f, f"https://{f}.example/rss", "en") for f in ("wire", "search")])
+        sync_feeds(s, [FeedSpec(f, f"https://{f}.example/rss", "en") for f in ("wire", "search")])
     chat(engine, "watcher", topics=subs.NO_TOPICS, watch=["Apple"])
     config = FeedsFile()
     own = _item(1, OFF_TOPIC_2, NOW)

@@ -15,8 +15,8 @@ from bot.cli import main
 from bot.config import Env, parse_config
 from bot.demo.server import FeedServer
 from bot.service import notices
-from storage import repositories as repo
 from storage.db import make_engine, session, upgrade
+from storage.feeds import get_feed
 from storage.retention import prune
 from storage.tables import Delivery, ItemRow, Subscription
 
@@ -47,7 +47,7 @@ async def test_disabled_after_failures_operators_told_once_then_enabled(
         async with services(config, Env(_env_file=None), engine=engine) as svc:
             for _ in range(3):
                 with session(engine) as s:  # make it due again at once instead of waiting out the backoff
-                    feed = repo.get_feed(s, "dead")
+                    feed = get_feed(s, "dead")
                     assert feed is not None
                     feed.next_poll = None
                     s.add(feed)
@@ -69,7 +69,7 @@ async def test_disabled_after_failures_operators_told_once_then_enabled(
         assert "FAILED  dead" in out and "disabled by the service: 3 consecutive failures" in out
         assert await asyncio.to_thread(main, ["--config", str(cfg_file), "feeds", "enable", "dead"]) == 0
         with session(engine) as s:
-            feed = repo.get_feed(s, "dead")
+            feed = get_feed(s, "dead")
             assert feed is not None and feed.enabled and feed.consecutive_failures == 0
 
 
@@ -91,7 +91,7 @@ async def test_pruned_items_stay_as_tombstones_and_never_come_back_as_new(tmp_pa
             with session(engine) as s:
                 [row] = s.exec(select(ItemRow)).all()
                 assert row.pruned_at is not None and row.content == "" and row.identity
-                feed = repo.get_feed(s, "f")
+                feed = get_feed(s, "f")
                 assert feed is not None
                 feed.etag = None  # a full 200 again, not a 304
                 s.add(feed)

@@ -26,9 +26,9 @@ from bot.deliver.dispatcher import Dispatcher, DispatchSettings
 from bot.normalize import Item
 from bot.pipeline import FeedResult
 from bot.service.lifecycle import Service
-from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import make_engine, session
+from storage.feeds import FeedSpec, sync_feeds
 from storage.tables import Delivery, Feed
 from tests.fakes.store import feed_item, store_new_items
 from tests.fakes.telegram_api import TOKEN, FakeBotAPI
@@ -92,7 +92,7 @@ async def service(sqlite_engine: Engine) -> AsyncIterator[tuple[Service, int]]:
     """A service's health and metrics endpoint on a free loopback port, its scheduler running (no jobs)."""
     svc = build_service(_config(), Env(_env_file=None), config_path=None, engine=sqlite_engine)
     with session(sqlite_engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec(f.id, f.url, f.language) for f in svc.config.feeds])
+        sync_feeds(s, [FeedSpec(f.id, f.url, f.language) for f in svc.config.feeds])
     svc.scheduler.start(paused=True)
     runner = await metrics.serve(0, svc.health)
     try:

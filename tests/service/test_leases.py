@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from storage import repositories as repo
 from storage.db import session
+from storage.feeds import FeedSpec, get_feed, sync_feeds
 from storage.leases import claim_feed, release_lease, take_lease
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -16,8 +16,8 @@ NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
 def feed(engine: Engine, next_poll: datetime | None) -> None:
     with session(engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec("f", "https://f.example/rss", "en")])
-        f = repo.get_feed(s, "f")
+        sync_feeds(s, [FeedSpec("f", "https://f.example/rss", "en")])
+        f = get_feed(s, "f")
         assert f is not None
         f.next_poll = next_poll
         s.add(f)

@@ -16,8 +16,10 @@ from bot.deliver.views import EXCERPT_CHARS
 from bot.demo.server import Document, FeedServer
 from bot.fetch import Fetcher
 from bot.pipeline import Pipeline
-from storage import repositories as repo
 from storage.db import session
+from storage.feeds import FeedSpec, sync_feeds
+from storage.items import READER_EXCERPT
+from storage.queries import count_items, recent_items
 
 POLLS = 6
 CORRECTED_AT = 3  # the poll whose document corrects item E's headline
@@ -75,7 +77,7 @@ def flipping_feed() -> Callable[[], Document]:
 
 
 async def test_flippers_do_not_grow_the_store_or_edit_stories(engine: Engine) -> None:
-    assert EXCERPT_CHARS == repo.READER_EXCERPT, "storage judges visibility by the excerpt alerts show"
+    assert EXCERPT_CHARS == READER_EXCERPT, "storage judges visibility by the excerpt alerts show"
     edited: list[set[int]] = []
 
     async def on_story_update(stories: set[int]) -> None:
@@ -87,7 +89,7 @@ async def test_flippers_do_not_grow_the_store_or_edit_stories(engine: Engine) ->
             f"feeds:\n  - {{id: flip, url: '{server.base_url}/flip.xml', language: en}}\n"
         )
         with session(engine) as s:
-            repo.sync_feeds(s, [repo.FeedSpec(f.id, f.url, f.language) for f in config.feeds])
+            sync_feeds(s, [FeedSpec(f.id, f.url, f.language) for f in config.feeds])
         async with Fetcher(_settings(config)) as fetcher:
             pipeline = Pipeline(
                 engine=engine,
@@ -111,8 +113,8 @@ async def test_flippers_do_not_grow_the_store_or_edit_stories(engine: Engine) ->
                 else:
                     assert r.updated == 0 and edited == [], f"poll {poll}: a story edited with nothing to see"
     with session(engine) as s:
-        assert repo.count_items(s, "flip") == 6
-        rows = {r.guid or r.url: r for r in repo.recent_items(s, feed_id="flip", limit=20)}
+        assert count_items(s, "flip") == 6
+        rows = {r.guid or r.url: r for r in recent_items(s, feed_id="flip", limit=20)}
     assert rows["a-0"].url == "https://n.example/a", "A keeps its first identity"
     assert rows["c"].url == "https://n.example/c/0" and rows["d"].url == "https://n.example/d", "links kept"
     assert rows["e"].title == "Chip story E corrected"

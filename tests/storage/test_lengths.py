@@ -30,9 +30,10 @@ from bot.normalize import normalize_entries
 from bot.parse import RawEntry
 from bot.pipeline import Pipeline
 from bot.stories import urls
-from storage import repositories as repo
 from storage.db import session
 from storage.errors import describe_db_error
+from storage.feeds import FeedSpec, get_feed, record_failure, sync_feeds
+from storage.queries import recent_items
 
 WIDE = "ش"  # two bytes in UTF-8: a VARCHAR(n) counts characters, and must take n of these
 TEXT_CHARS = 120_000  # above every cap the code puts on a text column (bot.normalize.CONTENT_MAX)
@@ -144,12 +145,12 @@ async def test_the_longest_links_and_texts_are_stored_on_both_databases(engine: 
             f"feeds:\n  - {{id: long, url: '{server.base_url}/long.xml', language: en}}\n"
         )
         with session(engine) as s:
-            repo.sync_feeds(s, [repo.FeedSpec(f.id, f.url, f.language) for f in config.feeds])
+            sync_feeds(s, [FeedSpec(f.id, f.url, f.language) for f in config.feeds])
         async with Fetcher(_settings(config)) as fetcher:
             pipeline = Pipeline(engine=engine, fetcher=fetcher, config=config)
             [first] = await pipeline.poll_once()
             with session(engine) as s:  # parse the document again rather than be told it did not change
-                feed = repo.get_feed(s, "long")
+                feed = get_feed(s, "long")
                 assert feed is not None
                 feed.etag = feed.last_modified = None
                 s.add(feed)
@@ -158,9 +159,9 @@ async def test_the_longest_links_and_texts_are_stored_on_both_databases(engine: 
     assert first.status == "new" and first.new == 6, first
     assert second.status == "unchanged" and second.new == 0, "the same identities on the next poll"
     with session(engine) as s:
-        feed = repo.get_feed(s, "long")
+        feed = get_feed(s, "long")
         assert feed is not None and feed.consecutive_failures == 0 and feed.last_error is None
-        rows = {r.title[:12]: r for r in repo.recent_items(s, feed_id="long", limit=10)}
+        rows = {r.title[:12]: r for r in recent_items(s, feed_id="long", limit=10)}
     arabic = rows["Arabic link"]
     assert arabic.url is not None and arabic.url.endswith("خبر")
     assert arabic.canonical_url is not None and len(arabic.canonical_url) <= tables.URL_MAX
@@ -223,12 +224,12 @@ async def test_a_feed_that_fails_to_store_records_no_item_text(pg_engine: Engine
             f"feeds:\n  - {{id: f, url: '{server.base_url}/f.xml', language: en}}\n"
         )
         with session(pg_engine) as s:
-            repo.sync_feeds(s, [repo.FeedSpec(f.id, f.url, f.language) for f in config.feeds])
+            sync_feeds(s, [FeedSpec(f.id, f.url, f.language) for f in config.feeds])
         async with Fetcher(_settings(config)) as fetcher:
             [result] = await Pipeline(engine=pg_engine, fetcher=fetcher, config=config, classifier=classify).poll_once()
     assert result.status == "failed" and result.error_code == "storage"
     with session(pg_engine) as s:
-        feed = repo.get_feed(s, "f")
+        feed = get_feed(s, "f")
         assert feed is not None and feed.last_error is not None
     assert "value too long" in feed.last_error and marker not in feed.last_error, feed.last_error
     assert "parameters" not in feed.last_error and "INSERT" not in feed.last_error
@@ -312,13 +313,13 @@ def test_migration_0006_keeps_every_row_and_indexes_by_hash(empty_engine: Engine
 def test_a_failure_reason_quoting_hostile_input_is_storable(engine: Engine) -> None:
     """PostgreSQL refuses NUL and lone surrogates in text; a reason that quotes a feed's bytes still lands."""
     with session(engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec("f", "https://f.example/rss", "en")])
-        feed = repo.get_feed(s, "f")
+        sync_feeds(s, [FeedSpec("f", "https://f.example/rss", "en")])
+        feed = get_feed(s, "f")
         assert feed is not None
         reason = "parse_error: ValueError (bad \ud83d\x00 value)" + "x" * 5000
-        repo.record_failure(s, feed, now=NOW, code="parse_error", message=reason, retry_in=60)
+        record_failure(s, feed, now=NOW, code="parse_error", message=reason, retry_in=60)
     with session(engine) as s:
-        stored = repo.get_feed(s, "f")
+        stored = get_feed(s, "f")
         assert stored is not None and stored.last_error is not None
     assert stored.last_error.startswith("parse_error: ValueError (bad \\ud83d\\x00 value)")
     assert len(stored.last_error) == 2000 and stored.consecutive_failures == 1

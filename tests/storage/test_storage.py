@@ -10,9 +10,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
-from storage import repositories as repo
 from storage.db import session, upgrade
+from storage.feeds import FeedSpec, get_feed, record_failure, sync_feeds
+from storage.items import store_items
 from storage.migrations import compare_type
+from storage.queries import count_items, recent_items
 from storage.tables import ItemRow
 from tests.fakes.store import record_success
 
@@ -37,7 +39,7 @@ def _row(identity: str, title: str = "t", h: str | None = None, feed: str = "f1"
 
 def _feeds(engine: Engine, *ids: str) -> None:
     with session(engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec(i, f"https://x.example/{i}.xml", "en") for i in ids])
+        sync_feeds(s, [FeedSpec(i, f"https://x.example/{i}.xml", "en") for i in ids])
 
 
 def test_migrations_match_the_models_and_are_idempotent(engine: Engine) -> None:
@@ -58,21 +60,21 @@ def test_sqlite_uses_wal_and_foreign_keys(sqlite_engine: Engine) -> None:
 def test_store_items_new_duplicate_and_correction(engine: Engine) -> None:
     _feeds(engine, "f1")
     with session(engine) as s:
-        first = repo.store_items(s, "f1", [_row("a"), _row("b")])
+        first = store_items(s, "f1", [_row("a"), _row("b")])
         assert [r.identity for r in first.new] == ["a", "b"] and not first.updated
-        again = repo.store_items(s, "f1", [_row("a"), _row("b")])
+        again = store_items(s, "f1", [_row("a"), _row("b")])
         assert again.new == [] and again.updated == [] and again.unchanged == 2
-        corrected = repo.store_items(s, "f1", [_row("a", title="corrected title", h="h2")])
+        corrected = store_items(s, "f1", [_row("a", title="corrected title", h="h2")])
         assert [r.title for r in corrected.updated] == ["corrected title"]
-        assert repo.count_items(s) == 2
+        assert count_items(s) == 2
         s.commit()
 
 
 def test_unique_identity_per_feed_is_enforced_by_the_database(engine: Engine) -> None:
     _feeds(engine, "f1", "f2")
     with session(engine) as s:
-        repo.store_items(s, "f1", [_row("a")])
-        repo.store_items(s, "f2", [_row("a", feed="f2")])  # the same identity in another feed is fine
+        store_items(s, "f1", [_row("a")])
+        store_items(s, "f2", [_row("a", feed="f2")])  # the same identity in another feed is fine
         s.add(_row("a"))
         with pytest.raises(IntegrityError):
             s.commit()
@@ -84,27 +86,27 @@ def test_times_come_back_aware_utc(engine: Engine) -> None:
     row = _row("tz")
     row.published = datetime(2026, 11, 20, 14, 0, tzinfo=cairo)
     with session(engine) as s:
-        repo.store_items(s, "f1", [row])
+        store_items(s, "f1", [row])
         s.commit()
     with session(engine) as s:
-        got = repo.recent_items(s, limit=1)[0]
+        got = recent_items(s, limit=1)[0]
     assert got.published == datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
     assert got.published.tzinfo is not None
 
 
 def test_sync_feeds_adds_changes_and_disables_removed(engine: Engine) -> None:
     with session(engine) as s:
-        added, changed = repo.sync_feeds(
-            s, [repo.FeedSpec("a", "https://a.example/f", "ar"), repo.FeedSpec("b", "https://b.example/f", "en")]
+        added, changed = sync_feeds(
+            s, [FeedSpec("a", "https://a.example/f", "ar"), FeedSpec("b", "https://b.example/f", "en")]
         )
         assert added == ["a", "b"] and changed == []
-        feed = repo.get_feed(s, "a")
+        feed = get_feed(s, "a")
         assert feed is not None
         record_success(s, feed, now=NOW, interval=60, etag='"1"', last_modified=None, new_url="https://a.example/moved")
     with session(engine) as s:
-        added, changed = repo.sync_feeds(s, [repo.FeedSpec("a", "https://a.example/f", "ar", title="A")])
+        added, changed = sync_feeds(s, [FeedSpec("a", "https://a.example/f", "ar", title="A")])
         assert added == [] and changed == ["a"]
-        a, b = repo.get_feed(s, "a"), repo.get_feed(s, "b")
+        a, b = get_feed(s, "a"), get_feed(s, "b")
         assert a is not None and b is not None
         assert a.url == "https://a.example/moved", "a permanent redirect survives a config reload"
         assert not b.enabled and b.disabled_reason == "removed from the configuration"
@@ -113,10 +115,10 @@ def test_sync_feeds_adds_changes_and_disables_removed(engine: Engine) -> None:
 def test_record_failure_backs_off_and_disables_after_threshold(engine: Engine) -> None:
     _feeds(engine, "f1")
     with session(engine) as s:
-        feed = repo.get_feed(s, "f1")
+        feed = get_feed(s, "f1")
         assert feed is not None
         for n in range(1, 4):
-            disabled = repo.record_failure(
+            disabled = record_failure(
                 s, feed, now=NOW, code="http_500", message="HTTP 500", retry_in=60 * n, disable_after=3
             )
         assert disabled and not feed.enabled and feed.consecutive_failures == 3

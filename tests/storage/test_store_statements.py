@@ -9,8 +9,9 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
 from bot.ingest.store import NewRow
-from storage import repositories as repo
 from storage.db import session
+from storage.feeds import FeedSpec, sync_feeds
+from storage.items import store_items
 from storage.tables import ItemRow
 
 NOW = datetime(2026, 12, 2, tzinfo=UTC)
@@ -48,7 +49,7 @@ def _statements(engine: Engine, feed: str, rows: list[NewRow]) -> int:
     event.listen(engine, "before_cursor_execute", seen)
     try:
         with session(engine) as s:
-            result = repo.store_items(s, feed, rows)
+            result = store_items(s, feed, rows)
             s.commit()
     finally:
         event.remove(engine, "before_cursor_execute", seen)
@@ -58,7 +59,7 @@ def _statements(engine: Engine, feed: str, rows: list[NewRow]) -> int:
 
 def test_new_items_cost_the_same_statements_however_many(engine: Engine) -> None:
     with session(engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec(f, f"https://{f}.example/rss", "en") for f in ("a", "b")])
+        sync_feeds(s, [FeedSpec(f, f"https://{f}.example/rss", "en") for f in ("a", "b")])
     few, many = _rows("a", 3), _rows("b", 120)
     assert _statements(engine, "a", few) == _statements(engine, "b", many) <= 6
     with session(engine) as s:

@@ -6,26 +6,26 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from storage import repositories as repo
 from storage.db import session
+from storage.feeds import FeedSpec, get_feed, list_feeds, sync_feeds
 from storage.tables import Feed
 
 
-def _sync(engine: Engine, *specs: repo.FeedSpec) -> tuple[list[str], list[str]]:
+def _sync(engine: Engine, *specs: FeedSpec) -> tuple[list[str], list[str]]:
     with session(engine) as s:
-        return repo.sync_feeds(s, list(specs))
+        return sync_feeds(s, list(specs))
 
 
 def _state(engine: Engine) -> dict[str, tuple[str, str | None, bool, str | None]]:
     with session(engine) as s:
-        return {f.id: (f.url, f.etag, f.enabled, f.disabled_reason) for f in repo.list_feeds(s)}
+        return {f.id: (f.url, f.etag, f.enabled, f.disabled_reason) for f in list_feeds(s)}
 
 
 def test_the_table_follows_the_file(engine: Engine) -> None:
-    a, b = repo.FeedSpec("a", "https://a.example/rss", "ar"), repo.FeedSpec("b", "https://b.example/rss", "en")
+    a, b = FeedSpec("a", "https://a.example/rss", "ar"), FeedSpec("b", "https://b.example/rss", "en")
     assert _sync(engine, a, b) == (["a", "b"], [])
     with session(engine) as s:  # a poll stored validators, a failure streak disabled b
-        fa, fb = repo.get_feed(s, "a"), repo.get_feed(s, "b")
+        fa, fb = get_feed(s, "a"), get_feed(s, "b")
         assert fa is not None and fb is not None
         fa.etag, fb.enabled, fb.disabled_reason = '"v1"', False, "disabled after 10 failures"
         s.add_all([fa, fb])
@@ -34,11 +34,11 @@ def test_the_table_follows_the_file(engine: Engine) -> None:
     assert _sync(engine, a, b) == ([], [])
     assert _state(engine)["b"] == ("https://b.example/rss", None, False, "disabled after 10 failures")
 
-    moved = repo.FeedSpec("a", "https://a.example/feed", "ar")
+    moved = FeedSpec("a", "https://a.example/feed", "ar")
     assert _sync(engine, moved, b) == ([], ["a"])
     assert _state(engine)["a"] == ("https://a.example/feed", None, True, None), "a new URL forgets the validators"
 
-    assert _sync(engine, repo.FeedSpec("a", moved.url, "ar", enabled=False), b) == ([], [])
+    assert _sync(engine, FeedSpec("a", moved.url, "ar", enabled=False), b) == ([], [])
     assert _state(engine)["a"][2:] == (False, "disabled in the configuration")
     assert _sync(engine, moved, b) == ([], [])
     assert _state(engine)["a"][2:] == (True, None)
@@ -49,12 +49,12 @@ def test_the_table_follows_the_file(engine: Engine) -> None:
     assert _state(engine)["a"][2:] == (True, None)
     assert _state(engine)["b"][2:] == (False, "disabled after 10 failures"), "failures are not the file's to undo"
 
-    titled = repo.FeedSpec("b", b.url, "en", title="Wire", authority=True)
+    titled = FeedSpec("b", b.url, "en", title="Wire", authority=True)
     assert _sync(engine, moved, titled) == ([], ["b"])
 
 
 def test_a_file_that_changes_nothing_loads_no_feed_object(engine: Engine) -> None:
-    specs = [repo.FeedSpec(f"f{n}", f"https://f{n}.example/rss", "en") for n in range(30)]
+    specs = [FeedSpec(f"f{n}", f"https://f{n}.example/rss", "en") for n in range(30)]
     _sync(engine, *specs)
     loaded: list[str] = []
 
@@ -65,7 +65,7 @@ def test_a_file_that_changes_nothing_loads_no_feed_object(engine: Engine) -> Non
     try:
         assert _sync(engine, *specs) == ([], [])
         assert loaded == []
-        assert _sync(engine, *specs[:-1], repo.FeedSpec("f29", "https://f29.example/rss", "ar")) == ([], ["f29"])
+        assert _sync(engine, *specs[:-1], FeedSpec("f29", "https://f29.example/rss", "ar")) == ([], ["f29"])
         assert loaded == ["f29"], "only the row that changes is loaded"
     finally:
         event.remove(Feed, "load", on_load)

@@ -21,9 +21,9 @@ from bot.commands.core import MAX_REPLY_CHARS, Core
 from bot.commands.limits import CommandLimiter
 from bot.match import load_lexicon
 from bot.text.messages import text
-from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
+from storage.feeds import FeedSpec, get_feed, sync_feeds
 from tests.fakes.store import mark_polled
 from tests.fakes.telegram_api import TOKEN, Call, FakeBotAPI
 from tests.telegram.htmlcheck import visible
@@ -128,11 +128,11 @@ async def test_feeds_with_huge_titles_is_one_message(
 ) -> None:
     now = datetime.now(UTC)
     with session(sqlite_engine) as s:
-        specs = [repo.FeedSpec(f"feed-{i:03}", f"https://f{i}.example/rss", "en") for i in range(300)]
-        repo.sync_feeds(s, specs)
+        specs = [FeedSpec(f"feed-{i:03}", f"https://f{i}.example/rss", "en") for i in range(300)]
+        sync_feeds(s, specs)
         for spec in specs:
             mark_polled(s, spec.id, now=now, interval=600, etag=None, last_modified=None, title="T" * 200_000)
-        feed = repo.get_feed(s, "feed-000")
+        feed = get_feed(s, "feed-000")
         assert feed is not None
         feed.title = "Old row " * 25_000  # a title stored before the cap is cut when shown
         s.add(feed)

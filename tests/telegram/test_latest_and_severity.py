@@ -18,9 +18,9 @@ from bot.config import FeedsFile
 from bot.deliver.dispatcher import Dispatcher, DispatchSettings
 from bot.deliver.route import StoryFacts, wants
 from bot.normalize import Item
-from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
+from storage.feeds import FeedSpec, sync_feeds
 from storage.tables import Delivery, Subscription
 from tests.fakes.store import feed_item, store_new_items
 from tests.fakes.telegram_api import TOKEN, FakeBotAPI
@@ -41,9 +41,9 @@ def _item(feed: str, n: int, title: str, *, lang: str = "en", age: timedelta = t
 @pytest.fixture
 async def adapter(fake: FakeBotAPI, sqlite_engine: Engine) -> AsyncIterator[TelegramAdapter]:
     with session(sqlite_engine) as s:
-        repo.sync_feeds(
+        sync_feeds(
             s,
-            [repo.FeedSpec("wire", "https://wire.example/rss", "en"), repo.FeedSpec("ar", "https://ar.example", "ar")],
+            [FeedSpec("wire", "https://wire.example/rss", "en"), FeedSpec("ar", "https://ar.example", "ar")],
         )
     throttle = ChatThrottle(per_second=1000, private_per_second=1000, group_per_minute=60_000)
     tg = TelegramAdapter(

@@ -15,9 +15,9 @@ from bot.config import FeedsFile
 from bot.deliver.dispatcher import Dispatcher, DispatchSettings
 from bot.deliver.model import AlertView
 from bot.normalize import Item
-from storage import repositories as repo
 from storage import subscriptions as subs
 from storage.db import session
+from storage.feeds import FeedSpec, sync_feeds
 from tests.fakes.store import store_new_items
 from tests.fakes.telegram_api import FakeBotAPI
 from tests.telegram.htmlcheck import check
@@ -84,7 +84,7 @@ async def test_a_delivered_alert_says_why_it_matched(
     sqlite_engine: Engine, fake: FakeBotAPI, notifier: TelegramNotifier
 ) -> None:
     with session(sqlite_engine) as s:
-        repo.sync_feeds(s, [repo.FeedSpec("a", "https://a.example/rss", "ar")])
+        sync_feeds(s, [FeedSpec("a", "https://a.example/rss", "ar")])
         sub = subs.get_or_create(s, "telegram", "4242", now=NOW, language="en")
         sub.topics = ""
         s.add(sub)
