@@ -34,7 +34,8 @@ import numpy as np
 
 from bot.stories.cluster import ItemFeatures, StoryCandidate, decide
 from bot.stories.fingerprint import fingerprint
-from bot.stories.neardup import NUM_PERM, SIGNATURE_VERSION, NearDupIndex, Signature
+from bot.stories.neardup import NearDupIndex
+from bot.stories.signatures import NUM_PERM, SIGNATURE_VERSION, Signature
 
 _HEADER = struct.Struct("<BHI")
 N_QUERIES = 300
@@ -376,7 +377,7 @@ def _measure_story(size: int, limits: Any, pool: list[tuple[str, str, bytes, str
     from sqlalchemy import insert
 
     from bot.stories.assign import Assigner, StoryIndex
-    from bot.stories.neardup import signature
+    from bot.stories.signatures import signature
     from storage.db import make_engine, session, upgrade
     from storage.tables import ItemRow, MatchEntity
 
@@ -449,7 +450,7 @@ def _measure_story(size: int, limits: Any, pool: list[tuple[str, str, bytes, str
 
 def _flood_pool() -> list[tuple[str, str, bytes, str]]:
     """Features of 600 stored variants, computed once (fingerprinting 10,000 texts would dominate the run)."""
-    from bot.stories.neardup import signature
+    from bot.stories.signatures import signature
 
     pool = []
     for v in range(600):

@@ -97,7 +97,7 @@ from bot.stories.features import (
     item_weights,
     story_keys,
 )
-from bot.stories.neardup import NearDup
+from bot.stories.signatures import NearDup
 from bot.stories.summary import choose_lead
 
 # What clustering's callers import from here, though it lives in ``features`` or ``summary``.

@@ -1,12 +1,4 @@
-"""Near-duplicate detection: word-shingle MinHash (datasketch's, in ``minhash``) with a banded LSH index.
-
-Pipeline for one text: ``strip_boilerplate`` (read-more blocks, bylines, copyright lines) →
-``normalize`` (Arabic folding, digits) → word 3-shingles → 128-permutation MinHash. The title is
-*not* shingled: republishers rewrite headlines freely, bodies they copy.
-
-Signatures are persisted as bytes (``Signature.to_bytes``, 7 + 4·128 = 519 bytes) so that storage
-keeps one per item and ``NearDupIndex.from_signatures`` rebuilds the index at start-up without
-re-reading any text.
+"""Near-duplicate lookup: a banded LSH index over MinHash signatures (``bot.stories.signatures``).
 
 Why a custom LSH instead of ``datasketch.MinHashLSH``: its in-memory storage keeps a Python set per
 bucket per band, several kilobytes per item, so 1M items need gigabytes. Here each band is a sorted
@@ -25,148 +17,44 @@ default) are each their own group, as before. ``twin(sig)`` finds a key whose si
 (same hash values and shingle count): an exact copy of the body, found without any LSH work through one more
 sorted array of 64-bit keys (every informative row, whatever the caps left out of the buckets).
 
-Decision (thresholds chosen on ``eval/stories/pairs.jsonl``, see ``is_near_duplicate``): a pair is a
-near-duplicate when estimated Jaccard ≥ ``JACCARD_MIN`` or, for cut copies, estimated containment
-of the shorter in the longer ≥ ``CONTAINMENT_MIN`` — and only when both texts have at least
-``MIN_SHINGLES`` shingles: a title-only item or a one-line live-blog entry is never merged on
-near-duplicate evidence.
+The index's callers that still import ``Signature`` and ``signature`` from here (``bot.analyze``,
+``bot.ingest.store``, ``bot.stories.assign``, ``bot.stories.index``) get them re-exported.
 """
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass
 
 import numpy as np
 
 from bot.stories.buckets import HeldCounts
-from bot.stories.minhash import minhash
-from bot.stories.text import strip_boilerplate, words
+from bot.stories.signatures import (
+    BANDS,
+    HEADER,
+    MIN_SHINGLES,
+    NUM_PERM,
+    SIGNATURE_VERSION,
+    NearDup,
+    Signature,
+    band_keys,
+    estimate_containment,
+    signature,
+    twin_hash,
+    twin_keys,
+)
 
-SIGNATURE_VERSION = 1
-NUM_PERM = 128
-SHINGLE_WORDS = 3
-SEED = 1  # fixed forever: persisted signatures depend on it
-MIN_SHINGLES = 15  # about 17 words of body; less is "too little text"
-JACCARD_MIN = 0.45  # labeled set: negatives ≤ 0.09, syndicated copies ≥ 0.27
-CONTAINMENT_MIN = 0.65  # labeled set: negatives ≤ 0.17, cut+edited copies ≥ 0.67
-BANDS, ROWS = 42, 3  # S-curve threshold ≈ (1/42)^(1/3) ≈ 0.29: cut copies have low Jaccard
+# Re-exported for the callers named in the docstring.
+__all__ = ["GROUP_CAP", "NearDupIndex", "Signature", "signature"]
+
 # rows of one group a bucket holds; 8 keeps every story of the labeled sets whole (they have fewer near-copies
 # per bucket) while a story of 10,000 copies costs a lookup at most 42 · 8 verified rows
 GROUP_CAP = 8
-
-_HEADER = struct.Struct("<BHI")  # version, num_perm, shingle count
 _B_BITS_COLLISION = 2.0**-16
-
-
-@dataclass(frozen=True, slots=True)
-class Signature:
-    """A MinHash signature plus the shingle count (needed for containment and "too short")."""
-
-    hashvalues: np.ndarray  # uint32, shape (NUM_PERM,)
-    n_shingles: int
-
-    @property
-    def informative(self) -> bool:
-        """Enough text to be judged a near-duplicate of anything."""
-        return self.n_shingles >= MIN_SHINGLES
-
-    def to_bytes(self) -> bytes:
-        return _HEADER.pack(SIGNATURE_VERSION, NUM_PERM, self.n_shingles) + self.hashvalues.astype("<u4").tobytes()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Signature:
-        """Inverse of ``to_bytes``; ``ValueError`` on a foreign version or a truncated blob."""
-        if len(data) != _HEADER.size + 4 * NUM_PERM:
-            raise ValueError(f"signature blob has {len(data)} bytes")
-        version, num_perm, n = _HEADER.unpack_from(data)
-        if version != SIGNATURE_VERSION or num_perm != NUM_PERM:
-            raise ValueError(f"signature version {version}/{num_perm} is not {SIGNATURE_VERSION}/{NUM_PERM}")
-        values = np.frombuffer(data, dtype="<u4", offset=_HEADER.size).astype(np.uint32)
-        return cls(values, n)
-
-
-@dataclass(frozen=True, slots=True)
-class NearDup:
-    """One candidate from the index with its estimated similarity to the query."""
-
-    key: Hashable
-    jaccard: float
-    containment: float  # |A∩B| / min(|A|,|B|), estimated from Jaccard and shingle counts
-
-    @property
-    def is_near_duplicate(self) -> bool:
-        return is_near_duplicate(self.jaccard, self.containment)
-
-
-def is_near_duplicate(jaccard: float, containment: float) -> bool:
-    """The near-duplicate decision (both sides already known to be informative)."""
-    return jaccard >= JACCARD_MIN or containment >= CONTAINMENT_MIN
-
-
-def shingles(text: str) -> set[str]:
-    """Word 3-shingles of the boilerplate-stripped, normalized body."""
-    toks = words(strip_boilerplate(text))
-    if len(toks) < SHINGLE_WORDS:
-        return {" ".join(toks)} if toks else set()
-    return {" ".join(toks[i : i + SHINGLE_WORDS]) for i in range(len(toks) - SHINGLE_WORDS + 1)}
-
-
-def signature(text: str) -> Signature:
-    """The signature of a body text (empty text gives an uninformative all-max signature)."""
-    sh = shingles(text or "")
-    values = minhash((s.encode("utf-8") for s in sh), NUM_PERM, SEED)
-    return Signature(values.astype(np.uint32), len(sh))
-
-
-def estimate(a: Signature, b: Signature) -> tuple[float, float]:
-    """(Jaccard, containment) estimates between two signatures."""
-    j = float(np.mean(a.hashvalues == b.hashvalues))
-    return j, _containment(j, a.n_shingles, b.n_shingles)
-
-
-def _containment(j: float, na: int, nb: int) -> float:
-    if min(na, nb) <= 0:
-        return 0.0
-    inter = j * (na + nb) / (1.0 + j)
-    return min(1.0, inter / min(na, nb))
-
-
-# Odd 64-bit multipliers for band hashing (fixed: band keys are recomputed on rebuild, not stored).
-_BAND_MULT = np.random.default_rng(7).integers(1, 2**63, size=(ROWS,), dtype=np.uint64) | np.uint64(1)
-
-
-def _band_keys(sigs: np.ndarray) -> np.ndarray:
-    """(n, NUM_PERM) uint32 → (n, BANDS) uint32 band hashes."""
-    used = sigs[:, : BANDS * ROWS].astype(np.uint64).reshape(len(sigs), BANDS, ROWS)
-    with np.errstate(over="ignore"):
-        h = (used * _BAND_MULT).sum(axis=2, dtype=np.uint64)
-        h ^= h >> np.uint64(29)
-        h *= np.uint64(0xBF58476D1CE4E5B9)
-        h ^= h >> np.uint64(32)
-    return h.astype(np.uint32)
 
 
 def _own_group(row: int) -> int:
     """The group of an ungrouped row: its own (negative, so never a caller's group id)."""
     return -(row + 1)
-
-
-def _twin_hash(sig: Signature) -> int:
-    """A key for the twins map: all hash values mixed (near-copies share most of them, so fewer would
-    collide), vectorised at rebuild (``_twin_keys``). A collision only hides a twin: ``twin`` compares the
-    whole signature."""
-    return int(_twin_keys(sig.hashvalues[None, :], np.asarray([sig.n_shingles]))[0])
-
-
-_TWIN_MULT = np.random.default_rng(11).integers(1, 2**63, size=(NUM_PERM,), dtype=np.uint64) | np.uint64(1)
-
-
-def _twin_keys(sigs: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        mixed = (sigs.astype(np.uint64) * _TWIN_MULT).sum(axis=1, dtype=np.uint64)
-    return mixed ^ sizes.astype(np.uint64)
 
 
 class NearDupIndex:
@@ -245,9 +133,9 @@ class NearDupIndex:
         self._group[row] = _own_group(row) if group is None else group
         if not sig.informative:
             return
-        self._twin_delta.setdefault(_twin_hash(sig), []).append(row)
+        self._twin_delta.setdefault(twin_hash(sig), []).append(row)
         self._twin_delta_n += 1
-        bands = _band_keys(sig.hashvalues[None, :])[0]
+        bands = band_keys(sig.hashvalues[None, :])[0]
         banded = False
         cap = 0  # 0: nothing to count (ungrouped, no cap, or a group smaller than the cap so far)
         if group is not None and self.group_cap is not None:
@@ -312,7 +200,7 @@ class NearDupIndex:
         """A live key whose signature equals ``sig`` (an informative one): a copy of the same body."""
         if not sig.informative:
             return None
-        k = _twin_hash(sig)
+        k = twin_hash(sig)
         lo = np.searchsorted(self._twin_keys, np.uint64(k), side="left")
         hi = np.searchsorted(self._twin_keys, np.uint64(k), side="right")
         rows = [*self._twin_rows[lo:hi].tolist(), *self._twin_delta.get(k, ())]
@@ -358,7 +246,7 @@ class NearDupIndex:
         ``per_group``, only the best that many of each group."""
         if not sig.informative:
             return []
-        bands = _band_keys(sig.hashvalues[None, :])[0]
+        bands = band_keys(sig.hashvalues[None, :])[0]
         found: list[np.ndarray] = []
         found_band: list[int] = []
         for b in range(BANDS):
@@ -400,7 +288,7 @@ class NearDupIndex:
             rows, jac = rows[chosen], jac[chosen]
         out: list[NearDup] = []
         for row, j in zip(rows.tolist(), jac.tolist(), strict=True):
-            c = _containment(j, sig.n_shingles, int(self._sizes[row]))
+            c = estimate_containment(j, sig.n_shingles, int(self._sizes[row]))
             out.append(NearDup(self._keys[row], round(j, 4), round(c, 4)))
         out.sort(key=lambda n: (-n.jaccard, str(n.key)))
         return out
@@ -423,7 +311,7 @@ class NearDupIndex:
         keys: list[Hashable] = []
         blobs: list[bytes] = []
         groups: list[int] = []
-        expected = _HEADER.size + 4 * NUM_PERM
+        expected = HEADER.size + 4 * NUM_PERM
         for entry in rows:
             key, blob = entry[0], entry[1]
             if len(blob) == expected and blob[0] == SIGNATURE_VERSION:
@@ -437,7 +325,7 @@ class NearDupIndex:
             return idx
         raw = np.frombuffer(b"".join(blobs), dtype=np.uint8).reshape(n, expected)
         sizes = raw[:, 3:7].copy().view("<u4").reshape(n).astype(np.int32)
-        sigs = raw[:, _HEADER.size :].copy().view("<u4").astype(np.uint32)
+        sigs = raw[:, HEADER.size :].copy().view("<u4").astype(np.uint32)
         del raw, blobs
         idx._keys = keys
         idx._row = {k: i for i, k in enumerate(keys)}
@@ -454,12 +342,12 @@ class NearDupIndex:
         ids, counts = np.unique(informative_groups[informative_groups >= 0], return_counts=True)
         idx._group_rows = dict(zip(ids.tolist(), counts.tolist(), strict=True))
         informative = np.flatnonzero(sizes >= MIN_SHINGLES).astype(np.int32)
-        tk = _twin_keys(sigs[informative], sizes[informative])
+        tk = twin_keys(sigs[informative], sizes[informative])
         twin_order = np.lexsort((informative, tk))
         idx._twin_keys, idx._twin_rows = tk[twin_order], informative[twin_order]
         for start in range(0, len(informative), 200_000):  # bound the temporary band matrix
             part = informative[start : start + 200_000]
-            bk = _band_keys(sigs[part])
+            bk = band_keys(sigs[part])
             for b in range(BANDS):
                 idx._main_keys[b] = np.concatenate([idx._main_keys[b], bk[:, b]])
                 idx._main_rows[b] = np.concatenate([idx._main_rows[b], part])

@@ -3,7 +3,7 @@
 The Arabic folding here is deliberately local and frozen rather than imported from
 ``bot.match.normalizer``: MinHash signatures are persisted, and a signature computed today must
 compare equal with one computed next year. Any change to ``normalize`` or ``strip_boilerplate``
-that alters output must bump ``bot.stories.neardup.SIGNATURE_VERSION``.
+that alters output must bump ``bot.stories.signatures.SIGNATURE_VERSION``.
 """
 
 from __future__ import annotations

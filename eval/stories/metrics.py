@@ -17,7 +17,8 @@ from typing import Any
 
 from bot.stories.cluster import FieldWeights, ItemFeatures, StoryCandidate, decide, story_keys
 from bot.stories.fingerprint import fingerprint
-from bot.stories.neardup import NearDupIndex, signature
+from bot.stories.neardup import NearDupIndex
+from bot.stories.signatures import signature
 from eval.stories.entities import entity_extractor
 
 PAIRS = Path(__file__).resolve().parent / "pairs.jsonl"

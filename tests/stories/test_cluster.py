@@ -16,7 +16,7 @@ from bot.stories.cluster import (
     pair_score,
 )
 from bot.stories.fingerprint import Fingerprint, fingerprint
-from bot.stories.neardup import NearDup
+from bot.stories.signatures import NearDup
 
 T0 = datetime(2025, 12, 8, 22, 0, tzinfo=UTC)
 

@@ -23,7 +23,8 @@ from sqlalchemy.engine import Engine
 from bot.stories.assign import Assigner
 from bot.stories.fingerprint import fingerprint
 from bot.stories.index import UNBOUNDED, AssignLimits, StoryIndex
-from bot.stories.neardup import BANDS, GROUP_CAP, NearDupIndex, Signature, signature
+from bot.stories.neardup import GROUP_CAP, NearDupIndex
+from bot.stories.signatures import BANDS, Signature, signature
 from storage.db import make_engine, session, upgrade
 from storage.tables import Feed, ItemRow, ItemSignature, Story, StoryItem
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from bot.stories.cluster import ItemFeatures, StoryCandidate, decide
 from bot.stories.fingerprint import fingerprint
-from bot.stories.neardup import NearDup
+from bot.stories.signatures import NearDup
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 

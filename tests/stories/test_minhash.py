@@ -10,7 +10,7 @@ import numpy as np
 from datasketch import MinHash
 
 from bot.stories.minhash import minhash
-from bot.stories.neardup import NUM_PERM, SEED, shingles
+from bot.stories.signatures import NUM_PERM, SEED, shingles
 
 
 def test_signatures_equal_datasketch_on_random_arabic_and_english_texts() -> None:
@@ -26,7 +26,7 @@ def test_signatures_equal_datasketch_on_random_arabic_and_english_texts() -> Non
 
 def test_hashing_a_text_imports_neither_datasketch_nor_scipy() -> None:
     code = (
-        "import sys; from bot.stories.neardup import signature; signature('chips ' * 50);"
+        "import sys; from bot.stories.signatures import signature; signature('chips ' * 50);"
         "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.stories.neardup import (
-    MIN_SHINGLES,
-    NearDupIndex,
-    Signature,
-    estimate,
-    shingles,
-    signature,
-)
+from bot.stories.neardup import NearDupIndex
+from bot.stories.signatures import MIN_SHINGLES, Signature, estimate, shingles, signature
 from bot.stories.text import normalize, strip_boilerplate
 
 BODY_EN = (
