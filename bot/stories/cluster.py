@@ -47,7 +47,7 @@ How a decision is made (``decide``):
    has with a long article scores low on the geometric mean only because the article says more.
    Containment counts when the shared evidence holds ``min_specific`` weight of specific facts
    (non-generic entities, codes, amounts, dates), besides ``min_shared`` in all, and the same
-   contradictions subtract.
+   contradictions subtract. (The score of steps 4 and 5 is ``bot.stories.score``.)
 
 Policies (documented decisions):
 
@@ -88,19 +88,18 @@ from typing import Any
 
 from bot.stories.features import (
     GENERIC_ENTITIES,
-    SPECIFIC_KINDS,
     FieldWeights,
     ItemFeatures,
     default_weight,
     event_day,
     idf_weights,
-    item_weights,
     story_keys,
 )
+from bot.stories.score import ClusterConfig, Prepared, conflict, prepare, prepare_cached, score_prepared
 from bot.stories.signatures import NearDup
 from bot.stories.summary import choose_lead
 
-# What clustering's callers import from here, though it lives in ``features`` or ``summary``.
+# What clustering's callers import from here, though it lives in ``features``, ``score`` or ``summary``.
 __all__ = [
     "GENERIC_ENTITIES",
     "ClusterConfig",
@@ -113,12 +112,8 @@ __all__ = [
     "default_weight",
     "event_day",
     "idf_weights",
-    "pair_score",
     "story_keys",
 ]
-
-_MONEY = 1e8  # figures this large are sums of money (or market values), not counts
-_FRESH_DAYS = 2  # a resolved day at most this far before publication can conflict with another
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,166 +134,10 @@ class StoryCandidate:
 
 
 @dataclass(frozen=True, slots=True)
-class ClusterConfig:
-    window: timedelta = timedelta(hours=96)  # a re-telling 3-4 days late joins only with a near-copy's score
-    # a report that dates the event (resolved day) to a member's day may join up to this late
-    dated_window: timedelta = timedelta(days=7)
-    base: float = 0.40  # fingerprint score needed on the same day
-    ramp: float = 0.30  # added linearly from 24 h to 24 h + ``ramp_span``, then held to the window edge
-    ramp_span: timedelta = timedelta(hours=48)
-    min_shared: float = 2.0  # absolute shared weight (e.g. one model code, or two specific facts)
-    code_conflict: float = 0.35
-    dow_conflict: float = 0.0  # weekdays named: superseded by the resolved day (a background weekday is no conflict)
-    pct_conflict: float = 0.10  # only between two single, clearly different percentages (a 10% vs a 15% stake)
-    act_conflict: float = 0.35  # eval set: no effect between 0.25 and 0.45; the middle
-    actor_conflict: float = 0.30  # different governments act: a rule and the foreign reaction to it
-    day_conflict: float = 0.40  # event days two or more days apart: two developments of one storyline
-    stage_conflict: float = 0.30  # a pledge ("will exempt") and its implementation ("began granting")
-    money_conflict: float = 0.20  # sums of money, none within 12% of the other's
-    poor_weight: float = 5.0  # features weighing less than this make an item "feature-poor"
-    min_specific: float = 1.0  # containment needs this much shared weight of specific facts
-    min_object: float = 0.8  # shared weight of what the event is about (entity, code, amount, concept)
-    containment_scale: float = 0.85  # containment counts a little less than a full overlap
-    max_members: int = 30  # members compared per story (lead + most recent); bounds the cost
-
-
-@dataclass(frozen=True, slots=True)
 class Decision:
     story_id: Hashable | None  # None: start a new story
     reason: str
     score: float = 0.0
-
-
-_OBJECT_KINDS = frozenset({"code", "num", "pct", "qty", "term"})
-
-
-def _object(key: str, weight: float) -> bool:
-    """Keys naming what an event is about (a company, chip, amount, material), not who, when or how."""
-    kind = key.split(":", 1)[0]
-    if kind == "term":  # a material or an instrument, not a word every market story uses ("surge")
-        return weight >= 0.8
-    return kind in _OBJECT_KINDS or (kind == "ent" and weight >= 0.5)
-
-
-def _specific(key: str, weight: float) -> bool:
-    kind = key.split(":", 1)[0]
-    return kind in SPECIFIC_KINDS or (kind == "ent" and weight >= 0.5)
-
-
-@dataclass(frozen=True, slots=True)
-class _Prepared:
-    """One item's weights, computed once per decision rather than once per pair."""
-
-    f: ItemFeatures
-    w: dict[str, float]  # with the caller's (field) weights
-    base: dict[str, float]  # without them
-    total: float
-    base_total: float
-    kinds: dict[str, frozenset[str]]  # conflict kinds → tokens
-    objects: float  # weight of what the report is about (``_object`` keys)
-
-
-_CONFLICT_KINDS = ("code", "dow", "pct", "act", "actor", "day", "stage", "money")
-
-
-def _prepare(f: ItemFeatures, weights: Mapping[str, float] | None) -> _Prepared:
-    w = item_weights(f, weights)
-    base = w if weights is None else item_weights(f, None)
-    kinds = {k: f.fingerprint.of_kind(k) for k in _CONFLICT_KINDS if k not in ("day", "money")}
-    kinds["money"] = frozenset(t for t in f.fingerprint.of_kind("num") if float(t[4:]) >= _MONEY)
-    days = frozenset(k for k in w if k.startswith("day:"))
-    # only a fresh day (the event is this report's news) can contradict: a day well before publication
-    # may be background the first reference happens to name ("told on April 9", disclosed a week later)
-    kinds["day"] = days if _fresh(days, f) else frozenset()
-    kinds["dated"] = days
-    objects = sum(v for k, v in base.items() if _object(k, v))
-    return _Prepared(f, w, base, sum(w.values()), sum(base.values()), kinds, objects)
-
-
-def pair_score(
-    a: ItemFeatures, b: ItemFeatures, weights: Mapping[str, float] | None = None, cfg: ClusterConfig | None = None
-) -> tuple[float, float, str]:
-    """(score, shared evidence, explanation) for two items' features.
-
-    The score uses ``weights`` (field statistics); the shared evidence returned for the ``min_shared``
-    guard, and the "feature-poor" test, use the base weights: how *much* two items have in common
-    does not depend on how common it is this week, only how much it *tells* does.
-    """
-    return _pair(_prepare(a, weights), _prepare(b, weights), cfg or ClusterConfig())
-
-
-def _pair(pa: _Prepared, pb: _Prepared, cfg: ClusterConfig) -> tuple[float, float, str]:
-    wa, wb = pa.w, pb.w
-    shared_keys = wa.keys() & wb.keys()
-    if not shared_keys or pa.total <= 0 or pb.total <= 0:
-        return 0.0, 0.0, "nothing shared"
-    shared = sum(min(wa[k], wb[k]) for k in shared_keys)
-    base_shared = sum(min(pa.base[k], pb.base[k]) for k in shared_keys)
-    if shared <= 0:
-        return 0.0, 0.0, "nothing shared"
-    # who, when and what kind of act are context: two reports sharing only them (China, Wednesday, a
-    # protest) are two events when each names what it is about and they share none of it. A report that
-    # names no object (an Arabic brief without the company's name) can still join on context.
-    # (base weights: HBM is what a report is about even in a week when every story names it)
-    about = sum(min(pa.base[k], pb.base[k]) for k in shared_keys if _object(k, min(pa.base[k], pb.base[k])))
-    if about < cfg.min_object and pa.objects >= cfg.min_object and pb.objects >= cfg.min_object:
-        return 0.0, base_shared, "different objects (shared only " + ", ".join(sorted(shared_keys)[:5]) + ")"
-    score = shared / math.sqrt(pa.total * pb.total)
-    notes: list[str] = []
-    if _feature_poor(pa.f, pa.base_total, pb.f, pb.base_total, cfg):
-        poor_total = min(pa.total, pb.total)
-        specific = sum(min(wa[k], wb[k]) for k in shared_keys if _specific(k, min(wa[k], wb[k])))
-        contained = cfg.containment_scale * shared / poor_total
-        if specific >= cfg.min_specific and contained > score:
-            score = contained
-            notes.append(f"containment {shared:.1f}/{poor_total:.1f}")
-    for kind in _CONFLICT_KINDS:
-        penalty = _conflict(kind, pa.kinds[kind], pb.kinds[kind], cfg)
-        if penalty > 0:
-            score -= penalty
-            notes.append(f"{kind} differ")
-    top = sorted(shared_keys, key=lambda k: -min(wa[k], wb[k]))[:5]
-    expl = "shared " + ", ".join(top) + ("; " + ", ".join(notes) if notes else "")
-    return max(score, 0.0), base_shared, expl
-
-
-def _fresh(days: frozenset[str], f: ItemFeatures) -> bool:
-    if not days or f.published is None:
-        return False
-    (day,) = days
-    return (f.published.date() - date.fromisoformat(day[4:])).days <= _FRESH_DAYS
-
-
-def _conflict(kind: str, ka: frozenset[str], kb: frozenset[str], cfg: ClusterConfig) -> float:
-    """The penalty for two items' tokens of one kind contradicting each other (0 when they do not)."""
-    if not ka or not kb or ka & kb:
-        return 0.0
-    if kind == "day":  # one day apart is time zones and late wires, not two events
-        (da,), (db,) = ka, kb
-        gap = abs(date.fromisoformat(da[4:]) - date.fromisoformat(db[4:])).days
-        return cfg.day_conflict if gap >= 2 else 0.0
-    if kind == "money":  # two sums of money, none close to the other's: two deals (a $2bn and a $10bn stake)
-        va, vb = (sorted(float(t[4:]) for t in ks) for ks in (ka, kb))
-        close = any(abs(x - y) <= 0.12 * max(x, y) for x in va for y in vb)
-        return 0.0 if close else cfg.money_conflict
-    if kind == "pct":  # market moves quote many, slightly different figures: only two lone figures conflict
-        if len(ka) > 1 or len(kb) > 1:
-            return 0.0
-        (pa,), (pb,) = (float(t[4:]) for t in ka), (float(t[4:]) for t in kb)
-        return cfg.pct_conflict if abs(pa - pb) > 0.1 * max(pa, pb, 1.0) else 0.0
-    return {
-        "code": cfg.code_conflict,
-        "dow": cfg.dow_conflict,
-        "act": cfg.act_conflict,
-        "actor": cfg.actor_conflict,
-        "stage": cfg.stage_conflict,
-    }[kind]
-
-
-def _feature_poor(a: ItemFeatures, total_a: float, b: ItemFeatures, total_b: float, cfg: ClusterConfig) -> bool:
-    """True when the side with fewer features is title-only (no body to compare) or has few facts."""
-    small, item = (total_a, a) if total_a <= total_b else (total_b, b)
-    return not item.informative or small <= cfg.poor_weight
 
 
 def _gap(a: datetime | None, b: datetime | None) -> timedelta | None:
@@ -315,16 +154,7 @@ def _codes_conflict(a: ItemFeatures, b: ItemFeatures) -> bool:
     return bool(ka and kb and not (ka & kb))
 
 
-def _prepared(m: ItemFeatures, weights: Mapping[str, float] | None, cache: dict[Hashable, Any] | None) -> _Prepared:
-    pm = cache.get(m.key) if cache is not None else None
-    if pm is None or pm.f is not m:
-        pm = _prepare(m, weights)
-        if cache is not None:
-            cache[m.key] = pm
-    return pm
-
-
-def _story_day(members: Iterable[_Prepared]) -> str | None:
+def _story_day(members: Iterable[Prepared]) -> str | None:
     """The story's event day: the fresh day most of its members give (the earliest on a tie)."""
     days = Counter(next(iter(pm.kinds["day"])) for pm in members if pm.kinds["day"])
     if not days:
@@ -332,7 +162,7 @@ def _story_day(members: Iterable[_Prepared]) -> str | None:
     return min(days, key=lambda d: (-days[d], d))
 
 
-def _new_development(item: _Prepared, members: Iterable[_Prepared]) -> bool:
+def _new_development(item: Prepared, members: Iterable[Prepared]) -> bool:
     """True when the item's fresh event day is two or more days from the story's."""
     if not item.kinds["day"]:
         return False
@@ -357,9 +187,9 @@ def _language_firsts(members: Iterable[ItemFeatures], seen: set[str]) -> list[It
     return [firsts[lang] for lang in sorted(firsts)]
 
 
-def _vetoed(a: _Prepared, b: _Prepared, cfg: ClusterConfig) -> bool:
+def _vetoed(a: Prepared, b: Prepared, cfg: ClusterConfig) -> bool:
     """Near-duplicate text with a different actor or event day: a template reused for another act."""
-    return any(_conflict(k, a.kinds[k], b.kinds[k], cfg) > 0 for k in ("actor", "day"))
+    return any(conflict(k, a.kinds[k], b.kinds[k], cfg) > 0 for k in ("actor", "day"))
 
 
 def decide(
@@ -387,7 +217,7 @@ def decide(
     """
     cfg = config or ClusterConfig()
     nd = {n.key: n for n in near_dups if n.is_near_duplicate} if item.informative else {}
-    prepared_item = _prepare(item, weights)
+    prepared_item = prepare(item, weights)
     best: Decision | None = None
     for story in candidates:
         if not story.members:
@@ -403,7 +233,7 @@ def decide(
             reverse=True,
         )[: cfg.max_members - 1]
         compared = (lead, *recent, *_language_firsts(story.members, {lead.lang, *(m.lang for m in recent)}))
-        members = {m.key: _prepared(m, weights, prepared) for m in compared}
+        members = {m.key: prepare_cached(m, weights, prepared) for m in compared}
         # 0. a report of a later development never joins: its fresh event day is not the story's
         if _new_development(prepared_item, members.values()):
             continue
@@ -414,7 +244,7 @@ def decide(
             hit = nd.get(m.key)
             if hit is None or not m.informative or _codes_conflict(item, m):
                 continue
-            pm = members.get(m.key) or _prepared(m, weights, prepared)
+            pm = members.get(m.key) or prepare_cached(m, weights, prepared)
             if _vetoed(prepared_item, pm, cfg):  # an edited template: another actor or day
                 continue
             if in_window or gap is None:
@@ -444,7 +274,7 @@ def decide(
             need = (cfg.base if in_window else cfg.base + cfg.ramp) if same_day else threshold
             if counts is not None:
                 counts["pairs"] += 1
-            score, shared, expl = _pair(prepared_item, pm, cfg)
+            score, shared, expl = score_prepared(prepared_item, pm, cfg)
             if score >= need and shared >= cfg.min_shared:
                 d = Decision(
                     story.story_id,

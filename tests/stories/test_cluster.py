@@ -13,9 +13,9 @@ from bot.stories.cluster import (
     decide,
     default_weight,
     idf_weights,
-    pair_score,
 )
 from bot.stories.fingerprint import Fingerprint, fingerprint
+from bot.stories.score import pair_score
 from bot.stories.signatures import NearDup
 
 T0 = datetime(2025, 12, 8, 22, 0, tzinfo=UTC)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.stories.cluster import ItemFeatures, StoryCandidate, decide, pair_score
+from bot.stories.cluster import ItemFeatures, StoryCandidate, decide
 from bot.stories.fingerprint import fingerprint
+from bot.stories.score import pair_score
 
 MONDAY = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
