@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -22,18 +22,25 @@ from bot.parse import BrokenFeedError, ParsedFeed, ParseError, parse_feed
 from bot.parse.charset import body_charset, with_charset
 from bot.text.mojibake import repair
 
+Features = dict[str, tuple[Any, Any]]  # identity → (near-duplicate signature, fact fingerprint) of the body
+
 
 @dataclass(frozen=True)
 class Analysis:
+    """One feed document, analysed: what the writer stores (``bot.ingest.job.StoreJob`` takes ``items``,
+    ``verdicts``, ``features`` and ``canonical`` as they are) and what the pipeline reports.
+
+    This is the one place an item's verdict, story features and canonical URL are computed: the writer
+    computes none of them again (a thin item read again from its page is judged again here, ``judge``)."""
+
     title: str | None
     bozo_reason: str | None
     entries: int
     items: list[Item]
     verdicts: dict[str, Any]  # identity → bot.match.Classification
-    # Story features of relevant items, computed here rather than in the single writer thread:
-    # identity → (near-duplicate signature, fact fingerprint) of the item's body.
-    features: dict[str, tuple[Any, Any]] = field(default_factory=dict)
-    canonical: dict[str, str | None] = field(default_factory=dict)  # identity → canonical URL
+    # Story features of every relevant item, computed here rather than in the single writer thread.
+    features: Features
+    canonical: dict[str, str | None]  # identity → canonical URL (``bot.stories.urls.publisher_url``)
     ask: tuple[float, str] | None = None  # the pace the document asks for (``bot.parse.pacing``)
     charset: str | None = None  # why the body was read in another charset than the one declared
     repaired: int = 0  # items whose text was mojibake, repaired
@@ -105,8 +112,8 @@ def analyze(
 
 
 def judge(
-    items: list[Item], lexicon: str | None = None, classifier: Callable[..., Any] | None = None
-) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]]]:
+    items: Sequence[Item], lexicon: str | None = None, classifier: Callable[..., Any] | None = None
+) -> tuple[dict[str, Any], Features]:
     """Each item's verdict, and the story features of the relevant ones.
 
     A text already judged in this process is not judged again: when a story breaks, outlets carry the wire
@@ -116,7 +123,7 @@ def judge(
     classify = classifier or classifier_for(lexicon)
     memo = _memo if classifier is None else None
     verdicts: dict[str, Any] = {}
-    features: dict[str, tuple[Any, Any]] = {}
+    features: Features = {}
     fresh: list[tuple[Item, bytes | None]] = []
     for i in items:
         if i.garbled:
@@ -195,14 +202,16 @@ def withheld(reason: str) -> Any:
     return Classification(False, 0.0, None, (), (), (f"not relevant: {reason}",), 0.0)
 
 
-def story_features(items: list[Item]) -> dict[str, tuple[Any, Any]]:
-    """identity → (signature, fingerprint) of each item's body, as ``bot.stories.assign`` computes them."""
+def story_features(items: Sequence[Item]) -> Features:
+    """identity → (signature, fingerprint) of each item's body, as ``bot.stories.assign`` computes them.
+    ``judge`` gives them for the relevant items; a caller that has its verdicts already (tests, benchmarks,
+    the real-world eval) passes the relevant items here."""
     from bot.stories.fingerprint import fingerprint
     from bot.stories.neardup import signature
 
     if not items:
         return {}
-    out: dict[str, tuple[Any, Any]] = {}
+    out: Features = {}
     # One feed at a time: the first call reads the term map and compiles its patterns (~0.13 s of CPU), and
     # feeds analysed in threads at once would each do it (a 5-feed first poll did it five times). Threads
     # lose no parallelism (this is Python under the GIL); each pool worker has a lock of its own.
@@ -216,7 +225,9 @@ def story_features(items: list[Item]) -> dict[str, tuple[Any, Any]]:
 _features_lock = threading.Lock()
 
 
-def canonical_urls(items: list[Item]) -> dict[str, str | None]:
+def canonical_urls(items: Sequence[Item]) -> dict[str, str | None]:
+    """identity → the URL copies of one article share (an aggregator's link → the publisher's page): the
+    stored ``canonical_url``, the exact-copy lookup's key and an off-topic alert's outbox key."""
     from bot.stories.urls import publisher_url
 
     return {i.identity: publisher_url(i.url, i.source_url) for i in items}

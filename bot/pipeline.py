@@ -9,7 +9,6 @@ on the feed row; one feed's failure never reaches another feed or the cycle.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -17,33 +16,34 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from bot.analyze import Analysis, analyze, classifier_for, lexicon_key
+from bot.analyze import Analysis, Features, analyze, judge, lexicon_key
 from bot.config import FeedsFile
 from bot.deliver.alertable import Alertable
 from bot.fetch import Fetcher, FetchError
-from bot.fetch.article import RICH_BYTES, ArticleCache, ArticleLimits, fetch_article_text
-from bot.fetch.limits import FairSlots
+from bot.fetch.article import ArticleCache
 from bot.fetch.pacing import Ask, Pacing, header_ask, pace
-from bot.ingest.store import Classifier, PollMark, StoredBatch, StoreJob, store_jobs
+from bot.ingest.job import Classifier, PollMark, StoredBatch, StoreJob
+from bot.ingest.store import store_jobs
 from bot.log import REDACT
 from bot.normalize import Item
 from bot.parse import ParseError
+from bot.second_look import SecondLook
 from bot.stories.assign import StoryIndex
 from bot.text.mojibake import GARBLED_TEXT
 from bot.writer import BatchWriter
-from storage import repositories as repo
 from storage.db import session
 from storage.errors import describe_db_error
+from storage.feeds import get_feed, list_feeds, record_failure
 from storage.leases import FeedClaim
 from storage.tables import Feed
 
 log = logging.getLogger("raqib.pipeline")
-SECOND_LOOK_CHARS = 20_000  # of an article's text kept as the item's content
+T = TypeVar("T")
 
 Clock = Callable[[], datetime]
 AlertHook = Callable[[Sequence["Alertable"]], Awaitable[None]]
@@ -133,20 +133,12 @@ class Pipeline:
     on_story_update: StoryHook | None = None
     # Storage goes through one writer that batches whatever feeds finished meanwhile into one transaction.
     writer: BatchWriter[StoreJob, StoredBatch] = field(init=False, repr=False)
-    # Article pages of the second look: a few slots shared fairly between feeds (see ``_second_look``).
-    article_slots: FairSlots = field(init=False, repr=False)
-    article_limits: ArticleLimits = field(init=False, repr=False)
+    # Article pages of thin items: a few slots shared fairly between feeds (``bot.second_look``).
+    second_look: SecondLook = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.writer = BatchWriter(self._write, max_jobs=100, max_weight=3000, weight=lambda j: len(j.items) + 1)
-        s = self.config.settings
-        self.article_slots = FairSlots(s.article_slots, s.article_slots_per_feed)
-        self.article_limits = ArticleLimits(
-            timeout=s.article_timeout,
-            max_bytes=s.article_max_bytes,
-            rich_bytes=min(RICH_BYTES, s.article_max_bytes),
-            extract_timeout=s.article_extract_timeout,
-        )
+        self.second_look = SecondLook.of(self.engine, self.fetcher, self.articles, self.config.settings)
 
     def _write(self, jobs: list[StoreJob]) -> list[StoredBatch | Exception]:
         return store_jobs(self.engine, jobs, config=self.config, story_index=self.story_index)
@@ -195,7 +187,7 @@ class Pipeline:
             # its stored ask still holds.
             pacing = self._pacing(interval, fetched.headers, document_ask, now)
             mark = PollMark(pacing.interval, etag, modified, fetched.permanent_url, None, pacing, document_ask)
-            await self.writer.submit(StoreJob(feed_id, now, polled=mark))
+            await self.writer.submit(StoreJob.polled_only(feed_id, now, mark))
             return FeedResult(feed_id, "not_modified", pacing=pacing)
 
         analysis_job = partial(
@@ -210,10 +202,7 @@ class Pipeline:
             classifier=self.classifier,
         )
         try:
-            if self.cpu is not None and self.classifier is None:
-                analysis = await asyncio.get_running_loop().run_in_executor(self.cpu, analysis_job)
-            else:
-                analysis = await asyncio.to_thread(analysis_job)
+            analysis = await self._on_cpu(analysis_job)
         except ParseError as exc:  # not_a_feed, parse_error, normalize_error (bot.parse)
             return await self._fail(feed_id, exc.code, str(exc), failures, interval)
         except Exception as exc:  # e.g. a broken worker pool: still this poll's failure, recorded on the row
@@ -221,7 +210,8 @@ class Pipeline:
             reason = f"parse stage failed: {type(exc).__name__}"
             return await self._fail(feed_id, "parse_error", reason, failures, interval)
         if self.config.settings.second_look:
-            analysis = await self._second_look(feed_id, analysis)
+            pages = self.config.settings.article_pages_per_poll
+            analysis = await self.second_look(feed_id, analysis, pages=pages, judge=self._judge, executor=self.cpu)
         if analysis.bozo_reason:
             log.info("feed %s is ill-formed (%s); kept %d entries", feed_id, analysis.bozo_reason, analysis.entries)
 
@@ -234,10 +224,10 @@ class Pipeline:
             now,
             analysis.items,
             analysis.verdicts,
+            analysis.features,
+            analysis.canonical,
             first_poll=first_poll,
             authority=authority,
-            features=analysis.features,
-            canonical=analysis.canonical,
             # the feed's new validators commit with its items: a crash in between cannot skip them
             polled=PollMark(
                 pacing.interval,
@@ -295,7 +285,7 @@ class Pipeline:
 
         def write() -> None:
             with session(self.engine) as s:
-                feed = repo.get_feed(s, feed_id)
+                feed = get_feed(s, feed_id)
                 if feed is not None:
                     feed.last_error_code, feed.last_error = GARBLED_TEXT, warning
                     s.add(feed)
@@ -307,77 +297,25 @@ class Pipeline:
             log.exception("could not record the garbled text of %s", feed_id)
         return warning
 
-    async def _second_look(self, feed_id: str, analysis: Analysis) -> Analysis:
-        """Thin new items with some evidence get their article page read once, then are matched again.
+    async def _on_cpu(self, job: Callable[[], T]) -> T:
+        """The CPU stage's work in the process pool, else (tests' classifiers, small runs) in a thread."""
+        if self.cpu is not None and self.classifier is None:
+            return await asyncio.get_running_loop().run_in_executor(self.cpu, job)
+        return await asyncio.to_thread(job)
 
-        Never for items with no evidence at all, never for items already stored. What one feed may cost the
-        others is bounded: at most ``article_pages_per_poll`` pages a poll (the items with most evidence
-        first; the rest are stored as the feed gave them), fetched in slots shared fairly between feeds (one
-        feed holds at most ``article_slots_per_feed``, so a feed whose pages hang never keeps another feed's
-        page waiting for more than one slot to come free), each page one attempt within ``article_timeout``,
-        at most ``article_max_bytes``, and its extraction bounded in time (``bot.fetch.article``).
-        """
-        from bot.match import needs_second_look
-        from bot.stories.urls import is_aggregator, publisher_url
-
-        thin = [i for i in analysis.items if i.url and needs_second_look(analysis.verdicts[i.identity])]
-        if not thin:
-            return analysis
-        known = await asyncio.to_thread(self._stored_identities, feed_id, [i.identity for i in thin])
-        thin = [i for i in thin if i.identity not in known]
-        if not thin:
-            return analysis
-        cap = self.config.settings.article_pages_per_poll
-        if len(thin) > cap:
-            log.info("feed %s: %d thin items, reading the pages of %d", feed_id, len(thin), cap)
-            thin = sorted(thin, key=lambda i: -float(analysis.verdicts[i.identity].evidence))[:cap]
-            if not thin:
-                return analysis
-        classify = self.classifier or classifier_for(lexicon_key(self.config.lexicon))
-
-        async def look(item: Item) -> tuple[Item, Any] | None:
-            async with self.article_slots.slot(feed_id):
-                # Aggregator links (Google News) are not the article: read the publisher's page instead.
-                # Canonical URLs are for comparing, not fetching, so a plain link is fetched as published.
-                page = (publisher_url(item.url, item.source_url) if is_aggregator(item.url or "") else None) or item.url
-                text = await fetch_article_text(
-                    self.fetcher, page or "", cache=self.articles, limits=self.article_limits, executor=self.cpu
-                )
-            if not text:
-                return None
-            richer = dataclasses.replace(item, content=text[:SECOND_LOOK_CHARS])
-            verdict = await asyncio.to_thread(classify, richer.title, richer.content, richer.language)
-            return richer, verdict
-
-        looked = [r for r in await asyncio.gather(*(look(i) for i in thin)) if r is not None]
-        if not looked:
-            return analysis
-        replaced = {item.identity: (item, verdict) for item, verdict in looked}
-        items = [replaced[i.identity][0] if i.identity in replaced else i for i in analysis.items]
-        verdicts = {**analysis.verdicts, **{k: v for k, (_, v) in replaced.items()}}
-        # the richer text has other story features: the writer computes them for these few
-        features = {k: v for k, v in analysis.features.items() if k not in replaced}
-        log.info(
-            "feed %s: second look at %d thin items, %d now relevant",
-            feed_id,
-            len(looked),
-            sum(bool(v.relevant) for _, v in looked),
-        )
-        return dataclasses.replace(analysis, items=items, verdicts=verdicts, features=features)
-
-    def _stored_identities(self, feed_id: str, identities: list[str]) -> set[str]:
-        with session(self.engine) as s:
-            return repo.stored_identities(s, feed_id, identities)
+    async def _judge(self, items: Sequence[Item]) -> tuple[dict[str, Any], Features]:
+        """The second look's items judged as ``analyze`` judges a feed's (``bot.analyze.judge``)."""
+        return await self._on_cpu(partial(judge, list(items), lexicon_key(self.config.lexicon), self.classifier))
 
     def _state(self, feed_id: str) -> FeedState | str:
         with session(self.engine) as s:
-            return _feed_state(repo.get_feed(s, feed_id))
+            return _feed_state(get_feed(s, feed_id))
 
     def _states(self, feed_ids: Sequence[str] | None) -> dict[str, FeedState | str]:
         """Every feed's state in one query (default: every enabled feed) rather than one per feed."""
         with session(self.engine) as s:
             if feed_ids is None:
-                return {f.id: _feed_state(f) for f in repo.list_feeds(s) if f.enabled}
+                return {f.id: _feed_state(f) for f in list_feeds(s) if f.enabled}
             feeds: dict[str, Feed] = {}
             for i in range(0, len(feed_ids), 500):
                 stmt = select(Feed).where(col(Feed.id).in_(list(feed_ids[i : i + 500])))
@@ -396,10 +334,10 @@ class Pipeline:
 
         def write() -> bool:
             with session(self.engine) as s:
-                feed = repo.get_feed(s, feed_id)
+                feed = get_feed(s, feed_id)
                 if feed is None:
                     return False
-                return repo.record_failure(
+                return record_failure(
                     s,
                     feed,
                     now=self.clock(),

@@ -48,6 +48,7 @@ def cluster(reports: Sequence[Report], batches: Iterable[Sequence[int]] | None =
     (default: one report at a time in the given order)."""
     from sqlmodel import col, select
 
+    from bot.analyze import canonical_urls, story_features
     from bot.config import FeedsFile
     from bot.ingest.store import StoreJob, store_jobs
     from bot.match import classify
@@ -77,7 +78,8 @@ def cluster(reports: Sequence[Report], batches: Iterable[Sequence[int]] | None =
                     content_hash=hashlib.sha256(f"{r.title}\n{r.text}".encode()).hexdigest(),
                 )  # fmt: skip
                 verdict = classify(r.title, r.text, r.lang)
-                jobs.append(StoreJob(r.source, now, [item], {r.id: verdict}))
+                features = story_features([item]) if verdict.relevant else {}
+                jobs.append(StoreJob(r.source, now, [item], {r.id: verdict}, features, canonical_urls([item])))
             for result in store_jobs(engine, jobs, config=config, story_index=index):
                 if isinstance(result, Exception):
                     raise result

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.analyze import canonical_urls, judge, story_features
 from bot.config import FeedsFile
-from bot.ingest.store import StoredBatch, StoreJob, store_jobs
+from bot.ingest.job import StoredBatch, StoreJob
+from bot.ingest.store import store_jobs
 from bot.normalize import Item
 from storage.db import session
 from storage.feeds import FeedSpec, PolledFeed, mark_polled_many, sync_feeds
@@ -87,17 +89,31 @@ def store_new_items(
     authority: bool = False,
     story_index: StoryIndex | None = None,
 ) -> StoredBatch:
-    """One feed's items in their own transaction (``store_jobs`` with one job), matched by ``classifier``
-    (default ``bot.match.classify``) unless ``verdicts`` are given; raises what the job raised."""
-    if verdicts is None:
-        if classifier is None:
-            from bot.match import classify as classifier
-        verdicts = {i.identity: classifier(i.title, i.content or i.summary, i.language) for i in items}
-    job = StoreJob(feed_id, now, items, verdicts, first_poll=first_poll, authority=authority)
+    """One feed's items in their own transaction (``store_jobs`` with one job), judged as the pipeline judges
+    them (``bot.analyze.judge``, with ``classifier``, default ``bot.match.classify``) unless ``verdicts`` are
+    given; raises what the job raised."""
+    job = analysed_job(feed_id, now, items, verdicts, classifier, first_poll=first_poll, authority=authority)
     [result] = store_jobs(engine, [job], config=config, story_index=story_index)
     if isinstance(result, BaseException):
         raise result
     return result
+
+
+def analysed_job(
+    feed_id: str,
+    now: datetime,
+    items: Sequence[Item],
+    verdicts: Mapping[str, Classification] | None = None,
+    classifier: Callable[[str, str, str | None], Classification] | None = None,
+    **options: Any,
+) -> StoreJob:
+    """A ``StoreJob`` with what ``bot.analyze`` computes of ``items``: verdicts (``judge``, unless given), the
+    relevant items' story features and every item's canonical URL. ``options``: ``StoreJob``'s own."""
+    if verdicts is None:
+        verdicts, features = judge(items, classifier=classifier)
+    else:
+        features = story_features([i for i in items if verdicts[i.identity].relevant])
+    return StoreJob(feed_id, now, items, verdicts, features, canonical_urls(items), **options)
 
 
 def mark_polled(

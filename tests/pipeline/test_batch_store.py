@@ -18,13 +18,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from bot.config import FeedsFile
-from bot.ingest.store import PollMark, StoredBatch, StoreJob, store_jobs
+from bot.ingest.job import PollMark, StoredBatch, StoreJob
+from bot.ingest.store import store_jobs
 from bot.normalize import Item
 from bot.stories.assign import StoryIndex
 from storage import subscriptions as subs
 from storage.db import make_engine, session, upgrade
 from storage.feeds import FeedSpec, sync_feeds
 from storage.tables import Delivery, Feed, ItemRow, Story, StoryItem
+from tests.fakes.store import analysed_job
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
 CONFIG = FeedsFile()
@@ -101,7 +103,7 @@ def polls(first_poll: bool) -> list[StoreJob]:
         "local": [item("local", 1, "Budget approved", BUDGET), item("local", 2, "Parks get more money", BUDGET)],
     }
     return [
-        StoreJob(
+        analysed_job(
             feed,
             NOW,
             items,
@@ -200,10 +202,9 @@ def test_one_feeds_failure_stays_with_that_feed(engines: Engine) -> None:
     jobs = polls(False)
     wire, tech, gulf, local = jobs
     # a feed the database does not know: its items break a foreign key, so its transaction fails
-    ghost = StoreJob(
-        "ghost", NOW, [item("ghost", 1, "Entity List grows by 17", ENTITY_LIST)], polled=PollMark(60, None, None)
-    )
-    ghost.verdicts = {i.identity: verdict(i) for i in ghost.items}
+    ghost_items = [item("ghost", 1, "Entity List grows by 17", ENTITY_LIST)]
+    verdicts = {i.identity: verdict(i) for i in ghost_items}
+    ghost = analysed_job("ghost", NOW, ghost_items, verdicts, polled=PollMark(60, None, None))
     results = store_jobs(engines, [wire, ghost, tech, local], config=CONFIG, story_index=index)
     assert isinstance(results[1], Exception)
     stored = ok([results[0], results[2], results[3]])
@@ -218,3 +219,19 @@ def test_one_feeds_failure_stays_with_that_feed(engines: Engine) -> None:
     }
     with session(engines) as s:
         assert s.exec(select(func.count()).select_from(ItemRow).where(ItemRow.feed_id == "ghost")).one() == 0
+
+
+def test_a_job_without_what_the_analysis_computes_is_refused() -> None:
+    """Verdicts, canonical URLs and the relevant items' story features are the analysis's (``bot.analyze``):
+    the writer computes none of them, so a job that lacks one fails where it is built."""
+    news, local = item("wire", 1, "Entity List grows", ENTITY_LIST), item("wire", 2, "Budget", BUDGET)
+    verdicts = {i.identity: verdict(i) for i in (news, local)}
+    full = analysed_job("wire", NOW, [news, local], verdicts)
+    assert set(full.features) == {news.identity} and set(full.canonical) == {news.identity, local.identity}
+    with pytest.raises(ValueError, match="story features"):
+        StoreJob("wire", NOW, [news, local], verdicts, {}, full.canonical)
+    with pytest.raises(ValueError, match="canonical URL"):
+        StoreJob("wire", NOW, [news, local], verdicts, full.features, {news.identity: None})
+    with pytest.raises(ValueError, match="verdict"):
+        StoreJob("wire", NOW, [news, local], {news.identity: verdicts[news.identity]}, full.features, full.canonical)
+    StoreJob("wire", NOW, [local], {local.identity: verdicts[local.identity]}, {}, {local.identity: None})

@@ -11,14 +11,19 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from bot import pipeline as pipeline_module
+from bot.analyze import story_features
 from bot.config import parse_config
 from bot.demo.server import Document, FeedServer
 from bot.fetch import Fetcher
+from bot.ingest.job import StoredBatch, StoreJob
+from bot.ingest.store import store_jobs
 from bot.pipeline import Alertable, Pipeline
 from storage import subscriptions as subs
 from storage.db import session
@@ -201,8 +206,18 @@ async def test_permanent_redirect_updates_the_stored_url(sqlite_engine: Engine, 
             assert feed is not None and feed.url == f"{server.base_url}/new.xml"
 
 
-async def test_second_look_reads_thin_items_with_some_evidence_only(sqlite_engine: Engine, fetcher: Fetcher) -> None:
-    """A title-only item naming a watched company is read once more from its page; one with no evidence is not."""
+async def test_second_look_reads_thin_items_with_some_evidence_only(
+    sqlite_engine: Engine, fetcher: Fetcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A title-only item naming a watched company is read once more from its page; one with no evidence is not.
+    The page's text is analysed as a feed's is: the writer gets its story features with its verdict."""
+    jobs: list[StoreJob] = []
+
+    def spy(engine: Engine, batch: list[StoreJob], **options: Any) -> list[StoredBatch | Exception]:
+        jobs.extend(batch)
+        return store_jobs(engine, batch, **options)
+
+    monkeypatch.setattr(pipeline_module, "store_jobs", spy)
     article = (
         b"<html><body><article><h1>Huawei unveils plan</h1><p>Huawei said its new Ascend AI chips will be made "
         b"by SMIC despite US export controls on advanced chipmaking equipment, according to the company.</p>"
@@ -236,6 +251,10 @@ async def test_second_look_reads_thin_items_with_some_evidence_only(sqlite_engin
         pipeline = Pipeline(engine=sqlite_engine, fetcher=fetcher, config=config)  # the real matcher
         [r] = await pipeline.poll_once()
         assert r.relevant == 1, "the page's text made the thin Huawei headline relevant"
+        [huawei] = [i for job in jobs for i in job.items if i.guid == "h1"]
+        assert "SMIC" in huawei.content
+        (sig, fp), [(page_sig, page_fp)] = jobs[0].features[huawei.identity], story_features([huawei]).values()
+        assert sig.to_bytes() == page_sig.to_bytes() and fp == page_fp, "the features are the page text's"
         paths = [p for p, _ in server.requests]
         assert paths.count("/a/huawei") == 1 and "/a/marathon" not in paths
         await pipeline.poll_once()  # nothing new: no page is fetched again

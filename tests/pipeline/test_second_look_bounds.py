@@ -110,7 +110,7 @@ async def test_a_feed_whose_pages_hang_does_not_hold_up_a_healthy_feeds_alert(
         assert (healthy.status, healthy.relevant) == ("new", 1)
         assert [a.item.feed_id for a in alerts] == ["healthy"], "the healthy feed alerted"
         assert not hostile.done() and pages.tracker.current == 2, "...while the hostile pages still hung"
-        assert pipeline.article_slots.held("hostile") == 2, "the hostile feed held only its share of slots"
+        assert pipeline.second_look.slots.held("hostile") == 2, "the hostile feed held only its share of slots"
 
         await pages.close()  # the hanging pages end; the hostile feed's poll completes, losing nothing
         async with asyncio.timeout(60):
