@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from sqlmodel import Session
 
@@ -21,14 +24,61 @@ from storage.queries import story_view
 from storage.tables import Feed, ItemRow, Match, stored_id
 
 EXCERPT_CHARS = 320
+_WORD = re.compile(r"\S+")
 
 
-def _excerpt(text: str) -> str:
-    text = " ".join(text.split())
-    if len(text) <= EXCERPT_CHARS:
-        return text
-    cut = text.rfind(" ", 0, EXCERPT_CHARS)
-    return text[: cut if cut > EXCERPT_CHARS // 2 else EXCERPT_CHARS] + "…"
+def _excerpt(body: str, hits: list[dict[str, Any]]) -> tuple[str, list[Highlight]]:
+    """The excerpt an alert shows of ``body`` (the text the matcher read: ``content or summary``), and the
+    highlights of ``hits`` (stored entity hits, offsets in ``body``) carried into it.
+
+    Whitespace runs become one space, so the offsets are mapped, not reused. The excerpt is the body's first
+    ``EXCERPT_CHARS`` (cut at a space), or, when the first highlight lies beyond them, a window that starts a
+    little before it: the passage that made the item relevant is the one shown. A hit whose mapped span does
+    not hold its text (a row matched on other text) is not highlighted."""
+    words = [(m.start(), m.end()) for m in _WORD.finditer(body)]
+    text = " ".join(body[a:b] for a, b in words)
+    firsts = [a for a, _ in words]
+    at: list[int] = []  # where each word starts in ``text``
+    n = 0
+    for a, b in words:
+        at.append(n)
+        n += b - a + 1
+    spans = []
+    for h in hits:
+        start, end = int(h["start"]), int(h["end"])
+        if h.get("field") != "text" or end <= start:
+            continue
+        span = (_mapped(start, words, firsts, at), _mapped(end - 1, words, firsts, at) + 1)
+        if text[span[0] : span[1]] == " ".join(str(h.get("text", "")).split()):
+            spans.append(span)
+    spans.sort()
+    begin, end = 0, _cut(text, 0)
+    if spans and spans[0][1] > end:  # the first highlight is past the cut: start a little before it
+        lead = spans[0][0] - EXCERPT_CHARS // 4
+        space = text.rfind(" ", max(0, spans[0][0] - EXCERPT_CHARS // 2), lead)
+        begin = space + 1 if space != -1 else lead
+        end = _cut(text, begin)
+    prefix = "…" if begin else ""
+    shift = len(prefix) - begin
+    shown = [Highlight("excerpt", a + shift, b + shift) for a, b in spans if a >= begin and b <= end]
+    return prefix + text[begin:end] + ("…" if end < len(text) else ""), shown
+
+
+def _cut(text: str, begin: int) -> int:
+    """Where an excerpt starting at ``begin`` ends: ``EXCERPT_CHARS`` on, at a space when one is not too early."""
+    if len(text) - begin <= EXCERPT_CHARS:
+        return len(text)
+    cut = text.rfind(" ", begin, begin + EXCERPT_CHARS)
+    return cut if cut > begin + EXCERPT_CHARS // 2 else begin + EXCERPT_CHARS
+
+
+def _mapped(i: int, words: list[tuple[int, int]], firsts: list[int], at: list[int]) -> int:
+    """Offset ``i`` of the body in its whitespace-collapsed text (inside a word, or the space after it)."""
+    k = bisect_right(firsts, i) - 1
+    if k < 0:
+        return 0
+    a, b = words[k]
+    return at[k] + min(i - a, b - a)
 
 
 def alert_view(s: Session, story_id: int) -> AlertView | None:
@@ -38,14 +88,9 @@ def alert_view(s: Session, story_id: int) -> AlertView | None:
     lead = view.lead.item
     match = s.get(Match, stored_id(lead))
     hits = json.loads(match.entities) if match else []
-    excerpt = _excerpt(lead.summary or lead.content)
-    highlights = []
-    for h in hits:
-        if h.get("field") == "title":
-            highlights.append(Highlight("title", int(h["start"]), int(h["end"])))
-        elif excerpt[int(h["start"]) : int(h["end"])] == h.get("text"):
-            # Spans are offsets in the body; they hold in the excerpt only where it kept the text as is.
-            highlights.append(Highlight("excerpt", int(h["start"]), int(h["end"])))
+    # The matcher read the content, else the summary: its offsets are in that text, so the excerpt is cut from it.
+    excerpt, highlights = _excerpt(lead.content or lead.summary, hits)
+    highlights += [Highlight("title", int(h["start"]), int(h["end"])) for h in hits if h.get("field") == "title"]
     primary = None
     if view.story.authority_item_id is not None:
         auth = next((m for m in view.members if m.item.id == view.story.authority_item_id), None)
@@ -98,7 +143,7 @@ def item_view(s: Session, item_id: int) -> AlertView | None:
         score=match.score if match else 0.0,
         topics=(),
         entities=tuple(dict.fromkeys(entity_name(h["id"], language) for h in hits))[:8],
-        excerpt=_excerpt(item.summary or item.content),
+        excerpt=_excerpt(item.content or item.summary, [])[0],  # the same text as a story's alert shows
     )
 
 
