@@ -37,11 +37,12 @@ from sqlalchemy import Table
 from sqlmodel import Session
 
 from bot.stories.backlog import entity_stories, load_candidates, window_candidates
-from bot.stories.cluster import ClusterConfig, StoryCandidate, decide
+from bot.stories.cluster import StoryCandidate, decide
 from bot.stories.features import FieldWeights, ItemFeatures, event_day
 from bot.stories.fingerprint import Fingerprint, fingerprint
 from bot.stories.index import CLUSTER_HORIZON, INDEX_HORIZON, UNBOUNDED, AssignLimits, StoryIndex
-from bot.stories.neardup import Signature, signature
+from bot.stories.score import ClusterConfig
+from bot.stories.signatures import Signature, signature
 from bot.stories.summary import Member, StorySummary, naive_utc
 from storage import stories as store
 from storage.tables import ItemRow, ItemSignature, Story, StoryItem

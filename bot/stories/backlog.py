@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.stories.cluster import ClusterConfig, StoryCandidate
+from bot.stories.cluster import StoryCandidate
 from bot.stories.features import GENERIC_ENTITIES, FieldWeights, ItemFeatures
 from bot.stories.index import MAX_CANDIDATES, StoryIndex, member_features, representatives
+from bot.stories.score import ClusterConfig
 from storage import stories as store
 
 _WINDOW_ROWS = 3000  # members read around a late item: the window of a busy week, not the archive

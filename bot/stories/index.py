@@ -36,10 +36,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.stories.cluster import ClusterConfig, StoryCandidate
+from bot.stories.cluster import StoryCandidate
 from bot.stories.features import GENERIC_ENTITIES, FieldWeights, ItemFeatures, event_day, story_keys
 from bot.stories.fingerprint import Fingerprint
-from bot.stories.neardup import GROUP_CAP, NearDupIndex, Signature
+from bot.stories.neardup import GROUP_CAP, NearDupIndex
+from bot.stories.score import ClusterConfig
+from bot.stories.signatures import Signature
 from bot.stories.summary import choose_lead
 from bot.stories.summary import naive_utc as _naive
 from storage import stories as store
