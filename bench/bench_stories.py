@@ -32,7 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from bot.stories.cluster import ItemFeatures, StoryCandidate, decide
+from bot.stories.cluster import StoryCandidate, decide
+from bot.stories.features import ItemFeatures
 from bot.stories.fingerprint import fingerprint
 from bot.stories.neardup import NearDupIndex
 from bot.stories.signatures import NUM_PERM, SIGNATURE_VERSION, Signature

@@ -207,7 +207,7 @@ def story_features(items: Sequence[Item]) -> Features:
     ``judge`` gives them for the relevant items; a caller that has its verdicts already (tests, benchmarks,
     the real-world eval) passes the relevant items here."""
     from bot.stories.fingerprint import fingerprint
-    from bot.stories.neardup import signature
+    from bot.stories.signatures import signature
 
     if not items:
         return {}

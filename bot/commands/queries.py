@@ -23,8 +23,9 @@ from bot.log import REDACT
 from bot.text.messages import help_lines, text
 from bot.text.mojibake import GARBLED_TEXT
 from bot.text.names import topic_name
-from storage import repositories as repo
 from storage import subscriptions as subs
+from storage.feeds import list_feeds
+from storage.queries import latest_stories, search_stories
 from storage.tables import Feed, ItemRow, StoryItem, Subscription
 
 MAX_LATEST = 10  # stories per /latest: at most two Telegram messages even with maximal items
@@ -110,9 +111,9 @@ class QueryCommands(CommandBase):
 
         def page(n: int, at: int) -> list[Any]:
             if topic or entity:
-                return repo.latest_stories(s, topic=topic, entity=entity, limit=n, offset=at, since=since)
+                return latest_stories(s, topic=topic, entity=entity, limit=n, offset=at, since=since)
             days = 90 if since is None else max(1, math.ceil((datetime.now(UTC) - since).total_seconds() / 86400))
-            found = repo.search_stories(s, query, limit=n, offset=at, days=days)
+            found = search_stories(s, query, limit=n, offset=at, days=days)
             return [st for st in found if since is None or (st.last_published and st.last_published >= since)]
 
         if language is None:
@@ -137,7 +138,7 @@ class QueryCommands(CommandBase):
     def cmd_feeds(
         self, s: Session, inv: Invocation, target: str, sub: Subscription | None, lang: str, args: list[str]
     ) -> Reply:
-        feeds = repo.list_feeds(s)
+        feeds = list_feeds(s)
         now = self.clock()
         lines = [text(lang, "feeds_header", count=len(feeds))]
         for f in feeds:

@@ -22,7 +22,7 @@ from bot.normalize import Item
 if TYPE_CHECKING:
     from bot.match import Classification
     from bot.stories.fingerprint import Fingerprint
-    from bot.stories.neardup import Signature
+    from bot.stories.signatures import Signature
 
 Classifier = Callable[[str, str, str | None], "Classification"]
 

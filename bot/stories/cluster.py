@@ -87,33 +87,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.stories.features import (
-    GENERIC_ENTITIES,
-    FieldWeights,
     ItemFeatures,
-    default_weight,
-    event_day,
-    idf_weights,
-    story_keys,
 )
 from bot.stories.score import ClusterConfig, Prepared, conflict, prepare, prepare_cached, score_prepared
 from bot.stories.signatures import NearDup
 from bot.stories.summary import choose_lead
 
-# What clustering's callers import from here, though it lives in ``features``, ``score`` or ``summary``.
-__all__ = [
-    "GENERIC_ENTITIES",
-    "ClusterConfig",
-    "Decision",
-    "FieldWeights",
-    "ItemFeatures",
-    "StoryCandidate",
-    "choose_lead",
-    "decide",
-    "default_weight",
-    "event_day",
-    "idf_weights",
-    "story_keys",
-]
+__all__ = ["Decision", "StoryCandidate", "decide"]
 
 
 @dataclass(frozen=True, slots=True)

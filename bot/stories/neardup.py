@@ -16,9 +16,6 @@ them a story of 10,000 near-copies made every lookup verify and return 10,000 ro
 default) are each their own group, as before. ``twin(sig)`` finds a key whose signature is identical
 (same hash values and shingle count): an exact copy of the body, found without any LSH work through one more
 sorted array of 64-bit keys (every informative row, whatever the caps left out of the buckets).
-
-The index's callers that still import ``Signature`` and ``signature`` from here (``bot.analyze``,
-``bot.ingest.store``, ``bot.stories.assign``, ``bot.stories.index``) get them re-exported.
 """
 
 from __future__ import annotations
@@ -43,8 +40,7 @@ from bot.stories.signatures import (
     twin_keys,
 )
 
-# Re-exported for the callers named in the docstring.
-__all__ = ["GROUP_CAP", "NearDupIndex", "Signature", "signature"]
+__all__ = ["GROUP_CAP", "NearDupIndex"]
 
 # rows of one group a bucket holds; 8 keeps every story of the labeled sets whole (they have fewer near-copies
 # per bucket) while a story of 10,000 copies costs a lookup at most 42 · 8 verified rows

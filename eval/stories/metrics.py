@@ -15,7 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.stories.cluster import FieldWeights, ItemFeatures, StoryCandidate, decide, story_keys
+from bot.stories.cluster import StoryCandidate, decide
+from bot.stories.features import FieldWeights, ItemFeatures, story_keys
 from bot.stories.fingerprint import fingerprint
 from bot.stories.neardup import NearDupIndex
 from bot.stories.signatures import signature

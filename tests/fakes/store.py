@@ -25,7 +25,7 @@ from storage.tables import Feed
 if TYPE_CHECKING:
     from bot.match import Classification
     from bot.stories.assign import Assignment, StoryIndex, Verdict
-    from bot.stories.cluster import ClusterConfig
+    from bot.stories.score import ClusterConfig
     from storage.tables import ItemRow
 
 NOW = datetime.now(UTC).replace(microsecond=0)

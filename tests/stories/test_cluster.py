@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.stories.cluster import (
-    ClusterConfig,
-    FieldWeights,
-    ItemFeatures,
-    StoryCandidate,
-    choose_lead,
-    decide,
-    default_weight,
-    idf_weights,
-)
+from bot.stories.cluster import StoryCandidate, decide
+from bot.stories.features import FieldWeights, ItemFeatures, default_weight, idf_weights
 from bot.stories.fingerprint import Fingerprint, fingerprint
-from bot.stories.score import pair_score
+from bot.stories.score import ClusterConfig, pair_score
 from bot.stories.signatures import NearDup
+from bot.stories.summary import choose_lead
 
 T0 = datetime(2025, 12, 8, 22, 0, tzinfo=UTC)
 

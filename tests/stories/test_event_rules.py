@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.stories.cluster import ItemFeatures, StoryCandidate, decide
+from bot.stories.cluster import StoryCandidate, decide
+from bot.stories.features import ItemFeatures
 from bot.stories.fingerprint import fingerprint
 from bot.stories.score import pair_score
 

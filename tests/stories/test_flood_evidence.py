@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.stories.cluster import ItemFeatures, StoryCandidate, decide
+from bot.stories.cluster import StoryCandidate, decide
+from bot.stories.features import ItemFeatures
 from bot.stories.fingerprint import fingerprint
 from bot.stories.signatures import NearDup
 

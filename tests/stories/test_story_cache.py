@@ -6,7 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.stories.cluster import ItemFeatures
+from bot.stories.features import ItemFeatures
 from bot.stories.index import CachedStory as _CachedStory
 from bot.stories.index import representatives as _recent
 

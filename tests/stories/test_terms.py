@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.stories.cluster import ItemFeatures, event_day
+from bot.stories.features import ItemFeatures, event_day
 from bot.stories.fingerprint import fingerprint
 from bot.stories.terms import actor, lead_sentence, terms
 
