@@ -122,7 +122,7 @@ def run_raqib(feeds: int, hosts: int, port: int, workload: str = "events") -> di
     config = FeedsFile.model_validate(
         {
             # the product's default limits (50 in flight, 4 per host): what a deployment runs with
-            "settings": {"allow_private_addresses": True},
+            "settings": {"allow_private_addresses": True, **_workers()},
             "feeds": [
                 # the field workload's odd feeds are Arabic outlets
                 {"id": f"f{n}", "url": u, "language": "ar" if workload == "field" and n % 2 else "en"}
@@ -181,6 +181,13 @@ def run_baseline(feeds: int, hosts: int, port: int) -> dict[str, float]:
     return {"s": time.perf_counter() - t, "cpu_s": cpu_seconds([]) - cpu, "items": items, "peak_mb": peak_mb()}
 
 
+def _workers() -> dict[str, int]:
+    """``--parse-workers N`` (passed to the children as ``BENCH_PARSE_WORKERS``): the pool's size; else the
+    product's default (cores − 1)."""
+    n = os.environ.get("BENCH_PARSE_WORKERS")
+    return {"parse_workers": int(n)} if n else {}
+
+
 def child(kind: str, feeds: int, hosts: int, port: int, workload: str) -> dict[str, float]:
     args = ["--child", kind, "--feeds", str(feeds), "--hosts", str(hosts), "--port", str(port), "--workload", workload]
     out = subprocess.run(
@@ -211,7 +218,10 @@ def main() -> None:
         help="field items telling 60 events among general news (default); 'field': every item about the field "
         "from two templates, Arabic and English (issue 14); 'two-stories': near-copies of two texts",
     )
+    p.add_argument("--parse-workers", type=int, help="the process pool's size (default: the product's, cores - 1)")
     a = p.parse_args()
+    if a.parse_workers:
+        os.environ["BENCH_PARSE_WORKERS"] = str(a.parse_workers)
     if a.child:
         print(
             json.dumps(
