@@ -39,10 +39,10 @@ from sqlmodel import Session
 from bot.stories.backlog import entity_stories, load_candidates, window_candidates
 from bot.stories.cluster import StoryCandidate, decide
 from bot.stories.features import FieldWeights, ItemFeatures, event_day
-from bot.stories.fingerprint import Fingerprint, fingerprint
+from bot.stories.fingerprint import Fingerprint
 from bot.stories.index import CLUSTER_HORIZON, INDEX_HORIZON, UNBOUNDED, AssignLimits, StoryIndex
 from bot.stories.score import ClusterConfig
-from bot.stories.signatures import Signature, signature
+from bot.stories.signatures import Signature
 from bot.stories.summary import Member, StorySummary, naive_utc
 from storage import stories as store
 from storage.tables import ItemRow, ItemSignature, Story, StoryItem
@@ -173,11 +173,11 @@ class Assigner:
         match: Verdict,
         *,
         authority: bool,
-        sig: Signature | None = None,
-        fp: Fingerprint | None = None,
+        sig: Signature,
+        fp: Fingerprint,
     ) -> Assignment:
         """Put ``row`` (stored, relevant, matched) into a story. ``sig``/``fp``: its body's signature and
-        fingerprint when computed already (the CPU stage does, off this thread)."""
+        fingerprint, computed by the analysis (``bot.analyze``), off this thread."""
         member = _member(row, match, authority)
         s, index, now = self.s, self.index, self.now
         if not self._locked:
@@ -186,9 +186,6 @@ class Assigner:
         with index.lock:
             if not index.synced_in(s):
                 index.sync(s, now)
-            if sig is None or fp is None:
-                body = row.content or row.summary
-                sig, fp = signature(body), fingerprint(row.title, body)
             feats = ItemFeatures(
                 key=member.item_id,
                 published=row.published,

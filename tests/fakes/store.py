@@ -150,6 +150,15 @@ def record_success(
     s.refresh(feed)
 
 
+def features_of(row: Any) -> dict[str, Any]:
+    """``sig``/``fp`` for ``Assigner.assign``: the story features the analysis computes for a stored row."""
+    from bot.stories.fingerprint import fingerprint
+    from bot.stories.signatures import signature
+
+    body = row.content or row.summary
+    return {"sig": signature(body), "fp": fingerprint(row.title, body)}
+
+
 def assign_story(
     s: Session,
     row: ItemRow,
@@ -165,6 +174,6 @@ def assign_story(
     from bot.stories.assign import Assigner
 
     assigner = Assigner(s, index, now, config)
-    result = assigner.assign(row, match, authority=authority)
+    result = assigner.assign(row, match, authority=authority, **features_of(row))
     assigner.flush()
     return result

@@ -27,6 +27,7 @@ from bot.stories.neardup import GROUP_CAP, NearDupIndex
 from bot.stories.signatures import BANDS, Signature, signature
 from storage.db import make_engine, session, upgrade
 from storage.tables import Feed, ItemRow, ItemSignature, Story, StoryItem
+from tests.fakes.store import features_of
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
 ENTITIES = ("china", "entity-list", "nvidia", "united-states")
@@ -124,7 +125,7 @@ def measure(
                 content_hash=f"n{q}",
             )  # fmt: skip
             s.execute(insert(ItemRow), [row.model_dump()])
-            joined.append(assigner.assign(row, Verdict(), authority=False).story_id)
+            joined.append(assigner.assign(row, Verdict(), authority=False, **features_of(row)).story_id)
         assigner.flush()
         s.commit()
     if own:
@@ -182,7 +183,7 @@ def test_an_identical_body_joins_its_twin_without_scoring(tmp_path: Path) -> Non
             )  # fmt: skip
             s.execute(insert(ItemRow), [row.model_dump()])
             before = index.counts["pairs"] + index.counts["near_checks"]
-            a = assigner.assign(row, Verdict(), authority=False)
+            a = assigner.assign(row, Verdict(), authority=False, **features_of(row))
             out.append((a.story_id, a.reason, index.counts["pairs"] + index.counts["near_checks"] - before))
         assigner.flush()
         s.commit()
