@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
-from storage.db import session, upgrade
+from storage.db import SQLITE_CACHE_KIB, session, upgrade
 from storage.feeds import FeedSpec, get_feed, record_failure, sync_feeds
 from storage.items import store_items
 from storage.migrations import compare_type
@@ -55,6 +55,8 @@ def test_sqlite_uses_wal_and_foreign_keys(sqlite_engine: Engine) -> None:
     with sqlite_engine.connect() as c:
         assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        # a bounded page cache per connection (KiB when negative), not SQLite's 2 MiB default
+        assert c.exec_driver_sql("PRAGMA cache_size").scalar() == -SQLITE_CACHE_KIB
 
 
 def test_store_items_new_duplicate_and_correction(engine: Engine) -> None:
