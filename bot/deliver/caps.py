@@ -34,10 +34,9 @@ the flood its norm. While a feed floods:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -45,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, insert, update
 from sqlmodel import Session, col, select
 
+from bot.deliver.notices import notify_operators
 from bot.domain import DeliveryStatus, Severity
 from bot.text.messages import text
 from storage import subscriptions as subs
@@ -339,31 +339,6 @@ def flooding_feeds(s: Session, now: datetime) -> frozenset[str]:
     """The feeds flagged as flooding within ``FLOODING`` of ``now``."""
     stmt = select(Feed.id).where(col(Feed.flooded_at).is_not(None), col(Feed.flooded_at) >= now - FLOODING)
     return frozenset(s.exec(stmt).all())
-
-
-def notify_operators(
-    s: Session, admin_chats: Sequence[str], key: str, message: Callable[[str], str], now: datetime
-) -> int:
-    """A notice to each operator chat (``settings.admin_chats``), ``message(language)`` in the chat's language,
-    once per ``key``; returns the rows added. A chat unknown until now becomes a notice-only one."""
-    if len(key) > 64:  # the outbox key column holds 64 characters
-        key = "op:" + hashlib.sha256(key.encode()).hexdigest()[:40]
-    by_language: dict[str, list[int]] = {}
-    for ref in admin_chats:
-        platform, _, target = ref.partition(":")
-        sub = subs.get_subscription(s, platform, target)
-        if sub is None:
-            sub = subs.get_or_create(s, platform, target, now=now)
-            sub.topics = "__operator__"  # a notice-only chat: matches no topic
-            s.add(sub)
-            s.flush()
-        if sub.id is not None:
-            by_language.setdefault(sub.interface_language, []).append(sub.id)
-    added = 0
-    for language, ids in by_language.items():
-        payload = json.dumps({"text": message(language)})
-        added += subs.enqueue(s, ids, story_id=None, key=key, kind="notice", now=now, payload=payload)
-    return added
 
 
 def notify_flood(s: Session, admin_chats: Sequence[str], feed_id: str, flood: Flood, *, cap: int, now: datetime) -> int:

@@ -1,13 +1,8 @@
-"""Operator notices: a message to each chat of ``settings.admin_chats``, in that chat's language.
-
-A notice is an outbox row of kind ``notice`` (``{"text": …}`` payload), written once per key, so a notice
-repeated within its key's window (the same feed disabled again the same hour) reaches each chat once. Texts
-are ``notice_*`` keys of ``bot/locales/{ar,en}.yaml``.
-"""
+"""The service's operator notices (a feed disabled, …): ``notice_*`` texts of ``bot/locales/{ar,en}.yaml`` sent
+to each chat of ``settings.admin_chats`` in its language, through ``bot.deliver.notices``."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -16,32 +11,17 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.deliver.notices import notify_operators
 from bot.text.messages import text
-from storage import subscriptions as subs
 from storage.db import session
 
 log = logging.getLogger("raqib.service")
-OPERATOR_ONLY = "__operator__"  # the topics of a notice-only chat: it matches no topic
 
 
 def notify(s: Session, admin_chats: Sequence[str], key: str, text_key: str, now: datetime, **values: object) -> int:
-    """The notice ``text_key`` to each operator chat in its language, once per ``key``; returns the rows added.
-
-    A chat unknown until now becomes a notice-only subscription; a chat that already follows topics keeps them.
-    """
-    by_language: dict[str, list[int]] = {}
-    for ref in admin_chats:
-        platform, _, target = ref.partition(":")
-        sub = subs.get_subscription(s, platform, target)
-        if sub is None:
-            sub = subs.get_or_create(s, platform, target, now=now, topics=OPERATOR_ONLY)
-        if sub.id is not None:
-            by_language.setdefault(sub.interface_language, []).append(sub.id)
-    added = 0
-    for language, ids in by_language.items():
-        payload = json.dumps({"text": text(language, text_key, **values)}, ensure_ascii=False)
-        added += subs.enqueue(s, ids, story_id=None, key=key, kind="notice", now=now, payload=payload)
-    return added
+    """The notice ``text_key`` (of the locale files) to each operator chat in its language, once per ``key``;
+    returns the rows added (``bot.deliver.notices.notify_operators``)."""
+    return notify_operators(s, admin_chats, key, lambda language: text(language, text_key, **values), now)
 
 
 def feed_disabled(engine: Engine, settings: Settings, feed_id: str, error: str, now: datetime | None = None) -> None:

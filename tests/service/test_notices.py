@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.config import Settings
+from bot.deliver.notices import OPERATOR_ONLY
 from bot.service import notices
 from storage import subscriptions as subs
 from storage.db import session
@@ -34,7 +35,7 @@ def test_a_disabled_feed_is_told_to_each_operator_chat_in_its_language(engine: E
         arabic = subs.get_subscription(s, "telegram", "-100")
         new = subs.get_subscription(s, "discord", "555")
         assert arabic is not None and arabic.topics == "", "a chat that follows topics keeps them"
-        assert new is not None and new.topics == notices.OPERATOR_ONLY, "a new operator chat gets notices only"
+        assert new is not None and new.topics == OPERATOR_ONLY, "a new operator chat gets notices only"
 
     assert texts["555"].startswith("Raqib disabled the feed wire-ar after 4 failures in a row.")
     assert "raqib feeds enable wire-ar" in texts["555"]
