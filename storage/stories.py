@@ -150,12 +150,19 @@ def story_members(
 ) -> list[MemberRow]:
     """Story members: the one select behind the index's sync, a late item's window and candidate stories.
 
-    Filters: members of ``stories``; the items ``items`` (at most ``_KEYS_PER_QUERY``); item ids above
-    ``after_id``; published in [``since``, ``until``].
+    Filters: members of ``stories``; the items ``items`` (any number: read ``_KEYS_PER_QUERY`` at a time, alone);
+    item ids above ``after_id``; published in [``since``, ``until``].
     Order: by item id (descending with ``newest_first``), at most ``limit`` rows. ``signatures``: with their
     MinHash bytes. ``per_story``: only each story's *representatives* — its ``per_story`` newest members, its
     lead and the earliest member of each language — read by a window function, so a story of 10,000
     members costs what one of 60 does; grouped by story, newest first."""
+    if items is not None and len(items) > _KEYS_PER_QUERY:  # one query per IN list of the usual size
+        ids = sorted(items)
+        chunks = [ids[i : i + _KEYS_PER_QUERY] for i in range(0, len(ids), _KEYS_PER_QUERY)]
+        return sorted(
+            (r for chunk in chunks for r in story_members(s, items=chunk, signatures=signatures)),
+            key=lambda r: r.item_id,
+        )
     columns = (*_MEMBER_COLUMNS, ItemSignature.signature) if signatures else _MEMBER_COLUMNS
     stmt = (
         select(*columns)

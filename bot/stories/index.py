@@ -191,10 +191,7 @@ class StoryIndex:
         if len(unknown) == len(ids):
             found = store.story_members(s, after_id=after_id, since=since, signatures=True)
         else:
-            found = []
-            for k in range(0, len(unknown), 500):
-                found += store.story_members(s, items=unknown[k : k + 500], signatures=True)
-            found.sort(key=lambda r: r.item_id)
+            found = store.story_members(s, items=unknown, signatures=True)
         return [r for r in found if r.item_id not in self.index]
 
     def _on_rollback(self, _session: Session, *_args: Any) -> None:

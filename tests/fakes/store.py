@@ -151,12 +151,12 @@ def record_success(
 
 
 def features_of(row: Any) -> dict[str, Any]:
-    """``sig``/``fp`` for ``Assigner.assign``: the story features the analysis computes for a stored row."""
-    from bot.stories.fingerprint import fingerprint
-    from bot.stories.signatures import signature
+    """``sig``/``fp`` for ``Assigner.assign``: the story features the analysis computes for a stored row
+    (``bot.analyze.story_features`` reads the same fields of an ``ItemRow`` as of an ``Item``)."""
+    from bot.analyze import story_features
 
-    body = row.content or row.summary
-    return {"sig": signature(body), "fp": fingerprint(row.title, body)}
+    sig, fp = story_features([row])[row.identity]
+    return {"sig": sig, "fp": fp}
 
 
 def assign_story(
