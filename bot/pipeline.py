@@ -9,9 +9,10 @@ on the feed row; one feed's failure never reaches another feed or the cycle.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -144,10 +145,8 @@ class Pipeline:
         return store_jobs(self.engine, jobs, config=self.config, story_index=self.story_index)
 
     def _interval(self, feed_id: str) -> float:
-        for f in self.config.feeds:
-            if f.id == feed_id:
-                return self.config.interval(f)
-        return self.config.settings.default_interval
+        spec = next((f for f in self.config.feeds if f.id == feed_id), None)
+        return self.config.interval(spec) if spec else self.config.settings.default_interval
 
     def _pacing(self, interval: float, headers: Mapping[str, str], document: Ask | None, now: datetime) -> Pacing:
         """The interval until the next poll: what the feed asks (headers, document), within our bounds."""
@@ -166,7 +165,30 @@ class Pipeline:
             claimed = await asyncio.to_thread(self.claim, feed_id, self.clock())
             if not claimed:
                 return FeedResult(feed_id, "skipped", error="not due, or polled by another worker")
-            state = None
+            async with self._holding(self.claim, feed_id):
+                return await self._refresh(feed_id, None)
+        return await self._refresh(feed_id, state)
+
+    @contextlib.asynccontextmanager
+    async def _holding(self, claim: FeedClaim, feed_id: str) -> AsyncIterator[None]:
+        """Renew the feed's lease every third of it while the poll lasts: only a dead worker's lease expires."""
+
+        async def renew() -> None:
+            held = True
+            while held:  # until the poll ends, or its write released the lease (or a stall lost it)
+                await asyncio.sleep(claim.lease / 3)  # a schedule: the renewal's period
+                try:
+                    held = await asyncio.to_thread(claim.renew, feed_id, self.clock())
+                except Exception:  # a database hiccup: the next renewal may still come before the lease ends
+                    log.exception("could not renew the lease of %s", feed_id)
+
+        task = asyncio.create_task(renew())
+        try:
+            yield
+        finally:
+            task.cancel()
+
+    async def _refresh(self, feed_id: str, state: FeedState | str | None) -> FeedResult:
         if state is None:
             state = await asyncio.to_thread(self._state, feed_id)
         if isinstance(state, str):

@@ -4,7 +4,7 @@ Three kinds share the same rules:
 
 * named leases (``take_lease``): the chat listener of a bot token;
 * feed leases (``claim_feed``, and ``FeedClaim``, the pipeline's way to call it): one worker polls a feed
-  per interval;
+  per interval, renewing the lease while its poll lasts (``renew_feed``);
 * delivery leases: in ``bot.deliver.dispatcher`` (rows claimed with ``FOR UPDATE SKIP LOCKED``).
 
 Clock jumps. Every time here is wall-clock UTC, shared between processes. A lease or a due time further in the
@@ -97,6 +97,23 @@ def claim_feed(
     return bool(taken)
 
 
+def renew_feed(engine: Engine, feed_id: str, *, owner: str, now: datetime, lease: float) -> bool:
+    """Extend ``owner``'s lease on a feed it is still polling; False when it no longer holds it.
+
+    A poll can outlive its lease (a slow first poll, a cold lexicon, a loaded machine): without renewal another
+    worker would take the feed over mid-poll and poll it again within the interval.
+    """
+    stmt = (
+        update(Feed)
+        .where(col(Feed.id) == feed_id, col(Feed.lease_owner) == owner)
+        .values(lease_until=now + timedelta(seconds=lease))
+    )
+    with session(engine) as s:
+        renewed = s.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+        s.commit()
+    return bool(renewed)
+
+
 @dataclass
 class FeedClaim:
     """A worker's feed claim, as the pipeline calls it before each poll (``claim_feed`` with its settings).
@@ -121,6 +138,9 @@ class FeedClaim:
             slack=self.slack,
             horizon=self.horizon,
         )
+
+    def renew(self, feed_id: str, now: datetime) -> bool:
+        return renew_feed(self.engine, feed_id, owner=self.owner, now=now, lease=self.lease)
 
 
 def recover_single_process(engine: Engine, owner: str) -> tuple[int, int]:
