@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from bot.stories.cached import representatives
 from bot.stories.cluster import StoryCandidate
 from bot.stories.features import GENERIC_ENTITIES, FieldWeights, ItemFeatures
-from bot.stories.index import MAX_CANDIDATES, StoryIndex, member_features, representatives
+from bot.stories.index import MAX_CANDIDATES, StoryIndex, member_features
 from bot.stories.score import ClusterConfig
 from storage import stories as store
 

@@ -29,20 +29,20 @@ import threading
 import weakref
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
 from sqlmodel import Session
 
+from bot.stories.cached import CachedStory
 from bot.stories.cluster import StoryCandidate
 from bot.stories.features import GENERIC_ENTITIES, FieldWeights, ItemFeatures, event_day, story_keys
 from bot.stories.fingerprint import Fingerprint
 from bot.stories.neardup import GROUP_CAP, NearDupIndex
 from bot.stories.score import ClusterConfig
 from bot.stories.signatures import Signature
-from bot.stories.summary import choose_lead
 from bot.stories.summary import naive_utc as _naive
 from storage import stories as store
 from storage.stories import MemberRow
@@ -82,43 +82,6 @@ def member_features(row: MemberRow) -> ItemFeatures:
         authority=row.authority,
         source=row.feed_id,
     )
-
-
-@dataclass
-class CachedStory:
-    members: list[ItemFeatures] = field(default_factory=list)
-    keys: set[str] = field(default_factory=set)  # entities and codes of all members (document frequency)
-    post_keys: set[str] = field(default_factory=set)  # keys under which ``postings`` lists this story
-    first: datetime | None = None  # earliest member, naive UTC (the window is anchored there)
-    lead: ItemFeatures | None = None  # ``choose_lead(members)``
-    position: dict[Any, int] = field(default_factory=dict)  # member key → its place in ``members``
-    firsts: dict[str, ItemFeatures] = field(default_factory=dict)  # language → its earliest member
-    _recent: tuple[ItemFeatures, ...] | None = None  # ``_newest_members(members, _recent_max)``, kept up to date
-    _recent_max: int = 0
-
-    def add(self, feats: ItemFeatures) -> None:
-        self.position[feats.key] = len(self.members)
-        self.members.append(feats)
-        self.lead = feats if self.lead is None else choose_lead((self.lead, feats))
-        held = self.firsts.get(feats.lang)
-        if held is None or _when(feats) < _when(held):  # a tie keeps the one learnt first, as ``min`` does
-            self.firsts[feats.lang] = feats
-        if self._recent is None:
-            return
-        if len(self.members) <= 2 * self._recent_max:
-            self._recent = tuple(self.members)
-        else:
-            # The newest members of (members + feats) are among the newest of members, and feats: sorting
-            # those (in insertion order, as a full sort would see them) gives exactly ``representatives(members)``.
-            pool = sorted({*self._recent, feats}, key=lambda m: self.position[m.key])
-            self._recent = _newest(pool, self._recent_max, self.lead)
-
-    def recent(self, max_members: int) -> tuple[ItemFeatures, ...]:
-        """The story's representatives, the members ``decide`` sees: all of a small story, else the lead, the
-        most recent ones and the earliest member of each language (equal to ``representatives(members)``)."""
-        if self._recent is None or self._recent_max != max_members:
-            self._recent, self._recent_max = _newest_members(self.members, max_members), max_members
-        return _with_firsts(self._recent, self.firsts)
 
 
 class StoryIndex:
@@ -316,40 +279,6 @@ class StoryIndex:
         have = {m.key for m in members}
         extra = [story.members[story.position[k]] for k in hits if k not in have and k in story.position]
         return StoryCandidate(sid, (*members, *extra) if extra else members)
-
-
-def representatives(members: list[ItemFeatures], max_members: int) -> tuple[ItemFeatures, ...]:
-    """A story's representatives (bounded: 2 · ``max_members`` + one per language): all members of a small
-    story; else the lead, the newest members and the earliest member of each language — so a report in the
-    language a flood of the other one has pushed out of the recent members still meets its own language."""
-    firsts: dict[str, ItemFeatures] = {}
-    for m in members:
-        held = firsts.get(m.lang)
-        if held is None or _when(m) < _when(held):
-            firsts[m.lang] = m
-    return _with_firsts(_newest_members(members, max_members), firsts)
-
-
-def _newest_members(members: list[ItemFeatures], max_members: int) -> tuple[ItemFeatures, ...]:
-    if len(members) <= max_members * 2:
-        return tuple(members)
-    return _newest(members, max_members, choose_lead(members))
-
-
-def _with_firsts(members: tuple[ItemFeatures, ...], firsts: dict[str, ItemFeatures]) -> tuple[ItemFeatures, ...]:
-    have = {m.key for m in members}
-    extra = [firsts[lang] for lang in sorted(firsts) if firsts[lang].key not in have]
-    return (*members, *extra) if extra else members
-
-
-def _when(m: ItemFeatures) -> datetime:
-    return _naive(m.published) if m.published is not None else datetime.max
-
-
-def _newest(members: list[ItemFeatures], max_members: int, lead: ItemFeatures) -> tuple[ItemFeatures, ...]:
-    ms = sorted(members, key=lambda m: _naive(m.published) if m.published else datetime.min, reverse=True)
-    keep = ms[: max_members * 2 - 1]
-    return tuple(keep if lead in keep else [lead, *keep])
 
 
 # Fingerprint facts that find candidate stories besides entities: a story of the same day, amount, quantity

@@ -27,7 +27,7 @@ from tests.fakes.telegram_api import FakeBotAPI
 from tests.service.support import NEWS, STORY_URL, Child, Publisher, child_env, outbox_by_chat_and_story
 
 CHATS = (101, 102, 103)
-KILLS = int(os.environ.get("RAQIB_CRASH_KILLS", "10"))
+KILLS = int(os.environ.get("RAQIB_CRASH_KILLS", "8"))
 
 
 def write_config(tmp_path: Path, base: str) -> Path:

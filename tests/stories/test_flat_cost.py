@@ -239,7 +239,7 @@ def test_a_story_read_from_the_database_brings_its_representatives_only(
     """The database path (late backlog, near-duplicates older than the cache) reads what the cache holds
     (a window function: both backends)."""
     from bot.stories.backlog import load_candidates as _load_candidates
-    from bot.stories.index import representatives as _recent
+    from bot.stories.cached import representatives as _recent
 
     if backend == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'db.db'}")
