@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Table, bindparam, event, func, insert, or_, text, update
 from sqlmodel import Session, col, select
 
+from storage import bulk
 from storage.tables import Feed, ItemRow, ItemSignature, Match, MatchEntity, Story, StoryItem
 
 _ADVISORY_KEY = 0x52415149  # "RAQI"
@@ -116,8 +117,8 @@ def lock_assignments(s: Session) -> None:
 
 
 def insert_rows(s: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """One multi-row Core INSERT (write-only rows: the ORM's bulk path costs more than the statement)."""
-    s.execute(insert(table), rows)
+    """One executemany INSERT of write-only rows (``storage.bulk``: each distinct value processed once)."""
+    bulk.insert_rows(s, table, rows)
 
 
 # -- story members -----------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -29,6 +29,7 @@ from bot.ingest.job import Classifier, NewRow, PollMark, StoredBatch, StoreJob, 
 from bot.ingest.outbox import Outbox
 from bot.stories.assign import Assigner, refresh_story
 from bot.stories.index import StoryIndex
+from storage.bulk import insert_rows
 from storage.db import session
 from storage.feeds import PolledFeed, mark_polled_many
 from storage.items import store_items
@@ -88,7 +89,7 @@ def save_matches(
         if assigner is not None:
             assigner.defer(table, values)
         elif values:  # Core inserts: the ORM's bulk path costs more than the statement for write-only rows
-            s.execute(insert(table), values)
+            insert_rows(s, table, values)
 
 
 def replace_match(s: Session, row: Any, c: Classification, now: datetime) -> None:
