@@ -33,7 +33,7 @@ def urls(feeds: int, hosts: int, port: int) -> list[str]:
 
 
 def start_servers(
-    hosts: int, feeds: int, workload: str = "events", delay: float = 0.1
+    hosts: int, feeds: int, workload: str = "events", delay: float = 0.1, days_old: float = 0.0
 ) -> tuple[subprocess.Popen[str], int]:
     """``bench.feedservers`` in a process of its own, on a port the system had free (never a fixed one:
     the bench must run wherever it is started); returns the process and the port."""
@@ -50,6 +50,8 @@ def start_servers(
             workload,
             "--delay",
             str(delay),
+            "--days-old",
+            str(days_old),
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -221,6 +223,13 @@ def main() -> None:
         "from two templates, Arabic and English (issue 14); 'two-stories': near-copies of two texts",
     )
     p.add_argument("--parse-workers", type=int, help="the process pool's size (default: the product's, cores - 1)")
+    p.add_argument(
+        "--days-old",
+        type=float,
+        default=0.0,
+        help="the newest item's age in days (default 0: news just published; 13: a backlog older than the "
+        "story index's reach, stored through the late-backlog path)",
+    )
     a = p.parse_args()
     if a.parse_workers:
         os.environ["BENCH_PARSE_WORKERS"] = str(a.parse_workers)
@@ -236,7 +245,7 @@ def main() -> None:
     if a.sizes:
         sizes(a)
         return
-    server, port = start_servers(a.hosts, max(a.feeds, a.baseline_feeds), a.workload)
+    server, port = start_servers(a.hosts, max(a.feeds, a.baseline_feeds), a.workload, days_old=a.days_old)
     try:
         r = child("raqib", a.feeds, a.hosts, port, a.workload)
         b = child("baseline", a.baseline_feeds, a.hosts, port, a.workload)
@@ -289,7 +298,7 @@ def main() -> None:
 def sizes(a: argparse.Namespace) -> None:
     """Raqib and the baseline at each size, one server set for all (issue 14's "done when" table)."""
     ns = sorted(int(n) for n in a.sizes.split(","))
-    server, port = start_servers(a.hosts, ns[-1], a.workload)
+    server, port = start_servers(a.hosts, ns[-1], a.workload, days_old=a.days_old)
     rows: list[tuple[int, dict[str, float], dict[str, float]]] = []
     try:
         for n in ns:

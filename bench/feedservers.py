@@ -161,13 +161,13 @@ def field_template(e: int, arabic: bool) -> tuple[str, str]:
     )
 
 
-def feed_body(feed_no: int, items: int, workload: str = "events") -> bytes:
+def feed_body(feed_no: int, items: int, workload: str = "events", now: datetime | None = None) -> bytes:
     """One feed's RSS. ``workload``: ``events`` — the field items tell ``EVENTS`` distinct events, each
     carried by many outlets (half as the wire's text, half rewritten), as news is; ``two-stories`` — a
     stress case: every field item is a near-copy of one of two texts, so two stories of hundreds of
     near-duplicate members; ``field`` — every item about the field, from two templates (English for even
     feeds, Arabic for odd ones) telling ``EVENTS`` events."""
-    now = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    now = now or datetime(2026, 11, 20, 12, tzinfo=UTC)  # the newest item's time; each is 17 minutes older
     entries = []
     for i in range(items):
         when = format_datetime(now - timedelta(minutes=17 * i + feed_no))
@@ -192,8 +192,13 @@ def feed_body(feed_no: int, items: int, workload: str = "events") -> bytes:
     ).encode()
 
 
-async def serve(hosts: int, port: int, feeds: int, items: int, delay: float, workload: str) -> None:
-    bodies = {f"/feed/{n}.xml": feed_body(n, items, workload) for n in range(feeds)}
+async def serve(
+    hosts: int, port: int, feeds: int, items: int, delay: float, workload: str, days_old: float = 0.0
+) -> None:
+    # News as it breaks: the newest items were published when the servers started (``days_old`` shifts them
+    # back: a backlog, which the reader stores through its late-backlog path).
+    newest = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=days_old)
+    bodies = {f"/feed/{n}.xml": feed_body(n, items, workload, newest) for n in range(feeds)}
     etags = {p: '"' + hashlib.sha1(b).hexdigest()[:16] + '"' for p, b in bodies.items()}
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -251,9 +256,10 @@ def main() -> None:
     p.add_argument("--items", type=int, default=30)
     p.add_argument("--delay", type=float, default=0.1)
     p.add_argument("--workload", choices=WORKLOADS, default="events")
+    p.add_argument("--days-old", type=float, default=0.0, help="the newest item's age (default 0: just published)")
     a = p.parse_args()
     try:
-        asyncio.run(serve(a.hosts, a.port, a.feeds, a.items, a.delay, a.workload))
+        asyncio.run(serve(a.hosts, a.port, a.feeds, a.items, a.delay, a.workload, a.days_old))
     except KeyboardInterrupt:
         sys.exit(0)
 

@@ -90,7 +90,7 @@ class StoryIndex:
     def __init__(self, limits: AssignLimits | None = None) -> None:
         self.limits = limits or AssignLimits()
         # what assignment compared, summed since creation (a test pins the flat cost on these, not on time):
-        # lsh_rows (rows the LSH verified), near_hits (hits handed to ``decide``), candidates (stories),
+        # lsh_rows (rows the LSH verified), near_hits (hits handed to ``decide``), candidates (stories), sync_ids,
         # members (their members handed to ``decide``), pairs (fingerprint scores), near_checks, twins
         self.counts: Counter[str] = Counter()
         self._reset()
@@ -148,6 +148,11 @@ class StoryIndex:
         ~2,000 ids at every sync, nearly all of them this process's own writes: their ids are read first,
         and only the others' rows (signatures are ~0.5 KB each)."""
         ids = store.member_ids(s, after_id=after_id, since=since)
+        # Every id read is held now (this process's own, or loaded below): the next sync starts after them.
+        # Advanced only by others' rows, the cursor stood still in a process that writes alone, and each sync
+        # re-read every id since the start (issue 14: ~13 % of the writer's time in a 500-feed cycle).
+        self.last_id = max([self.last_id, *ids])
+        self.counts["sync_ids"] += len(ids)
         unknown = [i for i in ids if i not in self.index]
         if not unknown:
             return []

@@ -297,3 +297,38 @@ def test_remembered_bucket_counts_band_exactly_what_counting_afresh_bands() -> N
         assert (remembered._main_keys[b] == afresh._main_keys[b]).all()
         assert (remembered._main_rows[b] == afresh._main_rows[b]).all()
     assert sum(len(v) for d in remembered._delta for v in d.values()) < 600 * BANDS / 4, "the caps did act"
+
+
+def test_a_process_writing_alone_syncs_only_what_is_new(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index's sync reads the ids written since the last sync (less a slack for late commits), not every
+    id since the process started: its cursor advances over this process's own writes too."""
+    monkeypatch.setattr("bot.stories.index._ID_SLACK", 10)
+    engine = make_engine(f"sqlite:///{tmp_path / 'alone.db'}")
+    upgrade(engine)
+    index = StoryIndex()
+    read: list[int] = []
+    with session(engine) as s:
+        s.add(Feed(id="f", url="https://f.example/rss", configured_url="x", language="en"))
+        s.commit()
+    for batch in range(5):
+        before = index.counts["sync_ids"]
+        with index.lock, session(engine) as s:
+            assigner = Assigner(s, index, NOW)
+            for q in range(20):
+                n = batch * 20 + q + 1
+                lang, title, body = variant(n)
+                row = ItemRow(
+                    id=n, feed_id="f", identity=f"i{n}", url=None, canonical_url=f"https://a.example/{n}",
+                    title=title, summary=body, content="", language=lang, published=NOW, fetched=NOW,
+                    content_hash=f"h{n}",
+                )  # fmt: skip
+                s.execute(insert(ItemRow), [row.model_dump()])
+                assigner.assign(row, Verdict(), authority=False, **features_of(row))
+            assigner.flush()
+            s.commit()
+        read.append(index.counts["sync_ids"] - before)
+    engine.dispose()
+    assert index.last_id == 80  # the fifth sync read up to the fourth batch's last item
+    # each sync: the previous transaction's 20 items and the 10 ids of slack before them, however many came
+    # before (the cursor standing still read 20, 40, 60, 80 ids here, and two weeks of a busy store in service)
+    assert read[0] == 0 and all(n <= 20 + 10 for n in read[1:]), read
