@@ -111,6 +111,13 @@ def needs_assignment_lock(s: Session) -> bool:
     return s.get_bind().dialect.name == "postgresql"
 
 
+def ids_commit_in_order(s: Session) -> bool:
+    """True on SQLite: one write transaction at a time holds the lock from its first insert to its commit, so
+    no id allocated earlier can commit after a later one. PostgreSQL's sequences hand out ids outside
+    transaction order: a reader that has seen id n may later see a smaller one commit."""
+    return s.get_bind().dialect.name == "sqlite"
+
+
 def lock_assignments(s: Session) -> None:
     """Serialize story assignment across processes until this transaction ends (PostgreSQL only)."""
     s.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=_ADVISORY_KEY))  # type: ignore[call-overload]

@@ -49,7 +49,7 @@ from storage.stories import MemberRow
 
 INDEX_HORIZON = timedelta(days=14)  # near-duplicates older than this are not news any more
 CLUSTER_HORIZON = timedelta(days=7)  # story members kept in memory (the window is 72 h; backlog needs slack)
-_ID_SLACK = 2000  # ids allocated before a later id may commit after it: re-read that far back on sync
+_ID_SLACK = 2000  # ids allocated before a later id may commit after it: re-read that far back (PostgreSQL)
 _EVICT_EVERY = timedelta(minutes=30)
 MAX_CANDIDATES = 24  # candidate stories handed to ``decide`` per item
 _BIG_POSTING = 300
@@ -125,7 +125,8 @@ class StoryIndex:
         self._synced_for = store.transaction_token(s)
         self._weights, self.prepared = None, {}
         store.on_rollback(s, self._on_rollback)
-        rows = self._unknown_members(s, after_id=max(self.last_id - _ID_SLACK, 0), since=now - INDEX_HORIZON)
+        slack = 0 if store.ids_commit_in_order(s) else _ID_SLACK
+        rows = self._unknown_members(s, after_id=max(self.last_id - slack, 0), since=now - INDEX_HORIZON)
         if rows:
             # grouped by story: a bucket keeps a bounded number of one story's members (module docstring)
             if len(self.index) == 0:
@@ -144,7 +145,7 @@ class StoryIndex:
             self.evict(now)
 
     def _unknown_members(self, s: Session, *, after_id: int, since: datetime) -> list[MemberRow]:
-        """The members the index does not hold yet, with their signatures. The slack re-reads the last
+        """The members the index does not hold yet, with their signatures. On PostgreSQL the slack re-reads the last
         ~2,000 ids at every sync, nearly all of them this process's own writes: their ids are read first,
         and only the others' rows (signatures are ~0.5 KB each)."""
         ids = store.member_ids(s, after_id=after_id, since=since)
