@@ -12,7 +12,6 @@ here computes them again. The alerts' outbox rows are ``bot.ingest.outbox``'s.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -55,18 +54,20 @@ log = logging.getLogger("raqib.ingest")
 
 
 def _match_values(row: Any, c: Classification, now: datetime) -> dict[str, object]:
-    entities = [
-        {"id": e.id, "kind": e.kind, "text": e.text, "start": e.start, "end": e.end, "field": e.field}
-        for e in c.entities
-    ]
+    stored = getattr(c, "stored", None)
+    if stored is None:  # a verdict made elsewhere than ``classify`` (a withheld item, a caller's own)
+        from bot.match.classify import stored_json
+
+        stored = stored_json(tuple(c.entities), tuple(c.reasons))
+    entities, reasons = stored
     return {
         "item_id": row.id,
         "relevant": c.relevant,
         "score": round(float(c.score), 4),
         "severity": c.severity,
         "topics": " ".join(c.topics),
-        "entities": json.dumps(entities, ensure_ascii=False),
-        "reasons": json.dumps(list(c.reasons), ensure_ascii=False),
+        "entities": entities,
+        "reasons": reasons,
         "matched_at": now,
     }
 

@@ -28,7 +28,8 @@ tariff) are lexicon attributes, so a user's lexicon extension works the same way
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
 from bot.domain import Severity
 from bot.match.evidence import DOMAIN_KINDS, Evidence, gather, headline
@@ -59,6 +60,17 @@ class Classification:
     entities: tuple[EntityHit, ...]
     reasons: tuple[str, ...]
     evidence: float
+    # ``entities`` and ``reasons`` as the store writes them (``stored_json``), made with the verdict: in the
+    # parse workers, once per distinct text, not in the single writer (issue 14). None: made by the writer.
+    stored: tuple[str, str] | None = field(default=None, compare=False, repr=False)
+
+
+def stored_json(entities: tuple[EntityHit, ...], reasons: tuple[str, ...]) -> tuple[str, str]:
+    """A verdict's entities (id, kind, matched text, offsets, field) and reasons as stored (JSON)."""
+    hits = [
+        {"id": e.id, "kind": e.kind, "text": e.text, "start": e.start, "end": e.end, "field": e.field} for e in entities
+    ]
+    return json.dumps(hits, ensure_ascii=False), json.dumps(list(reasons), ensure_ascii=False)
 
 
 def classify(title: str, text: str = "", lang: str | None = None, lexicon: Lexicon | None = None) -> Classification:
@@ -76,7 +88,8 @@ def classify(title: str, text: str = "", lang: str | None = None, lexicon: Lexic
         topics = assign(ev, w, reasons, lex.topics)
         severity = grade(ev, w.list_action, reasons)
     reasons.append(f"{'relevant' if w.relevant else 'not relevant'}: evidence {w.evidence:.2f} (threshold {THRESHOLD})")
-    return Classification(w.relevant, w.score, severity, topics, _entities(ev), tuple(reasons), w.evidence)
+    entities, why = _entities(ev), tuple(reasons)
+    return Classification(w.relevant, w.score, severity, topics, entities, why, w.evidence, stored_json(entities, why))
 
 
 def _entities(ev: Evidence) -> tuple[EntityHit, ...]:
