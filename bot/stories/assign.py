@@ -222,7 +222,7 @@ class Assigner:
             self._by_hash.setdefault(row.content_hash, story_id)
             if row.canonical_url:
                 self._by_url.setdefault(row.canonical_url, story_id)
-            index.index.add_signature(member.item_id, sig, group=story_id)
+            index.add_signature(member.item_id, sig, story_id, row.published or now)
             index.learn(story_id, feats)
         return Assignment(story_id, current is None, reason)
 

@@ -40,6 +40,7 @@ from bot.stories.cached import CachedStory
 from bot.stories.cluster import StoryCandidate
 from bot.stories.features import GENERIC_ENTITIES, FieldWeights, ItemFeatures, event_day, story_keys
 from bot.stories.fingerprint import Fingerprint
+from bot.stories.horizon import Expiry
 from bot.stories.neardup import GROUP_CAP, NearDupIndex
 from bot.stories.score import ClusterConfig
 from bot.stories.signatures import Signature
@@ -51,6 +52,9 @@ INDEX_HORIZON = timedelta(days=14)  # near-duplicates older than this are not ne
 CLUSTER_HORIZON = timedelta(days=7)  # story members kept in memory (the window is 72 h; backlog needs slack)
 _ID_SLACK = 2000  # ids allocated before a later id may commit after it: re-read that far back (PostgreSQL)
 _EVICT_EVERY = timedelta(minutes=30)
+# Expired near-duplicate rows are tombstones in the LSH arrays: past this many (and as many as live rows), the
+# next sync reloads the index from the database, as at start, and the arrays shrink to the live rows.
+_COMPACT_MIN = 20_000
 MAX_CANDIDATES = 24  # candidate stories handed to ``decide`` per item
 _BIG_POSTING = 300
 _BIG_FACT_POSTING = 64
@@ -100,6 +104,8 @@ class StoryIndex:
 
     def _reset(self) -> None:
         self.index = NearDupIndex(group_cap=self.limits.bucket_per_story)
+        self.expiry = Expiry()  # when each of the index's rows ages out (``INDEX_HORIZON``)
+        self._expired = 0  # rows expired since the index was (re)built: tombstones in its arrays
         self.last_id = 0
         self.stories: dict[int, CachedStory] = {}
         self.item_story: dict[int, int] = {}
@@ -136,6 +142,8 @@ class StoryIndex:
             else:
                 for r in rows:
                     self.index.add_signature(r.item_id, Signature.from_bytes(r.signature), group=int(r.story_id))
+            for r in rows:
+                self.expiry.add(r.item_id, r.published or now)
             cutoff = now - CLUSTER_HORIZON
             for r in rows:
                 if r.published is not None and _naive(r.published) >= _naive(cutoff):
@@ -187,9 +195,18 @@ class StoryIndex:
             story.post_keys.add(k)
             self.postings.setdefault(k, set()).add(story_id)
 
+    def add_signature(self, item_id: int, sig: Signature, story_id: int, published: datetime) -> None:
+        """Index an item's signature in its story's group, until it is older than ``INDEX_HORIZON``."""
+        self.index.add_signature(item_id, sig, group=story_id)
+        self.expiry.add(item_id, published)
+
     def evict(self, now: datetime) -> None:
-        """Forget stories whose every member is older than ``CLUSTER_HORIZON``."""
+        """Forget stories whose every member is older than ``CLUSTER_HORIZON``, and near-duplicate rows older
+        than ``INDEX_HORIZON`` (a reload compacts the index once they are many)."""
         self._evicted_at = now
+        self._expired += sum(self.index.remove(k) for k in self.expiry.expire(now - INDEX_HORIZON))
+        if self._expired >= max(_COMPACT_MIN, len(self.index)):
+            self._stale = True  # the next sync reloads the last INDEX_HORIZON: the arrays hold live rows only
         cutoff = _naive(now - CLUSTER_HORIZON)
         old = [
             sid

@@ -9,6 +9,7 @@ incremental path). The same measure on ``UNBOUNDED`` (the code before the limits
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -332,3 +333,48 @@ def test_a_process_writing_alone_syncs_only_what_is_new(tmp_path: Path, monkeypa
     # each sync: the previous transaction's 20 items and the 10 ids of slack before them, however many came
     # before (the cursor standing still read 20, 40, 60, 80 ids here, and two weeks of a busy store in service)
     assert read[0] == 0 and all(n <= 20 + 10 for n in read[1:]), read
+
+
+def test_the_near_duplicate_index_lets_rows_older_than_its_horizon_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A service that runs for months holds the near-duplicates of the last INDEX_HORIZON, not of everything
+    it ever stored: rows age out as the clock moves, and once many have, a reload shrinks the index's arrays."""
+    from bot.stories.index import INDEX_HORIZON
+
+    monkeypatch.setattr("bot.stories.index._COMPACT_MIN", 40)
+    engine = make_engine(f"sqlite:///{tmp_path / 'months.db'}")
+    upgrade(engine)
+    index = StoryIndex()
+    with session(engine) as s:
+        s.add(Feed(id="f", url="https://f.example/rss", configured_url="x", language="en"))
+        s.commit()
+    per_day, days, n = 10, 40, 0
+    held: list[tuple[int, int]] = []  # (live rows, rows in the arrays) after each day
+    for day in range(days):
+        now = NOW + timedelta(days=day)
+        with index.lock, session(engine) as s:
+            assigner = Assigner(s, index, now)
+            for _ in range(per_day):
+                n += 1
+                lang, title, body = variant(n)
+                row = ItemRow(
+                    id=n, feed_id="f", identity=f"i{n}", url=None, canonical_url=f"https://m.example/{n}",
+                    title=title, summary=body, content="", language=lang, published=now, fetched=now,
+                    content_hash=f"h{n}",
+                )  # fmt: skip
+                s.execute(insert(ItemRow), [row.model_dump()])
+                assigner.assign(row, Verdict(), authority=False, **features_of(row))
+            assigner.flush()
+            s.commit()
+        held.append((len(index.index), len(index.index._keys)))
+    engine.dispose()
+    horizon_days = INDEX_HORIZON.days
+    live, rows = held[-1]
+    # the last sync (day 39) evicted what was older than day 25; days 25-39 are held: 15 days of 10
+    assert live == (horizon_days + 1) * per_day, held
+    assert max(lv for lv, _ in held) <= (horizon_days + 1) * per_day, held
+    # rows in the arrays (tombstones included) stay bounded: a reload compacts them once the expired ones are
+    # as many as the live ones (and at least _COMPACT_MIN)
+    assert max(r for _, r in held) <= 2 * (horizon_days + 1) * per_day + per_day, held
+    assert n == days * per_day and rows < n and any(b < a for (_, a), (_, b) in itertools.pairwise(held)), held
