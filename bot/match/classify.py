@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.domain import Severity
 from bot.match.evidence import DOMAIN_KINDS, Evidence, gather, headline
@@ -50,6 +51,11 @@ class EntityHit:
     end: int
     field: str  # 'title' | 'text'
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as a constructor call: a frozen slotted dataclass otherwise unpickles through a Python loop of
+        # setattr calls, which the main process pays for every hit of every verdict a parse worker sends back.
+        return (EntityHit, (self.id, self.kind, self.text, self.start, self.end, self.field))
+
 
 @dataclass(frozen=True, slots=True)
 class Classification:
@@ -63,6 +69,10 @@ class Classification:
     # ``entities`` and ``reasons`` as the store writes them (``stored_json``), made with the verdict: in the
     # parse workers, once per distinct text, not in the single writer (issue 14). None: made by the writer.
     stored: tuple[str, str] | None = field(default=None, compare=False, repr=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # as ``EntityHit.__reduce__``
+        fields = (self.relevant, self.score, self.severity, self.topics, self.entities, self.reasons, self.evidence)
+        return (Classification, (*fields, self.stored))
 
 
 def stored_json(entities: tuple[EntityHit, ...], reasons: tuple[str, ...]) -> tuple[str, str]:

@@ -144,3 +144,17 @@ def test_classify_json_lines_in_order_with_errors() -> None:
     assert set(rows[5]) == {"relevant", "score", "severity", "topics", "entities", "reasons"}
     ent = rows[5]["entities"][0]
     assert set(ent) == {"id", "text", "start", "end", "field"}
+
+
+def test_a_verdict_survives_the_trip_from_a_parse_worker_whole() -> None:
+    """Verdicts come back from the parse workers pickled (``__reduce__``: a constructor call): every field,
+    the stored JSON included, arrives as it left."""
+    import dataclasses
+    import pickle
+
+    c = classify("Nvidia H20 sales to China halted by new export licence rule", "هواوي وسميك على قائمة الكيانات")
+    assert c.relevant and c.entities and c.stored is not None
+    back = pickle.loads(pickle.dumps(c, protocol=pickle.HIGHEST_PROTOCOL))
+    for f in dataclasses.fields(c):
+        assert getattr(back, f.name) == getattr(c, f.name), f.name
+    assert back.entities[0] == c.entities[0] and type(back.entities[0]) is type(c.entities[0])
