@@ -24,6 +24,7 @@ from typing import Any
 import feedparser
 from feedparser.sanitizer import _sanitize_html
 
+from bot.parse import speedups  # noqa: F401 (feedparser's URL joins memoized at import)
 from bot.parse.charrefs import repair_char_refs
 from bot.parse.pacing import document_ask
 
