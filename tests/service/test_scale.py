@@ -39,7 +39,7 @@ def write_config(tmp_path: Path, base: str) -> Path:
     cfg.write_text(
         f"settings: {{default_interval: {INTERVAL}, interval_jitter: {JITTER}, allow_private_addresses: true, "
         f"retries: 0, read_timeout: 5s, data_dir: '{tmp_path / 'data'}', "
-        "feed_lease: 4s, delivery_lease: 4s, chat_lease: 5s}\n"
+        "feed_lease: 6s, delivery_lease: 4s, chat_lease: 5s}\n"
         "feeds:\n"
         f"  - {{id: en, url: '{base}/en.xml', language: en}}\n"
         f"  - {{id: ar, url: '{base}/ar.xml', language: ar}}\n"
