@@ -61,7 +61,7 @@ def _processed(values: list[Any], processor: Processor) -> list[Any]:
     return out
 
 
-_plans: dict[tuple[int, str, tuple[str, ...]], tuple[str, tuple[str, ...] | None, list[Processor]] | None] = {}
+_plans: dict[tuple[Table, str, tuple[str, ...]], tuple[str, tuple[str, ...] | None, list[Processor]] | None] = {}
 
 
 def _plan(
@@ -69,7 +69,7 @@ def _plan(
 ) -> tuple[str, tuple[str, ...] | None, list[Processor]] | None:
     """The compiled statement, its parameter names in ``keys`` order (None: positional) and each key's
     processor; None when only SQLAlchemy can insert these rows (a missing column with a Python default)."""
-    cache_key = (id(table), dialect.name, keys)
+    cache_key = (table, dialect.name, keys)
     if cache_key in _plans:
         return _plans[cache_key]
     plan: tuple[str, tuple[str, ...] | None, list[Processor]] | None = None

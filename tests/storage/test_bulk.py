@@ -1,0 +1,66 @@
+"""``storage.bulk.insert_rows`` (the driver's executemany, each distinct value processed once) stores exactly
+what a Core ``insert`` stores, on SQLite and PostgreSQL: aware datetimes in any zone as UTC, booleans, bytes,
+repeated values; and rows only SQLAlchemy can insert (a missing column with a Python default) still go in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Engine
+
+from storage.bulk import insert_rows
+from storage.db import session
+from storage.tables import Feed, ItemRow, ItemSignature, MatchTopic
+
+CAIRO = timezone(timedelta(hours=2))
+T = datetime(2026, 11, 20, 14, 0, tzinfo=CAIRO)  # 12:00 UTC
+
+
+def _items(engine: Engine, n: int) -> None:
+    with session(engine) as s:
+        s.add(Feed(id="f", url="https://f.example/rss", configured_url="x", language="ar"))
+        s.flush()
+        rows = [
+            {"id": i, "feed_id": "f", "identity": f"i{i}", "url": None, "canonical_url": None, "title": "t",
+             "summary": "", "content": "", "language": "ar", "published": T, "fetched": T, "content_hash": f"h{i}"}
+            for i in range(1, n + 1)
+        ]  # fmt: skip
+        s.execute(insert(ItemRow), rows)
+        s.commit()
+
+
+def test_rows_read_back_as_a_core_insert_stores_them(engine: Engine) -> None:
+    _items(engine, 6)
+    table = MatchTopic.__table__  # type: ignore[attr-defined]
+    fast = [{"item_id": i, "topic": t, "published": T} for i in (1, 2, 3) for t in ("hbm", "ai-chips")]
+    core = [{"item_id": i, "topic": t, "published": T} for i in (4, 5, 6) for t in ("hbm", "ai-chips")]
+    with session(engine) as s:
+        insert_rows(s, table, fast)
+        s.execute(insert(table), core)
+        s.commit()
+        got = {(r.item_id, r.topic): r.published for r in s.execute(select(table)).all()}
+    assert len(got) == 12
+    assert set(got.values()) == {datetime(2026, 11, 20, 12, 0, tzinfo=UTC)}, got
+
+
+def test_booleans_bytes_and_defaults(engine: Engine) -> None:
+    _items(engine, 3)
+    table = ItemSignature.__table__  # type: ignore[attr-defined]
+    rows = [
+        {"item_id": 1, "published": T, "signature": b"\x00\x01sig", "fingerprint": "a b", "entities": "x",
+         "informative": True, "authority": False},
+        {"item_id": 2, "published": T + timedelta(hours=1), "signature": b"\xff", "fingerprint": "", "entities": "",
+         "informative": False, "authority": True},
+    ]  # fmt: skip
+    # informative and authority left to their column defaults: only the Core statement applies those
+    partial = [{"item_id": 3, "published": T, "signature": b"s", "fingerprint": "f", "entities": ""}]
+    with session(engine) as s:
+        insert_rows(s, table, rows)
+        insert_rows(s, table, partial)
+        s.commit()
+        got = {r.item_id: r for r in s.execute(select(table)).all()}
+    assert (got[1].signature, got[1].informative, got[1].authority) == (b"\x00\x01sig", True, False)
+    assert (got[2].signature, got[2].informative, got[2].authority) == (b"\xff", False, True)
+    assert got[2].published == datetime(2026, 11, 20, 13, 0, tzinfo=UTC)
+    assert (got[3].fingerprint, got[3].informative, got[3].authority) == ("f", False, False)
