@@ -9,10 +9,9 @@ on the feed row; one feed's failure never reaches another feed or the cycle.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +29,7 @@ from bot.fetch.article import ArticleCache
 from bot.fetch.pacing import Ask, Pacing, header_ask, pace
 from bot.ingest.job import Classifier, PollMark, StoredBatch, StoreJob
 from bot.ingest.store import store_jobs
+from bot.lease import holding
 from bot.log import REDACT
 from bot.normalize import Item
 from bot.parse import ParseError
@@ -148,6 +148,10 @@ class Pipeline:
         spec = next((f for f in self.config.feeds if f.id == feed_id), None)
         return self.config.interval(spec) if spec else self.config.settings.default_interval
 
+    @property
+    def _owner(self) -> str | None:
+        return self.claim.owner if self.claim is not None else None
+
     def _pacing(self, interval: float, headers: Mapping[str, str], document: Ask | None, now: datetime) -> Pacing:
         """The interval until the next poll: what the feed asks (headers, document), within our bounds."""
         asks = (header_ask(headers, now=now), document)
@@ -165,28 +169,9 @@ class Pipeline:
             claimed = await asyncio.to_thread(self.claim, feed_id, self.clock())
             if not claimed:
                 return FeedResult(feed_id, "skipped", error="not due, or polled by another worker")
-            async with self._holding(self.claim, feed_id):
+            async with holding(self.claim, feed_id, self.clock):
                 return await self._refresh(feed_id, None)
         return await self._refresh(feed_id, state)
-
-    @contextlib.asynccontextmanager
-    async def _holding(self, claim: FeedClaim, feed_id: str) -> AsyncIterator[None]:
-        """Renew the feed's lease every third of it while the poll lasts: only a dead worker's lease expires."""
-
-        async def renew() -> None:
-            held = True
-            while held:  # until the poll ends, or its write released the lease (or a stall lost it)
-                await asyncio.sleep(claim.lease / 3)  # a schedule: the renewal's period
-                try:
-                    held = await asyncio.to_thread(claim.renew, feed_id, self.clock())
-                except Exception:  # a database hiccup: the next renewal may still come before the lease ends
-                    log.exception("could not renew the lease of %s", feed_id)
-
-        task = asyncio.create_task(renew())
-        try:
-            yield
-        finally:
-            task.cancel()
 
     async def _refresh(self, feed_id: str, state: FeedState | str | None) -> FeedResult:
         if state is None:
@@ -208,7 +193,9 @@ class Pipeline:
             # A 304 carries the headers a 200 would (RFC 9110 15.4.5), and the document is the one we have:
             # its stored ask still holds.
             pacing = self._pacing(interval, fetched.headers, document_ask, now)
-            mark = PollMark(pacing.interval, etag, modified, fetched.permanent_url, None, pacing, document_ask)
+            mark = PollMark(
+                pacing.interval, etag, modified, fetched.permanent_url, None, pacing, document_ask, self._owner
+            )
             await self.writer.submit(StoreJob.polled_only(feed_id, now, mark))
             return FeedResult(feed_id, "not_modified", pacing=pacing)
 
@@ -259,6 +246,7 @@ class Pipeline:
                 analysis.title,
                 pacing,
                 document_ask,
+                self._owner,
             ),
         )
         try:
@@ -367,6 +355,7 @@ class Pipeline:
                     message=message,
                     retry_in=retry_in,
                     disable_after=self.config.settings.disable_after_failures,
+                    lease_owner=self._owner,
                 )
 
         try:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Text, bindparam, func, update
+from sqlalchemy import Text, bindparam, case, func, null, or_, update
 from sqlmodel import Session, col, select
 
 from storage.tables import Feed
@@ -121,15 +122,19 @@ def record_failure(
     message: str,
     retry_in: float,
     disable_after: int | None = None,
+    lease_owner: str | None = None,
 ) -> bool:
-    """Store the failure and when to try again. Returns True when this failure disabled the feed."""
+    """Store the failure and when to try again. Returns True when this failure disabled the feed.
+
+    The lease is released if ``lease_owner`` (the poll's worker) still holds it, or nobody does."""
     # A reason quoting hostile input must still be storable: PostgreSQL refuses NUL and lone surrogates.
     message = message.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
     feed.last_attempt = now
     feed.consecutive_failures += 1
     feed.last_error_code, feed.last_error = code, message[:2000]
     feed.next_poll = now + timedelta(seconds=retry_in)
-    feed.lease_owner = feed.lease_until = None
+    if feed.lease_owner is None or feed.lease_owner == lease_owner:
+        feed.lease_owner = feed.lease_until = None
     disabled = bool(disable_after and feed.enabled and feed.consecutive_failures >= disable_after)
     if disabled:
         feed.enabled = False
@@ -159,6 +164,15 @@ class PolledFeed:
     paced_asks: float | None = None
     document_asks: float | None = None
     document_asks_by: str | None = None
+    # The worker whose claim this poll was (``storage.leases``): the lease is released only if it still holds
+    # it — a worker that lost its lease mid-poll must not release another worker's. None: no claim (one process).
+    lease_owner: str | None = None
+
+
+def _released(owner: Any, column: Any) -> Any:
+    """NULL when the poll's worker (``b_owner``) holds the lease or nobody does; else the column as it is."""
+    mine = or_(owner.is_(None), owner == bindparam("b_owner", type_=Text))
+    return case((mine, null()), else_=column)
 
 
 def mark_polled_many(session: Session, polled: Sequence[PolledFeed]) -> None:
@@ -187,8 +201,8 @@ def mark_polled_many(session: Session, polled: Sequence[PolledFeed]) -> None:
             paced_asks=bindparam("b_paced_asks"),
             document_asks=bindparam("b_doc_asks"),
             document_asks_by=bindparam("b_doc_asks_by"),
-            lease_owner=None,
-            lease_until=None,
+            lease_owner=_released(table.c.lease_owner, table.c.lease_owner),
+            lease_until=_released(table.c.lease_owner, table.c.lease_until),
             polls=table.c.polls + 1,
             url=func.coalesce(bindparam("b_url", type_=Text), table.c.url),
             title=func.coalesce(table.c.title, bindparam("b_title", type_=Text)),
@@ -210,6 +224,7 @@ def mark_polled_many(session: Session, polled: Sequence[PolledFeed]) -> None:
                 "b_doc_asks_by": p.document_asks_by,
                 "b_url": p.new_url or None,
                 "b_title": (p.title or "")[:MAX_FEED_TITLE] or None,  # a feed chooses its title: capped
+                "b_owner": p.lease_owner,
             }
             for p in polled
         ],

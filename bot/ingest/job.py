@@ -52,6 +52,7 @@ class PollMark:
     title: str | None = None
     pacing: Pacing | None = None  # the interval's reason, when the feed asked for a pace
     document_ask: Ask | None = None  # the document's own ask (kept for polls answered 304)
+    lease_owner: str | None = None  # the worker that claimed the poll: its lease, and only its, is released
 
 
 @dataclass(frozen=True)

@@ -272,6 +272,7 @@ def _store_job(
                 paced_asks=ask.seconds if ask else None,
                 document_asks=doc.seconds if doc else None,
                 document_asks_by=doc.source if doc else None,
+                lease_owner=p.lease_owner,
             )
         )
     return batch

@@ -47,3 +47,32 @@ def test_named_lease_has_one_holder_and_is_released_at_shutdown(engine: Engine) 
     assert take_lease(engine, "chat:x", "a", 30, NOW + timedelta(seconds=10)), "renewal"
     release_lease(engine, "chat:x", "a")
     assert take_lease(engine, "chat:x", "b", 30, NOW + timedelta(seconds=11))
+
+
+def test_a_poll_that_lost_its_lease_does_not_release_the_new_holders(engine: Engine) -> None:
+    """A worker stalled past its lease finishes its poll after another took the feed over: its write keeps the
+    feed's state but leaves the other worker's lease alone (released, a third worker would poll at once)."""
+    from storage.feeds import PolledFeed, mark_polled_many, record_failure
+
+    def row() -> tuple[str | None, datetime | None]:
+        with session(engine) as s:
+            f = get_feed(s, "f")
+            assert f is not None
+            return f.lease_owner, f.lease_until
+
+    feed(engine, None)
+    assert claim(engine, "a", NOW)
+    assert claim(engine, "b", NOW + timedelta(seconds=61)), "a's lease expired while it was stalled"
+    with session(engine) as s:
+        mark_polled_many(s, [PolledFeed("f", NOW, 600, '"e1"', None, lease_owner="a")])
+        s.commit()
+    assert row()[0] == "b"
+    with session(engine) as s:
+        f = get_feed(s, "f")
+        assert f is not None
+        record_failure(s, f, now=NOW, code="timeout", message="slow", retry_in=60, lease_owner="a")
+    assert row()[0] == "b"
+    with session(engine) as s:  # the holder's own write releases it
+        mark_polled_many(s, [PolledFeed("f", NOW + timedelta(seconds=62), 600, '"e2"', None, lease_owner="b")])
+        s.commit()
+    assert row() == (None, None)
