@@ -13,10 +13,9 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, bindparam, event, func, insert, or_, text, update
+from sqlalchemy import bindparam, event, func, insert, or_, text, update
 from sqlmodel import Session, col, select
 
-from storage import bulk
 from storage.tables import Feed, ItemRow, ItemSignature, Match, MatchEntity, Story, StoryItem
 
 _ADVISORY_KEY = 0x52415149  # "RAQI"
@@ -121,11 +120,6 @@ def ids_commit_in_order(s: Session) -> bool:
 def lock_assignments(s: Session) -> None:
     """Serialize story assignment across processes until this transaction ends (PostgreSQL only)."""
     s.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=_ADVISORY_KEY))  # type: ignore[call-overload]
-
-
-def insert_rows(s: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """One executemany INSERT of write-only rows (``storage.bulk``: each distinct value processed once)."""
-    bulk.insert_rows(s, table, rows)
 
 
 # -- story members -----------------------------------------------------------------------------------------

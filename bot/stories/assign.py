@@ -45,6 +45,7 @@ from bot.stories.score import ClusterConfig
 from bot.stories.signatures import Signature
 from bot.stories.summary import Member, StorySummary, naive_utc
 from storage import stories as store
+from storage.bulk import insert_rows
 from storage.tables import ItemRow, ItemSignature, Story, StoryItem
 
 # ``StoryIndex`` and its limits lived here before ``bot.stories.index``; importers of this module keep them.
@@ -345,7 +346,7 @@ class Assigner:
             self._links = []
         deferred, self._deferred = self._deferred, {}
         for table, rows in deferred.items():
-            store.insert_rows(self.s, table, rows)
+            insert_rows(self.s, table, rows)
 
     def flush(self) -> None:
         """Write what this batch decided: deferred rows, signatures, links, changed stories' summaries."""
