@@ -5,9 +5,10 @@ story links), most of them repeating a few values: every topic and entity row of
 publication time. A Core ``insert(table)`` executemany runs SQLAlchemy's parameter construction and each
 column's bind processors (UTC normalisation, SQLite's datetime-to-text) on every value of every row: about a
 third of the writer's CPU when every item is about the field (issue 14). Here the statement is compiled by
-SQLAlchemy for the connection's dialect, each column's processor comes from its type
-(``TypeEngine.bind_processor``, public API), runs once per distinct value, and the rows go to the driver's
-``executemany`` as they are.
+SQLAlchemy for the connection's dialect, each column's processor comes from its type as adapted to that
+dialect (``TypeEngine.dialect_impl(dialect).bind_processor``, public API: the generic type's own processor
+leaves out the dialect's, e.g. SQLite's datetime-to-text), runs once per distinct value, and the rows go to
+the driver's ``executemany`` as they are: every value in the form SQLAlchemy itself would have written.
 
 Falls back to the Core statement for a table whose missing columns have Python-side defaults (only SQLAlchemy
 applies those) and for rows that do not all have the same keys.
@@ -76,7 +77,7 @@ def _plan(
     missing_defaults = [c for c in table.columns if c.key not in keys and (c.default is not None or c.onupdate)]
     if not missing_defaults and all(k in table.c for k in keys):
         compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
-        processors: list[Processor] = [table.c[k].type.bind_processor(dialect) for k in keys]
+        processors: list[Processor] = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys]
         if compiled.positional:
             order = compiled.positiontup or []
             if list(order) == list(keys):

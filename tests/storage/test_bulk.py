@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Engine
 
 from storage.bulk import insert_rows
@@ -64,3 +64,19 @@ def test_booleans_bytes_and_defaults(engine: Engine) -> None:
     assert (got[2].signature, got[2].informative, got[2].authority) == (b"\xff", False, True)
     assert got[2].published == datetime(2026, 11, 20, 13, 0, tzinfo=UTC)
     assert (got[3].fingerprint, got[3].informative, got[3].authority) == ("f", False, False)
+
+
+def test_stored_values_are_the_ones_sqlalchemy_writes_so_range_queries_agree(engine: Engine) -> None:
+    """The database holds the same value whichever path wrote it: on SQLite a datetime is text, and the driver's
+    own adapter (``2026-11-20 12:00:00``) is not SQLAlchemy's (``… 12:00:00.000000``), so a bound at the very
+    second would find one row and miss the other."""
+    _items(engine, 2)
+    table = MatchTopic.__table__  # type: ignore[attr-defined]
+    with session(engine) as s:
+        insert_rows(s, table, [{"item_id": 1, "topic": "hbm", "published": T}])
+        s.execute(insert(table), [{"item_id": 2, "topic": "hbm", "published": T}])
+        s.commit()
+        raw = dict(s.execute(text("SELECT item_id, CAST(published AS TEXT) FROM match_topics")).tuples().all())
+        at_bound = s.execute(select(table.c.item_id).where(table.c.published >= T)).scalars().all()
+    assert raw[1] == raw[2], raw
+    assert sorted(at_bound) == [1, 2]
