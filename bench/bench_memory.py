@@ -48,8 +48,9 @@ class ReplayFeed:
         self.count = 0
         self.publish(20)
 
-    def publish(self, k: int) -> None:
-        now = datetime.now(UTC)
+    def publish(self, k: int, now: datetime | None = None) -> None:
+        """``k`` new items, the newest published at ``now`` (default: the real clock)."""
+        now = now or datetime.now(UTC)
         for _ in range(k):
             i = self.count
             self.count += 1

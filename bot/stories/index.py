@@ -52,9 +52,10 @@ INDEX_HORIZON = timedelta(days=14)  # near-duplicates older than this are not ne
 CLUSTER_HORIZON = timedelta(days=7)  # story members kept in memory (the window is 72 h; backlog needs slack)
 _ID_SLACK = 2000  # ids allocated before a later id may commit after it: re-read that far back (PostgreSQL)
 _EVICT_EVERY = timedelta(minutes=30)
-# Expired near-duplicate rows are tombstones in the LSH arrays: past this many (and as many as live rows), the
-# next sync reloads the index from the database, as at start, and the arrays shrink to the live rows.
-_COMPACT_MIN = 20_000
+# Expired near-duplicate rows are tombstones in the LSH arrays (~0.75 KB each): past this many (and as many as live
+# rows), the next sync reloads the index from the database, as at start, and the arrays shrink to the live rows.
+# A reload reads the live rows again: once per INDEX_HORIZON at most when there are more live rows than this.
+_COMPACT_MIN = 2_000
 MAX_CANDIDATES = 24  # candidate stories handed to ``decide`` per item
 _BIG_POSTING = 300
 _BIG_FACT_POSTING = 64

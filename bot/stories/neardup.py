@@ -45,6 +45,11 @@ __all__ = ["GROUP_CAP", "NearDupIndex"]
 # rows of one group a bucket holds; 8 keeps every story of the labeled sets whole (they have fewer near-copies
 # per bucket) while a story of 10,000 copies costs a lookup at most 42 · 8 verified rows
 GROUP_CAP = 8
+# Recent adds wait in per-band dicts (~4.6 KB a row: a list and a key per band) until this many (or an eighth of
+# the rows) move to the sorted arrays (~0.75 KB a row). At 20,000 a small deployment held ~50 days of rows in the
+# dicts, ~90 MB when the merge came (issue 14's simulated month); a merge costs 42 sorts of the rows held, a few
+# ms at this size, and an eighth of the rows keeps it amortized for big indexes.
+_MERGE_MIN = 2_000
 _B_BITS_COLLISION = 2.0**-16
 
 
@@ -148,7 +153,7 @@ class NearDupIndex:
         if banded:
             self._delta_rows.append(row)
             self._held_counts.banded(g, bands, into)
-        if max(len(self._delta_rows), self._twin_delta_n) > max(20_000, len(self._keys) // 8):
+        if max(len(self._delta_rows), self._twin_delta_n) > max(_MERGE_MIN, len(self._keys) // 8):
             self._merge()
 
     def remove(self, key: Hashable) -> bool:

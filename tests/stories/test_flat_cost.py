@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from bot.stories.assign import Assigner
 from bot.stories.fingerprint import fingerprint
 from bot.stories.index import UNBOUNDED, AssignLimits, StoryIndex
-from bot.stories.neardup import GROUP_CAP, NearDupIndex
+from bot.stories.neardup import _MERGE_MIN, GROUP_CAP, NearDupIndex
 from bot.stories.signatures import BANDS, Signature, signature
 from storage.db import make_engine, session, upgrade
 from storage.tables import Feed, ItemRow, ItemSignature, Story, StoryItem
@@ -226,7 +226,7 @@ def test_rebuilt_index_bands_the_rows_incremental_adds_band() -> None:
     assert live.rows_verified - before <= 2 * GROUP_CAP * BANDS
     assert live.twin(sigs[7]) == 7 and live.twin(Signature(base, 80)) is None
     assert rebuilt.twin(sigs[7]) == 7 and rebuilt.twin(Signature(base, 80)) is None
-    live._merge()  # recent adds move to the sorted arrays (done every 20,000 adds)
+    live._merge()  # recent adds move to the sorted arrays (done every 2,000 adds, or an eighth of the rows)
     live.add_signature("late", sigs[7], group=1)
     assert live.twin(sigs[7]) == "late" and live.twin(sigs[8]) == 8  # the latest twin first
     live.remove("late")
@@ -368,3 +368,33 @@ def test_the_near_duplicate_index_lets_rows_older_than_its_horizon_go(
     # as many as the live ones (and at least _COMPACT_MIN)
     assert max(r for _, r in held) <= 2 * (horizon_days + 1) * per_day + per_day, held
     assert rows < days * per_day and any(b < a for (_, a), (_, b) in itertools.pairwise(held)), held
+
+
+def test_a_small_index_keeps_its_rows_compact() -> None:
+    """Recent adds wait in per-band dicts (~4.6 KB a row) until they move to the sorted arrays (~0.75 KB a row).
+    A deployment adding a few hundred relevant items a day must not keep weeks of them in the dicts: at a
+    20,000-row threshold the shipped feeds' rate held ~50 days there (~90 MB, issue 14's simulated month)."""
+    import tracemalloc
+
+    rows = 6_000
+    texts = [
+        f"Report {i} on export controls for chips: shipment {i * 7} of accelerators, batch {i % 97}, lot {i % 13}, "
+        f"reviewed by officials in session {i % 31} with figures for quarter {i % 4}"
+        for i in range(rows)
+    ]
+    sigs = [signature(t) for t in texts]
+    assert all(s.informative for s in sigs)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        index = NearDupIndex()
+        for i, sig in enumerate(sigs):
+            index.add_signature(i, sig, group=i // 3)
+        per_row = (tracemalloc.get_traced_memory()[0] - before) / rows
+    finally:
+        tracemalloc.stop()
+    # at most _MERGE_MIN rows in the dicts, the rest merged: ~2.5 KB a row here, ~5 KB with all 6,000 in the dicts
+    assert len(index._delta_rows) <= _MERGE_MIN
+    assert per_row < 3_000, f"{per_row:.0f} bytes a row"
+    # and the arrays answer as the dicts did: each text finds itself
+    assert all(index.query_signature(sigs[i])[0].key == i for i in range(0, rows, 500))
