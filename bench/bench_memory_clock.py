@@ -21,9 +21,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ctypes
+import gc
 import tempfile
 import time
 import tracemalloc
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -74,6 +76,7 @@ async def run(args: argparse.Namespace) -> None:
     rows: list[tuple[int, float, int, int, int]] = []  # day, peak RSS, LSH rows live, stories cached, items
     stored = 0
     probes: list[tuple[int, float, float, float]] = []
+    kinds: list[Counter[str]] = []  # --probe: objects the collector tracks, by type, at each day's end
     started = time.monotonic()
     try:
         async with Fetcher(fetch_settings(config, Env())) as fetcher:
@@ -86,6 +89,8 @@ async def run(args: argparse.Namespace) -> None:
                     stored += sum(r.new for r in results)
                     peak = max(peak, rss_of(os.getpid())[0])
                     clock[0] += timedelta(hours=1)
+                    for h in hosts:  # the fake servers record every request: here they share the process
+                        h.requests.clear()
                     for f in feeds:
                         f.publish(args.per_hour, clock[0])
                 rows.append((day, peak / MB, len(index.index), len(index.stories), stored))
@@ -97,6 +102,7 @@ async def run(args: argparse.Namespace) -> None:
                     _LIBC.malloc_trim(0)
                     closed = rss_of(os.getpid())[0]
                     probes.append((day, now_rss / MB, trimmed / MB, closed / MB))
+                    kinds.append(Counter(type(o).__name__ for o in gc.get_objects()))
                     print(
                         f"  end of day {day}: {now_rss / MB:.1f} MB; malloc_trim {trimmed / MB:.1f}; "
                         f"connections closed {closed / MB:.1f}",
@@ -136,6 +142,8 @@ async def run(args: argparse.Namespace) -> None:
         print("|---:|---:|---:|---:|")
         for day, now_rss, trimmed, closed in probes:
             print(f"| {day} | {now_rss:.1f} | {trimmed:.1f} | {closed:.1f} |")
+        grew = kinds[-1] - kinds[min(horizon + 1, len(kinds) - 1)]
+        print(f"\nobjects gained from day {min(horizon + 2, len(kinds))} to the last, by type: {grew.most_common(12)}")
     after = [mb for day, mb, *_ in rows if day > horizon + 1]
     growth = (after[-1] - after[0]) if len(after) > 1 else float("nan")
     emit(
