@@ -18,12 +18,13 @@ down_revision = "0010"
 branch_labels = None
 depends_on = None
 
-_COLUMNS = (
-    ("matches", "matched_at"),
-    ("match_topics", "published"),
-    ("match_entities", "published"),
-    ("item_signatures", "published"),
-    ("story_items", "joined_at"),
+# (table, column) written by the bulk path; one literal statement each (no SQL is built by formatting)
+_STATEMENTS = (
+    "UPDATE matches SET matched_at = matched_at || '.000000' WHERE length(matched_at) = 19",
+    "UPDATE match_topics SET published = published || '.000000' WHERE length(published) = 19",
+    "UPDATE match_entities SET published = published || '.000000' WHERE length(published) = 19",
+    "UPDATE item_signatures SET published = published || '.000000' WHERE length(published) = 19",
+    "UPDATE story_items SET joined_at = joined_at || '.000000' WHERE length(joined_at) = 19",
 )
 
 
@@ -31,10 +32,8 @@ def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
         return
-    for table, column in _COLUMNS:
-        bind.execute(
-            sa.text(f"UPDATE {table} SET {column} = {column} || '.000000' WHERE length({column}) = 19")  # noqa: S608
-        )
+    for statement in _STATEMENTS:
+        bind.execute(sa.text(statement))
 
 
 def downgrade() -> None:
