@@ -57,6 +57,21 @@ class CachedStory:
                 del self._ranks[-1], self._keep[-1]
         self._recent = self._with_lead()
 
+    def prune(self, cutoff: datetime) -> list[Any]:
+        """Forget members published before ``cutoff`` (naive UTC; undated ones count as old) except the lead and
+        each language's first, and return their keys. A story that keeps gaining members — exact copies join at
+        any age — would otherwise hold every member it ever had; what is kept is what a reload from the
+        database learns (the cache's horizon) plus what the story shows and is anchored by. ``first`` stays."""
+        kept = {id(self.lead), *(id(m) for m in self.firsts.values())}
+        old = [m for m in self.members if id(m) not in kept and (m.published is None or _naive(m.published) < cutoff)]
+        if not old:
+            return []
+        gone = {id(m) for m in old}
+        self.members = [m for m in self.members if id(m) not in gone]
+        self.position = {m.key: i for i, m in enumerate(self.members)}
+        self._recent, self._ranks, self._keep = None, [], []  # ``recent`` ranks the members left afresh
+        return [m.key for m in old]
+
     def _rerank(self) -> None:
         ranked = sorted(((_rank(m, i), m) for i, m in enumerate(self.members)), key=itemgetter(0))
         ranked = ranked[: 2 * self._recent_max - 1]

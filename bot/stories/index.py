@@ -216,6 +216,11 @@ class StoryIndex:
         ]
         if old:
             self._version += 1
+        gone = set(old)
+        for sid, st in self.stories.items():
+            if sid not in gone:  # a living story keeps its lead, each language's first and its recent members
+                for key in st.prune(cutoff):
+                    self.item_story.pop(int(key), None)
         for sid in old:
             st = self.stories.pop(sid)
             for m in st.members:
