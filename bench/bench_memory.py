@@ -42,11 +42,11 @@ AR_FILLER = "أخبار محلية: المجلس البلدي يناقش الم�
 class ReplayFeed:
     """One shipped feed, replayed: a backlog, then ``publish`` adds items; 304 while nothing changed."""
 
-    def __init__(self, n: int, feed_id: str, arabic: bool) -> None:
+    def __init__(self, n: int, feed_id: str, arabic: bool, now: datetime | None = None) -> None:
         self.n, self.feed_id, self.arabic = n, feed_id, arabic
         self.entries: list[str] = []
         self.count = 0
-        self.publish(20)
+        self.publish(20, now)
 
     def publish(self, k: int, now: datetime | None = None) -> None:
         """``k`` new items, the newest published at ``now`` (default: the real clock)."""

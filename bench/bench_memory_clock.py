@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import ctypes
 import gc
+import os
 import tempfile
 import time
 import tracemalloc
@@ -46,16 +47,12 @@ _LIBC = ctypes.CDLL("libc.so.6")  # glibc: malloc_trim for --probe
 
 
 async def run(args: argparse.Namespace) -> None:
-    import os
-
     shipped = load_config(ROOT / "feeds.yaml")
     tmp = Path(tempfile.mkdtemp(prefix="raqib-memory-clock-"))
     hosts = [await FeedServer(f"127.0.0.{2 + h}").start() for h in range(4)]
     clock = [datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=args.days)]
-    feeds = [ReplayFeed(n, f.id, f.language == "ar") for n, f in enumerate(shipped.feeds)]
+    feeds = [ReplayFeed(n, f.id, f.language == "ar", clock[0]) for n, f in enumerate(shipped.feeds)]
     for f in feeds:
-        f.entries.clear()
-        f.publish(20, clock[0])
         hosts[f.n % 4].route(f"/{f.feed_id}.xml", f)
     config = FeedsFile.model_validate(
         {

@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 from alembic import command
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Engine
 
-from storage.db import alembic_config, make_engine, session, upgrade
+from storage.db import alembic_config, session, upgrade
 from storage.tables import Feed, ItemRow, MatchTopic
 
 T = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -46,10 +44,3 @@ def test_driver_form_datetimes_get_sqlalchemys_form(sqlite_engine: Engine) -> No
         found = s.execute(select(table.c.item_id).where(table.c.published >= T)).scalars().all()
     assert raw == ["2026-11-20 12:00:00.000000", "2026-11-20 12:00:00.250000"]
     assert sorted(found) == [1, 2]
-
-
-@pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path}/old.db")
-    upgrade(engine)
-    return engine

@@ -10,6 +10,7 @@ incremental path). The same measure on ``UNBOUNDED`` (the code before the limits
 from __future__ import annotations
 
 import itertools
+import tracemalloc
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ import numpy as np
 import pytest
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.stories.assign import Assigner
 from bot.stories.fingerprint import fingerprint
@@ -118,14 +120,8 @@ def measure(
         before = Counter(index.counts)
         assigner = Assigner(s, index, NOW)
         for q in range(n_new):
-            lang, title, body = variant(1000 + q)  # outlets not stored: rewrites, never identical bodies
-            item_id = size + 1 + q
-            row = ItemRow(
-                id=item_id, feed_id="f", identity=f"n{q}", url=None, canonical_url=f"https://n.example/{q}",
-                title=title, summary=body, content="", language=lang, published=NOW, fetched=NOW,
-                content_hash=f"n{q}",
-            )  # fmt: skip
-            s.execute(insert(ItemRow), [row.model_dump()])
+            # outlets not stored: rewrites, never identical bodies
+            row = _stored_variant(s, size + 1 + q, 1000 + q, f"n{q}", NOW)
             joined.append(assigner.assign(row, Verdict(), authority=False, **features_of(row)).story_id)
         assigner.flush()
         s.commit()
@@ -300,6 +296,18 @@ def test_remembered_bucket_counts_band_exactly_what_counting_afresh_bands() -> N
     assert sum(len(v) for d in remembered._delta for v in d.values()) < 600 * BANDS / 4, "the caps did act"
 
 
+def _stored_variant(s: Session, item_id: int, n: int, key: str, now: datetime) -> ItemRow:
+    """Rewrite ``n`` of the event (``variant``) stored as item ``item_id`` of feed f, published ``now``;
+    ``key`` makes its identity, canonical URL and content hash its own."""
+    lang, title, body = variant(n)
+    row = ItemRow(
+        id=item_id, feed_id="f", identity=key, url=None, canonical_url=f"https://{key}.example/", title=title,
+        summary=body, content="", language=lang, published=now, fetched=now, content_hash=key,
+    )  # fmt: skip
+    s.execute(insert(ItemRow), [row.model_dump()])
+    return row
+
+
 def _new_store(path: Path) -> Engine:
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
@@ -314,13 +322,7 @@ def _assign_batch(engine: Engine, index: StoryIndex, ids: range, now: datetime) 
     with index.lock, session(engine) as s:
         assigner = Assigner(s, index, now)
         for n in ids:
-            lang, title, body = variant(n)
-            row = ItemRow(
-                id=n, feed_id="f", identity=f"i{n}", url=None, canonical_url=f"https://a.example/{n}",
-                title=title, summary=body, content="", language=lang, published=now, fetched=now,
-                content_hash=f"h{n}",
-            )  # fmt: skip
-            s.execute(insert(ItemRow), [row.model_dump()])
+            row = _stored_variant(s, n, n, f"i{n}", now)
             assigner.assign(row, Verdict(), authority=False, **features_of(row))
         assigner.flush()
         s.commit()
@@ -374,8 +376,6 @@ def test_a_small_index_keeps_its_rows_compact() -> None:
     """Recent adds wait in per-band dicts (~4.6 KB a row) until they move to the sorted arrays (~0.75 KB a row).
     A deployment adding a few hundred relevant items a day must not keep weeks of them in the dicts: at a
     20,000-row threshold the shipped feeds' rate held ~50 days there (~90 MB, issue 14's simulated month)."""
-    import tracemalloc
-
     rows = 6_000
     texts = [
         f"Report {i} on export controls for chips: shipment {i * 7} of accelerators, batch {i % 97}, lot {i % 13}, "
