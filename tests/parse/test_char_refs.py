@@ -134,19 +134,30 @@ async def test_a_feed_title_with_raw_control_bytes_is_stored(engine: Engine) -> 
     assert item.title == "Item one"
 
 
+def _explode_on(monkeypatch: pytest.MonkeyPatch, marker: bytes, exc: Exception) -> None:
+    """Both readers — feedparser and the lxml fast path (``bot.parse.fast``) — raise ``exc`` on a body holding
+    ``marker``: a parser's bug on one feed, whichever path reads it."""
+    real_parse, real_simple = bot.parse.feedparser.parse, bot.parse.read_simple
+
+    def parse(stream, **kw):  # type: ignore[no-untyped-def]
+        if marker in stream.getvalue():
+            raise exc
+        return real_parse(stream, **kw)
+
+    def simple(body, **kw):  # type: ignore[no-untyped-def]
+        if marker in body:
+            raise exc
+        return real_simple(body, **kw)
+
+    monkeypatch.setattr(bot.parse.feedparser, "parse", parse)
+    monkeypatch.setattr(bot.parse, "read_simple", simple)
+
+
 async def test_a_parse_stage_exception_is_the_feeds_recorded_failure(
     sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Whatever feedparser (or our normalize/match) raises on one feed: classified, on the row, backed off."""
-    real_parse = bot.parse.feedparser.parse
-
-    def parse(stream, **kw):  # type: ignore[no-untyped-def]
-        data = stream.getvalue()
-        if b"EXPLODE" in data:
-            raise UnicodeEncodeError("utf-8", "\ud83d", 0, 1, "surrogates not allowed")
-        return real_parse(stream, **kw)
-
-    monkeypatch.setattr(bot.parse.feedparser, "parse", parse)
+    _explode_on(monkeypatch, b"EXPLODE", UnicodeEncodeError("utf-8", "\ud83d", 0, 1, "surrogates not allowed"))
     bad = b'<?xml version="1.0"?><rss version="2.0"><channel><title>EXPLODE</title></channel></rss>'
     good = hostile_feed()
     with FeedServer({"/bad.xml": doc(bad), "/good.xml": doc(good)}) as server:
@@ -195,13 +206,6 @@ def test_feeds_check_reports_every_feed_and_never_crashes(
 ) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)
-    real_parse = bot.parse.feedparser.parse
-
-    def parse(stream, **kw):  # type: ignore[no-untyped-def]
-        if b"EXPLODE" in stream.getvalue():
-            raise OverflowError("Python int too large to convert to C int")
-        return real_parse(stream, **kw)
-
     bad = b'<?xml version="1.0"?><rss version="2.0"><channel><title>EXPLODE</title></channel></rss>'
     with FeedServer({"/refs.xml": doc(hostile_feed()), "/bad.xml": doc(bad)}) as server:
         cfg = tmp_path / "feeds.yaml"
@@ -213,7 +217,7 @@ def test_feeds_check_reports_every_feed_and_never_crashes(
         assert main(["--config", str(cfg), "feeds", "check"]) == 0
         out = capsys.readouterr().out
         assert f"ok      refs: {2 + 3 * len(HOSTILE_REFS)} entries" in out
-        monkeypatch.setattr(bot.parse.feedparser, "parse", parse)
+        _explode_on(monkeypatch, b"EXPLODE", OverflowError("Python int too large to convert to C int"))
         assert main(["--config", str(cfg), "feeds", "check", "--json"]) == 0
     lines = {r["feed"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
     assert lines["refs"]["ok"] is True
