@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, select
 
 from storage.tables import URL_MAX, ItemRow
@@ -48,6 +48,20 @@ def _fit(row: Any) -> None:
             raise ValueError(f"items.{name}: {len(value)} characters, the column holds {limit}")
 
 
+# Built once: a statement built per call is coerced and cache-keyed anew each time (every IN value a bind
+# parameter of its own), which cost the single writer more than SQLite took to answer it. ``expanding``
+# parameters take each call's list.
+_KNOWN = select(ItemRow.identity, ItemRow.id, ItemRow.content_hash).where(
+    ItemRow.feed_id == bindparam("feed"), col(ItemRow.identity).in_(bindparam("keys", expanding=True))
+)
+_BY_HASH = select(ItemRow.content_hash, ItemRow.guid, ItemRow.url, ItemRow.canonical_url).where(
+    ItemRow.feed_id == bindparam("feed"), col(ItemRow.content_hash).in_(bindparam("keys", expanding=True))
+)
+_BY_LINK = select(ItemRow.canonical_url, ItemRow.title, ItemRow.summary, ItemRow.content).where(
+    ItemRow.feed_id == bindparam("feed"), col(ItemRow.canonical_url).in_(bindparam("keys", expanding=True))
+)
+
+
 def store_items(session: Session, feed_id: str, rows: Iterable[Any]) -> StoreResult:
     """Insert what is new; update what came back corrected. The unique (feed, identity) key decides, with
     two refinements against feeds that flip what they send (issue 13.14):
@@ -73,11 +87,8 @@ def store_items(session: Session, feed_id: str, rows: Iterable[Any]) -> StoreRes
     identities = [r.identity for r in rows]
     known: dict[str, tuple[int | None, str]] = {}
     for chunk_start in range(0, len(identities), 500):
-        chunk = identities[chunk_start : chunk_start + 500]
-        stmt = select(ItemRow.identity, ItemRow.id, ItemRow.content_hash).where(
-            ItemRow.feed_id == feed_id, col(ItemRow.identity).in_(chunk)
-        )
-        known.update({identity: (item_id, h) for identity, item_id, h in session.exec(stmt).all()})
+        params = {"feed": feed_id, "keys": identities[chunk_start : chunk_start + 500]}
+        known.update({identity: (item_id, h) for identity, item_id, h in session.exec(_KNOWN, params=params).all()})
     new, changed, unchanged = [], [], 0
     for row in rows:
         old = known.get(row.identity)
@@ -139,10 +150,8 @@ def _flipped(session: Session, feed_id: str, rows: list[Any]) -> set[int]:
     by_hash: dict[str, list[tuple[str | None, str | None, str | None]]] = {}
     hashes = list({r.content_hash for r in rows})
     for start in range(0, len(hashes), 500):
-        stmt = select(ItemRow.content_hash, ItemRow.guid, ItemRow.url, ItemRow.canonical_url).where(
-            ItemRow.feed_id == feed_id, col(ItemRow.content_hash).in_(hashes[start : start + 500])
-        )
-        for h, guid, url, canonical in session.exec(stmt).all():
+        params = {"feed": feed_id, "keys": hashes[start : start + 500]}
+        for h, guid, url, canonical in session.exec(_BY_HASH, params=params).all():
             by_hash.setdefault(h, []).append((guid, url, canonical))
     out: set[int] = set()
     for row in rows:
@@ -155,10 +164,8 @@ def _flipped(session: Session, feed_id: str, rows: list[Any]) -> set[int]:
     links = list({r.canonical_url for r in rest})
     by_link: dict[str | None, list[tuple[str, str]]] = {}  # never None: only stored links were asked for
     for start in range(0, len(links), 500):
-        by_url = select(ItemRow.canonical_url, ItemRow.title, ItemRow.summary, ItemRow.content).where(
-            ItemRow.feed_id == feed_id, col(ItemRow.canonical_url).in_(links[start : start + 500])
-        )
-        for link, title, summary, content in session.exec(by_url).all():
+        params = {"feed": feed_id, "keys": links[start : start + 500]}
+        for link, title, summary, content in session.exec(_BY_LINK, params=params).all():
             by_link.setdefault(link, []).append(_reader_view(title, summary, content))
     for row in rest:
         seen = by_link.get(row.canonical_url)

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import bindparam, func, insert, update
 from sqlmodel import Session, col, select
 
 from bot.deliver.notices import notify_operators
@@ -236,19 +236,22 @@ def record_folded(
         s.execute(insert(Delivery), rows)
 
 
+# Built once (asked once per feed stored): see ``storage.items._KNOWN``.
+_FOLDED_FOR = select(Delivery.subscription_id, Delivery.story_id, Delivery.id, Delivery.payload).where(
+    col(Delivery.story_id).in_(bindparam("stories", expanding=True)), Delivery.status == FOLDED
+)
+
+
 def folded_rows(s: Session, story_ids: Iterable[int], feed_id: str) -> list[tuple[int, int, int]]:
     """(chat, story, row id) of alerts folded for ``story_ids`` by a feed other than ``feed_id``."""
     ids = sorted(set(story_ids))
     if not ids:
         return []
-    stmt = select(Delivery.subscription_id, Delivery.story_id, Delivery.id, Delivery.payload).where(
-        col(Delivery.story_id).in_(ids), Delivery.status == FOLDED
-    )
     mine = _folded_payload(feed_id)
     # story and id are never None here (asked by story, stored rows); the test tells the type checker so
     return [
         (sid, story, row_id)
-        for sid, story, row_id, payload in s.exec(stmt).all()
+        for sid, story, row_id, payload in s.exec(_FOLDED_FOR, params={"stories": ids}).all()
         if payload != mine and story is not None and row_id is not None
     ]
 

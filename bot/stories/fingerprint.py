@@ -121,6 +121,9 @@ class Fingerprint:
 
     tokens: frozenset[str]
 
+    def __reduce__(self) -> tuple[object, ...]:  # as ``bot.normalize.item.Item.__reduce__``
+        return (Fingerprint, (self.tokens,))
+
     def of_kind(self, kind: str) -> frozenset[str]:
         return frozenset(t for t in self.tokens if t.startswith(kind + ":"))
 

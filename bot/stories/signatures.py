@@ -46,6 +46,9 @@ class Signature:
     hashvalues: np.ndarray  # uint32, shape (NUM_PERM,)
     n_shingles: int
 
+    def __reduce__(self) -> tuple[object, ...]:  # as ``bot.normalize.item.Item.__reduce__``
+        return (Signature, (self.hashvalues, self.n_shingles))
+
     @property
     def informative(self) -> bool:
         """Enough text to be judged a near-duplicate of anything."""
