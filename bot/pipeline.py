@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from asyncio import Semaphore
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from bot.deliver.alertable import Alertable
 from bot.fetch import Fetcher, FetchError
 from bot.fetch.article import ArticleCache
 from bot.fetch.pacing import Ask, Pacing, header_ask, pace
+from bot.fetch.result import FetchResult
 from bot.ingest.job import Classifier, PollMark, StoredBatch, StoreJob
 from bot.ingest.store import store_jobs
 from bot.lease import holding
@@ -118,6 +120,9 @@ def _feed_state(feed: Feed | None) -> FeedState | str:
     )
 
 
+STAGED_BATCHES = 2  # feeds analysed and not yet stored, in writer batches (``Pipeline._staged``)
+
+
 @dataclass
 class Pipeline:
     engine: Engine
@@ -136,10 +141,20 @@ class Pipeline:
     writer: BatchWriter[StoreJob, StoredBatch] = field(init=False, repr=False)
     # Article pages of thin items: a few slots shared fairly between feeds (``bot.second_look``).
     second_look: SecondLook = field(init=False, repr=False)
+    _stage: tuple[object, Semaphore | None] = field(init=False, repr=False, default=(None, None))
 
     def __post_init__(self) -> None:
         self.writer = BatchWriter(self._write, max_jobs=100, max_weight=3000, weight=lambda j: len(j.items) + 1)
         self.second_look = SecondLook.of(self.engine, self.fetcher, self.articles, self.config.settings)
+
+    def _staged(self) -> Semaphore:
+        """Room for one more feed between analysis and commit: two of the writer's batches, as many as it can
+        use (one being written, one queued). Made per event loop: a pipeline outlives the loops of tests."""
+        loop, staged = asyncio.get_running_loop(), self._stage[1]
+        if staged is None or self._stage[0] is not loop:
+            staged = Semaphore(STAGED_BATCHES * self.writer.max_jobs)
+            self._stage = (loop, staged)
+        return staged
 
     def _write(self, jobs: list[StoreJob]) -> list[StoredBatch | Exception]:
         return store_jobs(self.engine, jobs, config=self.config, story_index=self.story_index)
@@ -178,7 +193,7 @@ class Pipeline:
             state = await asyncio.to_thread(self._state, feed_id)
         if isinstance(state, str):
             return FeedResult(feed_id, "skipped", error=state)
-        url, etag, modified, language, first_poll, failures, authority, document_ask = state
+        url, etag, modified, _language, _first_poll, failures, _authority, document_ask = state
         interval = self._interval(feed_id)
         now = self.clock()
 
@@ -199,6 +214,16 @@ class Pipeline:
             await self.writer.submit(StoreJob.polled_only(feed_id, now, mark))
             return FeedResult(feed_id, "not_modified", pacing=pacing)
 
+        # Feeds between their analysis and their commit are bounded: when storing is slower than parsing
+        # (a flood of items about the field), analyses would otherwise pile up in memory for the writer.
+        async with self._staged():
+            return await self._analyse_and_store(feed_id, fetched, state, now, interval)
+
+    async def _analyse_and_store(
+        self, feed_id: str, fetched: FetchResult, state: FeedState, now: datetime, interval: float
+    ) -> FeedResult:
+        """parse → normalize → match in the CPU stage, then the writer: the rest of ``refresh_feed`` for a 200."""
+        _url, _etag, _modified, language, first_poll, failures, authority, _ask = state
         analysis_job = partial(
             analyze,
             fetched.body,

@@ -35,9 +35,9 @@ class Item:
     def __reduce__(self) -> tuple[object, ...]:
         # Pickled as a constructor call: a frozen slotted dataclass otherwise unpickles through a Python loop of
         # setattr calls, paid by the main process for every item a parse worker sends back (as ``EntityHit``).
-        fields = (self.feed_id, self.identity, self.guid, self.url, self.title, self.summary, self.content)
-        fields += (self.language, self.published, self.fetched, self.content_hash, self.source_url, self.source_name)
-        return (Item, (*fields, self.authors, self.repaired, self.garbled))
+        text = (self.feed_id, self.identity, self.guid, self.url, self.title, self.summary, self.content)
+        facts = (self.language, self.published, self.fetched, self.content_hash, self.source_url, self.source_name)
+        return (Item, (*text, *facts, self.authors, self.repaired, self.garbled))
 
     @property
     def text(self) -> str:
