@@ -144,6 +144,9 @@ def run_raqib(feeds: int, hosts: int, port: int, workload: str = "events") -> di
     # the product's pool size (``bot.app.parse_workers``: cores − 1 unless ``--parse-workers`` sets it)
     pool = ProcessPoolExecutor(max_workers=parse_workers(config), initializer=warm_up)
     list(pool.map(abs, range(4)))  # start the workers (and build their lexicons) before the clock starts
+    from bot.pipeline import warm_up_writer
+
+    warm_up_writer()  # and the writer's tables, as ``raqib run`` builds them at start
 
     async def go() -> dict[str, float]:
         out: dict[str, float] = {}

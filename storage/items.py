@@ -61,6 +61,13 @@ _BY_LINK = select(ItemRow.canonical_url, ItemRow.title, ItemRow.summary, ItemRow
     ItemRow.feed_id == bindparam("feed"), col(ItemRow.canonical_url).in_(bindparam("keys", expanding=True))
 )
 
+_TABLE = ItemRow.__table__  # type: ignore[attr-defined]
+_COLUMNS = [c.name for c in _TABLE.columns if c.name != "id"]
+# Each id comes back with its row's identity (unique in the feed), in whatever order: asking for the ids in the
+# rows' order (``sort_by_parameter_order``) made SQLAlchemy insert one row per statement on SQLite, which does not
+# promise the order of RETURNING rows (15,000 statements in a cold cycle of 500 feeds).
+_INSERT = insert(_TABLE).returning(_TABLE.c.identity, _TABLE.c.id)
+
 
 def store_items(session: Session, feed_id: str, rows: Iterable[Any]) -> StoreResult:
     """Insert what is new; update what came back corrected. The unique (feed, identity) key decides, with
@@ -125,14 +132,8 @@ def store_items(session: Session, feed_id: str, rows: Iterable[Any]) -> StoreRes
             stored_row.updated_at = row.fetched
             updated.append(stored_row)
     if new:
-        table = ItemRow.__table__  # type: ignore[attr-defined]
-        columns = [c.name for c in table.columns if c.name != "id"]
-        values = [{c: getattr(r, c, None) for c in columns} for r in new]
-        # Each id comes back with its row's identity (unique in the feed), in whatever order: asking for the ids
-        # in the rows' order (``sort_by_parameter_order``) made SQLAlchemy insert one row per statement on SQLite,
-        # which does not promise the order of RETURNING rows (15,000 statements in a cold cycle of 500 feeds).
-        returning = insert(table).returning(table.c.identity, table.c.id)
-        ids = dict(session.execute(returning, values).tuples().all())
+        values = [{c: getattr(r, c, None) for c in _COLUMNS} for r in new]
+        ids = dict(session.execute(_INSERT, values).tuples().all())
         for row in new:
             row.id = ids[row.identity]
     session.flush()

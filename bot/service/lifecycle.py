@@ -26,7 +26,7 @@ from bot.config import ConfigError, Env, FeedsFile, load_config
 from bot.deliver.dispatcher import Dispatcher
 from bot.deliver.model import Notifier
 from bot.fetch import Fetcher
-from bot.pipeline import Pipeline, StoryHook
+from bot.pipeline import Pipeline, StoryHook, warm_up_writer
 from bot.service import health, roles
 from bot.service.chats import Chats
 from bot.service.jobs import Jobs
@@ -100,6 +100,8 @@ class Service:
         # Parsing in worker processes when there are many feeds (a reload that adds feeds keeps the choice).
         with self.parts.cpu_pool() if roles.polls(self.role) else contextlib.nullcontext() as cpu:
             self.cpu = cpu
+            if roles.polls(self.role):
+                await asyncio.to_thread(warm_up_writer)
             async with self.parts.fetcher() as fetcher:
                 try:
                     await self.start(fetcher)
