@@ -34,6 +34,7 @@ from bot.stories.signatures import (
     NearDup,
     Signature,
     band_keys,
+    bands_of,
     estimate_containment,
     signature,
     twin_hash,
@@ -136,7 +137,7 @@ class NearDupIndex:
             return
         self._twin_delta.setdefault(twin_hash(sig), []).append(row)
         self._twin_delta_n += 1
-        bands = band_keys(sig.hashvalues[None, :])[0]
+        bands = bands_of(sig)
         banded = False
         cap = 0  # 0: nothing to count (ungrouped, no cap, or a group smaller than the cap so far)
         if group is not None and self.group_cap is not None:
@@ -247,7 +248,7 @@ class NearDupIndex:
         ``per_group``, only the best that many of each group."""
         if not sig.informative:
             return []
-        bands = band_keys(sig.hashvalues[None, :])[0]
+        bands = bands_of(sig)
         found: list[np.ndarray] = []
         found_band: list[int] = []
         for b in range(BANDS):

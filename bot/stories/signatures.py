@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -45,9 +45,13 @@ class Signature:
 
     hashvalues: np.ndarray  # uint32, shape (NUM_PERM,)
     n_shingles: int
+    # The index's keys, computed with the signature (``signature``: in a parse worker, not in the single writer
+    # that files it); None when made otherwise (read back from storage), and then computed where needed.
+    bands: np.ndarray | None = field(default=None, compare=False, repr=False)
+    twin: int | None = field(default=None, compare=False, repr=False)
 
     def __reduce__(self) -> tuple[object, ...]:  # as ``bot.normalize.item.Item.__reduce__``
-        return (Signature, (self.hashvalues, self.n_shingles))
+        return (Signature, (self.hashvalues, self.n_shingles, self.bands, self.twin))
 
     @property
     def informative(self) -> bool:
@@ -98,8 +102,11 @@ def shingles(text: str) -> set[str]:
 def signature(text: str) -> Signature:
     """The signature of a body text (empty text gives an uninformative all-max signature)."""
     sh = shingles(text or "")
-    values = minhash((s.encode("utf-8") for s in sh), NUM_PERM, SEED)
-    return Signature(values.astype(np.uint32), len(sh))
+    values = minhash((s.encode("utf-8") for s in sh), NUM_PERM, SEED).astype(np.uint32)
+    if len(sh) < MIN_SHINGLES:  # never banded nor twinned (``NearDupIndex.add_signature``)
+        return Signature(values, len(sh))
+    twin = int(twin_keys(values[None, :], np.asarray([len(sh)]))[0])
+    return Signature(values, len(sh), band_keys(values[None, :])[0], twin)
 
 
 def estimate(a: Signature, b: Signature) -> tuple[float, float]:
@@ -134,7 +141,14 @@ def twin_hash(sig: Signature) -> int:
     """A key for the twins map: all hash values mixed (near-copies share most of them, so fewer would
     collide), vectorised at rebuild (``twin_keys``). A collision only hides a twin: ``twin`` compares the
     whole signature."""
+    if sig.twin is not None:
+        return sig.twin
     return int(twin_keys(sig.hashvalues[None, :], np.asarray([sig.n_shingles]))[0])
+
+
+def bands_of(sig: Signature) -> np.ndarray:
+    """``band_keys`` of one signature: the ones computed with it, when they were."""
+    return sig.bands if sig.bands is not None else band_keys(sig.hashvalues[None, :])[0]
 
 
 _TWIN_MULT = np.random.default_rng(11).integers(1, 2**63, size=(NUM_PERM,), dtype=np.uint64) | np.uint64(1)

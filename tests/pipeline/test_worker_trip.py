@@ -15,7 +15,7 @@ import numpy as np
 
 from bot.normalize.item import Item
 from bot.stories.fingerprint import Fingerprint
-from bot.stories.signatures import Signature
+from bot.stories.signatures import Signature, band_keys, signature, twin_hash
 
 
 def _trip(obj: object) -> object:
@@ -41,5 +41,23 @@ def test_story_features_survive_the_trip() -> None:
     back = _trip(sig)
     assert isinstance(back, Signature) and back.n_shingles == 42
     assert back.hashvalues.dtype == np.uint32 and np.array_equal(back.hashvalues, sig.hashvalues)
+    computed = signature(" ".join(f"word{i} of a long enough body about export licences" for i in range(12)))
+    assert computed.bands is not None and computed.twin is not None
+    came = _trip(computed)
+    assert isinstance(came, Signature) and came.bands is not None
+    assert np.array_equal(came.bands, computed.bands) and came.twin == computed.twin
     fp = Fingerprint(frozenset({"num:12", "org:huawei"}))
     assert _trip(fp) == fp and type(_trip(fp)) is Fingerprint
+
+
+def test_the_keys_a_signature_carries_are_the_ones_the_index_would_compute() -> None:
+    """Computed in the parse worker with the signature, they must equal what the writer computed before (and
+    still computes for a signature read back from storage, which carries none)."""
+    for n in (1, 40, 300):
+        sig = signature(" ".join(f"w{i % 97} h{i % 13} chips export rule" for i in range(n)))
+        bare = Signature(sig.hashvalues, sig.n_shingles)
+        if not sig.informative:
+            assert sig.bands is None and sig.twin is None
+            continue
+        assert sig.bands is not None and np.array_equal(sig.bands, band_keys(bare.hashvalues[None, :])[0])
+        assert sig.twin == twin_hash(bare)
