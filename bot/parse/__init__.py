@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -136,17 +136,27 @@ def _entry(e: Any) -> RawEntry:
     )
 
 
-def _from_dicts(feed: Mapping[str, Any], entries: list[Mapping[str, Any]], encoding: str) -> ParsedFeed:
-    """A ``ParsedFeed`` from the feedparser-shaped dictionaries of ``bot.parse.fast``: what ``parse_feed``
-    makes of feedparser's result for a feed it reads without complaint."""
+def _parsed_feed(
+    feed: Mapping[str, Any],
+    entries: Sequence[Mapping[str, Any]],
+    encoding: str | None,
+    *,
+    bozo: bool = False,
+    bozo_reason: str | None = None,
+    version: str | None = "rss20",
+) -> ParsedFeed:
+    """Our ``ParsedFeed`` of feedparser-shaped dictionaries: feedparser's own, or the fast path's
+    (``bot.parse.fast``, whose documents are well-formed RSS 2.0: the defaults)."""
     link = feed.get("link")
     return ParsedFeed(
+        # the feed's own title is stored as it is (``feeds.mark_polled_many``): no NUL, control or lone surrogate
         title=_CONTROL.sub("", _clean(_text(feed, "title"))).strip() or None,
         link=link if isinstance(link, str) and link else None,
         entries=tuple(_entry(e) for e in entries),
         encoding=encoding,
-        bozo=False,
-        version="rss20",
+        bozo=bozo,
+        bozo_reason=bozo_reason,
+        version=version,
         ask=document_ask(feed),
     )
 
@@ -168,7 +178,7 @@ def parse_feed(
     body = repair_char_refs(body)
     try:
         # the common feed, read with lxml exactly as feedparser would read it (``bot.parse.fast``)
-        simple = read_simple(body, url=url, headers=response_headers, build=_from_dicts) if fast_path else None
+        simple = read_simple(body, url=url, headers=response_headers, build=_parsed_feed) if fast_path else None
     except Exception as exc:  # as feedparser's own failures: one feed's loss
         raise BrokenFeedError.of("parsing", exc) from exc
     if simple is not None:
@@ -180,22 +190,17 @@ def parse_feed(
             sanitize_html=False,
             resolve_relative_uris=False,
         )
-        entries = tuple(_entry(e) for e in parsed.entries)
-        # the feed's own title is stored as it is (``feeds.mark_polled_many``): no NUL, control or lone surrogate
-        title = _CONTROL.sub("", _clean(_text(parsed.feed, "title"))).strip() or None
+        reason = str(parsed.get("bozo_exception")) if parsed.bozo else None
+        out = _parsed_feed(
+            parsed.feed,
+            parsed.entries,
+            parsed.get("encoding"),
+            bozo=bool(parsed.bozo),
+            bozo_reason=reason,
+            version=parsed.get("version") or None,
+        )
     except Exception as exc:  # feedparser's fallback paths raise on inputs we have not met yet: one feed's loss
         raise BrokenFeedError.of("parsing", exc) from exc
-    reason = str(parsed.get("bozo_exception")) if parsed.bozo else None
-    if not entries and not parsed.get("version") and not title:
+    if not out.entries and not out.version and not out.title:
         raise NotAFeedError(f"no feed found in the response ({reason or 'unknown format'})")
-    link = parsed.feed.get("link")
-    return ParsedFeed(
-        title=title,
-        link=link if isinstance(link, str) and link else None,
-        entries=entries,
-        encoding=parsed.get("encoding"),
-        bozo=bool(parsed.bozo),
-        bozo_reason=reason,
-        version=parsed.get("version") or None,
-        ask=document_ask(parsed.feed),
-    )
+    return out

@@ -26,6 +26,8 @@ from feedparser.datetimes import _parse_date
 from feedparser.html import _cp1252
 from lxml import etree
 
+from bot.parse.charset import _CHARSET, _XML_ENCODING
+
 _CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _MEDIA = "{http://search.yahoo.com/mrss/}"
@@ -80,8 +82,6 @@ _CHANNEL_IGNORED = {
 }
 _IMAGE = {"url", "title", "link", "width", "height", "description"}
 _MEDIA_TYPES = ("application/rss+xml", "application/xml", "text/xml")
-_CHARSET = re.compile(r";\s*charset\s*=\s*([^;\s]+)\s*$", re.IGNORECASE)
-_DECLARED = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _LINK_REF = re.compile("&([A-Za-z0-9_]+);")
 
 
@@ -123,11 +123,11 @@ def _encoding(body: bytes, headers: Mapping[str, str]) -> str | None:
     if media not in _MEDIA_TYPES or body.startswith(b"\xef\xbb\xbf"):
         return None
     if charset is not None:
-        name = charset.group(1).strip("\"'")
+        name = charset.group(1)
         return name if name.lower() == "utf-8" else None
     if media == "text/xml":  # no charset on text/xml: feedparser overrides it and flags the feed
         return None
-    declared = _DECLARED.match(body)
+    declared = _XML_ENCODING.match(body[:512])
     if declared is not None and declared.group(1).lower() != b"utf-8":
         return None
     try:
@@ -140,7 +140,7 @@ def _encoding(body: bytes, headers: Mapping[str, str]) -> str | None:
 def _rss(root: Any, base: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     if root.tag != "rss" or not root.get("version", "").startswith("2.") or set(root.attrib) != {"version"}:
         raise _NotSimple
-    channels = [c for c in _elements(root)]
+    channels = _elements(root)
     if len(channels) != 1 or channels[0].tag != "channel" or channels[0].attrib:
         raise _NotSimple
     feed: dict[str, Any] = {}
@@ -153,7 +153,7 @@ def _rss(root: Any, base: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             key = _CHANNEL_TEXT[tag]
             if key in feed or el.attrib or len(el):
                 raise _NotSimple
-            value = _finish(_text(el))
+            value = _finish(el.text or "")
             feed[key] = _LINK_REF.sub(r"&\g<1>", fp_urls._urljoin(base, value)) if key == "link" and value else value
         elif tag == "image":
             if el.attrib or any(c.tag not in _IMAGE or len(c) or c.attrib for c in _elements(el)):
@@ -172,7 +172,6 @@ def _item(item: Any, base: str) -> dict[str, Any]:
         raise _NotSimple
     e: dict[str, Any] = {}
     authors: list[dict[str, str]] = []
-    permalink = False
     for el in _elements(item):
         tag = el.tag
         if len(el) or (el.attrib and tag not in _ANY_ATTRS and not set(el.attrib) <= _ITEM_ATTRS.get(tag, frozenset())):
@@ -184,7 +183,7 @@ def _item(item: Any, base: str) -> dict[str, Any]:
             continue
         if key in e and key != "author":
             raise _NotSimple
-        raw = _text(el)
+        raw = el.text or ""
         if key == "author":
             if "@" in raw:  # feedparser splits "name (email)": only plain names are read here
                 raise _NotSimple
@@ -251,10 +250,6 @@ def _elements(parent: Any) -> list[Any]:
         elif node.tag is not etree.Comment and node.tag is not etree.PI:
             raise _NotSimple  # an entity reference, or anything else lxml can hold
     return out
-
-
-def _text(el: Any) -> str:
-    return el.text or ""
 
 
 def _finish(text: str, base: str | None = None) -> str:

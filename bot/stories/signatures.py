@@ -105,8 +105,8 @@ def signature(text: str) -> Signature:
     values = minhash((s.encode("utf-8") for s in sh), NUM_PERM, SEED).astype(np.uint32)
     if len(sh) < MIN_SHINGLES:  # never banded nor twinned (``NearDupIndex.add_signature``)
         return Signature(values, len(sh))
-    twin = int(twin_keys(values[None, :], np.asarray([len(sh)]))[0])
-    return Signature(values, len(sh), band_keys(values[None, :])[0], twin)
+    bare = Signature(values, len(sh))
+    return Signature(values, len(sh), bands_of(bare), twin_hash(bare))
 
 
 def estimate(a: Signature, b: Signature) -> tuple[float, float]:

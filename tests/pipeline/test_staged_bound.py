@@ -39,7 +39,6 @@ def _rss(n: int) -> bytes:
 async def test_feeds_wait_before_analysis_while_the_writer_is_behind(
     sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    loop = asyncio.get_running_loop()
     analysed, lock = [0], threading.Lock()
     real_analyze = bot.pipeline.analyze
 
@@ -86,7 +85,7 @@ async def test_feeds_wait_before_analysis_while_the_writer_is_behind(
             await asyncio.wait_for(queued.wait(), WAIT)
             assert analysed[0] <= bound  # the others were fetched and wait before their analysis
         finally:
-            loop.call_soon(release.set)
+            release.set()
         results = await asyncio.wait_for(cycle, WAIT)
     assert [r.status for r in results] == ["new"] * FEEDS
     assert analysed[0] == FEEDS and sum(r.new for r in results) == 3 * FEEDS
