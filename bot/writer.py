@@ -46,6 +46,11 @@ class BatchWriter(Generic[J, R]):
         self._task: asyncio.Task[None] | None = None
         self.batches = 0  # batches written (for tests and benchmarks)
 
+    @property
+    def busy(self) -> bool:
+        """Jobs queued or a batch being written."""
+        return bool(self._queue) or (self._task is not None and not self._task.done())
+
     async def submit(self, job: J) -> R:
         """Queue ``job``; returns its result once its batch is committed, or raises its exception."""
         loop = asyncio.get_running_loop()

@@ -6,6 +6,7 @@ Every field's description is the README's reference (``reference.py``)."""
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -187,3 +188,11 @@ class FeedsFile(StrictModel):
 
     def interval(self, feed: FeedConfig) -> float:
         return feed.interval or self.settings.default_interval
+
+    def feed(self, feed_id: str) -> FeedConfig | None:
+        """The feed with this id, by a lookup built once (a cycle asks for every feed's: no scan per feed)."""
+        return self._by_id.get(feed_id)
+
+    @cached_property
+    def _by_id(self) -> dict[str, FeedConfig]:
+        return {f.id: f for f in self.feeds}

@@ -20,7 +20,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import Engine
 
-from bot import metrics
+from bot import heap, metrics
 from bot.config import FeedsFile
 from bot.digest.schedule import catch_up, digest_jobs, enqueue_digest
 from bot.digest.spikes import enqueue_trend_alerts
@@ -53,6 +53,7 @@ class Jobs:
         self.last_poll_ok: datetime | None = None
         self._running: set[asyncio.Task[Any]] = set()
         self._stopping = False
+        self.collections = heap.FullCollections()
 
     # -- what each role schedules --------------------------------------------------------------------
     def start_polling(self, pipeline: Pipeline) -> None:
@@ -66,6 +67,13 @@ class Jobs:
             coalesce=True,
             next_run_time=datetime.now(UTC) + timedelta(minutes=5),
         )
+        # Full garbage collections wait for a quiet writer (``bot.heap``: the service settles at start).
+        self._add(self.collect_garbage, "interval", seconds=heap.TICK, id="heap", coalesce=True)
+
+    async def collect_garbage(self) -> None:
+        busy = self.pipeline is not None and self.pipeline.writer.busy
+        if self.collections.tick(busy):
+            log.debug("full garbage collection (%s)", "writer busy, overdue" if busy else "writer idle")
 
     def start_dispatching(self) -> None:
         self.schedule_digests()

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import Engine
 
-from bot import metrics
+from bot import heap, metrics
 from bot.commands.core import Core
 from bot.config import ConfigError, Env, FeedsFile, load_config
 from bot.deliver.dispatcher import Dispatcher
@@ -105,9 +105,12 @@ class Service:
             async with self.parts.fetcher() as fetcher:
                 try:
                     await self.start(fetcher)
+                    if roles.polls(self.role):
+                        heap.settle()  # full collections wait for a quiet writer (the scheduler's "heap" job)
                     log.info("raqib running (role %s, worker %s)", self.role, self.owner)
                     await self.stop_event.wait()
                 finally:
+                    heap.restore()
                     await self._shutdown()
 
     async def _one_process(self) -> None:
