@@ -77,12 +77,14 @@ def save_matches(
 ) -> None:
     """Store verdicts on new items in bulk: the match row, and topic/entity rows for relevant ones (with
     the batch's other writes when an ``assigner`` collects them)."""
+    from bot.match.classify import entity_ids  # not at import: the service's start needs no matcher
+
     matches, topics, entities = [], [], []
     for row, c in verdicts:
         matches.append(_match_values(row, c, now))
         if c.relevant:
             topics += [{"item_id": row.id, "topic": t, "published": row.published} for t in dict.fromkeys(c.topics)]
-            ids = dict.fromkeys(e.id for e in c.entities)
+            ids = dict.fromkeys(entity_ids(c.entities))
             entities += [{"item_id": row.id, "entity": e, "published": row.published} for e in ids]
     for model, values in ((Match, matches), (MatchTopic, topics), (MatchEntity, entities)):
         # SQLAlchemy's declarative base sets __table__ on each model class; sqlmodel's stubs do not declare it

@@ -29,8 +29,9 @@ tariff) are lexicon attributes, so a user's lexicon extension works the same way
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from bot.domain import Severity
 from bot.match.evidence import DOMAIN_KINDS, Evidence, gather, headline
@@ -39,7 +40,9 @@ from bot.match.relevance import THRESHOLD, weigh
 from bot.match.severity import grade
 from bot.match.topics import assign
 
-__all__ = ["DOMAIN_KINDS", "THRESHOLD", "Classification", "EntityHit", "classify", "headline"]
+__all__ = ["DOMAIN_KINDS", "THRESHOLD", "Classification", "EntityHit", "classify", "entity_ids", "headline"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,19 +66,122 @@ class Classification:
     score: float
     severity: Severity | None  # None when not relevant
     topics: tuple[str, ...]
-    entities: tuple[EntityHit, ...]
-    reasons: tuple[str, ...]
+    entities: Sequence[EntityHit]  # a tuple; ``StoredHits`` in a verdict a parse worker sent
+    reasons: Sequence[str]  # a tuple; ``StoredReasons`` in a verdict a parse worker sent
     evidence: float
     # ``entities`` and ``reasons`` as the store writes them (``stored_json``), made with the verdict: in the
     # parse workers, once per distinct text, not in the single writer (issue 14). None: made by the writer.
     stored: tuple[str, str] | None = field(default=None, compare=False, repr=False)
 
-    def __reduce__(self) -> tuple[Any, ...]:  # as ``EntityHit.__reduce__``
-        fields = (self.relevant, self.score, self.severity, self.topics, self.entities, self.reasons, self.evidence)
-        return (Classification, (*fields, self.stored))
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as a constructor call (as ``EntityHit``). A verdict with its stored JSON travels without its
+        hits and reasons as objects: the single writer needs only their ids and that JSON, and unpickling
+        nine hits and a dozen reasons per verdict was most of what the service process paid to receive a
+        parse worker's analysis (0.9 of 1.2 ms a feed). They are read back from the JSON when asked for."""
+        severity = None if self.severity is None else str(self.severity)
+        if self.stored is None:
+            fields = (self.relevant, self.score, severity, self.topics, tuple(self.entities), tuple(self.reasons))
+            return (_verdict, (*fields, self.evidence, None))
+        hits = StoredHits(self.stored[0], entity_ids(self.entities))
+        lazy = (self.relevant, self.score, severity, self.topics, hits, StoredReasons(self.stored[1]))
+        return (_verdict, (*lazy, self.evidence, self.stored))
 
 
-def stored_json(entities: tuple[EntityHit, ...], reasons: tuple[str, ...]) -> tuple[str, str]:
+_SEVERITIES = {str(s): s for s in Severity}
+
+
+def _verdict(
+    relevant: bool,
+    score: float,
+    severity: str | None,
+    topics: tuple[str, ...],
+    entities: Sequence[EntityHit],
+    reasons: Sequence[str],
+    evidence: float,
+    stored: tuple[str, str] | None,
+) -> Classification:
+    # the severity by lookup: calling the enum class costs more than the rest of the verdict
+    level = None if severity is None else _SEVERITIES[severity]
+    return Classification(relevant, score, level, topics, entities, reasons, evidence, stored)
+
+
+class _Stored(Sequence[T]):
+    """A verdict's hits or reasons as their stored JSON, read into objects on first use: equal to (and
+    hashing as) the tuple it stands for."""
+
+    __slots__ = ("_items", "_json")
+    _items: tuple[T, ...] | None
+
+    def __init__(self, text: str) -> None:
+        self._json, self._items = text, None
+
+    def _read(self) -> tuple[T, ...]:
+        raise NotImplementedError
+
+    @property
+    def items(self) -> tuple[T, ...]:
+        if self._items is None:
+            self._items = self._read()
+        return self._items
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[T, ...]: ...
+    def __getitem__(self, index: int | slice) -> T | tuple[T, ...]:
+        return self.items[index]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _Stored):
+            other = other.items
+        return self.items == other if isinstance(other, tuple) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.items)
+
+    def __repr__(self) -> str:
+        return repr(self.items)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self._json,))
+
+
+class StoredReasons(_Stored[str]):
+    def _read(self) -> tuple[str, ...]:
+        return tuple(json.loads(self._json))
+
+
+class StoredHits(_Stored[EntityHit]):
+    """``ids`` without reading the rest: what the writer stores per entity."""
+
+    __slots__ = ("ids",)
+
+    def __init__(self, text: str, ids: tuple[str, ...]) -> None:
+        super().__init__(text)
+        self.ids = ids
+
+    def _read(self) -> tuple[EntityHit, ...]:
+        return tuple(
+            EntityHit(h["id"], h["kind"], h["text"], h["start"], h["end"], h["field"]) for h in json.loads(self._json)
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (StoredHits, (self._json, self.ids))
+
+
+def entity_ids(hits: Iterable[EntityHit]) -> tuple[str, ...]:
+    """The entity ids of a verdict's hits, in order (repeats kept), without reading stored hits."""
+    ids = getattr(hits, "ids", None)
+    return ids if ids is not None else tuple(h.id for h in hits)
+
+
+def stored_json(entities: Sequence[EntityHit], reasons: Sequence[str]) -> tuple[str, str]:
     """A verdict's entities (id, kind, matched text, offsets, field) and reasons as stored (JSON)."""
     hits = [
         {"id": e.id, "kind": e.kind, "text": e.text, "start": e.start, "end": e.end, "field": e.field} for e in entities

@@ -191,7 +191,7 @@ class Assigner:
                 key=member.item_id,
                 published=row.published,
                 lang=row.language,
-                entities=frozenset(e.id for e in match.entities),
+                entities=_entity_ids(match.entities),
                 fingerprint=fp,
                 informative=sig.informative,
                 authority=authority,
@@ -388,3 +388,10 @@ def refresh_story(s: Session, story_id: int, now: datetime) -> Story:
     story.updated_at = now
     s.add(story)
     return story
+
+
+def _entity_ids(hits: Any) -> frozenset[str]:
+    """A verdict's entity ids; a parse worker's verdict carries them beside its hits' stored JSON
+    (``bot.match.classify.StoredHits``, which this layer does not import), so the hits stay unread."""
+    ids = getattr(hits, "ids", None)
+    return frozenset(ids if ids is not None else (h.id for h in hits))

@@ -1,4 +1,4 @@
-"""What a parse worker sends the main process — items and their story features — arrives whole.
+"""What a parse worker sends the main process — items, verdicts and their story features — arrives whole.
 
 ``Item``, ``Signature`` and ``Fingerprint`` pickle as constructor calls (``__reduce__``), which is cheaper to
 load in the main process than a frozen slotted dataclass's default; a field added to one and left out of its
@@ -8,11 +8,14 @@ load in the main process than a frozen slotted dataclass's default; a field adde
 from __future__ import annotations
 
 import dataclasses
+import json
 import pickle
 from datetime import UTC, datetime
 
 import numpy as np
+import pytest
 
+from bot.match.classify import Classification, classify, entity_ids
 from bot.normalize.item import Item
 from bot.stories.fingerprint import Fingerprint
 from bot.stories.signatures import Signature, band_keys, signature, twin_hash
@@ -61,3 +64,31 @@ def test_the_keys_a_signature_carries_are_the_ones_the_index_would_compute() -> 
             continue
         assert sig.bands is not None and np.array_equal(sig.bands, band_keys(bare.hashvalues[None, :])[0])
         assert sig.twin == twin_hash(bare)
+
+
+def test_a_verdict_arrives_equal_with_its_hits_and_reasons_read_only_when_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The writer needs a verdict's entity ids and its stored JSON: the hits and reasons travel as that JSON
+    (with the ids beside it) and are read back into objects on first use, equal to what was sent."""
+    sent = classify(
+        "Commerce adds SMIC and Huawei units to the Entity List over Nvidia H20 exports",
+        "The Bureau of Industry and Security said the export controls take effect at once.",
+    )
+    assert sent.relevant and len(sent.entities) > 2 and sent.stored is not None
+    reads: list[str] = []
+    real_loads = json.loads
+    monkeypatch.setattr(json, "loads", lambda text: reads.append(text) or real_loads(text))
+    back = _trip(sent)
+    assert isinstance(back, Classification) and back.severity is sent.severity and back.stored == sent.stored
+    assert entity_ids(back.entities) == tuple(e.id for e in sent.entities)
+    assert reads == [], "the ids need no reading"
+    assert back == sent and hash(back) == hash(sent)
+    assert tuple(back.entities) == sent.entities and tuple(back.reasons) == sent.reasons
+    assert back.entities[0] == sent.entities[0] and len(back.reasons) == len(sent.reasons)
+    assert len(reads) == 2, "each read once"
+    assert _trip(back) == sent, "and it travels again"
+    # a verdict made without its stored JSON (by a caller's own classifier) travels whole
+    plain = dataclasses.replace(sent, stored=None)
+    again = _trip(plain)
+    assert again == plain and type(again.entities) is tuple and again.stored is None
