@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete
@@ -28,6 +28,7 @@ from bot.ingest.job import Classifier, NewRow, PollMark, StoredBatch, StoreJob, 
 from bot.ingest.outbox import Outbox
 from bot.stories.assign import Assigner, refresh_story
 from bot.stories.index import StoryIndex
+from bot.stories.summary import naive_utc
 from storage.bulk import insert_rows
 from storage.db import session
 from storage.feeds import PolledFeed, mark_polled_many
@@ -154,14 +155,10 @@ def _publication_order(jobs: Sequence[StoreJob]) -> list[int]:
     depend on which feed answered first."""
 
     def key(i: int) -> tuple[datetime, str]:
-        times = [_naive_utc(it.published) for it in jobs[i].items if it.published is not None]
-        return (min(times) if times else _naive_utc(jobs[i].now), jobs[i].feed_id)
+        times = [naive_utc(it.published) for it in jobs[i].items if it.published is not None]
+        return (min(times) if times else naive_utc(jobs[i].now), jobs[i].feed_id)
 
     return sorted(range(len(jobs)), key=key)
-
-
-def _naive_utc(t: datetime) -> datetime:
-    return t if t.tzinfo is None else t.astimezone(UTC).replace(tzinfo=None)
 
 
 def _prefetch_copies(assigner: Assigner, jobs: Sequence[StoreJob]) -> None:
@@ -232,7 +229,7 @@ def _store_job(
         # oldest first (feeds list newest first): a story's first item is its earliest
         relevant = sorted(
             (row for row in result.new if verdict[row.identity].relevant),
-            key=lambda row: (_naive_utc(row.published), row.identity),
+            key=lambda row: (naive_utc(row.published), row.identity),
         )
         for row in relevant:
             c = verdict[row.identity]

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
 from bot.domain import Severity
@@ -44,7 +45,7 @@ R = TypeVar("R", bound=Ranked)
 
 def lead_rank(m: Ranked) -> tuple[int, datetime, str]:
     """The order of a story's members for the lead: authority first, then earliest, then key as text."""
-    t = m.published.replace(tzinfo=None) if m.published is not None else _FAR
+    t = naive_utc(m.published) if m.published is not None else _FAR
     return (0 if m.authority else 1, t, str(m.key))
 
 
@@ -58,7 +59,15 @@ def choose_lead(members: Iterable[R]) -> R:
 
 def naive_utc(t: datetime) -> datetime:
     """UTC without tzinfo: SQLite may hand back naive UTC, callers aware UTC; compare them as one."""
-    return t if t.tzinfo is None else t.astimezone(UTC).replace(tzinfo=None)
+    return t if t.tzinfo is None else _naive_aware(t)
+
+
+# Remembered: story assignment asks ~12 times per item for the same few times (a summary's first and last,
+# a member's), and ``replace(tzinfo=None)`` costs twenty dictionary lookups. Equal instants share an entry,
+# as they share the answer; the bound keeps it to a few hundred KB.
+@lru_cache(maxsize=8192)
+def _naive_aware(t: datetime) -> datetime:
+    return t.astimezone(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True, slots=True)
