@@ -175,6 +175,35 @@ def _released(owner: Any, column: Any) -> Any:
     return case((mine, null()), else_=column)
 
 
+# Built once: a statement built per call is coerced and cache-keyed anew each time (as in storage.items), and a
+# warm cycle calls this once per write batch.
+_TABLE = Feed.__table__  # type: ignore[attr-defined]
+_MARK_POLLED = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("b_id"))
+    .values(
+        last_attempt=bindparam("b_now"),
+        last_success=bindparam("b_now"),
+        consecutive_failures=0,
+        last_error=None,
+        last_error_code=None,
+        etag=bindparam("b_etag"),
+        last_modified=bindparam("b_modified"),
+        next_poll=bindparam("b_next"),
+        poll_interval=bindparam("b_interval"),
+        paced_by=bindparam("b_paced_by"),
+        paced_asks=bindparam("b_paced_asks"),
+        document_asks=bindparam("b_doc_asks"),
+        document_asks_by=bindparam("b_doc_asks_by"),
+        lease_owner=_released(_TABLE.c.lease_owner, _TABLE.c.lease_owner),
+        lease_until=_released(_TABLE.c.lease_owner, _TABLE.c.lease_until),
+        polls=_TABLE.c.polls + 1,
+        url=func.coalesce(bindparam("b_url", type_=Text), _TABLE.c.url),
+        title=func.coalesce(_TABLE.c.title, bindparam("b_title", type_=Text)),
+    )
+)
+
+
 def mark_polled_many(session: Session, polled: Sequence[PolledFeed]) -> None:
     """Successful polls' feed state as one executemany UPDATE, in the caller's transaction (no commit): the hot
     path of a warm cycle (every feed answering 304); ingestion writes it with the polls' items.
@@ -183,33 +212,8 @@ def mark_polled_many(session: Session, polled: Sequence[PolledFeed]) -> None:
     """
     if not polled:
         return
-    table = Feed.__table__  # type: ignore[attr-defined]
-    stmt = (
-        update(table)
-        .where(table.c.id == bindparam("b_id"))
-        .values(
-            last_attempt=bindparam("b_now"),
-            last_success=bindparam("b_now"),
-            consecutive_failures=0,
-            last_error=None,
-            last_error_code=None,
-            etag=bindparam("b_etag"),
-            last_modified=bindparam("b_modified"),
-            next_poll=bindparam("b_next"),
-            poll_interval=bindparam("b_interval"),
-            paced_by=bindparam("b_paced_by"),
-            paced_asks=bindparam("b_paced_asks"),
-            document_asks=bindparam("b_doc_asks"),
-            document_asks_by=bindparam("b_doc_asks_by"),
-            lease_owner=_released(table.c.lease_owner, table.c.lease_owner),
-            lease_until=_released(table.c.lease_owner, table.c.lease_until),
-            polls=table.c.polls + 1,
-            url=func.coalesce(bindparam("b_url", type_=Text), table.c.url),
-            title=func.coalesce(table.c.title, bindparam("b_title", type_=Text)),
-        )
-    )
     session.execute(
-        stmt,
+        _MARK_POLLED,
         [
             {
                 "b_id": p.feed_id,

@@ -129,6 +129,8 @@ def store_jobs(
 
 
 def _transaction(engine: Engine, jobs: Sequence[StoreJob], config: FeedsFile, index: StoryIndex) -> list[StoredBatch]:
+    if not any(job.items for job in jobs):
+        return _polled_only(engine, jobs)
     with session(engine) as s:
         try:
             assigner = Assigner(s, index, jobs[0].now)
@@ -148,6 +150,19 @@ def _transaction(engine: Engine, jobs: Sequence[StoreJob], config: FeedsFile, in
         except BaseException:
             s.rollback()  # explicitly: the story cache listens for it and reloads
             raise
+
+
+def _polled_only(engine: Engine, jobs: Sequence[StoreJob]) -> list[StoredBatch]:
+    """A batch of polls that found no items (a warm cycle's 304s): their feed state, and nothing of stories,
+    floods or the outbox to prepare — one statement and the commit."""
+    with session(engine) as s:
+        try:
+            mark_polled_many(s, [p for job in jobs if (p := _polled(job)) is not None])
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise
+    return [StoredBatch() for _ in jobs]
 
 
 def _publication_order(jobs: Sequence[StoreJob]) -> list[int]:
@@ -255,26 +270,32 @@ def _store_job(
             ]
         feed_name = (job.polled.title if job.polled else None) or job.feed_id
         outbox.enqueue(batch, now, job.feed_id, feed_name, job.canonical)
-    if job.polled is not None:  # written with the batch, in one statement
-        p = job.polled
-        ask, doc = (p.pacing.ask if p.pacing else None), p.document_ask
-        polled.append(
-            PolledFeed(
-                job.feed_id,
-                now,
-                p.interval,
-                p.etag,
-                p.last_modified,
-                p.new_url,
-                p.title,
-                paced_by=ask.source if ask else None,
-                paced_asks=ask.seconds if ask else None,
-                document_asks=doc.seconds if doc else None,
-                document_asks_by=doc.source if doc else None,
-                lease_owner=p.lease_owner,
-            )
-        )
+    mark = _polled(job)
+    if mark is not None:  # written with the batch, in one statement
+        polled.append(mark)
     return batch
+
+
+def _polled(job: StoreJob) -> PolledFeed | None:
+    """The feed state a successful poll leaves (``storage.feeds.mark_polled_many``)."""
+    p = job.polled
+    if p is None:
+        return None
+    ask, doc = (p.pacing.ask if p.pacing else None), p.document_ask
+    return PolledFeed(
+        job.feed_id,
+        job.now,
+        p.interval,
+        p.etag,
+        p.last_modified,
+        p.new_url,
+        p.title,
+        paced_by=ask.source if ask else None,
+        paced_asks=ask.seconds if ask else None,
+        document_asks=doc.seconds if doc else None,
+        document_asks_by=doc.source if doc else None,
+        lease_owner=p.lease_owner,
+    )
 
 
 def _flag_flood(s: Session, job: StoreJob, new: int, config: FeedsFile) -> Flood | None:

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func
+from sqlalchemy import event, func
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -235,3 +236,26 @@ def test_a_job_without_what_the_analysis_computes_is_refused() -> None:
     with pytest.raises(ValueError, match="verdict"):
         StoreJob("wire", NOW, [news, local], {news.identity: verdicts[news.identity]}, full.features, full.canonical)
     StoreJob("wire", NOW, [local], {local.identity: verdicts[local.identity]}, {}, {local.identity: None})
+
+
+def test_a_batch_of_polls_without_items_is_one_update_and_its_commit(engines: Engine) -> None:
+    """A warm cycle's 304s: the feeds' state in one statement, nothing of stories, floods or the outbox."""
+    later = NOW + timedelta(minutes=10)
+    jobs = [StoreJob.polled_only(f, later, PollMark(900, f'"{f}-2"', None)) for f in FEEDS]
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement.split(None, 1)[0].upper())
+
+    event.listen(engines, "before_cursor_execute", seen)
+    try:
+        results = ok(store_jobs(engines, jobs, config=CONFIG, story_index=StoryIndex()))
+    finally:
+        event.remove(engines, "before_cursor_execute", seen)
+    assert [r.new for r in results] == [0] * len(FEEDS)
+    assert statements == ["UPDATE"]
+    with session(engines) as s:
+        for f in FEEDS:
+            feed = s.get(Feed, f)
+            assert feed is not None and feed.etag == f'"{f}-2"' and feed.polls == 1
+            assert feed.next_poll is not None and feed.next_poll - later == timedelta(seconds=900)
