@@ -131,7 +131,7 @@ def warm_up_writer() -> None:
     term_weight("warm up")
 
 
-START_SLICE = 25  # feeds a cycle starts per turn of the event loop (``Pipeline.poll_once``)
+START_SLICE = 10  # feeds a cycle starts per turn of the event loop (``Pipeline.poll_once``)
 STAGED_BATCHES = 2  # feeds analysed and not yet stored, in writer batches (``Pipeline._staged``)
 
 
