@@ -191,8 +191,11 @@ class FeedsFile(StrictModel):
 
     def feed(self, feed_id: str) -> FeedConfig | None:
         """The feed with this id, by a lookup built once (a cycle asks for every feed's: no scan per feed)."""
-        return self._by_id.get(feed_id)
+        feeds, by_id = self._by_id
+        if feeds is not self.feeds:  # a ``model_copy`` with other feeds keeps the copied cache: not ours
+            by_id = {f.id: f for f in self.feeds}
+        return by_id.get(feed_id)
 
     @cached_property
-    def _by_id(self) -> dict[str, FeedConfig]:
-        return {f.id: f for f in self.feeds}
+    def _by_id(self) -> tuple[tuple[FeedConfig, ...], dict[str, FeedConfig]]:
+        return self.feeds, {f.id: f for f in self.feeds}

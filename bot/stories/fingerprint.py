@@ -37,7 +37,7 @@ Canonical entity ids come from the matcher and are passed in separately (see ``c
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.stories.actions import actions, main_clause, stage
 from bot.stories.terms import actor, lead_sentence, terms
@@ -115,31 +115,17 @@ _QTY_UNIT = {"g": "gw", "ج": "gw", "غ": "gw", "n": "nm", "ن": "nm"}
 _MAX_WHEN = 3
 
 
-_NONE: frozenset[str] = frozenset()
-
-
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
     """The language-independent facts of one report, as prefixed tokens."""
 
     tokens: frozenset[str]
-    # The tokens by kind, filled on the first ``of_kind``: story assignment asks a member's fingerprint for
-    # its kinds again at every comparison (three times per stored item in a flood).
-    _kinds: dict[str, frozenset[str]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __reduce__(self) -> tuple[object, ...]:  # as ``bot.normalize.item.Item.__reduce__``
         return (Fingerprint, (self.tokens,))
 
     def of_kind(self, kind: str) -> frozenset[str]:
-        kinds = self._kinds
-        if not kinds and self.tokens:
-            grouped: dict[str, set[str]] = {}
-            for t in self.tokens:
-                kind_of, colon, _ = t.partition(":")
-                if colon:
-                    grouped.setdefault(kind_of, set()).add(t)
-            kinds.update((k, frozenset(v)) for k, v in grouped.items())
-        return kinds.get(kind, _NONE)
+        return frozenset(t for t in self.tokens if t.startswith(kind + ":"))
 
     def __len__(self) -> int:
         return len(self.tokens)
