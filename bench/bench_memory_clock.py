@@ -33,7 +33,7 @@ from pathlib import Path
 from bench.bench_memory import ReplayFeed
 from bench.bench_soak import rss_of
 from bench.summary import emit, target
-from bot import heap
+from bot import runtime
 from bot.app import fetch_settings, sync_config
 from bot.config import Env, FeedsFile, load_config
 from bot.fetch import Fetcher
@@ -80,10 +80,10 @@ async def run(args: argparse.Namespace) -> None:
         async with Fetcher(fetch_settings(config, Env())) as fetcher:
             pipeline = Pipeline(engine=engine, fetcher=fetcher, config=config, clock=lambda: clock[0])
             index = pipeline.story_index
-            # as ``raqib run``: no full collection while the writer works, one when it is idle (its "heap" job
+            # as ``raqib run``: no full collection while the writer works, one when it is idle (its "gc" job
             # looks every 30 s; an hourly cycle here ends long before the next look, so: after each cycle)
-            heap.settle()
-            collections = heap.FullCollections()
+            runtime.settle()
+            collections = runtime.FullCollections()
             for day in range(1, args.days + 1):
                 peak = 0
                 for _ in range(24):
@@ -117,7 +117,7 @@ async def run(args: argparse.Namespace) -> None:
                     f"day {day}: {peak / MB:.0f} MB, {len(index.index)} rows, {len(index.stories)} stories", flush=True
                 )
     finally:
-        heap.restore()
+        runtime.restore()
         for h in hosts:
             await h.close()
     horizon = INDEX_HORIZON.days

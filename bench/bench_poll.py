@@ -147,9 +147,9 @@ def run_raqib(feeds: int, hosts: int, port: int, workload: str = "events") -> di
     from bot.pipeline import warm_up_writer
 
     warm_up_writer()  # and the writer's tables, as ``raqib run`` builds them at start
-    from bot import heap
+    from bot import runtime
 
-    heap.settle()  # as ``raqib run`` once started: no full collection while the writer works (bot.heap)
+    runtime.settle()  # as ``raqib run`` once started: no full collection while the writer works (bot.runtime)
 
     async def go() -> dict[str, float]:
         out: dict[str, float] = {}

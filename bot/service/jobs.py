@@ -20,7 +20,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import Engine
 
-from bot import heap, metrics
+from bot import metrics, runtime
 from bot.config import FeedsFile
 from bot.digest.schedule import catch_up, digest_jobs, enqueue_digest
 from bot.digest.spikes import enqueue_trend_alerts
@@ -53,7 +53,7 @@ class Jobs:
         self.last_poll_ok: datetime | None = None
         self._running: set[asyncio.Task[Any]] = set()
         self._stopping = False
-        self.collections = heap.FullCollections()
+        self.collections = runtime.FullCollections()
 
     # -- what each role schedules --------------------------------------------------------------------
     def start_polling(self, pipeline: Pipeline) -> None:
@@ -67,8 +67,8 @@ class Jobs:
             coalesce=True,
             next_run_time=datetime.now(UTC) + timedelta(minutes=5),
         )
-        # Full garbage collections wait for a quiet writer (``bot.heap``: the service settles at start).
-        self._add(self.collect_garbage, "interval", seconds=heap.TICK, id="heap", coalesce=True)
+        # Full garbage collections wait for a quiet writer (``bot.runtime``: the service settles at start).
+        self._add(self.collect_garbage, "interval", seconds=runtime.TICK, id="gc", coalesce=True)
 
     async def collect_garbage(self) -> None:
         busy = self.pipeline is not None and self.pipeline.writer.busy

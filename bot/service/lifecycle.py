@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import Engine
 
-from bot import heap, metrics
+from bot import metrics, runtime
 from bot.commands.core import Core
 from bot.config import ConfigError, Env, FeedsFile, load_config
 from bot.deliver.dispatcher import Dispatcher
@@ -106,11 +106,11 @@ class Service:
                 try:
                     await self.start(fetcher)
                     if roles.polls(self.role):
-                        heap.settle()  # full collections wait for a quiet writer (the scheduler's "heap" job)
+                        runtime.settle()  # full collections wait for a quiet writer (the scheduler's "gc" job)
                     log.info("raqib running (role %s, worker %s)", self.role, self.owner)
                     await self.stop_event.wait()
                 finally:
-                    heap.restore()
+                    runtime.restore()
                     await self._shutdown()
 
     async def _one_process(self) -> None:
