@@ -17,15 +17,21 @@ from bot.config import FeedsFile
 from bot.pipeline import START_SLICE, FeedResult, FeedState, Pipeline
 
 FEEDS = 4 * START_SLICE + 3
+CONFIG = FeedsFile.model_validate(
+    {"feeds": [{"id": f"f{n}", "url": f"http://127.0.0.1:9/{n}.xml", "language": "en"} for n in range(FEEDS)]}
+)
+
+
+@pytest.fixture
+def pipeline(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Pipeline:
+    """A pipeline over ``FEEDS`` feeds whose states are read without the database (each test sets the poll)."""
+    monkeypatch.setattr(Pipeline, "_states", lambda self, ids: {f.id: "skipped" for f in CONFIG.feeds})
+    return Pipeline(engine=sqlite_engine, fetcher=None, config=CONFIG)  # type: ignore[arg-type]
 
 
 async def test_a_cycle_gives_the_loop_a_turn_between_slices_of_feeds(
-    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = FeedsFile.model_validate(
-        {"feeds": [{"id": f"f{n}", "url": f"http://127.0.0.1:9/{n}.xml", "language": "en"} for n in range(FEEDS)]}
-    )
-    pipeline = Pipeline(engine=sqlite_engine, fetcher=None, config=config)  # type: ignore[arg-type]
     turn, started, release = 0, Counter[int](), asyncio.Event()
 
     async def refresh(self: Pipeline, feed_id: str, state: FeedState | str | None = None) -> FeedResult:
@@ -41,21 +47,16 @@ async def test_a_cycle_gives_the_loop_a_turn_between_slices_of_feeds(
         release.set()
 
     monkeypatch.setattr(Pipeline, "refresh_feed", refresh)
-    monkeypatch.setattr(Pipeline, "_states", lambda self, ids: {f.id: "skipped" for f in config.feeds})
     results, _ = await asyncio.wait_for(asyncio.gather(pipeline.poll_once(), probe()), 30)
 
-    assert [r.feed_id for r in results] == [f.id for f in config.feeds]
+    assert [r.feed_id for r in results] == [f.id for f in CONFIG.feeds]
     assert max(started.values()) <= START_SLICE
     assert len(started) >= FEEDS // START_SLICE
 
 
 async def test_a_cancelled_cycle_cancels_the_feeds_it_started(
-    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = FeedsFile.model_validate(
-        {"feeds": [{"id": f"f{n}", "url": f"http://127.0.0.1:9/{n}.xml", "language": "en"} for n in range(FEEDS)]}
-    )
-    pipeline = Pipeline(engine=sqlite_engine, fetcher=None, config=config)  # type: ignore[arg-type]
     first_slice, running, cancelled = asyncio.Event(), [0], [0]
 
     async def refresh(self: Pipeline, feed_id: str, state: FeedState | str | None = None) -> FeedResult:
@@ -70,7 +71,6 @@ async def test_a_cancelled_cycle_cancels_the_feeds_it_started(
         raise AssertionError("unreachable")
 
     monkeypatch.setattr(Pipeline, "refresh_feed", refresh)
-    monkeypatch.setattr(Pipeline, "_states", lambda self, ids: {f.id: "skipped" for f in config.feeds})
     cycle = asyncio.create_task(pipeline.poll_once())
     await asyncio.wait_for(first_slice.wait(), 30)
     cycle.cancel()
