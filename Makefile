@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(BIN)/ruff check bot storage tests bench eval
 	$(BIN)/mypy bot storage
 	$(BIN)/lint-imports  # the layers and no import cycles ([tool.importlinter] in pyproject.toml)
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --maxprocesses 4 --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot storage tests bench eval
