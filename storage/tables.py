@@ -65,8 +65,9 @@ class Feed(SQLModel, table=True):
     polls: int = 0  # successful polls; the first one stores a backlog without alerting
     # Polls judged floods and the new items they brought (bot.deliver.caps): left out of the feed's usual rate,
     # so a feed that republishes its archive poll after poll stays flagged instead of raising its own baseline.
-    flood_polls: int = 0
-    flood_items: int = 0
+    # (The server default is migration 0009's, which added them to existing rows; a new store has it too.)
+    flood_polls: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    flood_items: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     flooded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     lease_owner: str | None = Field(default=None, max_length=64)  # the worker polling it now
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

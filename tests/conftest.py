@@ -8,7 +8,7 @@ import os
 import shutil
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -157,3 +157,41 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> Iterat
 def engine(request: pytest.FixtureRequest) -> Engine:
     """The same storage tests run on SQLite and on PostgreSQL."""
     return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def new_databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Engine]]:
+    """Make engines on new, empty databases (nothing created, no migration applied): SQLite files, or fresh
+    schemas on the real PostgreSQL, all removed after the test."""
+    made: list[tuple[Engine, str | None]] = []
+
+    def make() -> Engine:
+        if request.param == "sqlite":
+            engine = make_engine(f"sqlite:///{tmp_path / f'new-{len(made)}.db'}")
+            made.append((engine, None))
+            return engine
+        if not PG_URL:
+            pytest.skip(PG_SKIP)
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        admin = make_engine(PG_URL)
+        with admin.begin() as c:
+            c.execute(text(f'CREATE SCHEMA "{schema}"'))
+        admin.dispose()
+        engine = make_engine(PG_URL, schema=schema)
+        made.append((engine, schema))
+        return engine
+
+    yield make
+    for engine, schema in made:
+        engine.dispose()
+        if schema is not None:
+            admin = make_engine(PG_URL or "")
+            with admin.begin() as c:
+                c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+
+@pytest.fixture
+def empty_engine(new_databases: Callable[[], Engine]) -> Engine:
+    """An engine on an empty database (no migration applied yet), SQLite or a fresh PostgreSQL schema."""
+    return new_databases()

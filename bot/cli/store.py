@@ -85,7 +85,7 @@ def cmd_db(args: argparse.Namespace, env: Env) -> int:
                 return MigrationContext.configure(conn).get_current_revision()
 
         before = current()
-        upgrade(engine)
+        upgrade(engine, from_models=False)  # the command applies the migrations, and lists them
         after = current()
         script = ScriptDirectory.from_config(alembic_config(engine))
         applied = [] if before == after else list(reversed(list(script.iterate_revisions(after, before))))

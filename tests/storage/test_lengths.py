@@ -244,33 +244,6 @@ def _settings(config):  # type: ignore[no-untyped-def]
     return fetch_settings(config, Env())
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_engine(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
-    """An engine on an empty database (no migration applied yet), SQLite or a fresh PostgreSQL schema."""
-    import uuid
-
-    from storage.db import make_engine
-    from tests.conftest import PG_URL
-
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        yield engine
-        engine.dispose()
-        return
-    if not PG_URL:
-        pytest.skip("TEST_DATABASE_URL is not set")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as c:
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(PG_URL, schema=schema)
-    yield engine
-    engine.dispose()
-    with admin.begin() as c:
-        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
-
 def test_migration_0006_keeps_every_row_and_indexes_by_hash(empty_engine: Engine) -> None:
     from storage.db import upgrade
 
