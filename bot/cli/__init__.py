@@ -1,4 +1,4 @@
-"""The ``raqib`` command (``raqib = "bot.cli:main"``; ``python -m bot.cli`` runs the same).
+"""The ``raqib`` command (``raqib = "bot.cli:entry"``; ``python -m bot.cli`` runs the same).
 
 One module per group of subcommands: ``commands`` (run, poll, reload, demo, match, classify, config, and the
 entry points of the others), ``store`` (items, db), ``feeds`` (feeds check/import/export/enable), ``digest``,
@@ -9,6 +9,7 @@ entry points of the others), ``store`` (items, db), ``feeds`` (feeds check/impor
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -60,3 +61,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 __all__ = ["build_parser", "main"]
+
+
+def entry() -> int:
+    """The ``raqib`` process: ``main()``, then an exit without the interpreter's last walk over the heap.
+
+    As a process ends, CPython tears its modules down and collects cycles across everything they held: the
+    imported stack, the lexicon, the settings (~0.3 s of a ``raqib poll --once`` that took 2.3 s). Frozen
+    objects are out of that collection's sight, and their memory goes back with the process all the same.
+    ``main()`` itself leaves the collector as it found it: tests and the demo call it in a process that goes on.
+    """
+    code = main()
+    gc.freeze()
+    return code

@@ -51,3 +51,24 @@ def test_a_feeds_file_that_fails_leaves_the_collector_as_found(tmp_path: Path) -
     cfg.write_text("feeds:\n  - {id: a, url: 'https://a.example/rss', language: fr}\n")
     assert main(["--config", str(cfg), "poll", "--once"]) == 2
     _collector_as_found()
+
+
+def test_the_process_entry_returns_mains_code_and_exits_with_the_heap_frozen(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``raqib`` (``bot.cli.entry``) freezes what is left as it returns: the interpreter's last collection
+    then has nothing to walk. ``main()`` alone leaves the collector as it found it (above)."""
+    from bot.cli import entry
+
+    monkeypatch.setattr("sys.argv", ["raqib", "config", "reference"])
+    try:
+        assert entry() == 0
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert "feeds" in capsys.readouterr().out
+    monkeypatch.setattr("sys.argv", ["raqib", "no-such-command"])
+    with pytest.raises(SystemExit) as exit_:  # argparse's own exit: nothing to freeze, the code unchanged
+        entry()
+    assert exit_.value.code == 2
+    assert gc.get_freeze_count() == 0
