@@ -13,6 +13,7 @@ from bot.normalize.html_text import html_to_text, one_line
 from bot.normalize.item import Item
 from bot.parse import RawEntry
 from bot.text.mojibake import Fixed, repair
+from bot.text.urls import is_plain_absolute
 
 __all__ = ["Item", "normalize_entries", "script_language"]
 
@@ -77,6 +78,8 @@ def _absolute(link: str | None, base: str) -> str | None:
     link = link.strip()
     if len(link) > URL_MAX or _CONTROL.search(link):
         return None  # a data: blob or a broken value, not a link to an article
+    if is_plain_absolute(link):  # what the join and the split below would give back
+        return link
     try:
         absolute = urljoin(base, link) if base.startswith(("http://", "https://")) else link
         parts = urlsplit(absolute)

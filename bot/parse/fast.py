@@ -27,6 +27,7 @@ from feedparser.html import _cp1252
 from lxml import etree
 
 from bot.parse.charset import _CHARSET, _XML_ENCODING
+from bot.text.urls import is_plain_absolute
 
 _CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 _DC = "{http://purl.org/dc/elements/1.1/}"
@@ -256,7 +257,7 @@ def _finish(text: str, base: str | None = None) -> str:
     """What feedparser's ``pop`` makes of an element's text: stripped, joined to the base when it is a URI,
     UTF-8 read as latin-1 undone, and windows-1252's C1 characters mapped to theirs."""
     out = text.strip()
-    if base is not None and out:
+    if base is not None and out and not is_plain_absolute(out):  # a plain absolute URL joins to itself
         out = fp_urls._urljoin(base, out)
     with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         out = out.encode("iso-8859-1").decode("utf-8")

@@ -9,12 +9,28 @@ percent-quotes what would end it early.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote, urlsplit
 
 MAX_URL = 1024  # longer links are shown without a link rather than risking a platform's refusal
 MAX_MARKDOWN_URL = 500  # longer is a tracking monster (Discord); the title link is enough
 # What stays as is in a markdown link: reserved delimiters and "%" (already quoted), not ( ) [ ] < > " or spaces.
 _MARKDOWN_SAFE = ":/?#@!$&'*+,;=%~-._"
+# An absolute http(s) URL that urllib's joins and splits give back unchanged (``is_plain_absolute``).
+_PLAIN_ABSOLUTE = re.compile(
+    r"https?://"  # urllib lowercases any other spelling of the scheme
+    r"[A-Za-z0-9\-._~%!$&'()*+,=:@]+"  # an ASCII authority, no brackets: urlsplit checks nothing more there
+    r"(?:/[^\x00-\x20\x7f;?#\\]*)?"  # a path without parameters (";"), which urlparse splits off
+    r"(?:\?[^\x00-\x20\x7f#]+)?"  # a query, not empty (an empty one is dropped)
+    r"(?:#[^\x00-\x20\x7f]+)?\Z"  # a fragment, likewise
+)
+
+
+def is_plain_absolute(url: str) -> bool:
+    """True when ``url`` is an absolute http(s) URL that ``urljoin`` against any base, and ``urlsplit`` then
+    ``urlunsplit``, return unchanged: a parser may then skip them. Almost every item link and GUID a feed
+    carries is one; those joins and splits were ~10 % of a parse worker's time in a 500-feed cycle."""
+    return _PLAIN_ABSOLUTE.match(url) is not None
 
 
 def safe_url(url: str | None, *, max_length: int | None = MAX_URL) -> str | None:
