@@ -67,10 +67,20 @@ def content_key(parts: Iterable[bytes]) -> str:
 
 
 def runtime_parts() -> list[bytes]:
-    """What a pickle of the automaton depends on besides the data: the Python and pyahocorasick versions."""
+    """What a pickle of the automaton depends on besides the data: the Python version and the pyahocorasick
+    build. That package has no ``__version__``; its extension module's name, size and modification time stand
+    for it (another build or version is another file), where reading the installed metadata cost ~50 ms of
+    every process's start."""
     import ahocorasick
 
-    version = getattr(ahocorasick, "__version__", "") or package_version("pyahocorasick")
+    version = getattr(ahocorasick, "__version__", "")
+    if not version:
+        try:
+            built = Path(ahocorasick.__file__ or "")
+            st = built.stat()
+            version = f"{built.name} {st.st_size} {st.st_mtime_ns}"
+        except (OSError, TypeError):
+            version = package_version("pyahocorasick")
     return [f"python {sys.version_info[0]}.{sys.version_info[1]}".encode(), f"pyahocorasick {version}".encode()]
 
 

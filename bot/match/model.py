@@ -83,6 +83,11 @@ class Pattern:
     ambiguous: bool
     lang: str
 
+    def __reduce__(self) -> tuple[type[Pattern], tuple[str, str, str, str, bool, str]]:
+        # Rebuilt by the constructor: a frozen slotted dataclass's own unpickling looks its fields up again for
+        # every instance, ~7,700 of them in the cached lexicon every process loads (30 → 17 ms).
+        return (Pattern, (self.key, self.entry, self.source, self.how, self.ambiguous, self.lang))
+
 
 @dataclass(frozen=True, slots=True)
 class Topic:
