@@ -96,7 +96,8 @@ def store_items(session: Session, feed_id: str, rows: Iterable[Any]) -> StoreRes
     known: dict[str, tuple[int | None, str]] = {}
     for chunk_start in range(0, len(identities), 500):
         params = {"feed": feed_id, "keys": identities[chunk_start : chunk_start + 500]}
-        known.update({identity: (item_id, h) for identity, item_id, h in session.connection().execute(_KNOWN, params).all()})
+        found = session.connection().execute(_KNOWN, params).all()
+        known.update({identity: (item_id, h) for identity, item_id, h in found})
     new, changed, unchanged = [], [], 0
     for row in rows:
         old = known.get(row.identity)
