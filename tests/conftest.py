@@ -87,18 +87,31 @@ def sqlite_engine(tmp_path: Path, _sqlite_template: Path) -> Iterator[Engine]:
 def _pg_session_schema() -> Iterator[str]:
     """One schema on the real PostgreSQL for the whole run, migrated once (creating a schema and running the
     migrations took ~0.3 s for each of ~140 PostgreSQL tests); each test empties it first."""
-    if not PG_URL:
-        pytest.skip(PG_SKIP)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as c:
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(PG_URL, schema=schema)
+    schema = _create_pg_schema()
+    engine = make_engine(PG_URL or "", schema=schema)
     upgrade(engine)
     engine.dispose()
     yield schema
+    _drop_pg_schema(schema)
+
+
+def _create_pg_schema() -> str:
+    """A new, empty schema on the real PostgreSQL (the test skips without one)."""
+    if not PG_URL:
+        pytest.skip(PG_SKIP)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    _on_pg_admin(f'CREATE SCHEMA "{schema}"')
+    return schema
+
+
+def _drop_pg_schema(schema: str) -> None:
+    _on_pg_admin(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def _on_pg_admin(statement: str) -> None:
+    admin = make_engine(PG_URL or "")
     with admin.begin() as c:
-        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        c.execute(text(statement))
     admin.dispose()
 
 
@@ -170,14 +183,8 @@ def new_databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ca
             engine = make_engine(f"sqlite:///{tmp_path / f'new-{len(made)}.db'}")
             made.append((engine, None))
             return engine
-        if not PG_URL:
-            pytest.skip(PG_SKIP)
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        admin = make_engine(PG_URL)
-        with admin.begin() as c:
-            c.execute(text(f'CREATE SCHEMA "{schema}"'))
-        admin.dispose()
-        engine = make_engine(PG_URL, schema=schema)
+        schema = _create_pg_schema()
+        engine = make_engine(PG_URL or "", schema=schema)
         made.append((engine, schema))
         return engine
 
@@ -185,10 +192,7 @@ def new_databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ca
     for engine, schema in made:
         engine.dispose()
         if schema is not None:
-            admin = make_engine(PG_URL or "")
-            with admin.begin() as c:
-                c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+            _drop_pg_schema(schema)
 
 
 @pytest.fixture
