@@ -10,7 +10,10 @@ from feedparser import urls as fp_urls
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot import normalize
 from bot.normalize import _absolute
+from bot.parse import fast as parse_fast
+from bot.parse.fast import _finish
 from bot.text.urls import is_plain_absolute
 
 BASES = ["https://news.example/feed.xml", "http://news.example/a/b/", "", "ftp://files.example/", "feed.xml"]
@@ -45,7 +48,21 @@ def _unchanged(url: str) -> None:
 def test_an_accepted_url_is_one_urllib_gives_back_unchanged(url: str) -> None:
     if is_plain_absolute(url):
         _unchanged(url)
-        assert _absolute(url, BASES[0]) == url
+
+
+@settings(max_examples=300, deadline=None)
+@given(urls(), st.sampled_from(BASES))
+def test_the_parser_and_the_normalizer_give_what_the_full_path_gives(url: str, base: str) -> None:
+    """Whatever the link, with or without the shortcut: the same value (``_absolute`` strips first, so a link
+    ending in a wide space is not returned as it came, either way)."""
+    fast = (_absolute(url, base), _finish(url, base))
+    for module in (normalize, parse_fast):
+        module.is_plain_absolute = lambda _url: False  # type: ignore[attr-defined]
+    try:
+        assert (_absolute(url, base), _finish(url, base)) == fast
+    finally:
+        for module in (normalize, parse_fast):
+            module.is_plain_absolute = is_plain_absolute  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
