@@ -311,20 +311,29 @@ def exact_copy_story(s: Session, item_id: int, content_hash: str, canonical_url:
     return int(found) if found is not None else None
 
 
+def _copies_by(column: Any) -> Any:
+    return (
+        select(col(column), func.min(StoryItem.story_id))
+        .join(ItemRow, col(ItemRow.id) == col(StoryItem.item_id))
+        .where(col(column).in_(bindparam("keys", expanding=True)))
+        .group_by(col(column))
+    )
+
+
+# Built once and run on Core: built per call and run through the ORM, the two cost 1.1 ms a write batch
+# against 0.3 (a batch of a few feeds, hundreds of batches in a cycle when the writer keeps up).
+_COPIES_BY_HASH = _copies_by(ItemRow.content_hash)
+_COPIES_BY_URL = _copies_by(ItemRow.canonical_url)
+
+
 def copies_stories(s: Session, hashes: Sequence[str], urls: Sequence[str]) -> tuple[dict[str, int], dict[str, int]]:
     """(text hash → story, canonical URL → story): a story holding an item with each of these text hashes and
     canonical URLs (the earliest such story), in one grouped query per ``_KEYS_PER_QUERY`` keys — one row per
     key, however many copies a breaking story already has (a row per copy made this quadratic)."""
     found: tuple[dict[str, int], dict[str, int]] = ({}, {})
-    for out, column, keys in ((found[0], ItemRow.content_hash, hashes), (found[1], ItemRow.canonical_url, urls)):
+    for out, stmt, keys in ((found[0], _COPIES_BY_HASH, hashes), (found[1], _COPIES_BY_URL, urls)):
         for i in range(0, len(keys), _KEYS_PER_QUERY):
-            stmt = (
-                select(col(column), func.min(StoryItem.story_id))
-                .join(ItemRow, col(ItemRow.id) == col(StoryItem.item_id))
-                .where(col(column).in_(keys[i : i + _KEYS_PER_QUERY]))
-                .group_by(col(column))
-            )
-            for key, story_id in s.exec(stmt).all():
+            for key, story_id in s.connection().execute(stmt, {"keys": list(keys[i : i + _KEYS_PER_QUERY])}):
                 if key is not None:  # the URL column is nullable (never asked for: None is no key)
                     out[key] = int(story_id)
     return found
