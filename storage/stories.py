@@ -342,22 +342,25 @@ def copies_stories(s: Session, hashes: Sequence[str], urls: Sequence[str]) -> tu
 # -- the stories table -------------------------------------------------------------------------------------
 
 
+_SUMMARY = select(  # type: ignore[call-overload]  # typed for at most four columns
+    Story.id,
+    Story.first_published,
+    Story.last_published,
+    Story.lead_item_id,
+    Story.authority_item_id,
+    Story.member_count,
+    Story.source_count,
+    Story.languages,
+    Story.severity,
+    Story.score,
+    Story.topics,
+).where(Story.id == bindparam("story"))
+
+
 def story_summary(s: Session, story_id: int) -> SummaryRow | None:
-    """The summary columns of a story (an ORM-enabled select: pending changes are flushed first)."""
-    stmt = select(  # type: ignore[call-overload]  # typed for at most four columns
-        Story.id,
-        Story.first_published,
-        Story.last_published,
-        Story.lead_item_id,
-        Story.authority_item_id,
-        Story.member_count,
-        Story.source_count,
-        Story.languages,
-        Story.severity,
-        Story.score,
-        Story.topics,
-    ).where(Story.id == story_id)
-    found = s.exec(stmt).first()
+    """The summary columns of a story (an ORM-enabled select: pending changes are flushed first; the
+    statement is built once, as it is read once per story a write batch grows)."""
+    found = s.exec(_SUMMARY, params={"story": story_id}).first()
     return SummaryRow(*found) if found is not None else None
 
 
