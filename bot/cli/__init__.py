@@ -67,7 +67,7 @@ def entry() -> int:
     """The ``raqib`` process: ``main()``, then an exit without the interpreter's last walk over the heap.
 
     As a process ends, CPython tears its modules down and collects cycles across everything they held: the
-    imported stack, the lexicon, the settings (~0.3 s of a ``raqib poll --once`` that took 2.3 s). Frozen
+    imported stack, the lexicon, the settings (~0.45 s of a 5-feed first ``raqib poll --once`` that took 2.8 s). Frozen
     objects are out of that collection's sight, and their memory goes back with the process all the same.
     ``main()`` itself leaves the collector as it found it: tests and the demo call it in a process that goes on.
     """

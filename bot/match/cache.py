@@ -74,13 +74,14 @@ def runtime_parts() -> list[bytes]:
     import ahocorasick
 
     version = getattr(ahocorasick, "__version__", "")
-    if not version:
+    built = getattr(ahocorasick, "__file__", None)
+    if not version and built:
         try:
-            built = Path(ahocorasick.__file__ or "")
-            st = built.stat()
-            version = f"{built.name} {st.st_size} {st.st_mtime_ns}"
-        except (OSError, TypeError):
-            version = package_version("pyahocorasick")
+            st = os.stat(built)
+            version = f"{Path(built).name} {st.st_size} {st.st_mtime_ns}"
+        except OSError:
+            pass
+    version = version or package_version("pyahocorasick")
     return [f"python {sys.version_info[0]}.{sys.version_info[1]}".encode(), f"pyahocorasick {version}".encode()]
 
 
