@@ -1,7 +1,8 @@
 """Markup → plain text for storage and display.
 
-A small stdlib ``HTMLParser`` rather than BeautifulSoup or lxml: feedparser has already sanitized the
-markup, and all we need is text with block boundaries kept as line breaks and entities decoded.
+A small stdlib ``HTMLParser`` rather than BeautifulSoup or lxml: all we need is text with block boundaries
+kept as line breaks and entities decoded. Plain markup (``bot.text.markup``: formatting tags, links, images,
+complete references — most of what feeds carry) skips the parser: its text is what lies between the tags.
 """
 
 from __future__ import annotations
@@ -10,31 +11,8 @@ import html
 import re
 from html.parser import HTMLParser
 
-_BLOCK = {
-    "p",
-    "div",
-    "br",
-    "li",
-    "ul",
-    "ol",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "tr",
-    "table",
-    "blockquote",
-    "section",
-    "article",
-    "header",
-    "footer",
-    "figure",
-    "figcaption",
-    "pre",
-    "hr",
-}
+from bot.text.markup import BLOCK_TAGS, is_plain_markup, plain_text
+
 _SKIP = {"script", "style", "template", "noscript", "iframe", "object"}
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 _LINES = re.compile(r"\s*\n\s*")
@@ -51,13 +29,13 @@ class _Stripper(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP:
             self._skip += 1
-        elif tag in _BLOCK:
+        elif tag in BLOCK_TAGS:
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP:
             self._skip = max(0, self._skip - 1)
-        elif tag in _BLOCK:
+        elif tag in BLOCK_TAGS:
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
@@ -71,14 +49,26 @@ def html_to_text(markup: str) -> str:
         return ""
     if "<" not in markup:
         text = html.unescape(markup)
+    elif is_plain_markup(markup):
+        text = plain_text(markup)
     else:
-        parser = _Stripper()
-        try:
-            parser.feed(markup)
-            parser.close()
-            text = "".join(parser.parts)
-        except Exception:  # malformed beyond what HTMLParser tolerates: fall back to a crude strip
-            text = html.unescape(re.sub(r"<[^>]*>", " ", markup))
+        text = parsed_text(markup)
+    return tidy(text)
+
+
+def parsed_text(markup: str) -> str:
+    """The text html.parser finds in ``markup`` (any markup), before ``tidy``."""
+    parser = _Stripper()
+    try:
+        parser.feed(markup)
+        parser.close()
+        return "".join(parser.parts)
+    except Exception:  # malformed beyond what HTMLParser tolerates: fall back to a crude strip
+        return html.unescape(re.sub(r"<[^>]*>", " ", markup))
+
+
+def tidy(text: str) -> str:
+    """No control characters, runs of spaces made one, blank lines and the ends' whitespace gone."""
     text = _CONTROL.sub("", text)
     text = _SPACES.sub(" ", text)
     return _LINES.sub("\n", text).strip()
