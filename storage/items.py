@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
+from storage.bulk import insert_returning
 from storage.tables import URL_MAX, ItemRow
 
 
@@ -66,8 +67,7 @@ _TABLE = ItemRow.__table__  # type: ignore[attr-defined]
 _COLUMNS = [c.name for c in _TABLE.columns if c.name != "id"]
 # Each id comes back with its row's identity (unique in the feed), in whatever order: asking for the ids in the
 # rows' order (``sort_by_parameter_order``) made SQLAlchemy insert one row per statement on SQLite, which does not
-# promise the order of RETURNING rows (15,000 statements in a cold cycle of 500 feeds).
-_INSERT = insert(_TABLE).returning(_TABLE.c.identity, _TABLE.c.id)
+# promise the order of RETURNING rows (15,000 statements in a cold cycle of 500 feeds). ``insert_returning``.
 
 
 def store_items(session: Session, feed_id: str, rows: Iterable[Any]) -> StoreResult:
@@ -133,12 +133,12 @@ def store_items(session: Session, feed_id: str, rows: Iterable[Any]) -> StoreRes
             stored_row.canonical_url = row.canonical_url or stored_row.canonical_url
             stored_row.updated_at = row.fetched
             updated.append(stored_row)
+    session.flush()  # the corrections first, as the ORM's execution did before the insert (autoflush)
     if new:
         values = [{c: getattr(r, c, None) for c in _COLUMNS} for r in new]
-        ids = dict(session.execute(_INSERT, values).tuples().all())
+        ids = dict(insert_returning(session, _TABLE, values, ("identity", "id")))
         for row in new:
             row.id = ids[row.identity]
-    session.flush()
     return StoreResult(new, updated, unchanged, quiet)
 
 

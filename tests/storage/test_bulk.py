@@ -1,6 +1,7 @@
-"""``storage.bulk.insert_rows`` (the driver's executemany, each distinct value processed once) stores exactly
-what a Core ``insert`` stores, on SQLite and PostgreSQL: aware datetimes in any zone as UTC, booleans, bytes,
-repeated values; and rows only SQLAlchemy can insert (a missing column with a Python default) still go in."""
+"""``storage.bulk.insert_rows`` (the driver's executemany, each distinct value processed once) and
+``insert_returning`` (multi-row VALUES … RETURNING on SQLite) store exactly what a Core ``insert`` stores, on
+SQLite and PostgreSQL: aware datetimes in any zone as UTC, booleans, bytes, repeated values; and rows only
+SQLAlchemy can insert (a missing column with a Python default) still go in."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Engine
 
-from storage.bulk import insert_rows
+from storage.bulk import _ROWS_PER_STATEMENT, insert_returning, insert_rows
 from storage.db import session
 from storage.tables import Feed, ItemRow, ItemSignature, MatchTopic
 
@@ -80,3 +81,51 @@ def test_stored_values_are_the_ones_sqlalchemy_writes_so_range_queries_agree(eng
         at_bound = s.execute(select(table.c.item_id).where(table.c.published >= T)).scalars().all()
     assert raw[1] == raw[2], raw
     assert sorted(at_bound) == [1, 2]
+
+
+def _item_rows(first: int, n: int, published: datetime = T) -> list[dict[str, object]]:
+    return [
+        {"feed_id": "f", "identity": f"i{i}", "guid": None, "url": f"https://f.example/{i}", "canonical_url": None,
+         "source_url": None, "source_name": None, "title": f"title {i}", "summary": "s", "content": "",
+         "language": "ar", "published": published, "fetched": published, "content_hash": f"h{i}",
+         "updated_at": None, "pruned_at": None}
+        for i in range(first, first + n)
+    ]  # fmt: skip
+
+
+def test_insert_returning_gives_each_row_its_id_over_several_statements(engine: Engine) -> None:
+    n = 2 * _ROWS_PER_STATEMENT + 7  # three statements on SQLite
+    with session(engine) as s:
+        s.add(Feed(id="f", url="https://f.example/rss", configured_url="x", language="ar"))
+        s.flush()
+        table = ItemRow.__table__  # type: ignore[attr-defined]
+        got = dict(insert_returning(s, table, _item_rows(1, n), ("identity", "id")))
+        s.commit()
+        stored = dict(s.execute(select(table.c.identity, table.c.id)).tuples().all())
+    assert len(got) == n
+    assert got == stored
+
+
+def test_insert_returning_stores_what_a_core_insert_stores(engine: Engine) -> None:
+    with session(engine) as s:
+        s.add(Feed(id="f", url="https://f.example/rss", configured_url="x", language="ar"))
+        s.flush()
+        table = ItemRow.__table__  # type: ignore[attr-defined]
+        insert_returning(s, table, _item_rows(1, 3), ("id",))
+        s.execute(insert(table), _item_rows(4, 3))
+        s.commit()
+        raw = s.execute(text("SELECT identity, CAST(published AS TEXT), CAST(fetched AS TEXT) FROM items")).all()
+        at_bound = s.execute(select(table.c.identity).where(table.c.published >= T)).scalars().all()
+    assert len({(p, f) for _, p, f in raw}) == 1, raw  # one text for one instant, whichever path wrote it
+    assert sorted(at_bound) == [f"i{i}" for i in range(1, 7)]
+
+
+def test_insert_returning_of_nothing_and_of_rows_only_sqlalchemy_can_insert(engine: Engine) -> None:
+    _items(engine, 2)
+    table = ItemSignature.__table__  # type: ignore[attr-defined]
+    partial = [{"item_id": i, "published": T, "signature": b"s", "fingerprint": "f", "entities": ""} for i in (1, 2)]
+    with session(engine) as s:
+        assert insert_returning(s, table, [], ("item_id",)) == []
+        got = insert_returning(s, table, partial, ("item_id", "informative"))
+        s.commit()
+    assert sorted(got) == [(1, False), (2, False)]  # the column defaults, applied by SQLAlchemy
