@@ -14,13 +14,15 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(LINT)/bin/lint-imports:
+	$(PY) -m venv $(LINT) || python3 -m venv $(LINT)
+	$(LINT)/bin/python -m pip install --quiet 'import-linter>=2.1,<3'
+
+$(STAMP): pyproject.toml | $(BIN)/python $(LINT)/bin/lint-imports
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	# The editable install leaves our own modules uncompiled; where bytecode is not written at import
 	# (PYTHONDONTWRITEBYTECODE) every process would compile them again, ~0.3 s of each start.
 	$(BIN)/python -m compileall -q bot storage bench eval > /dev/null
-	$(PY) -m venv $(LINT) || python3 -m venv $(LINT)
-	$(LINT)/bin/python -m pip install --quiet 'import-linter>=2.1,<3'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -52,9 +52,8 @@ _REFERENCE = r"&(?:[A-Za-z][A-Za-z0-9]{0,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});
 # ("&AMP;" becomes "&amp;AMP"). Checked apart: 253 names in the pattern cost every process 8 ms to compile.
 _NAMED = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 _HTML4_NAMES = frozenset([*html.entities.name2codepoint, "apos"])
-# Text, plain tags and complete references, one after the other (possessive: never backtracking into a tag).
-# Tag names in any case. No capturing group inside: CPython 3.11's possessive
-# repeats get their spans wrong.
+# Text, plain tags and complete references, one after the other (possessive: never backtracking into a tag),
+# tag names in any case. No capturing group inside: CPython 3.11's possessive repeats get their spans wrong.
 _UNNAMED_TAG = _TAG.replace("?P<open>", "?:").replace("?P<close>", "?:")
 _PLAIN = re.compile(rf"(?:[^<&]++|(?i:{_UNNAMED_TAG})|{_REFERENCE})*+")
 _TAGS = re.compile(_TAG, re.IGNORECASE)

@@ -10,6 +10,7 @@ from feedparser.sanitizer import _sanitize_html
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.normalize import html_text
 from bot.normalize.html_text import html_to_text, parsed_text, tidy
 from bot.parse import _clean
 from bot.text.markup import BLOCK_TAGS, PLAIN_TAGS, VOID_TAGS, is_plain_markup, plain_text
@@ -111,5 +112,6 @@ def test_the_common_description_of_a_feed_is_plain() -> None:
     )
 
 
-def test_block_tags_are_plain_tags() -> None:
+def test_block_tags_are_plain_tags_and_no_plain_tag_is_one_html_to_text_skips() -> None:
     assert BLOCK_TAGS <= PLAIN_TAGS
+    assert not PLAIN_TAGS & html_text._SKIP
