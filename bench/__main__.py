@@ -21,7 +21,7 @@ from bench.summary import parse
 
 BENCHES: list[list[str]] = [
     ["bench.bench_match"],
-    ["bench.bench_stories"],
+    ["bench.bench_stories", "--story-sizes", "10,100,1000,10000"],
     ["bench.bench_poll", "--feeds", "500", "--baseline-feeds", "100"],
     ["bench.bench_field"],
     ["bench.bench_start"],
@@ -30,6 +30,7 @@ BENCHES: list[list[str]] = [
 ]
 # `--quick`: the same benches at sizes that finish in a few minutes (a smoke run, not the recorded figures).
 QUICK: dict[str, list[str]] = {
+    "bench.bench_stories": ["--sizes", "10000,100000", "--story-sizes", "10,100,1000"],
     "bench.bench_poll": ["--feeds", "100", "--baseline-feeds", "20"],
     "bench.bench_field": ["--sizes", "20,40"],
     "bench.bench_start": ["--runs", "3", "--feeds", "100"],

@@ -1,6 +1,7 @@
 """Benchmark: per-item near-duplicate lookup + clustering cost as the store grows.
 
-Run: ``.venv/bin/python -m bench.bench_stories [--sizes 10000,100000,1000000]``;
+Run: ``.venv/bin/python -m bench.bench_stories [--sizes 10000,100000,1000000] [--story-sizes 10,100,1000,10000]``
+(both parts in one run, one summary line of targets for ``make bench``);
 ``--assign 1000,10000``: ``assign_story`` against a SQLite file with that many stored stories;
 ``--story-sizes 10,100,1000,10000``: one more near-copy assigned to a story of that many members (two
 templates, Arabic and English, outlet and place varied), with ``AssignLimits()`` and with ``UNBOUNDED`` (the
@@ -32,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.summary import emit, target
 from bot.stories.cluster import StoryCandidate, decide
 from bot.stories.features import ItemFeatures
 from bot.stories.fingerprint import fingerprint
@@ -522,7 +524,7 @@ def run_story_sizes(sizes: list[int], n_new: int = 100, before_tree: str = "") -
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", default="10000,100000,1000000")
+    ap.add_argument("--sizes", default="10000,100000,1000000", help="stored items ('' to skip this part)")
     ap.add_argument("--assign", default="", help="stored story counts for the storage-level benchmark, e.g. 1000,10000")
     ap.add_argument(
         "--story-sizes", default="", help="members of one near-copy story, bounded vs unbounded, e.g. 10,100,1000,10000"
@@ -531,23 +533,65 @@ def main() -> None:
         "--before-tree", default="", help="with --story-sizes: also time the bot/ and storage/ of this directory"
     )
     args = ap.parse_args()
-    if args.story_sizes:
-        run_story_sizes([int(s) for s in args.story_sizes.split(",")], before_tree=args.before_tree)
-        return
     if args.assign:
         run_assign([int(s) for s in args.assign.split(",")])
         return
-    rows = run([int(s) for s in args.sizes.split(",")])
-    print(
-        "\n| stored items | index + clustering, ms/item | naive loop, ms/item | numpy brute force, ms/item |"
-        " rebuild from signatures | index memory | RSS growth |"
-    )
-    print("|---:|---:|---:|---:|---:|---:|---:|")
-    for r in rows:
+    targets: list[dict[str, Any]] = []
+    if args.sizes:
+        rows = run([int(s) for s in args.sizes.split(",")])
         print(
-            f"| {int(r['n']):,} | {r['per_item_ms']:.3f} | {r['naive_ms']:,.0f} | {r['brute_ms']:.1f} |"
-            f" {r['rebuild_s']:.2f} s | {r['index_mb']:.0f} MiB | {r['rss_mb']:.0f} MiB |"
+            "\n| stored items | index + clustering, ms/item | naive loop, ms/item | numpy brute force, ms/item |"
+            " rebuild from signatures | index memory | RSS growth |"
         )
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        for r in rows:
+            print(
+                f"| {int(r['n']):,} | {r['per_item_ms']:.3f} | {r['naive_ms']:,.0f} | {r['brute_ms']:.1f} |"
+                f" {r['rebuild_s']:.2f} s | {r['index_mb']:.0f} MiB | {r['rss_mb']:.0f} MiB |"
+            )
+        small, large = rows[0], rows[-1]
+        targets += [
+            target(
+                f"cost per new item, {int(large['n']):,} / {int(small['n']):,} stored items",
+                large["per_item_ms"] / small["per_item_ms"],
+                "<=",
+                1.5,
+                "×",
+            ),
+            target(
+                f"index vs naive loop at {int(large['n']):,} stored items",
+                large["naive_ms"] / large["per_item_ms"],
+                ">=",
+                10,
+                "×",
+            ),
+            target("edited copies found (every size)", min(r["recall_copies"] for r in rows), ">=", 1.0),
+        ]
+    if args.story_sizes:
+        sizes = [int(s) for s in args.story_sizes.split(",")]
+        done = [r for r in run_story_sizes(sizes, before_tree=args.before_tree) if r["mode"] == "bounded"]
+        first, last = min(done, key=lambda r: r["size"]), max(done, key=lambda r: r["size"])
+        targets.append(
+            target(
+                f"cost per rewrite, story of {last['size']:,} / {first['size']:,} members",
+                last["per_item_ms"] / first["per_item_ms"],
+                "<=",
+                1.5,
+                "×",
+            )
+        )
+        if last["counted"] and first["counted"]:
+            targets.append(
+                target(
+                    f"LSH rows verified per rewrite, story of {last['size']:,} / {first['size']:,} members",
+                    last["lsh_rows"] / max(first["lsh_rows"], 1),
+                    "<=",
+                    2,
+                    "×",
+                )
+            )
+    if targets:
+        emit("stories", targets)
 
 
 if __name__ == "__main__":
