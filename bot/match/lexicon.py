@@ -16,10 +16,9 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from bot.match import cache as lexicon_cache
 from bot.match import normalizer
@@ -68,28 +67,35 @@ LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicon"
 
 
 # -------------------------------------------------------------------------------- YAML reading
-class _StrictLoader(yaml.SafeLoader):
+@cache
+def _strict_loader() -> type[Any]:
     """A safe loader that refuses a key given twice in one mapping: YAML keeps the last one silently, and
-    a second ``ar:`` in an entry would drop the first list of aliases without a word."""
+    a second ``ar:`` in an entry would drop the first list of aliases without a word. Built on first use:
+    a process that loads the compiled lexicon from the cache never parses YAML (importing it is ~20 ms)."""
+    import yaml
 
+    class _StrictLoader(yaml.SafeLoader):
+        pass
 
-def _no_duplicate_keys(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise LexiconError(f"duplicate key {key!r} at line {key_node.start_mark.line + 1}")
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
+    def no_duplicate_keys(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise LexiconError(f"duplicate key {key!r} at line {key_node.start_mark.line + 1}")
+            seen.add(key)
+        return loader.construct_mapping(node, deep=deep)
 
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicate_keys)
+    _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, no_duplicate_keys)
+    return _StrictLoader
 
 
 def _read_yaml(name: str) -> dict[str, Any]:
+    import yaml
+
     with (LEXICON_DIR / name).open(encoding="utf-8") as fh:
         try:
-            data = yaml.load(fh, Loader=_StrictLoader) or {}  # noqa: S506 - a SafeLoader subclass
+            data = yaml.load(fh, Loader=_strict_loader()) or {}  # noqa: S506 - a SafeLoader subclass
         except LexiconError as exc:
             raise LexiconError(f"{name}: {exc}") from None
     if not isinstance(data, dict):

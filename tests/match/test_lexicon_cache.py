@@ -306,3 +306,22 @@ def test_a_failed_build_process_falls_back_to_building_here(
     assert lexicon.build_count() == before + 1
     assert "lexicon build process failed (exit 3" in caplog.text
     assert len(cache_files(cache_dir)) == 1, "and the file is written for the next process"
+
+
+def test_a_process_loading_the_cached_lexicon_never_reads_yaml(cache_dir: Path) -> None:
+    """The cache key hashes the lexicon files' bytes; only a build parses them. A process that finds the
+    compiled lexicon cached (``raqib match``, every parse worker) has no use for the YAML library (~20 ms)."""
+    load_lexicon()  # writes the cache
+    code = (
+        "import json, sys\n"
+        "from bot.match import load_lexicon\n"
+        "from bot.match import lexicon\n"
+        "lex = load_lexicon()\n"
+        "got = {'yaml': 'yaml' in sys.modules, 'built': lexicon.build_count(), 'keys': lex.automaton_keys}\n"
+        "print(json.dumps(got))\n"
+    )
+    env = {**os.environ, "RAQIB_CACHE_DIR": str(cache_dir)}
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=True)
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    assert got["built"] == 0 and got["keys"] > 1000
+    assert got["yaml"] is False
