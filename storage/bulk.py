@@ -37,11 +37,11 @@ def insert_rows(s: Session, table: Table, rows: Sequence[dict[str, Any]]) -> Non
         s.execute(insert(table), list(rows))
         return
     sql, names, processors = plan
-    columns = [_processed([r[k] for r in rows], p) for k, p in zip(keys, processors, strict=True)]
+    values = _values(rows, keys, processors)
     if names is None:  # positional paramstyle (SQLite's qmark)
-        params: list[Any] = list(zip(*columns, strict=True))
+        params: list[Any] = values
     else:
-        params = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+        params = [dict(zip(names, row, strict=True)) for row in values]
     conn.exec_driver_sql(sql, params)
 
 
@@ -65,8 +65,7 @@ def insert_returning(s: Session, table: Table, rows: Sequence[dict[str, Any]], r
     head, _, group = sql.rpartition(" VALUES ")
     quote = conn.dialect.identifier_preparer.quote
     tail = " RETURNING " + ", ".join(quote(table.c[name].name) for name in returning)
-    columns = [_processed([r[k] for r in rows], p) for k, p in zip(keys, processors, strict=True)]
-    values = list(zip(*columns, strict=True))
+    values = _values(rows, keys, processors)
     per_statement = max(1, min(_ROWS_PER_STATEMENT, _MAX_PARAMETERS // len(keys)))
     out: list[Any] = []
     for start in range(0, len(values), per_statement):
@@ -81,6 +80,12 @@ def insert_returning(s: Session, table: Table, rows: Sequence[dict[str, Any]], r
 # columns stay well within it.
 _MAX_PARAMETERS = 32_000
 _ROWS_PER_STATEMENT = 500
+
+
+def _values(rows: Sequence[dict[str, Any]], keys: tuple[str, ...], processors: list[Processor]) -> list[Any]:
+    """Each row's values in ``keys`` order, as the driver takes them (each column's processor applied)."""
+    columns = [_processed([r[k] for r in rows], p) for k, p in zip(keys, processors, strict=True)]
+    return list(zip(*columns, strict=True))
 
 
 def _processed(values: list[Any], processor: Processor) -> list[Any]:

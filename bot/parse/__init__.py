@@ -115,13 +115,12 @@ def _clean(value: str) -> str:
     links, images) any text the sanitizer would drop: it would only remove attributes, which the stored
     text never holds. Only the rest — scripts, comments, unknown elements, broken tags — pays for it.
     """
-    if "<" not in value or is_plain_markup(value):
-        return value
-    return _sanitize_html(value, "utf-8", "text/html")
+    return value if "<" not in value or is_plain_markup(value) else _sanitized(value)
 
 
-def _clean_title(value: str) -> str:
-    """A feed's own title is stored as it is, markup included (``feeds.mark_polled_many``): always sanitized."""
+def _sanitized(value: str) -> str:
+    """feedparser's sanitizer on a value holding markup. A feed's own title takes it always, plain or not: the
+    title is stored as it is, markup included (``feeds.mark_polled_many``)."""
     return _sanitize_html(value, "utf-8", "text/html") if "<" in value else value
 
 
@@ -160,7 +159,7 @@ def _parsed_feed(
     link = feed.get("link")
     return ParsedFeed(
         # the feed's own title is stored as it is (``feeds.mark_polled_many``): no NUL, control or lone surrogate
-        title=_CONTROL.sub("", _clean_title(_text(feed, "title"))).strip() or None,
+        title=_CONTROL.sub("", _sanitized(_text(feed, "title"))).strip() or None,
         link=link if isinstance(link, str) and link else None,
         entries=tuple(_entry(e) for e in entries),
         encoding=encoding,
