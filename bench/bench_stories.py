@@ -370,85 +370,105 @@ def _flood_fill(engine: Any, size: int, now: datetime, pool: list[tuple[str, str
         s.commit()
 
 
-def _measure_story(size: int, limits: Any, pool: list[tuple[str, str, bytes, str]], n_new: int) -> dict[str, Any]:
-    """Assign ``n_new`` rewrites, then ``n_new`` identical bodies, to a stored story of ``size`` members.
+class _StoryRun:
+    """Rewrites, then identical bodies, assigned one at a time to a stored story of ``size`` members.
 
     ``limits``: an ``AssignLimits`` — or ``None`` for ``StoryIndex()`` as it is, which also runs against an
-    older tree (``--before-tree``) whose ``StoryIndex`` has no limits and counts nothing."""
-    import tempfile
+    older tree (``--before-tree``) whose ``StoryIndex`` has no limits and counts nothing. A run stays open
+    between items, so the story sizes can take turns item by item (``run_story_sizes``): the machine's speed,
+    which moves within minutes, then weighs on every size alike."""
 
-    from sqlalchemy import insert
+    def __init__(self, size: int, limits: Any, pool: list[tuple[str, str, bytes, str]], n_new: int) -> None:
+        import tempfile
+        from contextlib import ExitStack
 
-    from bot.stories.assign import Assigner, StoryIndex
-    from bot.stories.signatures import signature
-    from storage.db import make_engine, session, upgrade
-    from storage.tables import ItemRow, MatchEntity
+        from bot.stories.assign import Assigner, StoryIndex
+        from storage.db import make_engine, session, upgrade
 
-    now = datetime(2026, 11, 21, 12, tzinfo=UTC)
-    verdict = _Verdict(tuple(_Hit(e) for e in _FLOOD_ENTITIES))
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{tmp}/bench.db")
-        upgrade(engine)
-        _flood_fill(engine, size, now, pool)
-        index = StoryIndex() if limits is None else StoryIndex(limits)  # type: ignore[call-arg]
-        with session(engine) as s:
-            index.sync(s, now)
-        counted: Any = getattr(index, "counts", None)
-        before = dict(counted or {})
-        spent, copy_spent, joined = 0.0, 0.0, 0
-        with index.lock, session(engine) as s:
-            assigner = Assigner(s, index, now)
-            # as ``bot.ingest`` does once per batch: exact copies (hash, URL) are then looked up in memory
-            assigner.prefetch_copies(
-                [f"{p}{q}" for p in "nt" for q in range(n_new)],
-                [f"https://{p}.example/{q}" for p in "nt" for q in range(n_new)],
-            )
-            for q in range(n_new):
-                # new variants (not in the pool): a rewrite by a new outlet, never an identical body
-                lang, title, body = _flood_text(10_000 + q)
-                item_id = size + 1 + q
-                row = ItemRow(
-                    id=item_id, feed_id=f"f{q % 500}", identity=f"n{q}", url=f"https://n.example/{q}",
-                    canonical_url=f"https://n.example/{q}", title=title, summary=body, content="",
-                    language=lang, published=now, fetched=now, content_hash=f"n{q}",
-                )  # fmt: skip
-                s.execute(insert(ItemRow), [row.model_dump()])
-                s.execute(
-                    insert(MatchEntity), [{"item_id": item_id, "entity": e, "published": now} for e in _FLOOD_ENTITIES]
-                )
-                sig, fp = signature(body), fingerprint(title, body)  # the parse workers' share
-                t1 = time.process_time()  # CPU: the machine may be shared; SQLite runs in-process
-                a = assigner.assign(row, verdict, authority=False, sig=sig, fp=fp)
-                spent += time.process_time() - t1
-                joined += a.story_id == 1
-            counts = {k: v - before.get(k, 0) for k, v in (counted or {}).items()}  # the rewrites' comparisons
-            # identical bodies (an outlet republishing a stored variant under a new URL)
-            for q in range(n_new):
-                lang, title, body = _flood_text(q % min(size, 599) + 1)  # a stored variant
-                item_id = size + 1 + n_new + q
-                row = ItemRow(
-                    id=item_id, feed_id="f0", identity=f"t{q}", url=f"https://t.example/{q}",
-                    canonical_url=f"https://t.example/{q}", title=title, summary=body, content="",
-                    language=lang, published=now, fetched=now, content_hash=f"t{q}",
-                )  # fmt: skip
-                s.execute(insert(ItemRow), [row.model_dump()])
-                sig, fp = signature(body), fingerprint(title, body)
-                t1 = time.process_time()
-                assigner.assign(row, verdict, authority=False, sig=sig, fp=fp)
-                copy_spent += time.process_time() - t1
-            assigner.flush()
-            s.commit()
-        engine.dispose()
-    return {
-        "size": size,
-        "per_item_ms": spent / n_new * 1000,
-        "copy_ms": copy_spent / n_new * 1000,
-        "joined": joined,
-        "n_new": n_new,
-        "counted": counted is not None,
-        **{k: counts.get(k, 0) / n_new for k in ("lsh_rows", "near_hits", "members", "pairs")},
-        "twins": (counted or {}).get("twins", 0),
-    }
+        self.size, self.n_new, self.now = size, n_new, datetime(2026, 11, 21, 12, tzinfo=UTC)
+        self._stack = ExitStack()
+        tmp = self._stack.enter_context(tempfile.TemporaryDirectory())
+        self.engine = make_engine(f"sqlite:///{tmp}/bench.db")
+        self._stack.callback(self.engine.dispose)
+        upgrade(self.engine)
+        _flood_fill(self.engine, size, self.now, pool)
+        self.index = StoryIndex() if limits is None else StoryIndex(limits)  # type: ignore[call-arg]
+        with session(self.engine) as s:
+            self.index.sync(s, self.now)
+        self.counted: Any = getattr(self.index, "counts", None)
+        self.before = dict(self.counted or {})
+        self.counts: dict[str, int] = {}
+        self.spent, self.copy_spent, self.joined = 0.0, 0.0, 0
+        self._stack.enter_context(self.index.lock)
+        self.s = self._stack.enter_context(session(self.engine))
+        self.assigner = Assigner(self.s, self.index, self.now)
+        # as ``bot.ingest`` does once per batch: exact copies (hash, URL) are then looked up in memory
+        self.assigner.prefetch_copies(
+            [f"{p}{q}" for p in "nt" for q in range(n_new)],
+            [f"https://{p}.example/{q}" for p in "nt" for q in range(n_new)],
+        )
+
+    def _assign(self, q: int, prefix: str, item_id: int, feed_id: str, variant: int, entities: bool) -> Any:
+        from sqlalchemy import insert
+
+        from bot.stories.signatures import signature
+        from storage.tables import ItemRow, MatchEntity
+
+        lang, title, body = _flood_text(variant)
+        row = ItemRow(
+            id=item_id, feed_id=feed_id, identity=f"{prefix}{q}", url=f"https://{prefix}.example/{q}",
+            canonical_url=f"https://{prefix}.example/{q}", title=title, summary=body, content="",
+            language=lang, published=self.now, fetched=self.now, content_hash=f"{prefix}{q}",
+        )  # fmt: skip
+        self.s.execute(insert(ItemRow), [row.model_dump()])
+        if entities:
+            values = [{"item_id": item_id, "entity": e, "published": self.now} for e in _FLOOD_ENTITIES]
+            self.s.execute(insert(MatchEntity), values)
+        sig, fp = signature(body), fingerprint(title, body)  # the parse workers' share
+        verdict = _Verdict(tuple(_Hit(e) for e in _FLOOD_ENTITIES))
+        t1 = time.process_time()  # CPU: the machine may be shared; SQLite runs in-process
+        a = self.assigner.assign(row, verdict, authority=False, sig=sig, fp=fp)
+        return a, time.process_time() - t1
+
+    def rewrite(self, q: int) -> None:
+        """Rewrite ``q``: a new variant (not in the pool), a new outlet's wording, never an identical body."""
+        a, spent = self._assign(q, "n", self.size + 1 + q, f"f{q % 500}", 10_000 + q, entities=True)
+        self.spent += spent
+        self.joined += a.story_id == 1
+        if q == self.n_new - 1:  # the rewrites' comparisons
+            self.counts = {k: v - self.before.get(k, 0) for k, v in (self.counted or {}).items()}
+
+    def identical(self, q: int) -> None:
+        """An outlet republishing a stored variant under a new URL."""
+        variant = q % min(self.size, 599) + 1
+        _, spent = self._assign(q, "t", self.size + 1 + self.n_new + q, "f0", variant, entities=False)
+        self.copy_spent += spent
+
+    def close(self) -> dict[str, Any]:
+        self.assigner.flush()
+        self.s.commit()
+        self._stack.close()
+        n_new = self.n_new
+        return {
+            "size": self.size,
+            "per_item_ms": self.spent / n_new * 1000,
+            "copy_ms": self.copy_spent / n_new * 1000,
+            "joined": self.joined,
+            "n_new": n_new,
+            "counted": self.counted is not None,
+            **{k: self.counts.get(k, 0) / n_new for k in ("lsh_rows", "near_hits", "members", "pairs")},
+            "twins": (self.counted or {}).get("twins", 0),
+        }
+
+
+def _measure_story(size: int, limits: Any, pool: list[tuple[str, str, bytes, str]], n_new: int) -> dict[str, Any]:
+    """One ``_StoryRun`` on its own: ``n_new`` rewrites, then ``n_new`` identical bodies."""
+    run = _StoryRun(size, limits, pool, n_new)
+    for q in range(n_new):
+        run.rewrite(q)
+    for q in range(n_new):
+        run.identical(q)
+    return run.close()
 
 
 def _flood_pool() -> list[tuple[str, str, bytes, str]]:
@@ -493,17 +513,32 @@ def run_story_sizes(sizes: list[int], n_new: int = 100, before_tree: str = "") -
     out: list[dict[str, Any]] = []
     if before_tree:
         out += [{**r, "mode": "commit before (tree)"} for r in _before_tree(before_tree, sizes, n_new)]
-    for size in sizes:
-        for name, limits in (("limits off (UNBOUNDED)", UNBOUNDED), ("bounded", AssignLimits())):
-            r = {**_measure_story(size, limits, pool, n_new), "mode": name}
-            out.append(r)
-            print(
-                f"story of {size:>6,} members, {name:<22}: {r['per_item_ms']:7.2f} ms per rewrite"
-                f" ({r['joined']}/{n_new} joined), {r['copy_ms']:7.2f} ms per identical body ({r['twins']} by"
-                f" signature); per item: LSH rows {r['lsh_rows']:,.0f}, hits {r['near_hits']:,.0f},"
-                f" members {r['members']:,.0f}, pairs {r['pairs']:,.0f}",
-                flush=True,
-            )
+    from bot import runtime
+
+    runtime.settle()  # as the service's writer runs: no full collection of a heap that grows with the story
+    runs = [
+        (name, _StoryRun(size, limits, pool, n_new))
+        for size in sizes
+        for name, limits in (("limits off (UNBOUNDED)", UNBOUNDED), ("bounded", AssignLimits()))
+    ]
+    # item by item, every story in turn: a slower minute of the machine weighs on every size alike
+    for q in range(n_new):
+        for _, run in runs:
+            run.rewrite(q)
+    for q in range(n_new):
+        for _, run in runs:
+            run.identical(q)
+    for name, run in runs:
+        size = run.size
+        r = {**run.close(), "mode": name}
+        out.append(r)
+        print(
+            f"story of {size:>6,} members, {name:<22}: {r['per_item_ms']:7.2f} ms per rewrite"
+            f" ({r['joined']}/{n_new} joined), {r['copy_ms']:7.2f} ms per identical body ({r['twins']} by"
+            f" signature); per item: LSH rows {r['lsh_rows']:,.0f}, hits {r['near_hits']:,.0f},"
+            f" members {r['members']:,.0f}, pairs {r['pairs']:,.0f}",
+            flush=True,
+        )
     print(
         "\n| story members | code | ms per rewrite (decide) | ms per identical body |"
         " LSH rows verified per item | hits to decide | members to decide | pairs scored | joined |"
