@@ -27,7 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 # Parameters that only say where a click came from; they never select a different document.
 _TRACKING_EXACT = frozenset(
@@ -157,17 +157,24 @@ def _normalize_escapes(part: str, safe: str) -> str:
     return "".join(p if i % 2 else quote(p, safe=safe, errors="surrogatepass") for i, p in enumerate(pieces))
 
 
+_SLASHES_RE = re.compile(r"/{2,}")
+# AMP variants: /amp, /amp/ at the end, /amp/ as the first segment, article.amp(.html)
+_AMP_END_RE = re.compile(r"/amp/?$")
+_AMP_FIRST_RE = re.compile(r"^/amp(?=/)")
+_AMP_SUFFIX_RE = re.compile(r"\.amp(\.html?)?$")
+_INDEX_RE = re.compile(r"/index\.(html?|php|aspx?)$")
+
+
 def _clean_path(path: str) -> str:
     path = _normalize_escapes(path, _PATH_SAFE)
     # Repeat until stable so that canonical_url is idempotent (/x/amp/amp, /amp/amp/x ...).
     for _ in range(16):
         before = path
-        path = re.sub(r"/{2,}", "/", path)
-        # AMP variants: /amp, /amp/ at the end, /amp/ as the first segment, article.amp(.html)
-        path = re.sub(r"/amp/?$", "", path)
-        path = re.sub(r"^/amp(?=/)", "", path)
-        path = re.sub(r"\.amp(\.html?)?$", lambda m: m.group(1) or "", path)
-        path = re.sub(r"/index\.(html?|php|aspx?)$", "", path)
+        path = _SLASHES_RE.sub("/", path)
+        path = _AMP_END_RE.sub("", path)
+        path = _AMP_FIRST_RE.sub("", path)
+        path = _AMP_SUFFIX_RE.sub(lambda m: m.group(1) or "", path)
+        path = _INDEX_RE.sub("", path)
         path = path.rstrip("/")
         if path == before:
             break
@@ -202,16 +209,18 @@ def _canonical(url: str, base: str | None) -> str | None:
     url = url.strip()
     if not url or len(url) > _MAX_URL or any(c in url for c in "\x00\r\n\t "):
         return None
-    if not urlsplit(url).scheme:
+    parts = urlsplit(url)
+    if not parts.scheme:
         if url.startswith("//"):
             url = "https:" + url
         elif base and _canonical(base.strip(), None) is not None:
             url = urljoin(base.strip(), url)  # resolve against the base as published, not canonical
         else:
             return None  # relative without a usable base
-    if url.startswith("//"):
+        parts = urlsplit(url)
+    if url.startswith("//"):  # a scheme-relative URL urljoin kept as it was
         url = "https:" + url
-    parts = urlsplit(url)
+        parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
         return None
@@ -250,9 +259,8 @@ _REDIRECT_HOSTS = (
 )
 
 
-def _redirect_target(url: str) -> str | None:
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+def _redirect_target(parts: SplitResult, host: str) -> str | None:
+    """The target a redirector link (``parts``, its lower-cased ``host``) carries in its query."""
     if host not in _REDIRECT_HOSTS and not parts.path.rstrip("/").endswith(("/url", "/redirect", "/out")):
         return None
     params = dict(parse_qsl(parts.query, keep_blank_values=False))
@@ -330,6 +338,10 @@ def is_aggregator(url: str | None) -> bool:
         host = (urlsplit(url).hostname or "").lower()
     except ValueError:
         return False
+    return _is_aggregator_host(host)
+
+
+def _is_aggregator_host(host: str) -> bool:
     return _is_google_news_host(host) or any(host == h or host.endswith("." + h) for h in _AGGREGATOR_HOSTS)
 
 
@@ -349,16 +361,19 @@ def publisher_url(entry_link: str | None, source_href: str | None = None) -> str
     """
     try:
         link = (entry_link or "").strip()
+        host = ""
         if link:
-            target = _redirect_target(link)
+            parts = urlsplit(link)  # once: the checks below read its host and query
+            host = (parts.hostname or "").lower()
+            target = _redirect_target(parts, host)
             if target:
                 resolved = canonical_url(target)
                 if resolved:
                     return resolved
-            decoded = google_news_target(link)
+            decoded = google_news_target(link) if _is_google_news_host(host) else None
             if decoded:
                 return decoded
-        if is_aggregator(link) and source_href:
+        if host and _is_aggregator_host(host) and source_href:
             src = canonical_url(source_href)
             if src and urlsplit(src).path not in ("", "/"):
                 return src
