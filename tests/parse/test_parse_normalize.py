@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.normalize import normalize_entries, script_language
 from bot.normalize.html_text import html_to_text
@@ -104,6 +106,17 @@ def test_language_follows_the_script_when_clear() -> None:
     assert script_language("Nvidia wins approval to ship H20 chips to China", "ar") == "en"
     assert script_language("إنفيديا تحصل على موافقة لشحن رقائق H20 إلى الصين", "en") == "ar"
     assert script_language("H20", "ar") == "ar"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from("abcXYZ ءابتـ١٢؟ﻻﭐݐ\u0600-!"), max_size=60), st.sampled_from(["ar", "en", ""]))
+def test_script_language_counts_every_letter(text: str, default: str) -> None:
+    """Counted by runs of letters (fast), decided as by one count per letter (the rule)."""
+    ar = sum(1 for c in text if "\u0600" <= c <= "\u06ff" or "\u0750" <= c <= "\u077f" or "\ufb50" <= c <= "\ufdff"
+             or "\ufe70" <= c <= "\ufeff")  # fmt: skip
+    la = sum(1 for c in text if c.isascii() and c.isalpha())
+    want = default if ar + la < 12 else "ar" if ar >= 0.6 * (ar + la) else "en" if la >= 0.8 * (ar + la) else default
+    assert script_language(text, default) == want
 
 
 def test_html_to_text_handles_hostile_markup() -> None:
