@@ -119,7 +119,6 @@ class Assigner:
         self._changed: dict[int, datetime] = {}  # story id → when it changed (its ``updated_at``), to write
         self._signatures: list[dict[str, Any]] = []
         self._links: list[dict[str, Any]] = []
-        self._linked: set[int] = set()  # stories with links of this batch not yet in the database
         self._by_hash: dict[str, int] = {}
         self._by_url: dict[str, int] = {}
         self._hashes_loaded: set[str] = set()
@@ -221,7 +220,6 @@ class Assigner:
             self._links.append(
                 {"item_id": member.item_id, "story_id": story_id, "joined_at": now, "reason": reason[:500]}
             )
-            self._linked.add(story_id)
             self._by_hash.setdefault(row.content_hash, story_id)
             if row.canonical_url:
                 self._by_url.setdefault(row.canonical_url, story_id)
@@ -327,11 +325,8 @@ class Assigner:
 
     def _grow(self, story_id: int, summary: StorySummary, member: Member) -> None:
         """The summary columns after one more member, without re-reading the members (``refresh_story``
-        does); what the summary rule needs of the story is read once per transaction."""
-        if summary.feeds is None:
-            if story_id in self._linked:  # its members of this batch must be in the database to be read
-                self._flush_writes()
-            summary.feeds = store.story_feeds(self.s, story_id)
+        does); what the summary rule needs of the story is read once per transaction, and its count of
+        sources, which nothing reads before the commit, is counted at ``flush`` for all grown stories at once."""
         if member.authority and not summary.authority_known:
             held = summary.authority_item_id
             summary.authority_published = store.item_published(self.s, held) if held else None
@@ -350,13 +345,16 @@ class Assigner:
         deferred, self._deferred = self._deferred, {}
         for table, rows in deferred.items():
             insert_rows(self.s, table, rows)
-        self._linked = set()
 
     def flush(self) -> None:
         """Write what this batch decided: deferred rows, signatures, links, changed stories' summaries."""
         self._flush_writes()
         changed = [(sid, at) for sid, at in self._changed.items() if sid in self._stories]
         self._changed = {}
+        uncounted = [sid for sid, _ in changed if self._stories[sid].feeds is None]
+        if uncounted:  # after the links: the count includes this batch's members
+            for sid, n in store.source_counts(self.s, uncounted).items():
+                self._stories[sid].source_count = n
         if changed:
             rows = [{"story_id": sid, **self._stories[sid].columns(), "updated_at": at} for sid, at in changed]
             store.update_summaries(self.s, rows)

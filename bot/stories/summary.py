@@ -92,8 +92,10 @@ class Member:
 @dataclass
 class StorySummary:
     """A story's summary columns (``storage.stories.SUMMARY_COLUMNS``), and what ``add`` needs to keep them
-    without re-reading the members: the members' feeds and the authority item's published time (``None``
-    in ``feeds`` / ``authority_known`` False: not read yet; the caller reads them before ``add``)."""
+    without re-reading the members: the members' feeds and the authority item's published time.
+    ``authority_known`` False: not read yet, the caller reads it before ``add``s an authority member.
+    ``feeds`` None: not read; ``add`` then leaves ``source_count`` for the caller to count in the database
+    (``bot.stories.assign.Assigner.flush``)."""
 
     first_published: datetime
     last_published: datetime
@@ -155,11 +157,11 @@ class StorySummary:
         return out
 
     def add(self, m: Member) -> None:
-        """The columns after one more member (``feeds`` must be known, and ``authority_published`` when
-        ``m`` is an authority item)."""
-        if self.feeds is None or (m.authority and not self.authority_known):
-            raise ValueError("StorySummary.add needs the story's feeds (and its authority item's time)")
-        if m.feed_id not in self.feeds:
+        """The columns after one more member (``authority_published`` must be known when ``m`` is an
+        authority item; ``source_count`` only changes here when ``feeds`` is)."""
+        if m.authority and not self.authority_known:
+            raise ValueError("StorySummary.add needs the story's authority item's time")
+        if self.feeds is not None and m.feed_id not in self.feeds:
             self.feeds.add(m.feed_id)
             self.source_count += 1
         self.member_count += 1

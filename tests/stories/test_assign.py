@@ -113,6 +113,32 @@ def test_story_grows_across_feeds_languages_and_a_title_only_item(engine: Engine
         assert summary(s, first.story_id) == incremental
 
 
+def test_sources_are_counted_once_per_feed_across_transactions(engine: Engine) -> None:
+    """A grown story's count of sources is counted in the database at the flush (not read per story): a feed
+    already in the story adds none, a new one adds one, whichever transaction brought them."""
+    index = StoryIndex()
+    with index.lock, session(engine) as s:
+        first, v = add_item(s, "wire", "Commerce adds 23 firms to Entity List over chip diversion", BODY_EN, hours=5)
+        story = assign(s, index, first, v).story_id
+        again, v = add_item(s, "wire", "Commerce adds 23 firms to the Entity List", BODY_EN + " Updated.", hours=4)
+        assert assign(s, index, again, v).story_id == story
+        s.commit()
+        assert summary(s, story)[2:4] == (2, 1)
+    with index.lock, session(engine) as s:
+        third, v = add_item(s, "wire", "23 firms added to the Entity List", BODY_EN + " More.", hours=3)
+        assert assign(s, index, third, v).story_id == story
+        s.commit()
+        assert summary(s, story)[2:4] == (3, 1)
+    with index.lock, session(engine) as s:
+        ar, v = add_item(s, "ar", "أمريكا تضيف 23 شركة إلى قائمة الكيانات", BODY_AR, hours=2, lang="ar")
+        assert assign(s, index, ar, v).story_id == story
+        s.commit()
+        counted = summary(s, story)
+        assert counted[2:4] == (4, 2)
+        refresh_story(s, story, NOW)
+        assert summary(s, story) == counted
+
+
 def test_bare_titles_with_one_common_word_stay_apart(engine: Engine) -> None:
     index = StoryIndex()
     with index.lock, session(engine) as s:
