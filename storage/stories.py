@@ -363,9 +363,11 @@ _SUMMARY = select(  # type: ignore[call-overload]  # typed for at most four colu
 
 
 def story_summary(s: Session, story_id: int) -> SummaryRow | None:
-    """The summary columns of a story (an ORM-enabled select: pending changes are flushed first; the
-    statement is built once, as it is read once per story a write batch grows)."""
-    found = s.exec(_SUMMARY, params={"story": story_id}).first()
+    """The summary columns of a story: pending ORM changes (``refresh_story``'s) flushed first, then a Core
+    read of a statement built once — it is read once per story a write batch grows, and the ORM's execution
+    cost the single writer twice SQLite's answer (45 µs a read)."""
+    s.flush()
+    found = s.connection().execute(_SUMMARY, {"story": story_id}).first()
     return SummaryRow(*found) if found is not None else None
 
 

@@ -130,3 +130,21 @@ def test_record_failure_backs_off_and_disables_after_threshold(engine: Engine) -
         assert "3 consecutive failures" in (feed.disabled_reason or "")
         record_success(s, feed, now=NOW, interval=60, etag=None, last_modified=None)
         assert feed.consecutive_failures == 0 and feed.last_error is None
+
+
+def test_a_story_summary_read_sees_the_session_pending_changes(engine: Engine) -> None:
+    """``story_summary`` reads with Core: what the session holds unflushed (a story ``refresh_story`` rewrote in
+    this transaction) must be flushed first, as the ORM's own read did."""
+    from storage.stories import story_summary
+    from storage.tables import Story
+
+    now = datetime(2026, 11, 21, 12, tzinfo=UTC)
+    with session(engine) as s:
+        story = Story(created_at=now, updated_at=now, first_published=now, last_published=now, member_count=3)
+        s.add(story)
+        s.commit()
+        story.member_count, story.languages = 7, "ar en"
+        s.add(story)
+        found = story_summary(s, story.id or 0)
+        assert found is not None and (found.member_count, found.languages) == (7, "ar en")
+        assert story_summary(s, (story.id or 0) + 1) is None
