@@ -399,6 +399,7 @@ class _StoryRun:
         self.before = dict(self.counted or {})
         self.counts: dict[str, int] = {}
         self.spent, self.copy_spent, self.joined = 0.0, 0.0, 0
+        self.verdict = _Verdict(tuple(_Hit(e) for e in _FLOOD_ENTITIES))
         self._stack.enter_context(self.index.lock)
         self.s = self._stack.enter_context(session(self.engine))
         self.assigner = Assigner(self.s, self.index, self.now)
@@ -425,9 +426,8 @@ class _StoryRun:
             values = [{"item_id": item_id, "entity": e, "published": self.now} for e in _FLOOD_ENTITIES]
             self.s.execute(insert(MatchEntity), values)
         sig, fp = signature(body), fingerprint(title, body)  # the parse workers' share
-        verdict = _Verdict(tuple(_Hit(e) for e in _FLOOD_ENTITIES))
         t1 = time.process_time()  # CPU: the machine may be shared; SQLite runs in-process
-        a = self.assigner.assign(row, verdict, authority=False, sig=sig, fp=fp)
+        a = self.assigner.assign(row, self.verdict, authority=False, sig=sig, fp=fp)
         return a, time.process_time() - t1
 
     def rewrite(self, q: int) -> None:
