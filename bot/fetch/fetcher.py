@@ -29,6 +29,7 @@ from bot.fetch.errors import (
 from bot.fetch.files import read_file_url
 from bot.fetch.guard import check_http_url, check_public_host
 from bot.fetch.limits import HostLimiter
+from bot.fetch.netio import AsyncioTransport
 from bot.fetch.pools import HostPools
 from bot.fetch.result import FetchResult
 from bot.fetch.settings import FEED_ACCEPT, FetchSettings
@@ -78,7 +79,7 @@ class Fetcher:
                 # Our semaphores bound requests in flight (per_host per host name); a pool of twice that
                 # means a request holding a slot never waits for a socket, and keeps a host's keep-alive
                 # connections for its next feeds. See bot.fetch.pools for why one pool per host.
-                lambda: httpx.AsyncHTTPTransport(
+                lambda: AsyncioTransport(
                     verify=tls,
                     limits=httpx.Limits(
                         max_connections=2 * settings.per_host, max_keepalive_connections=settings.per_host

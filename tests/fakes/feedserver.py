@@ -24,6 +24,7 @@ import contextlib
 import gzip as gzip_module
 import math
 import socket
+import ssl
 import struct
 import threading
 import zlib
@@ -53,6 +54,7 @@ class Reply:
     wait_in_flight: int | None = None  # hold the answer until this many were in flight at once (or 5 s)
     wait_tracker: Tracker | None = None  # ...counted by this tracker (default: the server's own)
     close: bool = False  # close the connection after answering
+    hang_up: bool = False  # close it after answering without saying so, as at a server's keep-alive timeout
 
 
 @dataclass(frozen=True)
@@ -110,11 +112,16 @@ class Tracker:
 class FeedServer:
     """One listening socket on ``host`` (a loopback address) and an ephemeral port."""
 
-    def __init__(self, host: str = "127.0.0.1", *, trackers: Sequence[Tracker] = ()) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", *, trackers: Sequence[Tracker] = (), tls: ssl.SSLContext | None = None
+    ) -> None:
         self.host = host
+        self.tls = tls  # a server context: the server speaks HTTPS
         self.port = 0
         self.requests: list[Request] = []
         self.connections = 0  # TCP connections accepted: tells whether clients reuse them (keep-alive)
+        self.closed = 0  # connections this server has closed after answering (``wait_closed``)
+        self._closed_changed: asyncio.Event | None = None
         self.tracker = Tracker()
         self._trackers = [self.tracker, *trackers]
         self._routes: dict[str, Handler] = {}
@@ -137,15 +144,15 @@ class FeedServer:
         self._routes[path] = next_reply
 
     def url(self, path: str = "/") -> str:
-        return f"http://{self.host}:{self.port}{path}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}{path}"
 
     def requests_for(self, path: str) -> list[Request]:
         return [r for r in self.requests if r.path == path]
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> Self:
-        self._closing = asyncio.Event()
-        self._server = await asyncio.start_server(self._connection, self.host, self.port, backlog=1024)
+        self._closing, self._closed_changed = asyncio.Event(), asyncio.Event()
+        self._server = await asyncio.start_server(self._connection, self.host, self.port, backlog=1024, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -203,6 +210,19 @@ class FeedServer:
         writer.close()
         with contextlib.suppress(Exception, asyncio.CancelledError):
             await writer.wait_closed()
+        self.closed += 1
+        if self._closed_changed is not None:
+            self._closed_changed.set()
+
+    async def wait_closed(self, count: int, within: float) -> bool:
+        """Wait until this server has closed ``count`` connections after answering, at most ``within`` s."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                while self.closed < count:
+                    assert self._closed_changed is not None, "the server is not started"
+                    self._closed_changed.clear()
+                    await self._closed_changed.wait()
+        return self.closed >= count
 
     def _reply_for(self, request: Request) -> Reply:
         handler = self._routes.get(request.path)
@@ -242,7 +262,7 @@ class FeedServer:
             finished()
             writer.write(head_bytes)
             await writer.drain()
-            return not reply.close
+            return not (reply.close or reply.hang_up)
         writer.write(head_bytes)
         await writer.drain()
 
@@ -268,7 +288,7 @@ class FeedServer:
             finished()
             writer.write(b"0\r\n\r\n")
             await writer.drain()
-        return not reply.close
+        return not (reply.close or reply.hang_up)
 
 
 class _Finish:
