@@ -10,6 +10,8 @@ import ssl
 
 import httpx
 
+from bot.fetch.netio import ForbiddenAddress
+
 
 class FetchError(Exception):
     """A fetch that produced no usable body.
@@ -106,6 +108,13 @@ def classify_httpx(exc: Exception, url: str) -> FetchError:
         message = phases.get(type(exc), f"total time budget exceeded for {url}")
         return TransportError(message, url=url, code="timeout")
     if isinstance(exc, httpx.ConnectError | httpx.ProxyError):
+        forbidden = _cause(exc, ForbiddenAddress)
+        if forbidden is not None:  # found when connecting, after the first check passed: DNS rebinding
+            return PolicyError(
+                f"{forbidden}; refused for {url} (set allow_private_addresses to permit)",
+                url=url,
+                code="private_address",
+            )
         if _caused_by_tls(exc):
             # A bad certificate will not fix itself in a second: not worth a retry.
             return TransportError(f"TLS failure for {url}: {detail}", url=url, code="tls", transient=False)
@@ -121,12 +130,18 @@ def classify_httpx(exc: Exception, url: str) -> FetchError:
     return TransportError(f"unexpected {type(exc).__name__} for {url}: {detail}", url=url, code="network")
 
 
-def _caused_by_tls(exc: BaseException) -> bool:
+def _cause(exc: BaseException, kind: type[BaseException] | tuple[type[BaseException], ...]) -> BaseException | None:
+    """The first exception of ``kind`` in ``exc``'s chain of causes (``exc`` included)."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, ssl.SSLError | ssl.CertificateError):
-            return True
+        if isinstance(current, kind):
+            return current
         current = current.__cause__ or current.__context__
-    return "CERTIFICATE_VERIFY_FAILED" in str(exc) or "[SSL" in str(exc)
+    return None
+
+
+def _caused_by_tls(exc: BaseException) -> bool:
+    tls = _cause(exc, (ssl.SSLError, ssl.CertificateError))
+    return tls is not None or "CERTIFICATE_VERIFY_FAILED" in str(exc) or "[SSL" in str(exc)

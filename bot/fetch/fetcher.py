@@ -27,7 +27,7 @@ from bot.fetch.errors import (
     classify_httpx,
 )
 from bot.fetch.files import read_file_url
-from bot.fetch.guard import check_http_url, check_public_host
+from bot.fetch.guard import check_http_url, check_public_host, is_forbidden_address
 from bot.fetch.limits import HostLimiter
 from bot.fetch.netio import AsyncioTransport
 from bot.fetch.pools import HostPools
@@ -81,6 +81,8 @@ class Fetcher:
                 # connections for its next feeds. See bot.fetch.pools for why one pool per host.
                 lambda: AsyncioTransport(
                     verify=tls,
+                    # the guard again when connecting, to the addresses it checked (bot.fetch.netio)
+                    forbidden=None if settings.allow_private_addresses else is_forbidden_address,
                     limits=httpx.Limits(
                         max_connections=2 * settings.per_host, max_keepalive_connections=settings.per_host
                     ),

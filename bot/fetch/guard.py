@@ -5,11 +5,12 @@ A feed list is user input. Without this guard, ``http://169.254.169.254/`` (clou
 Unless ``allow_private_addresses`` is set, the host of the first URL and of every redirect hop is
 resolved and refused when ANY of its addresses is not a public unicast address.
 
-Residual risk (documented, not solved): DNS rebinding. We resolve the name, then httpx resolves it
-again to connect; a hostile DNS server with a zero TTL can answer with a public address to us and a
-private one to httpx. Closing that gap means connecting to the checked address ourselves (pinning
-it while keeping the Host header and TLS SNI), which this module does not do. Run the bot where it
-cannot reach anything sensitive if feed lists come from untrusted people.
+DNS rebinding: a hostile DNS server with a zero TTL could answer this check with a public address and
+the connection's own lookup with a private one. Connections are therefore pinned: ``bot.fetch.netio``
+resolves the host when it opens one, applies the same rule to every address it got, and connects only to
+an address it checked — no other lookup stands between the check and the connection (TLS still verifies
+the host name). The check here stays: it refuses before any connection, for every redirect hop, with the
+clearest message.
 """
 
 from __future__ import annotations

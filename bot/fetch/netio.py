@@ -12,9 +12,10 @@ pools, HTTP/1.1 state machine and error types are unchanged.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 import ssl
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import httpcore
@@ -22,6 +23,7 @@ import httpx
 from httpcore import AsyncNetworkBackend, AsyncNetworkStream
 from httpcore._utils import is_socket_readable  # the check httpcore's own backends make
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 SocketOption = tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
 
 
@@ -89,8 +91,20 @@ class AsyncioStream(AsyncNetworkStream):
         return None
 
 
+class ForbiddenAddress(httpcore.ConnectError):
+    """The host resolved, when connecting, to an address the fetcher must not reach (``bot.fetch.guard``)."""
+
+
 class AsyncioBackend(AsyncNetworkBackend):
-    """Connections for httpcore's pools, opened by asyncio (which sets TCP_NODELAY, as anyio does)."""
+    """Connections for httpcore's pools, opened by asyncio (which sets TCP_NODELAY, as anyio does).
+
+    ``forbidden`` (``bot.fetch.guard.is_forbidden_address`` unless private addresses are allowed): the host is
+    resolved here, refused when any of its addresses is forbidden, and the connection goes to one of the
+    addresses checked — never to a second lookup's answer, which a hostile DNS server could point at the
+    internal network (DNS rebinding). TLS still verifies the host name (httpcore passes it to ``start_tls``)."""
+
+    def __init__(self, forbidden: Callable[[IPAddress], bool] | None = None) -> None:
+        self._forbidden = forbidden
 
     async def connect_tcp(
         self,
@@ -100,15 +114,16 @@ class AsyncioBackend(AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[SocketOption] | None = None,
     ) -> AsyncNetworkStream:
+        local = (local_address, 0) if local_address else None
         try:
             async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_connection(
-                    host,
-                    port,
-                    local_addr=(local_address, 0) if local_address else None,
+                if self._forbidden is None:
                     # RFC 8305, as anyio connects: a host whose IPv6 is broken costs 250 ms, not a timeout
-                    happy_eyeballs_delay=0.25,
-                )
+                    reader, writer = await asyncio.open_connection(
+                        host, port, local_addr=local, happy_eyeballs_delay=0.25
+                    )
+                else:
+                    reader, writer = await _pinned(host, port, local, self._forbidden)
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"no connection to {host}:{port} in {timeout} s") from None
         except OSError as exc:
@@ -133,6 +148,26 @@ class AsyncioBackend(AsyncNetworkBackend):
         await asyncio.sleep(seconds)
 
 
+async def _pinned(
+    host: str, port: int, local: tuple[str, int] | None, forbidden: Callable[[IPAddress], bool]
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Resolve once, check every address, connect to the checked ones in the resolver's order (tried in turn,
+    as httpcore's blocking backend does: no happy eyeballs across a pinned list)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses = [(family, str(addr[0])) for family, _type, _proto, _name, addr in infos]
+    # An IPv6 zone ("fe80::1%eth0") is stripped before the check: the address is what is judged.
+    bad = sorted({ip for _, ip in addresses if forbidden(ipaddress.ip_address(ip.split("%")[0]))})
+    if bad:
+        raise ForbiddenAddress(f"{host} resolves to a private or reserved address ({', '.join(bad)})")
+    failures: list[OSError] = []
+    for family, ip in addresses:
+        try:
+            return await asyncio.open_connection(ip, port, family=family, local_addr=local)
+        except OSError as exc:
+            failures.append(exc)
+    raise failures[0] if failures else OSError(f"{host} resolved to no address")
+
+
 def _set_options(writer: asyncio.StreamWriter, options: Iterable[SocketOption] | None) -> None:
     sock: socket.socket | None = writer.get_extra_info("socket")
     for option in options or ():
@@ -146,12 +181,18 @@ class AsyncioTransport(httpx.AsyncHTTPTransport):
     httpx builds its httpcore pool itself and takes no network backend: the pool it built is replaced by one
     with the same limits and TLS context (HTTP/1.1 only, as the fetcher has always spoken)."""
 
-    def __init__(self, *, verify: ssl.SSLContext, limits: httpx.Limits) -> None:
+    def __init__(
+        self,
+        *,
+        verify: ssl.SSLContext,
+        limits: httpx.Limits,
+        forbidden: Callable[[IPAddress], bool] | None = None,
+    ) -> None:
         super().__init__(verify=verify, limits=limits)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=verify,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
-            network_backend=AsyncioBackend(),
+            network_backend=AsyncioBackend(forbidden),
         )

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 import trustme
 
-from bot.fetch import Fetcher
-from bot.fetch.errors import TransportError
-from bot.fetch.netio import AsyncioBackend
+import bot.fetch.fetcher as fetcher_module
+from bot.fetch import Fetcher, FetchSettings
+from bot.fetch.errors import PolicyError, TransportError
+from bot.fetch.guard import is_forbidden_address
+from bot.fetch.netio import AsyncioBackend, ForbiddenAddress
 from tests.fakes.feedserver import FeedServer, Reply
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
@@ -108,3 +110,47 @@ async def test_stream_reads_writes_and_reports_eof(server: FeedServer) -> None:
         assert stream.get_extra_info("is_readable") is True  # the server closed it: never to be reused
     finally:
         await stream.aclose()
+
+
+# -- DNS rebinding: the guard applied when connecting, to the addresses connected to ---------------------
+
+
+async def test_a_name_that_rebinds_to_loopback_after_the_check_is_refused_when_connecting(
+    server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first lookup (bot.fetch.guard) answered with a public address; the name now resolves to loopback.
+    # Modelled by letting the first check pass: the connection must not reach the server.
+    async def public_answer(url: object, original: str) -> None:
+        return None
+
+    monkeypatch.setattr(fetcher_module, "check_public_host", public_answer)
+    server.route("/feed", Reply(body=FEED))
+    async with Fetcher(FetchSettings(retries=2)) as fetcher:
+        with pytest.raises(PolicyError) as caught:
+            await fetcher.fetch(f"http://localhost:{server.port}/feed")
+    assert caught.value.code == "private_address" and not caught.value.transient
+    assert "127.0.0.1" in str(caught.value) and caught.value.attempts == 1
+    assert server.connections == 0 and server.requests == []
+
+
+async def test_pinned_connection_goes_to_a_checked_address(server: FeedServer) -> None:
+    checked: list[str] = []
+
+    def forbidden(ip: object) -> bool:
+        checked.append(str(ip))
+        return False
+
+    server.route("/feed", Reply(body=FEED, close=True))
+    stream = await AsyncioBackend(forbidden).connect_tcp("localhost", server.port, timeout=2.0)
+    try:
+        peer = stream.get_extra_info("server_addr")
+        assert peer[0] in checked and server.connections == 1
+    finally:
+        await stream.aclose()
+
+
+async def test_pinned_connection_refuses_before_connecting() -> None:
+    async with FeedServer("127.0.0.1") as srv:
+        with pytest.raises(ForbiddenAddress, match=r"127\.0\.0\.1"):
+            await AsyncioBackend(is_forbidden_address).connect_tcp("127.0.0.1", srv.port, timeout=2.0)
+        assert srv.connections == 0

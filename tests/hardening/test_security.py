@@ -169,16 +169,23 @@ def allow_only(monkeypatch: pytest.MonkeyPatch) -> Callable[[FeedServer], None]:
 
     The fetcher runs with allow_private_addresses OFF, so the test exercises the production path: the first
     hop is "public" (our server, by explicit exception) and each redirect target is judged by the real check.
+    The guard runs twice, before the request and when a connection opens (``bot.fetch.netio``, which sees
+    addresses, not ports): the server gets a loopback address of its own (127.0.0.2), exempt in both.
     """
-    real = fetcher_module.check_public_host
+    real, real_forbidden = fetcher_module.check_public_host, fetcher_module.is_forbidden_address
 
     def install(server: FeedServer) -> None:
+        assert server.host != "127.0.0.1", "the exempt server needs an address no other server uses"
+
         async def check(url: httpx.URL, original: str) -> None:
             if url.host == server.host and url.port == server.port:
                 return
             await real(url, original)
 
         monkeypatch.setattr(fetcher_module, "check_public_host", check)
+        monkeypatch.setattr(
+            fetcher_module, "is_forbidden_address", lambda ip: str(ip) != server.host and real_forbidden(ip)
+        )
 
     return install
 
@@ -198,7 +205,7 @@ def allow_only(monkeypatch: pytest.MonkeyPatch) -> Callable[[FeedServer], None]:
 async def test_redirects_to_internal_addresses_are_refused(
     allow_only: Callable[[FeedServer], None], location: str
 ) -> None:
-    outer, inner = FeedServer("127.0.0.1"), FeedServer("127.0.0.1")
+    outer, inner = FeedServer("127.0.0.2"), FeedServer("127.0.0.1")
     with ServerThread([outer, inner]):
         inner.route("/admin", Reply(body=b"<rss><channel><title>INTERNAL-ADMIN-PANEL</title></channel></rss>"))
         outer.route("/feed", Reply(status=302, headers={"Location": location.format(inner=inner.port)}))
@@ -213,7 +220,7 @@ async def test_redirects_to_internal_addresses_are_refused(
 
 async def test_the_allowed_server_itself_is_reachable(allow_only: Callable[[FeedServer], None]) -> None:
     # The control for the test above: without the redirect, the same setup fetches fine.
-    outer = FeedServer("127.0.0.1")
+    outer = FeedServer("127.0.0.2")
     with ServerThread([outer]):
         outer.route("/feed", Reply(body=b"<rss/>"))
         allow_only(outer)
