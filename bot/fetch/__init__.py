@@ -43,8 +43,9 @@ Article pages (HTML → main text, trafilatura, cached) live in ``bot.fetch.arti
 same ``Fetcher``. Tests and benchmarks get a scripted loopback server in ``tests/fakes/feedserver.py``.
 
 Retry-After above ``backoff_max`` is not waited for within the fetch: the error is raised at once
-with ``retry_after`` set, for the feed's own backoff to honour. DNS rebinding is a documented
-residual risk of the SSRF guard (``bot.fetch.guard``).
+with ``retry_after`` set, for the feed's own backoff to honour. The SSRF guard (``bot.fetch.guard``) is
+applied before each hop and again when a connection opens, which goes to the address checked
+(``bot.fetch.netio``): DNS rebinding cannot slip between the two.
 """
 
 from bot.fetch.errors import (
