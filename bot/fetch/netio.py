@@ -15,7 +15,9 @@ import asyncio
 import ipaddress
 import socket
 import ssl
-from collections.abc import Callable, Iterable
+from asyncio.staggered import staggered_race  # asyncio's own happy eyeballs (create_connection uses it)
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
 import httpcore
@@ -23,6 +25,7 @@ import httpx
 from httpcore import AsyncNetworkBackend, AsyncNetworkStream
 from httpcore._utils import is_socket_readable  # the check httpcore's own backends make
 
+HAPPY_EYEBALLS = 0.25  # seconds before the next address is tried alongside (RFC 8305's recommended delay)
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 SocketOption = tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
 
@@ -120,7 +123,7 @@ class AsyncioBackend(AsyncNetworkBackend):
                 if self._forbidden is None:
                     # RFC 8305, as anyio connects: a host whose IPv6 is broken costs 250 ms, not a timeout
                     reader, writer = await asyncio.open_connection(
-                        host, port, local_addr=local, happy_eyeballs_delay=0.25
+                        host, port, local_addr=local, happy_eyeballs_delay=HAPPY_EYEBALLS
                     )
                 else:
                     reader, writer = await _pinned(host, port, local, self._forbidden)
@@ -151,21 +154,37 @@ class AsyncioBackend(AsyncNetworkBackend):
 async def _pinned(
     host: str, port: int, local: tuple[str, int] | None, forbidden: Callable[[IPAddress], bool]
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """Resolve once, check every address, connect to the checked ones in the resolver's order (tried in turn,
-    as httpcore's blocking backend does: no happy eyeballs across a pinned list)."""
+    """Resolve once, check every address, connect only to the checked ones: IPv6 and IPv4 interleaved and
+    started ``HAPPY_EYEBALLS`` apart, the first to connect wins (RFC 8305, as asyncio does for a name)."""
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     addresses = [(family, str(addr[0])) for family, _type, _proto, _name, addr in infos]
     # An IPv6 zone ("fe80::1%eth0") is stripped before the check: the address is what is judged.
     bad = sorted({ip for _, ip in addresses if forbidden(ipaddress.ip_address(ip.split("%")[0]))})
     if bad:
         raise ForbiddenAddress(f"{host} resolves to a private or reserved address ({', '.join(bad)})")
-    failures: list[OSError] = []
-    for family, ip in addresses:
-        try:
-            return await asyncio.open_connection(ip, port, family=family, local_addr=local)
-        except OSError as exc:
-            failures.append(exc)
-    raise failures[0] if failures else OSError(f"{host} resolved to no address")
+    if not addresses:
+        raise OSError(f"{host} resolved to no address")
+    attempts = [
+        partial(asyncio.open_connection, ip, port, family=family, local_addr=local)
+        for family, ip in _interleaved(addresses)
+    ]
+    winner, _index, errors = await staggered_race(attempts, HAPPY_EYEBALLS)
+    if winner is None:
+        raise next((e for e in errors if isinstance(e, OSError)), None) or OSError(f"could not connect to {host}")
+    reader, writer = winner
+    return reader, writer
+
+
+def _interleaved(addresses: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The resolver's order, families alternating from the first one's (RFC 8305, section 4)."""
+    by_family: dict[int, list[tuple[int, str]]] = {}
+    for a in addresses:
+        by_family.setdefault(a[0], []).append(a)
+    lists = list(by_family.values())
+    out: list[tuple[int, str]] = []
+    for i in range(max(len(x) for x in lists)):
+        out += [x[i] for x in lists if i < len(x)]
+    return out
 
 
 def _set_options(writer: asyncio.StreamWriter, options: Iterable[SocketOption] | None) -> None:

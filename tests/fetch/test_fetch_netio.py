@@ -3,6 +3,8 @@ timeouts and resets, through the production transport against real loopback serv
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import ssl
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -14,7 +16,7 @@ import bot.fetch.fetcher as fetcher_module
 from bot.fetch import Fetcher, FetchSettings
 from bot.fetch.errors import PolicyError, TransportError
 from bot.fetch.guard import is_forbidden_address
-from bot.fetch.netio import AsyncioBackend, ForbiddenAddress
+from bot.fetch.netio import AsyncioBackend, ForbiddenAddress, _interleaved
 from tests.fakes.feedserver import FeedServer, Reply
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
@@ -154,3 +156,36 @@ async def test_pinned_connection_refuses_before_connecting() -> None:
         with pytest.raises(ForbiddenAddress, match=r"127\.0\.0\.1"):
             await AsyncioBackend(is_forbidden_address).connect_tcp("127.0.0.1", srv.port, timeout=2.0)
         assert srv.connections == 0
+
+
+async def test_pinned_connection_falls_back_to_the_next_checked_address(
+    server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The resolver's answer is scripted (no DNS server here): a first address nothing listens on, then ours.
+    loop = asyncio.get_running_loop()
+
+    async def answer(host: str, port: int, **_: object) -> list[tuple[object, ...]]:
+        stream = socket.SOCK_STREAM
+        return [
+            (socket.AF_INET, stream, 6, "", ("127.0.0.3", port)),
+            (socket.AF_INET, stream, 6, "", (server.host, port)),
+        ]
+
+    monkeypatch.setattr(loop, "getaddrinfo", answer)
+    stream = await AsyncioBackend(lambda ip: False).connect_tcp("feeds.example", server.port, timeout=2.0)
+    try:
+        assert stream.get_extra_info("server_addr") == (server.host, server.port) and server.connections == 1
+    finally:
+        await stream.aclose()
+
+
+def test_addresses_are_tried_with_families_interleaved() -> None:
+    v6, v4 = socket.AF_INET6, socket.AF_INET
+    answer = [(v6, "2001:db8::1"), (v6, "2001:db8::2"), (v4, "192.0.2.1"), (v4, "192.0.2.2"), (v4, "192.0.2.3")]
+    assert [ip for _, ip in _interleaved(answer)] == [
+        "2001:db8::1",
+        "192.0.2.1",
+        "2001:db8::2",
+        "192.0.2.2",
+        "192.0.2.3",
+    ]
