@@ -99,7 +99,8 @@ class ForbiddenAddress(httpcore.ConnectError):
 
 
 class AsyncioBackend(AsyncNetworkBackend):
-    """Connections for httpcore's pools, opened by asyncio (which sets TCP_NODELAY, as anyio does).
+    """TCP connections for httpcore's pools, opened by asyncio (which sets TCP_NODELAY, as anyio does). Unix
+    sockets are not implemented (httpcore's base raises): the fetcher never asks for one.
 
     ``forbidden`` (``bot.fetch.guard.is_forbidden_address`` unless private addresses are allowed): the host is
     resolved here, refused when any of its addresses is forbidden, and the connection goes to one of the
@@ -129,19 +130,6 @@ class AsyncioBackend(AsyncNetworkBackend):
                     reader, writer = await _pinned(host, port, local, self._forbidden)
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"no connection to {host}:{port} in {timeout} s") from None
-        except OSError as exc:
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
-        _set_options(writer, socket_options)
-        return AsyncioStream(reader, writer)
-
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[SocketOption] | None = None
-    ) -> AsyncNetworkStream:
-        try:
-            async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_unix_connection(path)
-        except TimeoutError:
-            raise httpcore.ConnectTimeout(f"no connection to {path} in {timeout} s") from None
         except OSError as exc:
             raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
         _set_options(writer, socket_options)
