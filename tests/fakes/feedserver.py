@@ -2,9 +2,10 @@
 
 Real sockets, real keep-alive, nothing mocked: each path answers with a scripted ``Reply`` (status,
 headers, body, delay before answering, gzip, chunked drip, a lying Content-Length, a connection reset
-mid-body, a lazily generated body of any size). Every request is recorded, and in-flight requests are
-counted (per server, and optionally in a ``Tracker`` shared by several servers) so tests can check
-concurrency limits. Bind any 127.0.0.x address to model several hosts.
+mid-body, a keep-alive connection dropped without a word, a lazily generated body of any size), over
+HTTPS when given a TLS context. Every request is recorded, and in-flight requests are counted (per
+server, and optionally in a ``Tracker`` shared by several servers) so tests can check concurrency
+limits. Bind any 127.0.0.x address to model several hosts.
 
 In a test, inside the running loop::
 
@@ -120,7 +121,7 @@ class FeedServer:
         self.port = 0
         self.requests: list[Request] = []
         self.connections = 0  # TCP connections accepted: tells whether clients reuse them (keep-alive)
-        self.closed = 0  # connections this server has closed after answering (``wait_closed``)
+        self.closed = 0  # connections ended, by either side, once closed here (``wait_closed``)
         self._closed_changed: asyncio.Event | None = None
         self.tracker = Tracker()
         self._trackers = [self.tracker, *trackers]
@@ -215,7 +216,7 @@ class FeedServer:
             self._closed_changed.set()
 
     async def wait_closed(self, count: int, within: float) -> bool:
-        """Wait until this server has closed ``count`` connections after answering, at most ``within`` s."""
+        """Wait until ``count`` connections have ended (``closed``), at most ``within`` s."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(within):
                 while self.closed < count:
