@@ -1,5 +1,6 @@
 """The fetcher's network layer on asyncio's streams (bot.fetch.netio): HTTPS, dead keep-alive connections,
-timeouts and resets, through the production transport against real loopback servers."""
+timeouts, and connections pinned to the addresses the SSRF guard checked — through the production transport,
+against real servers on loopback (resets and the other faults: test_fetch_faults)."""
 
 from __future__ import annotations
 
@@ -77,7 +78,7 @@ async def test_a_connection_the_server_dropped_while_idle_is_not_reused(
     assert server.connections == 2 and len(server.requests) == 2
 
 
-async def test_read_timeout_is_httpcore_s_and_closes_nothing_else(
+async def test_a_read_timeout_is_a_timeout_and_the_fetcher_goes_on(
     server: FeedServer, make_fetcher: Callable[..., Fetcher]
 ) -> None:
     server.route("/slow", Reply(body=FEED, delay=1.0))
