@@ -45,7 +45,8 @@ same ``Fetcher``. Tests and benchmarks get a scripted loopback server in ``tests
 Retry-After above ``backoff_max`` is not waited for within the fetch: the error is raised at once
 with ``retry_after`` set, for the feed's own backoff to honour. The SSRF guard (``bot.fetch.guard``) is
 applied before each hop and again when a connection opens, which goes to the address checked
-(``bot.fetch.netio``): DNS rebinding cannot slip between the two.
+(``bot.fetch.netio``): DNS rebinding cannot slip between the two. Both take their answer from the fetcher's
+resolver (``bot.fetch.resolve``), which asks the system for a name once every 30 s.
 """
 
 from bot.fetch.errors import (

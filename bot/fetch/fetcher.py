@@ -31,6 +31,7 @@ from bot.fetch.guard import check_http_url, check_public_host, is_forbidden_addr
 from bot.fetch.limits import HostLimiter
 from bot.fetch.netio import AsyncioTransport
 from bot.fetch.pools import HostPools
+from bot.fetch.resolve import Resolver
 from bot.fetch.result import FetchResult
 from bot.fetch.settings import FEED_ACCEPT, FetchSettings
 
@@ -72,6 +73,7 @@ class Fetcher:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._limiter = HostLimiter(settings.max_connections, settings.per_host)
+        self._resolver = Resolver()  # one DNS answer per name for the guard and the connections (bot.fetch.resolve)
         if transport is None:
             # Loading the CA bundle costs tens of milliseconds: once, not once per host's pool.
             tls = httpx.create_ssl_context()
@@ -83,6 +85,7 @@ class Fetcher:
                     verify=tls,
                     # the guard again when connecting, to the addresses it checked (bot.fetch.netio)
                     forbidden=None if settings.allow_private_addresses else is_forbidden_address,
+                    resolver=self._resolver,
                     limits=httpx.Limits(
                         max_connections=2 * settings.per_host, max_keepalive_connections=settings.per_host
                     ),
@@ -226,7 +229,7 @@ class Fetcher:
                 if budget.when() is None:
                     budget.reschedule(loop.time() + limits.total_timeout)
                 if not s.allow_private_addresses:
-                    await check_public_host(current, url)
+                    await check_public_host(current, url, resolver=self._resolver)
                 status, location, response_headers, body = await self._request(current, headers, url, limits.max_bytes)
             if status in _REDIRECTS and location:
                 hops += 1

@@ -15,7 +15,6 @@ clearest message.
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import re
 import socket
@@ -23,6 +22,7 @@ import socket
 import httpx
 
 from bot.fetch.errors import PolicyError, TransportError
+from bot.fetch.resolve import Resolver
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _HOST_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_.])?")
@@ -73,8 +73,9 @@ def is_forbidden_address(ip: IPAddress) -> bool:
     )
 
 
-async def check_public_host(url: httpx.URL, original: str) -> None:
-    """Resolve ``url``'s host and refuse it if any resolved address is forbidden."""
+async def check_public_host(url: httpx.URL, original: str, *, resolver: Resolver | None = None) -> None:
+    """Resolve ``url``'s host (with ``resolver``, the fetcher's shared cache; else afresh) and refuse it if any
+    resolved address is forbidden."""
     host = url.host
     try:
         literal: IPAddress | None = ipaddress.ip_address(host)
@@ -83,17 +84,15 @@ async def check_public_host(url: httpx.URL, original: str) -> None:
     if literal is not None:
         addresses = [literal]
     else:
-        port = url.port or (443 if url.scheme == "https" else 80)
-        loop = asyncio.get_running_loop()
         try:
             # raw_host is the IDNA (punycode) form httpx will connect to: resolve exactly that name.
-            infos = await loop.getaddrinfo(url.raw_host.decode("ascii"), port, type=socket.SOCK_STREAM)
+            answer = await (resolver or Resolver(ttl=0)).addresses(url.raw_host.decode("ascii"))
         except (socket.gaierror, UnicodeError) as exc:
             raise TransportError(
                 f"DNS lookup failed for {host} ({original}): {exc}", url=original, code="dns"
             ) from None
         # Strip an IPv6 zone ("fe80::1%eth0") before parsing; the zone itself is irrelevant here.
-        addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+        addresses = [ipaddress.ip_address(ip.split("%", 1)[0]) for _family, ip in answer]
     bad = sorted({str(ip) for ip in addresses if is_forbidden_address(ip)})
     if bad:
         raise PolicyError(

@@ -29,6 +29,8 @@ import httpx
 from httpcore import AsyncNetworkBackend, AsyncNetworkStream
 from httpcore._utils import is_socket_readable  # the check httpcore's own backends make
 
+from bot.fetch.resolve import Resolver
+
 HAPPY_EYEBALLS = 0.25  # seconds before the next address is tried alongside (RFC 8305's recommended delay)
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 SocketOption = tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
@@ -111,8 +113,9 @@ class AsyncioBackend(AsyncNetworkBackend):
     addresses checked — never to a second lookup's answer, which a hostile DNS server could point at the
     internal network (DNS rebinding). TLS still verifies the host name (httpcore passes it to ``start_tls``)."""
 
-    def __init__(self, forbidden: Callable[[IPAddress], bool] | None = None) -> None:
+    def __init__(self, forbidden: Callable[[IPAddress], bool] | None = None, resolver: Resolver | None = None) -> None:
         self._forbidden = forbidden
+        self._resolver = resolver or Resolver()
 
     async def connect_tcp(
         self,
@@ -131,7 +134,7 @@ class AsyncioBackend(AsyncNetworkBackend):
                         host, port, local_addr=local, happy_eyeballs_delay=HAPPY_EYEBALLS
                     )
                 else:
-                    reader, writer = await _pinned(host, port, local, self._forbidden)
+                    reader, writer = await _pinned(host, port, local, self._forbidden, self._resolver)
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"no connection to {host}:{port} in {timeout} s") from None
         except OSError as exc:
@@ -144,12 +147,16 @@ class AsyncioBackend(AsyncNetworkBackend):
 
 
 async def _pinned(
-    host: str, port: int, local: tuple[str, int] | None, forbidden: Callable[[IPAddress], bool]
+    host: str,
+    port: int,
+    local: tuple[str, int] | None,
+    forbidden: Callable[[IPAddress], bool],
+    resolver: Resolver,
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """Resolve once, check every address, connect only to the checked ones: IPv6 and IPv4 interleaved and
-    started ``HAPPY_EYEBALLS`` apart, the first to connect wins (RFC 8305, as asyncio does for a name)."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    addresses = [(family, str(addr[0])) for family, _type, _proto, _name, addr in infos]
+    """Resolve once (``resolver``: the fetcher's, whose answer the guard judged too), check every address,
+    connect only to the checked ones: IPv6 and IPv4 interleaved and started ``HAPPY_EYEBALLS`` apart, the first
+    to connect wins (RFC 8305, as asyncio does for a name)."""
+    addresses = await resolver.addresses(host)
     # An IPv6 zone ("fe80::1%eth0") is stripped before the check: the address is what is judged.
     bad = sorted({ip for _, ip in addresses if forbidden(ipaddress.ip_address(ip.split("%")[0]))})
     if bad:
@@ -198,6 +205,7 @@ class AsyncioTransport(httpx.AsyncHTTPTransport):
         verify: ssl.SSLContext,
         limits: httpx.Limits,
         forbidden: Callable[[IPAddress], bool] | None = None,
+        resolver: Resolver | None = None,
     ) -> None:
         super().__init__(verify=verify, limits=limits)
         self._pool = httpcore.AsyncConnectionPool(
@@ -205,5 +213,5 @@ class AsyncioTransport(httpx.AsyncHTTPTransport):
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
-            network_backend=AsyncioBackend(forbidden),
+            network_backend=AsyncioBackend(forbidden, resolver),
         )

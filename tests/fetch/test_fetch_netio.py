@@ -123,7 +123,7 @@ async def test_a_name_that_rebinds_to_loopback_after_the_check_is_refused_when_c
 ) -> None:
     # The first lookup (bot.fetch.guard) answered with a public address; the name now resolves to loopback.
     # Modelled by letting the first check pass: the connection must not reach the server.
-    async def public_answer(url: object, original: str) -> None:
+    async def public_answer(url: object, original: str, **options: object) -> None:
         return None
 
     monkeypatch.setattr(fetcher_module, "check_public_host", public_answer)

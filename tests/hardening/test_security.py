@@ -15,6 +15,7 @@ import sys
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -177,10 +178,10 @@ def allow_only(monkeypatch: pytest.MonkeyPatch) -> Callable[[FeedServer], None]:
     def install(server: FeedServer) -> None:
         assert server.host != "127.0.0.1", "the exempt server needs an address no other server uses"
 
-        async def check(url: httpx.URL, original: str) -> None:
+        async def check(url: httpx.URL, original: str, **options: Any) -> None:
             if url.host == server.host and url.port == server.port:
                 return
-            await real(url, original)
+            await real(url, original, **options)
 
         monkeypatch.setattr(fetcher_module, "check_public_host", check)
         monkeypatch.setattr(
