@@ -6,11 +6,11 @@ Unless ``allow_private_addresses`` is set, the host of the first URL and of ever
 resolved and refused when ANY of its addresses is not a public unicast address.
 
 DNS rebinding: a hostile DNS server with a zero TTL could answer this check with a public address and
-the connection's own lookup with a private one. Connections are therefore pinned: ``bot.fetch.netio``
-resolves the host when it opens one, applies the same rule to every address it got, and connects only to
-an address it checked — no other lookup stands between the check and the connection (TLS still verifies
-the host name). The check here stays: it refuses before any connection, for every redirect hop, with the
-clearest message.
+the connection's own lookup with a private one. Connections are therefore pinned: ``bot.fetch.netio`` takes
+the host's addresses from the fetcher's resolver (``bot.fetch.resolve``, whose answer this check judged),
+applies the same rule to every one, and connects only to an address it checked — no other lookup stands
+between the check and the connection (TLS still verifies the host name). The check here stays: it refuses
+before any connection, for every redirect hop, with the clearest message.
 """
 
 from __future__ import annotations

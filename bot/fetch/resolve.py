@@ -48,7 +48,7 @@ class Resolver:
             lookup = loop.create_task(self._lookup(host))
             lookup.add_done_callback(_retrieved)
             entry = self._names[host] = (self._clock() + self.ttl, lookup)
-            while len(self._names) > self.max_names:
+            while len(self._names) > max(1, self.max_names):
                 self._names.popitem(last=False)
         self._names.move_to_end(host)
         # Shielded: a fetch that gives up (its time budget) does not cancel the lookup others wait for.

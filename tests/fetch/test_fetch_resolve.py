@@ -119,3 +119,8 @@ async def test_a_dns_failure_is_a_dns_error(monkeypatch: pytest.MonkeyPatch) -> 
         with pytest.raises(TransportError) as caught:
             await fetcher.fetch("http://feeds.example/rss")
     assert caught.value.code == "dns"
+
+
+async def test_a_bound_below_one_still_answers() -> None:
+    resolver = Resolver(max_names=0)
+    assert (socket.AF_INET, "127.0.0.1") in await resolver.addresses("localhost")
