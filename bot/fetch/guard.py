@@ -78,21 +78,13 @@ async def check_public_host(url: httpx.URL, original: str, *, resolver: Resolver
     resolved address is forbidden."""
     host = url.host
     try:
-        literal: IPAddress | None = ipaddress.ip_address(host)
-    except ValueError:
-        literal = None
-    if literal is not None:
-        addresses = [literal]
-    else:
-        try:
-            # raw_host is the IDNA (punycode) form httpx will connect to: resolve exactly that name.
-            answer = await (resolver or Resolver(ttl=0)).addresses(url.raw_host.decode("ascii"))
-        except (socket.gaierror, UnicodeError) as exc:
-            raise TransportError(
-                f"DNS lookup failed for {host} ({original}): {exc}", url=original, code="dns"
-            ) from None
-        # Strip an IPv6 zone ("fe80::1%eth0") before parsing; the zone itself is irrelevant here.
-        addresses = [ipaddress.ip_address(ip.split("%", 1)[0]) for _family, ip in answer]
+        # raw_host is the IDNA (punycode) form httpx will connect to: resolve exactly that name (an address
+        # literal is its own answer, looked up nowhere).
+        answer = await (resolver or Resolver(ttl=0)).addresses(url.raw_host.decode("ascii"))
+    except (socket.gaierror, UnicodeError) as exc:
+        raise TransportError(f"DNS lookup failed for {host} ({original}): {exc}", url=original, code="dns") from None
+    # Strip an IPv6 zone ("fe80::1%eth0") before parsing; the zone itself is irrelevant here.
+    addresses = [ipaddress.ip_address(ip.split("%", 1)[0]) for _family, ip in answer]
     bad = sorted({str(ip) for ip in addresses if is_forbidden_address(ip)})
     if bad:
         raise PolicyError(

@@ -10,6 +10,7 @@ import ssl
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import httpcore
 import pytest
 import trustme
 
@@ -91,8 +92,6 @@ async def test_a_read_timeout_is_a_timeout_and_the_fetcher_goes_on(
 
 
 async def test_refused_connection_is_a_connect_error() -> None:
-    import httpcore
-
     async with FeedServer("127.0.0.1") as srv:
         port = srv.port
     with pytest.raises(httpcore.ConnectError):
